@@ -1,0 +1,43 @@
+// Errors the core raises, as a few classes with Dapr's error codes. Which HTTP or gRPC status a
+// kind maps to is decided only at the edge (api/), never here.
+
+export type ErrorKind = 'invalid' | 'not-found' | 'conflict' | 'too-large' | 'unauthenticated' | 'forbidden' | 'unavailable' | 'internal';
+
+export class DuetimeError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    /** Dapr's error code, e.g. DAPR_SCHEDULER_SCHEDULE_EMPTY. */
+    readonly code: string,
+    message: string,
+    /** The request field at fault, when one is. */
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad input: names the field and says how to fix it. */
+export class InvalidRequestError extends DuetimeError {
+  constructor(code: string, message: string, field?: string) {
+    super('invalid', code, message, field);
+  }
+}
+
+export class JobNotFoundError extends DuetimeError {
+  constructor(name: string, code = 'DAPR_SCHEDULER_GET_JOB') {
+    super('not-found', code, `job "${name}" not found`);
+  }
+}
+
+export class JobExistsError extends DuetimeError {
+  constructor(name: string) {
+    super('conflict', 'DAPR_SCHEDULER_SCHEDULE_JOB', `job "${name}" already exists; send "overwrite": true to replace it`, 'overwrite');
+  }
+}
+
+export class UnavailableError extends DuetimeError {
+  constructor(code: string, message: string) {
+    super('unavailable', code, message);
+  }
+}

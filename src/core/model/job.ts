@@ -1,0 +1,104 @@
+// The job as the scheduler keeps it: a definition (what the user sent, normalised) and a
+// progress record (how far it has got). The two live apart so that progress can be committed
+// on its own, guarded by the definition's uid.
+
+export interface JobKey {
+  namespace: string;
+  appId: string;
+  name: string;
+}
+
+export type CatchUp = 'all' | 'one' | 'none';
+
+export type FailurePolicy =
+  | { kind: 'drop' }
+  | { kind: 'constant'; intervalMs: number; maxRetries?: number }
+  | {
+      kind: 'exponential';
+      initialIntervalMs: number;
+      maxIntervalMs: number;
+      multiplier: number;
+      maxRetries?: number;
+      /** 0..1: the interval is drawn from [interval*(1-jitter), interval]. */
+      jitter: number;
+    };
+
+/** Where a trigger goes. Only the owning app for now; other kinds are added with their adapters. */
+export type Target = { kind: 'app' } | { kind: 'other'; type: string; spec: Record<string, unknown> };
+
+export interface JobDefinition {
+  key: JobKey;
+  /** New on every create or overwrite; progress commits are guarded by it. */
+  uid: string;
+  createdAt: number;
+  /** Exactly as sent (after trimming), for GET. */
+  schedule?: string;
+  dueTime?: string;
+  /** dueTime resolved to an instant at creation. */
+  dueAt?: number;
+  repeats?: number;
+  ttl?: string;
+  /** ttl resolved to an instant at creation. */
+  expiresAt?: number;
+  /** The payload, any JSON value; undefined when none was sent. */
+  data?: unknown;
+  failurePolicy: FailurePolicy;
+  /** The policy as the user wrote it (or the default), for GET. */
+  failurePolicySource: unknown;
+  target: Target;
+  catchUp: CatchUp;
+}
+
+export type JobState = 'active' | 'paused';
+
+export interface Progress {
+  /** Bumped on every progress write; a write must name the revision it read. */
+  rev: number;
+  /** Finished ticks (delivered, or given up by the failure policy). */
+  count: number;
+  /** Failed attempts of the current tick. */
+  attempts: number;
+  /** Scheduled instant of the last finished tick. */
+  lastTrigger?: number;
+  /** Scheduled instant of the current (next) tick; undefined when the job has no next tick. */
+  tickAt?: number;
+  /** When the next attempt is due: tickAt, or a retry instant after it. */
+  nextAt?: number;
+  state: JobState;
+  /** A manual trigger (POST .../trigger) waiting to be delivered: the instant it was asked for. */
+  manualAt?: number;
+}
+
+export interface JobRecord {
+  def: JobDefinition;
+  progress: Progress;
+}
+
+export type TickOutcome = 'success' | 'failed' | 'dropped' | 'staged';
+
+export interface HistoryEntry {
+  /** Scheduled instant of the tick. */
+  scheduledAt: number;
+  /** When the attempt finished. */
+  at: number;
+  attempt: number;
+  outcome: TickOutcome;
+  manual: boolean;
+  detail?: string;
+}
+
+export function keyString(key: JobKey): string {
+  // NUL cannot appear in a valid name, app id or namespace, so the joined string is unambiguous.
+  return `${key.namespace}\u0000${key.appId}\u0000${key.name}`;
+}
+
+/**
+ * The instant a job next needs the engine, which stores index: a pending manual trigger or the
+ * next regular attempt, whichever is first. A paused job waits only for a manual trigger.
+ */
+export function progressDueAt(progress: Progress): number | undefined {
+  const regular = progress.state === 'active' ? progress.nextAt : undefined;
+  if (regular === undefined) return progress.manualAt;
+  if (progress.manualAt === undefined) return regular;
+  return Math.min(regular, progress.manualAt);
+}

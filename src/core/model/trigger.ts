@@ -1,0 +1,34 @@
+import type { JobKey, Target } from './job.js';
+
+/** One attempt to deliver one tick of a job. */
+export interface Trigger {
+  key: JobKey;
+  /** The job definition's uid: lets a consumer tell a replaced job's ticks apart. */
+  uid: string;
+  /** Stable for every attempt of one tick: an idempotency key for the receiver. */
+  triggerId: string;
+  /** The tick's scheduled instant (ms). Delivery never happens before it. */
+  scheduledAt: number;
+  /** 1-based attempt number within the tick. */
+  attempt: number;
+  data: unknown;
+  target: Target;
+  manual: boolean;
+}
+
+/**
+ * What delivery reports back.
+ * - done: the target accepted it (or said 404, which is never retried);
+ * - failed: the failure policy decides what follows;
+ * - staged: nobody could take it now; it waits without using a retry;
+ * - cancel: the target asked to end the job (actor reminders' cancel header).
+ */
+export type Outcome =
+  | { kind: 'done'; detail?: string }
+  | { kind: 'failed'; detail: string }
+  | { kind: 'staged'; detail: string }
+  | { kind: 'cancel'; detail?: string };
+
+export function triggerId(uid: string, scheduledAt: number, manual: boolean): string {
+  return `${uid}-${manual ? 'm' : 't'}${scheduledAt.toString(36)}`;
+}

@@ -1,0 +1,55 @@
+import type { HistoryEntry, JobKey, JobRecord, Progress } from '../model/job.js';
+
+export interface ListOptions {
+  /** Only names starting with this. */
+  prefix?: string;
+  limit: number;
+  /** Continue after this name (exclusive), as returned in `next`. */
+  after?: string;
+}
+
+export interface ListPage {
+  records: JobRecord[];
+  /** The last name of this page when more may follow. */
+  next?: string;
+}
+
+export interface ProgressCommit {
+  key: JobKey;
+  /** The definition the writer acted on: the commit is refused if the job was replaced or deleted. */
+  uid: string;
+  /** The progress revision the writer read: the commit is refused if someone wrote since. */
+  expectedRev: number;
+  /** The new progress (its rev must be expectedRev + 1), or null to delete the finished job. */
+  progress: Progress | null;
+  /** A tick's outcome to append to the job's history. */
+  history?: HistoryEntry;
+}
+
+/**
+ * Where jobs live. Every method that answers has made its writes durable (fsync'd or committed
+ * by a quorum) before its promise resolves.
+ *
+ * Implementations: store-memory (reference), store-sqlite (embedded default), store-etcd (cluster).
+ * All pass test/conformance/job-store.suite.ts.
+ */
+export interface JobStore {
+  /** Stores a new job. Throws JobExistsError when the name is taken and overwrite is false. */
+  create(record: JobRecord, options: { overwrite: boolean }): Promise<void>;
+  get(key: JobKey): Promise<JobRecord | undefined>;
+  /** Deletes a job with its progress and history; false when there was none. */
+  delete(key: JobKey): Promise<boolean>;
+  /** Deletes every job of the app whose name starts with prefix (all of the app's when empty). */
+  deleteByPrefix(namespace: string, appId: string, prefix: string): Promise<number>;
+  /** Jobs of one app in name order. */
+  list(namespace: string, appId: string, options: ListOptions): Promise<ListPage>;
+  /** Conditional progress write; false (and nothing written) when uid or rev do not match. */
+  commitProgress(commit: ProgressCommit): Promise<boolean>;
+  /**
+   * Jobs whose progressDueAt(progress) is at or before `until`, earliest first, at most `limit`.
+   */
+  dueBefore(until: number, limit: number): Promise<JobRecord[]>;
+  /** The latest history entries of a job, newest first. */
+  history(key: JobKey, limit: number): Promise<HistoryEntry[]>;
+  close(): Promise<void>;
+}
