@@ -67,6 +67,10 @@ export interface Progress {
   state: JobState;
   /** A manual trigger (POST .../trigger) waiting to be delivered: the instant it was asked for. */
   manualAt?: number;
+  /** Failed attempts of the pending manual trigger. */
+  manualAttempts?: number;
+  /** When the manual trigger's next attempt is due (manualAt, or a retry instant after it). */
+  manualNextAt?: number;
 }
 
 export interface JobRecord {
@@ -98,7 +102,8 @@ export function keyString(key: JobKey): string {
  */
 export function progressDueAt(progress: Progress): number | undefined {
   const regular = progress.state === 'active' ? progress.nextAt : undefined;
-  if (regular === undefined) return progress.manualAt;
-  if (progress.manualAt === undefined) return regular;
-  return Math.min(regular, progress.manualAt);
+  const manual = progress.manualNextAt ?? progress.manualAt;
+  if (regular === undefined) return manual;
+  if (manual === undefined) return regular;
+  return Math.min(regular, manual);
 }

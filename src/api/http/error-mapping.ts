@@ -1,0 +1,47 @@
+// The one place where error kinds become HTTP statuses, and the body takes Dapr's shape.
+
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { DuetimeError, type ErrorKind } from '../../core/errors.js';
+
+const STATUS: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  'too-large': 413,
+  unavailable: 503,
+  internal: 500,
+};
+
+export interface DaprErrorBody {
+  errorCode: string;
+  message: string;
+  details: unknown[];
+}
+
+export function errorBody(code: string, message: string, field?: string): DaprErrorBody {
+  return {
+    errorCode: code,
+    message,
+    details: field ? [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', field_violations: [{ field, description: message }] }] : [],
+  };
+}
+
+export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
+  if (error instanceof DuetimeError) {
+    void reply.status(STATUS[error.kind]).send(errorBody(error.code, error.message, error.field));
+    return;
+  }
+  const fastifyError = error as FastifyError;
+  if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    void reply.status(413).send(errorBody('ERR_MALFORMED_REQUEST', `the body is larger than the limit of ${request.server.initialConfig.bodyLimit} bytes; send a smaller data payload`));
+    return;
+  }
+  if (fastifyError.statusCode !== undefined && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    void reply.status(fastifyError.statusCode).send(errorBody('ERR_MALFORMED_REQUEST', `malformed request: ${fastifyError.message}`));
+    return;
+  }
+  request.log.error({ err: error }, 'request failed');
+  void reply.status(500).send(errorBody('ERR_INTERNAL', 'internal error; see the server log'));
+}

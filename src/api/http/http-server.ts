@@ -1,0 +1,48 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { Logger } from 'pino';
+import type { AppRegistry } from '../../app/app-registry.js';
+import type { JobsService } from '../../app/jobs-service.js';
+import type { Readiness } from '../../app/readiness.js';
+import { handleError, errorBody } from './error-mapping.js';
+import type { IdentityOptions } from './identity.js';
+import { registerAppRoutes } from './routes/apps.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerJobRoutes } from './routes/jobs.js';
+
+export interface HttpApiDeps {
+  jobs: JobsService;
+  apps: AppRegistry;
+  readiness: Readiness;
+  metrics: Registry;
+  identity: IdentityOptions;
+  logger: Logger;
+  /** Largest request body, bytes (Dapr's default: 4 MiB). */
+  bodyLimit: number;
+}
+
+export function createHttpApi(deps: HttpApiDeps): FastifyInstance {
+  const app: FastifyInstance = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: deps.bodyLimit, disableRequestLogging: true, routerOptions: { maxParamLength: 2048 } });
+  // Clients (curl -d, some SDKs) send JSON without content-type: parse any body as JSON.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      const err = error as Error & { statusCode?: number };
+      err.statusCode = 400;
+      err.message = `the body is not valid JSON (${err.message})`;
+      done(err, undefined);
+    }
+  });
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send(errorBody('ERR_NOT_FOUND', `no route for ${request.method} ${request.url}`));
+  });
+  registerJobRoutes(app, deps.jobs, deps.identity);
+  registerAppRoutes(app, deps.apps, deps.identity);
+  registerHealthRoutes(app, deps.readiness, deps.metrics);
+  return app;
+}

@@ -1,0 +1,54 @@
+// App registration: where an app receives its triggers (SPEC 5). Registering releases the
+// app's staged triggers.
+
+import type { FastifyInstance } from 'fastify';
+import { DuetimeError, InvalidRequestError } from '../../../core/errors.js';
+import { validateName } from '../../../core/model/names.js';
+import type { AppRegistry } from '../../../app/app-registry.js';
+import { identify, type IdentityOptions } from '../identity.js';
+
+export function registerAppRoutes(app: FastifyInstance, apps: AppRegistry, identity: IdentityOptions): void {
+  app.put<{ Params: { appId: string } }>('/v1.0/apps/:appId', async (request, reply) => {
+    const caller = identify(request, identity);
+    const appId = validateName(request.params.appId, 'app id');
+    if (caller.bound && caller.appId !== appId) {
+      throw new DuetimeError('forbidden', 'ERR_PERMISSION_DENIED', `this token belongs to app "${caller.appId}" and cannot register "${appId}"`, 'appId');
+    }
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const url = body.url;
+    if (typeof url !== 'string' || !isHttpUrl(url)) {
+      throw new InvalidRequestError('ERR_MALFORMED_REQUEST', 'url must be an http(s) URL such as "http://127.0.0.1:8080"', 'url');
+    }
+    const actorTypes = body.actorTypes ?? [];
+    if (!Array.isArray(actorTypes) || !actorTypes.every((t) => typeof t === 'string')) {
+      throw new InvalidRequestError('ERR_MALFORMED_REQUEST', 'actorTypes must be a list of strings', 'actorTypes');
+    }
+    const token = body.token;
+    if (token !== undefined && typeof token !== 'string') throw new InvalidRequestError('ERR_MALFORMED_REQUEST', 'token must be a string', 'token');
+    apps.register(caller.namespace, appId, { url, actorTypes: actorTypes as string[], ...(token ? { token } : {}) });
+    return reply.status(204).send();
+  });
+
+  app.get('/v1.0/apps', async (request) => {
+    const caller = identify(request, identity);
+    return { apps: apps.list().filter((a) => a.namespace === caller.namespace).map(({ appId, url, actorTypes }) => ({ appId, url, actorTypes })) };
+  });
+
+  app.delete<{ Params: { appId: string } }>('/v1.0/apps/:appId', async (request, reply) => {
+    const caller = identify(request, identity);
+    if (caller.bound && caller.appId !== request.params.appId) {
+      throw new DuetimeError('forbidden', 'ERR_PERMISSION_DENIED', `this token belongs to app "${caller.appId}"`, 'appId');
+    }
+    apps.unregister(caller.namespace, request.params.appId);
+    return reply.status(204).send();
+  });
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,65 @@
+// Dapr's Jobs API routes (SPEC 4) and Duetime's extensions. /v1.0-alpha1 is an alias of /v1.0.
+
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { InvalidRequestError } from '../../../core/errors.js';
+import type { JobKey } from '../../../core/model/job.js';
+import type { JobsService } from '../../../app/jobs-service.js';
+import { identify, type IdentityOptions } from '../identity.js';
+
+const PREFIXES = ['/v1.0', '/v1.0-alpha1'];
+
+interface NameParams {
+  name: string;
+}
+interface ListQuery {
+  prefix?: string;
+  limit?: string;
+  cursor?: string;
+}
+
+export function registerJobRoutes(app: FastifyInstance, jobs: JobsService, identity: IdentityOptions): void {
+  const keyOf = (request: FastifyRequest<{ Params: NameParams }>): JobKey => ({ ...identify(request, identity), name: request.params.name });
+
+  for (const base of PREFIXES) {
+    app.post<{ Params: NameParams }>(`${base}/jobs/:name`, async (request, reply) => {
+      await jobs.schedule(keyOf(request), request.body ?? {});
+      return reply.status(204).send();
+    });
+    app.get<{ Params: NameParams }>(`${base}/jobs/:name`, async (request) => jobs.get(keyOf(request)));
+    app.delete<{ Params: NameParams }>(`${base}/jobs/:name`, async (request, reply) => {
+      await jobs.delete(keyOf(request));
+      return reply.status(204).send();
+    });
+
+    app.get<{ Querystring: ListQuery }>(`${base}/jobs`, async (request) => {
+      const caller = identify(request, identity);
+      const { prefix, limit, cursor } = request.query;
+      return jobs.list(caller.namespace, caller.appId, {
+        ...(prefix !== undefined ? { prefix } : {}),
+        ...(limit !== undefined ? { limit: parseLimit(limit) } : {}),
+        ...(cursor !== undefined ? { cursor } : {}),
+      });
+    });
+    app.delete<{ Querystring: ListQuery }>(`${base}/jobs`, async (request) => {
+      const caller = identify(request, identity);
+      const deleted = await jobs.deleteByPrefix(caller.namespace, caller.appId, request.query.prefix ?? '');
+      return { deleted };
+    });
+
+    app.post<{ Params: NameParams }>(`${base}/jobs/:name/pause`, async (request) => jobs.pause(keyOf(request)));
+    app.post<{ Params: NameParams }>(`${base}/jobs/:name/resume`, async (request) => jobs.resume(keyOf(request)));
+    app.post<{ Params: NameParams }>(`${base}/jobs/:name/trigger`, async (request) => jobs.trigger(keyOf(request)));
+    app.get<{ Params: NameParams; Querystring: { limit?: string } }>(`${base}/jobs/:name/history`, async (request) => {
+      const limit = request.query.limit === undefined ? undefined : parseLimit(request.query.limit);
+      return { history: await jobs.history(keyOf(request), limit) };
+    });
+  }
+}
+
+function parseLimit(text: string): number {
+  const limit = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(limit) || limit < 1) {
+    throw new InvalidRequestError('DAPR_SCHEDULER_LIST_JOBS', `limit "${text}" must be a whole number >= 1`, 'limit');
+  }
+  return limit;
+}

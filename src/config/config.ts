@@ -1,0 +1,66 @@
+// One schema for every setting: its flag, its env twin (DUETIME_<FLAG>), its default and its
+// meaning. The CLI builds its options from this list and docs/configuration.md documents it.
+
+export interface DuetimeConfig {
+  host: string;
+  port: number;
+  grpcPort: number;
+  schedulerPort: number;
+  appId: string;
+  namespace: string;
+  appUrl?: string;
+  dataDir: string;
+  store: string;
+  componentsPath?: string;
+  apiToken?: string;
+  appApiToken?: string;
+  logLevel: string;
+  configFile?: string;
+  deliveryTimeout: string;
+  maxInFlight: number;
+  bodyLimit: number;
+  historyLimit: number;
+  lookahead: string;
+}
+
+export interface ConfigField {
+  key: keyof DuetimeConfig;
+  flag: string;
+  description: string;
+  default?: string | number;
+  kind: 'string' | 'int';
+}
+
+export const CONFIG_FIELDS: ConfigField[] = [
+  { key: 'host', flag: 'host', kind: 'string', default: '127.0.0.1', description: 'address the HTTP and gRPC servers listen on (0.0.0.0 for all)' },
+  { key: 'port', flag: 'port', kind: 'int', default: 3500, description: 'HTTP API port (Dapr sidecar default)' },
+  { key: 'grpcPort', flag: 'grpc-port', kind: 'int', default: 50001, description: 'gRPC runtime API port' },
+  { key: 'schedulerPort', flag: 'scheduler-port', kind: 'int', default: 50006, description: 'gRPC scheduler API port' },
+  { key: 'appId', flag: 'app-id', kind: 'string', default: 'default', description: 'app id of callers that name none (no token, no dapr-app-id header)' },
+  { key: 'namespace', flag: 'namespace', kind: 'string', default: 'default', description: 'namespace of callers that name none' },
+  { key: 'appUrl', flag: 'app-url', kind: 'string', description: 'where the default app receives triggers, e.g. http://127.0.0.1:8080' },
+  { key: 'dataDir', flag: 'data-dir', kind: 'string', default: './data', description: 'folder of the embedded SQLite store' },
+  { key: 'store', flag: 'store', kind: 'string', default: 'sqlite', description: 'job store: sqlite (embedded) or etcd://host:port[,host:port]' },
+  { key: 'componentsPath', flag: 'components-path', kind: 'string', description: 'folder of Dapr component YAML files' },
+  { key: 'apiToken', flag: 'api-token', kind: 'string', description: 'require this token (dapr-api-token header) on every API call' },
+  { key: 'appApiToken', flag: 'app-api-token', kind: 'string', description: 'token sent to apps as dapr-api-token on each trigger' },
+  { key: 'logLevel', flag: 'log-level', kind: 'string', default: 'info', description: 'fatal, error, warn, info, debug or trace' },
+  { key: 'configFile', flag: 'config', kind: 'string', description: 'YAML file with apps and tokens (see docs/configuration.md)' },
+  { key: 'deliveryTimeout', flag: 'delivery-timeout', kind: 'string', default: '30s', description: 'how long one delivery attempt may take before it counts as failed' },
+  { key: 'maxInFlight', flag: 'max-in-flight', kind: 'int', default: 1000, description: 'most deliveries in flight at once' },
+  { key: 'bodyLimit', flag: 'body-limit', kind: 'int', default: 4 * 1024 * 1024, description: 'largest request body in bytes (413 above it)' },
+  { key: 'historyLimit', flag: 'history-limit', kind: 'int', default: 20, description: 'tick outcomes kept per job for GET .../history' },
+  { key: 'lookahead', flag: 'lookahead', kind: 'string', default: '20s', description: 'jobs due within this window are held in memory' },
+];
+
+export function envName(field: ConfigField): string {
+  return `DUETIME_${field.flag.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/** Defaults merged with the given values: what startDuetime() receives. */
+export function withDefaults(values: Partial<DuetimeConfig>): DuetimeConfig {
+  const config: Record<string, unknown> = {};
+  for (const field of CONFIG_FIELDS) if (field.default !== undefined) config[field.key] = field.default;
+  for (const [k, v] of Object.entries(values)) if (v !== undefined) config[k] = v;
+  return config as unknown as DuetimeConfig;
+}

@@ -1,0 +1,57 @@
+// A binary min-heap of (due instant, key) entries. Entries are never removed from the middle:
+// each carries the token its slot had when pushed, and a stale one is skipped when popped.
+
+export interface DueEntry {
+  dueAt: number;
+  key: string;
+  token: number;
+}
+
+export class DueHeap {
+  private items: DueEntry[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  peek(): DueEntry | undefined {
+    return this.items[0];
+  }
+
+  push(entry: DueEntry): void {
+    const items = this.items;
+    items.push(entry);
+    let i = items.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (items[parent]!.dueAt <= entry.dueAt) break;
+      items[i] = items[parent]!;
+      i = parent;
+    }
+    items[i] = entry;
+  }
+
+  pop(): DueEntry | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (top === undefined || last === undefined || items.length === 0) return top;
+    let i = 0;
+    const n = items.length;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= n) break;
+      const right = left + 1;
+      const child = right < n && items[right]!.dueAt < items[left]!.dueAt ? right : left;
+      if (items[child]!.dueAt >= last.dueAt) break;
+      items[i] = items[child]!;
+      i = child;
+    }
+    items[i] = last;
+    return top;
+  }
+
+  clear(): void {
+    this.items = [];
+  }
+}

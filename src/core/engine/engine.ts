@@ -1,0 +1,456 @@
+/*
+ * The trigger engine. It holds in memory only the jobs due within the look-ahead window, in a
+ * min-heap with one timer armed for the earliest; the rest stay in the store.
+ *
+ * State machine of one job's slot:
+ *
+ *   store --refill/upsert--> queued --due--> ready --place free--> inflight
+ *   inflight --outcome, commit--> queued (next attempt within the window)
+ *                               | out of memory (next attempt later; refill brings it back)
+ *                               | deleted (no next tick)
+ *   inflight --staged (no consumer)--> staged --releaseStaged--> queued
+ *   any --remove/replace--> dropped; an in-flight delivery of it finishes and its outcome is ignored
+ *
+ * One trigger per job is in flight at a time: the next attempt is placed only after the outcome
+ * of the current one is committed. Every progress write goes through KeyLocks and is
+ * conditional on the definition's uid and the progress revision.
+ */
+
+import type { Clock, TimerHandle } from '../clock.js';
+import { JobNotFoundError } from '../errors.js';
+import { TypedEmitter, type EngineEvents } from '../events.js';
+import { keyString, progressDueAt, type HistoryEntry, type JobKey, type JobRecord, type Progress } from '../model/job.js';
+import { triggerId, type Outcome, type Trigger } from '../model/trigger.js';
+import type { Deliverer } from '../ports/deliverer.js';
+import type { JobStore, ProgressCommit } from '../ports/job-store.js';
+import { DueHeap } from './due-heap.js';
+import { Fifo } from './fifo.js';
+import { KeyLocks } from './key-locks.js';
+import { defaultEngineOptions, type EngineOptions } from './options.js';
+import { applyCatchUp, failManual, failTick, finishManual, finishTick } from './progression.js';
+import { ScheduleCache } from './schedule-cache.js';
+
+type Phase = 'idle' | 'queued' | 'ready' | 'inflight' | 'staged';
+
+interface Slot {
+  keyStr: string;
+  record: JobRecord;
+  phase: Phase;
+  /** Bumped whenever the slot is re-queued, so older heap entries are recognised as stale. */
+  token: number;
+  removed: boolean;
+}
+
+export interface EngineStats {
+  inMemory: number;
+  queued: number;
+  inFlight: number;
+  staged: number;
+}
+
+export class Engine {
+  readonly events = new TypedEmitter<EngineEvents>();
+  private readonly options: EngineOptions;
+  private readonly slots = new Map<string, Slot>();
+  private readonly heap = new DueHeap();
+  private readonly ready = new Fifo<Slot>();
+  private readonly staged = new Map<string, Set<Slot>>();
+  private readonly locks = new KeyLocks();
+  private readonly schedules = new ScheduleCache();
+  private readonly deliveries = new Set<Promise<void>>();
+  private timer: TimerHandle | undefined;
+  private timerAt: number | undefined;
+  private refillTimer: TimerHandle | undefined;
+  private inFlight = 0;
+  private running = false;
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly deliverer: Deliverer,
+    private readonly clock: Clock,
+    options: Partial<EngineOptions> = {},
+  ) {
+    this.options = { ...defaultEngineOptions, ...options };
+  }
+
+  async start(): Promise<void> {
+    this.running = true;
+    await this.refill();
+  }
+
+  /** Stops firing; waits (bounded) for deliveries in flight and their commits. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.timer?.cancel();
+    this.refillTimer?.cancel();
+    this.timer = this.refillTimer = this.timerAt = undefined;
+    const settled = Promise.allSettled([...this.deliveries]).then(() => this.locks.drain());
+    let timeout: NodeJS.Timeout | undefined;
+    await Promise.race([settled, new Promise<void>((resolve) => (timeout = setTimeout(resolve, this.options.stopTimeoutMs)))]);
+    clearTimeout(timeout);
+  }
+
+  stats(): EngineStats {
+    let staged = 0;
+    for (const set of this.staged.values()) staged += set.size;
+    let queued = 0;
+    for (const slot of this.slots.values()) if (slot.phase === 'queued' || slot.phase === 'ready') queued++;
+    return { inMemory: this.slots.size, queued, inFlight: this.inFlight, staged };
+  }
+
+  // ---- what the API layer calls after it changed the store ----
+
+  /** A job was created or overwritten in the store. */
+  upsert(record: JobRecord): void {
+    const keyStr = keyString(record.def.key);
+    const existing = this.slots.get(keyStr);
+    if (existing?.phase === 'inflight') {
+      // The old job's delivery finishes first (one in flight); its outcome sees the new uid and
+      // places this record instead.
+      existing.record = record;
+      return;
+    }
+    if (existing) this.drop(existing);
+    this.adopt(record, false);
+  }
+
+  /** A job was deleted from the store. */
+  remove(key: JobKey): void {
+    const slot = this.slots.get(keyString(key));
+    if (slot) this.drop(slot);
+  }
+
+  removeByPrefix(namespace: string, appId: string, prefix: string): void {
+    for (const slot of [...this.slots.values()]) {
+      const k = slot.record.def.key;
+      if (k.namespace === namespace && k.appId === appId && k.name.startsWith(prefix)) this.drop(slot);
+    }
+  }
+
+  pause(key: JobKey): Promise<JobRecord> {
+    return this.mutate(key, (p) => (p.state === 'paused' ? undefined : { ...p, rev: p.rev + 1, state: 'paused' }));
+  }
+
+  resume(key: JobKey): Promise<JobRecord> {
+    return this.mutate(key, (p, record) => {
+      if (p.state === 'active') return undefined;
+      const resumed: Progress = { ...p, state: 'active' };
+      return { ...(this.catchUp({ def: record.def, progress: resumed }) ?? resumed), rev: p.rev + 1 };
+    });
+  }
+
+  /** Delivers an extra trigger now, outside the schedule; repeated calls coalesce while one is pending. */
+  triggerNow(key: JobKey): Promise<JobRecord> {
+    const now = this.clock.now();
+    return this.mutate(key, (p) =>
+      p.manualAt !== undefined ? undefined : { ...p, rev: p.rev + 1, manualAt: now, manualAttempts: 0, manualNextAt: now },
+    );
+  }
+
+  /** A consumer for the app appeared: staged triggers go out now. */
+  releaseStaged(namespace: string, appId: string): void {
+    const set = this.staged.get(appKey(namespace, appId));
+    if (!set) return;
+    this.staged.delete(appKey(namespace, appId));
+    for (const slot of set) {
+      if (slot.removed || slot.phase !== 'staged') continue;
+      slot.phase = 'idle';
+      this.place(slot);
+    }
+  }
+
+  // ---- loading ----
+
+  private async refill(): Promise<void> {
+    if (!this.running) return;
+    try {
+      const until = this.clock.now() + this.options.lookaheadMs;
+      const records = await this.store.dueBefore(until, this.options.refillLimit);
+      for (const record of records) {
+        const keyStr = keyString(record.def.key);
+        if (this.slots.has(keyStr) || this.locks.isLocked(keyStr)) continue;
+        this.adopt(record, true);
+      }
+    } catch (error) {
+      this.events.emit('error', { error, context: 'refill' });
+    }
+    if (!this.running) return;
+    this.refillTimer = this.clock.setTimer(this.clock.now() + this.options.refillIntervalMs, () => void this.refill());
+  }
+
+  /** Takes a record into memory; one loaded from the store gets the catch-up policy applied. */
+  private adopt(record: JobRecord, fromStore: boolean): void {
+    const slot: Slot = { keyStr: keyString(record.def.key), record, phase: 'idle', token: 0, removed: false };
+    this.slots.set(slot.keyStr, slot);
+    const caughtUp = fromStore ? this.catchUp(record) : undefined;
+    if (!caughtUp) {
+      this.place(slot);
+      return;
+    }
+    void this.locks.run(slot.keyStr, () => this.commitAndPlace(slot, caughtUp));
+  }
+
+  private catchUp(record: JobRecord): Progress | undefined {
+    const { def, progress } = record;
+    const now = this.clock.now();
+    if (progress.tickAt === undefined || progress.tickAt >= now - this.options.catchUpGraceMs) return undefined;
+    const adjusted = applyCatchUp(def, this.schedules.get(def.schedule), progress, now);
+    return adjusted === progress ? undefined : adjusted;
+  }
+
+  // ---- placing and firing ----
+
+  /** Puts an idle slot where its progress says: the heap, out of memory, or deleted. */
+  private place(slot: Slot): void {
+    if (slot.removed) return;
+    const progress = slot.record.progress;
+    const due = progressDueAt(progress);
+    if (due === undefined) {
+      if (progress.tickAt === undefined && progress.manualAt === undefined) {
+        void this.locks.run(slot.keyStr, () => this.commitAndPlace(slot, null));
+      } else {
+        this.forget(slot); // paused: nothing to do until resumed
+      }
+      return;
+    }
+    if (due > this.clock.now() + this.options.lookaheadMs) {
+      this.forget(slot);
+      return;
+    }
+    const holder = this.slots.get(slot.keyStr);
+    if (holder && holder !== slot) {
+      slot.removed = true; // a newer slot took over this job while this one was busy
+      return;
+    }
+    this.slots.set(slot.keyStr, slot);
+    slot.phase = 'queued';
+    slot.token++;
+    this.heap.push({ dueAt: due, key: slot.keyStr, token: slot.token });
+    if (this.timerAt === undefined || due < this.timerAt) this.armTimer();
+  }
+
+  private armTimer(): void {
+    this.timer?.cancel();
+    this.timer = this.timerAt = undefined;
+    if (!this.running) return;
+    const top = this.heap.peek();
+    if (!top) return;
+    this.timerAt = top.dueAt;
+    this.timer = this.clock.setTimer(top.dueAt, () => this.onTimer());
+  }
+
+  private onTimer(): void {
+    this.timer = this.timerAt = undefined;
+    const now = this.clock.now();
+    for (let top = this.heap.peek(); top && top.dueAt <= now; top = this.heap.peek()) {
+      this.heap.pop();
+      const slot = this.slots.get(top.key);
+      if (!slot || slot.token !== top.token || slot.phase !== 'queued') continue;
+      slot.phase = 'ready';
+      this.ready.push(slot);
+    }
+    this.pump();
+    this.armTimer();
+  }
+
+  private pump(): void {
+    while (this.running && this.inFlight < this.options.maxInFlight && this.ready.length > 0) {
+      const slot = this.ready.shift()!;
+      if (slot.removed || slot.phase !== 'ready') continue;
+      this.dispatch(slot);
+    }
+  }
+
+  private dispatch(slot: Slot): void {
+    const now = this.clock.now();
+    const { def, progress } = slot.record;
+    const manualDue = progress.manualNextAt ?? progress.manualAt;
+    const regularDue = progress.state === 'active' ? progress.nextAt : undefined;
+    const manual = manualDue !== undefined && manualDue <= now && (regularDue === undefined || manualDue <= regularDue);
+    const dueAt = manual ? manualDue : regularDue;
+    if (dueAt === undefined || dueAt > now) {
+      slot.phase = 'idle'; // progress changed since it was queued
+      this.place(slot);
+      return;
+    }
+    const scheduledAt = manual ? progress.manualAt! : (progress.tickAt ?? dueAt);
+    const trigger: Trigger = {
+      key: def.key,
+      uid: def.uid,
+      triggerId: triggerId(def.uid, scheduledAt, manual),
+      scheduledAt,
+      attempt: (manual ? (progress.manualAttempts ?? 0) : progress.attempts) + 1,
+      data: def.data,
+      target: def.target,
+      manual,
+    };
+    slot.phase = 'inflight';
+    this.inFlight++;
+    this.events.emit('dispatched', { trigger, at: now });
+    const delivery = this.deliverer
+      .deliver(trigger)
+      .catch((error: unknown): Outcome => ({ kind: 'failed', detail: String(error) }))
+      .then((outcome) => {
+        this.inFlight--;
+        this.pump();
+        return this.locks.run(slot.keyStr, () => this.onOutcome(slot, trigger, outcome, now, now - dueAt));
+      })
+      .catch((error: unknown) => this.events.emit('error', { error, context: 'outcome' }))
+      .finally(() => {
+        this.deliveries.delete(delivery);
+      });
+    this.deliveries.add(delivery);
+  }
+
+  private async onOutcome(slot: Slot, trigger: Trigger, outcome: Outcome, startedAt: number, lateMs: number): Promise<void> {
+    const finishedAt = this.clock.now();
+    const record = slot.record;
+    let tickOutcome: HistoryEntry['outcome'];
+    let next: Progress | null;
+    if (outcome.kind === 'staged') {
+      tickOutcome = 'staged';
+      next = record.progress;
+    } else if (outcome.kind === 'cancel') {
+      tickOutcome = 'success';
+      next = null;
+    } else if (outcome.kind === 'done') {
+      tickOutcome = 'success';
+      next = trigger.manual ? finishManual(record.progress) : finishTick(record.def, this.schedules.get(record.def.schedule), record.progress);
+    } else {
+      const failed = trigger.manual
+        ? failManual(record.def, record.progress, this.options.random)
+        : failTick(record.def, this.schedules.get(record.def.schedule), record.progress, this.options.random);
+      tickOutcome = failed.gaveUp ? 'dropped' : 'failed';
+      next = failed.progress;
+    }
+    this.events.emit('attempted', { trigger, outcome: tickOutcome, detail: outcome.detail, startedAt, finishedAt, lateMs });
+    if (slot.removed) return;
+    if (record.def.uid !== trigger.uid) {
+      slot.phase = 'idle'; // replaced while in flight: start the new job
+      this.place(slot);
+      return;
+    }
+    if (outcome.kind === 'staged') {
+      slot.phase = 'staged';
+      const k = appKey(record.def.key.namespace, record.def.key.appId);
+      let set = this.staged.get(k);
+      if (!set) this.staged.set(k, (set = new Set()));
+      set.add(slot);
+      this.events.emit('staged', { key: record.def.key });
+      return;
+    }
+    const finalCount = next?.count ?? record.progress.count;
+    if (next && next.tickAt === undefined && next.manualAt === undefined) next = null;
+    const history: HistoryEntry = {
+      scheduledAt: trigger.scheduledAt,
+      at: finishedAt,
+      attempt: trigger.attempt,
+      outcome: tickOutcome,
+      manual: trigger.manual,
+      ...(outcome.detail !== undefined ? { detail: outcome.detail } : {}),
+    };
+    await this.commitAndPlace(slot, next, history, finalCount);
+  }
+
+  // ---- committing ----
+
+  /** Commits new progress (null = the job is finished) and places the slot; must run under the job's lock. */
+  private async commitAndPlace(slot: Slot, progress: Progress | null, history?: HistoryEntry, finalCount?: number): Promise<void> {
+    const { def, progress: current } = slot.record;
+    const commit: ProgressCommit = { key: def.key, uid: def.uid, expectedRev: current.rev, progress, ...(history ? { history } : {}) };
+    const ok = await this.commitWithRetry(commit);
+    if (slot.removed) return;
+    if (ok === undefined) {
+      this.forget(slot); // stopping: the store still holds the last committed state
+      return;
+    }
+    if (!ok) {
+      await this.reload(slot);
+      return;
+    }
+    if (progress === null) {
+      this.forget(slot);
+      this.events.emit('finished', { key: def.key, count: finalCount ?? current.count });
+      return;
+    }
+    slot.record = { def, progress };
+    slot.phase = 'idle';
+    this.place(slot);
+  }
+
+  /** true = committed, false = refused (stale), undefined = gave up because the engine stopped. */
+  private async commitWithRetry(commit: ProgressCommit): Promise<boolean | undefined> {
+    let wait = this.options.commitRetryMs;
+    for (;;) {
+      try {
+        return await this.store.commitProgress(commit);
+      } catch (error) {
+        this.events.emit('error', { error, context: 'commit' });
+        if (!this.running) return undefined;
+        await new Promise<void>((resolve) => this.clock.setTimer(this.clock.now() + wait, resolve));
+        wait = Math.min(wait * 2, 30_000);
+      }
+    }
+  }
+
+  /** The store disagreed with memory (someone else wrote): take the store's version. */
+  private async reload(slot: Slot): Promise<void> {
+    this.forget(slot);
+    const fresh = await this.store.get(slot.record.def.key);
+    if (fresh && !this.slots.has(slot.keyStr)) this.adopt(fresh, false);
+  }
+
+  /** Applies a change to a job's progress, under its lock, whether or not it is in memory. */
+  private mutate(key: JobKey, change: (p: Progress, record: JobRecord) => Progress | undefined): Promise<JobRecord> {
+    const keyStr = keyString(key);
+    return this.locks.run(keyStr, async () => {
+      for (let attempt = 0; ; attempt++) {
+        const slot = this.slots.get(keyStr);
+        const record = slot?.record ?? (await this.store.get(key));
+        if (!record) throw new JobNotFoundError(key.name);
+        const progress = change(record.progress, record);
+        if (!progress) return record;
+        const ok = await this.store.commitProgress({ key, uid: record.def.uid, expectedRev: record.progress.rev, progress });
+        if (!ok) {
+          if (attempt >= 3) throw new Error(`job "${key.name}" changed repeatedly while being updated; try again`);
+          if (slot) this.forget(slot);
+          continue;
+        }
+        const updated = { def: record.def, progress };
+        const current = this.slots.get(keyStr);
+        if (current) {
+          current.record = updated;
+          if (current.phase === 'queued' || current.phase === 'ready' || current.phase === 'idle') {
+            current.phase = 'idle';
+            this.place(current);
+          }
+        } else {
+          this.adopt(updated, false);
+        }
+        return updated;
+      }
+    });
+  }
+
+  /** Out of memory but not removed: the store still has it; refill brings it back when due. */
+  private forget(slot: Slot): void {
+    if (this.slots.get(slot.keyStr) === slot) this.slots.delete(slot.keyStr);
+    slot.phase = 'idle';
+    slot.token++;
+    this.unstage(slot);
+  }
+
+  private drop(slot: Slot): void {
+    slot.removed = true;
+    this.forget(slot);
+  }
+
+  private unstage(slot: Slot): void {
+    const k = appKey(slot.record.def.key.namespace, slot.record.def.key.appId);
+    this.staged.get(k)?.delete(slot);
+  }
+}
+
+function appKey(namespace: string, appId: string): string {
+  return `${namespace}\u0000${appId}`;
+}

@@ -1,0 +1,30 @@
+/** Engine tuning. Every field has a documented default in defaultEngineOptions. */
+export interface EngineOptions {
+  /** Jobs due within this many ms are held in memory; later ones stay in the store. */
+  lookaheadMs: number;
+  /** How often the store is asked for jobs entering the look-ahead window. Must be < lookaheadMs. */
+  refillIntervalMs: number;
+  /** Most jobs taken from the store per refill. */
+  refillLimit: number;
+  /** Most deliveries in flight at once, across all jobs. */
+  maxInFlight: number;
+  /** A tick found overdue by more than this when a job is loaded counts as missed (catch-up applies). */
+  catchUpGraceMs: number;
+  /** First wait before retrying a failed store commit; doubles up to 30 s. */
+  commitRetryMs: number;
+  /** How long stop() waits for deliveries in flight before releasing them. */
+  stopTimeoutMs: number;
+  /** Source of randomness for exponential-backoff jitter. */
+  random: () => number;
+}
+
+export const defaultEngineOptions: EngineOptions = {
+  lookaheadMs: 20_000,
+  refillIntervalMs: 5_000,
+  refillLimit: 50_000,
+  maxInFlight: 1_000,
+  catchUpGraceMs: 1_000,
+  commitRetryMs: 100,
+  stopTimeoutMs: 10_000,
+  random: Math.random,
+};

@@ -1,0 +1,47 @@
+// The engine's typed events: metrics, logs and tests listen here instead of polling or sleeping.
+
+import type { JobKey, TickOutcome } from './model/job.js';
+import type { Trigger } from './model/trigger.js';
+
+export interface EngineEvents {
+  /** A trigger was handed to delivery. */
+  dispatched: { trigger: Trigger; at: number };
+  /** An attempt finished. `lateMs` = when delivery started minus the attempt's due instant. */
+  attempted: { trigger: Trigger; outcome: TickOutcome; detail?: string; startedAt: number; finishedAt: number; lateMs: number };
+  /** A job has no further tick and was deleted. */
+  finished: { key: JobKey; count: number };
+  /** Triggers of an app wait for a consumer. */
+  staged: { key: JobKey };
+  /** A store or commit failure, retried. */
+  error: { error: unknown; context: string };
+}
+
+type Listener<T> = (payload: T) => void;
+
+export class TypedEmitter<E extends object> {
+  private listeners = new Map<keyof E, Set<Listener<never>>>();
+
+  on<K extends keyof E>(event: K, listener: Listener<E[K]>): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(listener as Listener<never>);
+    return () => set.delete(listener as Listener<never>);
+  }
+
+  emit<K extends keyof E>(event: K, payload: E[K]): void {
+    const set = this.listeners.get(event);
+    if (!set) return;
+    for (const listener of set) (listener as Listener<E[K]>)(payload);
+  }
+
+  /** Resolves with the first payload that satisfies the predicate. */
+  once<K extends keyof E>(event: K, predicate: (payload: E[K]) => boolean = () => true): Promise<E[K]> {
+    return new Promise((resolve) => {
+      const off = this.on(event, (payload) => {
+        if (!predicate(payload)) return;
+        off();
+        resolve(payload);
+      });
+    });
+  }
+}

@@ -1,0 +1,115 @@
+// Turns a schedule-job request body (SPEC 2) into a JobDefinition, or throws an
+// InvalidRequestError naming the field and the fix. Pure: `now` and `uid` come from the caller.
+
+import { InvalidRequestError } from '../errors.js';
+import { parseSchedule, resolveInstant } from '../schedule/index.js';
+import { DEFAULT_FAILURE_POLICY, DEFAULT_FAILURE_POLICY_SOURCE, isObject, parseFailurePolicy } from './failure-policy.js';
+import type { CatchUp, JobDefinition, JobKey, Target } from './job.js';
+import { validateName } from './names.js';
+
+const CODE = 'DAPR_SCHEDULER_SCHEDULE_JOB';
+
+/** Accepted body fields, with Dapr's snake_case spellings. */
+const FIELDS = new Set(['schedule', 'dueTime', 'due_time', 'repeats', 'ttl', 'data', 'overwrite', 'failurePolicy', 'failure_policy', 'target', 'catchUp', 'catch_up']);
+
+export interface JobRequest {
+  def: JobDefinition;
+  overwrite: boolean;
+}
+
+export function parseJobRequest(key: JobKey, body: unknown, now: number, uid: string): JobRequest {
+  validateName(key.name);
+  if (!isObject(body)) {
+    throw new InvalidRequestError('ERR_MALFORMED_REQUEST', 'the body must be a JSON object such as {"schedule":"@every 10s","data":{}}');
+  }
+  if ('name' in body) {
+    throw new InvalidRequestError('DAPR_SCHEDULER_JOB_NAME', 'the job name goes in the URL (/v1.0/jobs/{name}); remove "name" from the body', 'name');
+  }
+  for (const field of Object.keys(body)) {
+    if (!FIELDS.has(field)) {
+      throw new InvalidRequestError(CODE, `"${field}" is not a job field; known fields: ${[...FIELDS].join(', ')}`, field);
+    }
+  }
+  const schedule = optionalString(body, 'schedule');
+  const dueTime = optionalString(body, 'dueTime', 'due_time');
+  if (schedule === undefined && dueTime === undefined) {
+    throw new InvalidRequestError('DAPR_SCHEDULER_SCHEDULE_EMPTY', 'a job needs a schedule, a dueTime, or both', 'schedule');
+  }
+  if (schedule !== undefined) parseSchedule(schedule);
+  const dueAt = dueTime === undefined ? undefined : resolveInstant(dueTime, now, 'dueTime');
+
+  const repeats = body.repeats;
+  if (repeats !== undefined && repeats !== null) {
+    if (typeof repeats !== 'number' || !Number.isInteger(repeats) || repeats < 1 || repeats > 2 ** 32 - 1) {
+      throw new InvalidRequestError(CODE, 'repeats must be a whole number >= 1 (leave it out to repeat without limit)', 'repeats');
+    }
+    if (repeats > 1 && schedule === undefined) {
+      throw new InvalidRequestError(CODE, `repeats is ${repeats} but the job has no schedule to repeat on; add a schedule or drop repeats`, 'repeats');
+    }
+  }
+
+  const ttl = optionalString(body, 'ttl');
+  let expiresAt: number | undefined;
+  if (ttl !== undefined) {
+    if (schedule === undefined) {
+      throw new InvalidRequestError(CODE, 'ttl needs a schedule: a one-shot job ends after its dueTime anyway; add a schedule or drop ttl', 'ttl');
+    }
+    expiresAt = resolveInstant(ttl, dueAt ?? now, 'ttl');
+    if (dueAt !== undefined && expiresAt < dueAt) {
+      throw new InvalidRequestError(CODE, 'ttl expires before dueTime; set a later ttl or an earlier dueTime', 'ttl');
+    }
+  }
+
+  const policySource = body.failurePolicy ?? body.failure_policy;
+  const failurePolicy = policySource === undefined || policySource === null ? DEFAULT_FAILURE_POLICY : parseFailurePolicy(policySource);
+
+  const overwrite = body.overwrite ?? false;
+  if (typeof overwrite !== 'boolean') throw new InvalidRequestError(CODE, 'overwrite must be true or false', 'overwrite');
+
+  const def: JobDefinition = {
+    key,
+    uid,
+    createdAt: now,
+    ...(schedule !== undefined ? { schedule } : {}),
+    ...(dueTime !== undefined ? { dueTime, dueAt } : {}),
+    ...(typeof repeats === 'number' ? { repeats } : {}),
+    ...(ttl !== undefined ? { ttl, expiresAt } : {}),
+    ...(body.data !== undefined ? { data: body.data } : {}),
+    failurePolicy,
+    failurePolicySource: policySource ?? DEFAULT_FAILURE_POLICY_SOURCE,
+    target: parseTarget(body.target),
+    catchUp: parseCatchUp(body.catchUp ?? body.catch_up),
+  };
+  return { def, overwrite };
+}
+
+function optionalString(body: Record<string, unknown>, field: string, alias?: string): string | undefined {
+  const value = body[field] ?? (alias ? body[alias] : undefined);
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new InvalidRequestError(CODE, `${field} must be a string`, field);
+  const trimmed = value.trim();
+  if (trimmed === '') return undefined;
+  return trimmed;
+}
+
+const TARGET_KINDS = ['app', 'pubsub', 'invoke', 'state', 'binding', 'actor'];
+
+function parseTarget(raw: unknown): Target {
+  if (raw === undefined || raw === null) return { kind: 'app' };
+  if (!isObject(raw)) throw new InvalidRequestError(CODE, 'target must be an object such as {"app":{}} or {"pubsub":{"name":"p","topic":"t"}}', 'target');
+  const kinds = Object.keys(raw);
+  const kind = kinds[0];
+  if (kinds.length !== 1 || kind === undefined || !TARGET_KINDS.includes(kind)) {
+    throw new InvalidRequestError(CODE, `target takes exactly one of ${TARGET_KINDS.join(', ')}`, 'target');
+  }
+  const spec = raw[kind] ?? {};
+  if (!isObject(spec)) throw new InvalidRequestError(CODE, `target.${kind} must be an object`, `target.${kind}`);
+  if (kind === 'app') return { kind: 'app' };
+  return { kind: 'other', type: kind, spec };
+}
+
+function parseCatchUp(raw: unknown): CatchUp {
+  if (raw === undefined || raw === null) return 'all';
+  if (raw === 'all' || raw === 'one' || raw === 'none') return raw;
+  throw new InvalidRequestError(CODE, 'catchUp must be "all" (replay every missed tick), "one" (only the latest) or "none"', 'catchUp');
+}

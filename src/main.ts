@@ -1,0 +1,111 @@
+// The composition root: the only file that picks concrete adapters. Everything else receives
+// its dependencies.
+
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { HttpDeliverer } from './adapters/deliver-http/http-deliverer.js';
+import { SqliteJobStore } from './adapters/store-sqlite/sqlite-job-store.js';
+import { createHttpApi } from './api/http/http-server.js';
+import type { ApiToken } from './api/http/identity.js';
+import { AppRegistry } from './app/app-registry.js';
+import { JobsService } from './app/jobs-service.js';
+import { createMetrics } from './app/metrics.js';
+import { Readiness } from './app/readiness.js';
+import { readConfigFile } from './config/config-file.js';
+import { withDefaults, type DuetimeConfig } from './config/config.js';
+import { systemClock, type Clock } from './core/clock.js';
+import { Engine } from './core/engine/engine.js';
+import type { JobStore } from './core/ports/job-store.js';
+import { parseGoDuration } from './core/schedule/index.js';
+
+export interface RunningDuetime {
+  config: DuetimeConfig;
+  http: FastifyInstance;
+  /** Base URL of the HTTP API, e.g. http://127.0.0.1:3500 */
+  httpUrl: string;
+  engine: Engine;
+  apps: AppRegistry;
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export async function startDuetime(values: Partial<DuetimeConfig>, options: StartOptions = {}): Promise<RunningDuetime> {
+  const config = withDefaults(values);
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'duetime' } });
+  const clock = options.clock ?? systemClock;
+  const file = config.configFile ? readConfigFile(config.configFile) : { apps: [], tokens: [] };
+
+  const store = openStore(config);
+  const apps = new AppRegistry();
+  const deliverer = new HttpDeliverer(apps, { timeoutMs: parseGoDuration(config.deliveryTimeout) });
+  const engine = new Engine(store, deliverer, clock, {
+    maxInFlight: config.maxInFlight,
+    lookaheadMs: parseGoDuration(config.lookahead),
+    refillIntervalMs: Math.max(50, Math.floor(parseGoDuration(config.lookahead) / 4)),
+  });
+  engine.events.on('error', ({ error, context }) => logger.error({ err: error, context }, 'engine error (retrying)'));
+  apps.onRegistered((namespace, appId) => engine.releaseStaged(namespace, appId));
+
+  const appToken = config.appApiToken ? { token: config.appApiToken } : {};
+  if (config.appUrl) apps.register(config.namespace, config.appId, { url: config.appUrl, actorTypes: [], ...appToken });
+  for (const app of file.apps) {
+    apps.register(app.namespace ?? config.namespace, app.appId, {
+      url: app.url,
+      actorTypes: app.actorTypes ?? [],
+      ...(app.token ? { token: app.token } : config.appApiToken ? { token: config.appApiToken } : {}),
+    });
+  }
+  const tokens: ApiToken[] = [...file.tokens];
+  if (config.apiToken) tokens.push({ token: config.apiToken });
+
+  const readiness = new Readiness();
+  let started = false;
+  readiness.add('engine', () => ({ ok: started, ...(started ? {} : { detail: 'starting' }) }));
+  const metrics = createMetrics(engine);
+  const jobs = new JobsService(store, engine, clock);
+  const http = createHttpApi({
+    jobs,
+    apps,
+    readiness,
+    metrics,
+    logger,
+    bodyLimit: config.bodyLimit,
+    identity: { defaultAppId: config.appId, defaultNamespace: config.namespace, tokens },
+  });
+
+  await engine.start();
+  started = true;
+  await http.listen({ host: config.host, port: config.port });
+  const address = http.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const httpUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  logger.info({ httpUrl, store: config.store, dataDir: config.dataDir }, 'duetime is serving');
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      started = false;
+      await http.close();
+      await engine.stop();
+      await deliverer.close();
+      await store.close();
+      logger.info('duetime stopped');
+    })());
+  return { config, http, httpUrl, engine, apps, logger, stop };
+}
+
+function openStore(config: DuetimeConfig): JobStore {
+  if (config.store === 'sqlite') {
+    const dir = resolve(config.dataDir);
+    mkdirSync(dir, { recursive: true });
+    return new SqliteJobStore({ path: join(dir, 'duetime.db'), historyLimit: config.historyLimit });
+  }
+  throw new Error(`--store "${config.store}" is not supported yet; use sqlite`);
+}

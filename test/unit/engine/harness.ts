@@ -1,0 +1,30 @@
+import { MemoryJobStore } from '../../../src/adapters/store-memory/index.js';
+import { JobsService } from '../../../src/app/jobs-service.js';
+import { Engine } from '../../../src/core/engine/engine.js';
+import type { EngineOptions } from '../../../src/core/engine/options.js';
+import type { JobKey } from '../../../src/core/model/job.js';
+import { FakeClock } from '../../../src/testing/fake-clock.js';
+import { ScriptedDeliverer } from '../../../src/testing/scripted-deliverer.js';
+
+export const T0 = Date.parse('2026-03-01T00:00:00.000Z');
+
+/** An engine on the memory store, a scripted target and a fake clock. */
+export async function makeHarness(options: Partial<EngineOptions> = {}) {
+  const clock = new FakeClock(T0);
+  const store = new MemoryJobStore();
+  const target = new ScriptedDeliverer(clock);
+  const engine = new Engine(store, target, clock, { random: () => 0, ...options });
+  const jobs = new JobsService(store, engine, clock);
+  await engine.start();
+  const key = (name: string): JobKey => ({ namespace: 'default', appId: 'app', name });
+  const schedule = (name: string, body: Record<string, unknown>) => jobs.schedule(key(name), body);
+  /** Asserts no delivery happened before its attempt was due: scheduled time, or a later retry. */
+  const assertNeverEarly = () => {
+    for (const d of target.deliveries) {
+      if (d.at < d.trigger.scheduledAt) throw new Error(`${d.trigger.key.name} delivered at ${d.at} before ${d.trigger.scheduledAt}`);
+    }
+  };
+  return { clock, store, target, engine, jobs, key, schedule, assertNeverEarly };
+}
+
+export const iso = (ms: number): string => new Date(ms).toISOString();
