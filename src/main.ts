@@ -10,6 +10,7 @@ import { SqliteJobStore } from './adapters/store-sqlite/sqlite-job-store.js';
 import { createHttpApi } from './api/http/http-server.js';
 import type { ApiToken } from './api/http/identity.js';
 import { AppRegistry } from './app/app-registry.js';
+import { DeliveryRouter } from './app/delivery-router.js';
 import { JobsService } from './app/jobs-service.js';
 import { createMetrics } from './app/metrics.js';
 import { Readiness } from './app/readiness.js';
@@ -44,8 +45,9 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
 
   const store = openStore(config);
   const apps = new AppRegistry();
-  const deliverer = new HttpDeliverer(apps, { timeoutMs: parseGoDuration(config.deliveryTimeout) });
-  const engine = new Engine(store, deliverer, clock, {
+  const httpDeliverer = new HttpDeliverer(apps, { timeoutMs: parseGoDuration(config.deliveryTimeout) });
+  const router = new DeliveryRouter(httpDeliverer);
+  const engine = new Engine(store, router, clock, {
     maxInFlight: config.maxInFlight,
     lookaheadMs: parseGoDuration(config.lookahead),
     refillIntervalMs: Math.max(50, Math.floor(parseGoDuration(config.lookahead) / 4)),
@@ -94,7 +96,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
       started = false;
       await http.close();
       await engine.stop();
-      await deliverer.close();
+      await httpDeliverer.close();
       await store.close();
       logger.info('duetime stopped');
     })());

@@ -91,7 +91,6 @@ describe('bad input: 400 with a code and a message naming the field, nothing cha
     ['question mark', 'a%3Fb', 'DAPR_SCHEDULER_JOB_NAME'],
     ['backslash', 'a%5Cb', 'DAPR_SCHEDULER_JOB_NAME'],
     ['control character', 'a%01b', 'DAPR_SCHEDULER_JOB_NAME'],
-    ['dot-dot', '..', 'DAPR_SCHEDULER_JOB_NAME'],
     ['too long', 'x'.repeat(513), 'DAPR_SCHEDULER_JOB_NAME'],
   ];
   for (const [what, name, code] of names) {

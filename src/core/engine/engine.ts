@@ -147,6 +147,21 @@ export class Engine {
     );
   }
 
+  /**
+   * Ownership changed (cluster): forget every job the predicate rejects (its delivery in flight,
+   * if any, finishes but its commit is fenced by the store) and load what is due for the rest.
+   */
+  async retainOnly(owns: (key: JobKey) => boolean): Promise<void> {
+    for (const slot of [...this.slots.values()]) if (!owns(slot.record.def.key)) this.drop(slot);
+    await this.refillNow();
+  }
+
+  /** Loads from the store now instead of waiting for the next refill tick. */
+  async refillNow(): Promise<void> {
+    this.refillTimer?.cancel();
+    await this.refill();
+  }
+
   /** A consumer for the app appeared: staged triggers go out now. */
   releaseStaged(namespace: string, appId: string): void {
     const set = this.staged.get(appKey(namespace, appId));
