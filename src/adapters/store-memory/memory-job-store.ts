@@ -1,0 +1,138 @@
+// The reference JobStore: plain Maps in memory, simple enough to be obviously right. The other
+// stores are checked against the same conformance suite; unit tests of the engine and the use
+// cases run on this one. Records are deep-copied in and out, so a caller holding a record it
+// passed in or got back cannot change what is stored.
+
+import { JobExistsError } from '../../core/errors.js';
+import { keyString, progressDueAt, type HistoryEntry, type JobKey, type JobRecord } from '../../core/model/job.js';
+import type { JobStore, ListOptions, ListPage, ProgressCommit } from '../../core/ports/job-store.js';
+import { compareCodePoints } from './name-order.js';
+
+export interface MemoryJobStoreOptions {
+  /** History entries kept per job, newest first. @defaultValue 20 */
+  historyLimit?: number;
+}
+
+export const MEMORY_STORE_DEFAULTS = { historyLimit: 20 } as const;
+
+interface Entry {
+  record: JobRecord;
+  /** Oldest first; trimmed from the front. */
+  history: HistoryEntry[];
+}
+
+export class MemoryJobStore implements JobStore {
+  private readonly jobs = new Map<string, Entry>();
+  private readonly historyLimit: number;
+  private closed = false;
+
+  constructor(options: MemoryJobStoreOptions = {}) {
+    const limit = options.historyLimit ?? MEMORY_STORE_DEFAULTS.historyLimit;
+    if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`historyLimit must be a non-negative integer, got ${limit}`);
+    this.historyLimit = limit;
+  }
+
+  async create(record: JobRecord, options: { overwrite: boolean }): Promise<void> {
+    this.open();
+    const id = keyString(record.def.key);
+    if (!options.overwrite && this.jobs.has(id)) throw new JobExistsError(record.def.key.name);
+    // Overwriting makes a new job: its own progress and no history from the one it replaces.
+    this.jobs.set(id, { record: structuredClone(record), history: [] });
+  }
+
+  async get(key: JobKey): Promise<JobRecord | undefined> {
+    this.open();
+    const entry = this.jobs.get(keyString(key));
+    return entry && structuredClone(entry.record);
+  }
+
+  async delete(key: JobKey): Promise<boolean> {
+    this.open();
+    return this.jobs.delete(keyString(key));
+  }
+
+  async deleteByPrefix(namespace: string, appId: string, prefix: string): Promise<number> {
+    this.open();
+    let count = 0;
+    for (const [id, { record }] of this.jobs) {
+      if (inApp(record, namespace, appId) && record.def.key.name.startsWith(prefix)) {
+        this.jobs.delete(id);
+        count++;
+      }
+    }
+    return count;
+  }
+
+  async list(namespace: string, appId: string, options: ListOptions): Promise<ListPage> {
+    this.open();
+    const prefix = options.prefix ?? '';
+    const after = options.after;
+    const matching = [...this.jobs.values()]
+      .map((entry) => entry.record)
+      .filter(
+        (record) =>
+          inApp(record, namespace, appId) &&
+          record.def.key.name.startsWith(prefix) &&
+          (after === undefined || compareCodePoints(record.def.key.name, after) > 0),
+      )
+      .sort((a, b) => compareCodePoints(a.def.key.name, b.def.key.name));
+    const limit = Math.max(0, Math.trunc(options.limit));
+    const page = matching.slice(0, limit);
+    const last = page[page.length - 1];
+    const records = structuredClone(page);
+    return matching.length > limit && last ? { records, next: last.def.key.name } : { records };
+  }
+
+  async commitProgress(commit: ProgressCommit): Promise<boolean> {
+    this.open();
+    const { progress } = commit;
+    if (progress && progress.rev !== commit.expectedRev + 1) {
+      throw new RangeError(`progress.rev must be expectedRev + 1 (${commit.expectedRev + 1}), got ${progress.rev}`);
+    }
+    const id = keyString(commit.key);
+    const entry = this.jobs.get(id);
+    if (!entry || entry.record.def.uid !== commit.uid || entry.record.progress.rev !== commit.expectedRev) return false;
+    if (progress === null) {
+      this.jobs.delete(id);
+      return true;
+    }
+    entry.record.progress = structuredClone(progress);
+    if (commit.history && this.historyLimit > 0) {
+      entry.history.push(structuredClone(commit.history));
+      if (entry.history.length > this.historyLimit) entry.history.splice(0, entry.history.length - this.historyLimit);
+    }
+    return true;
+  }
+
+  async dueBefore(until: number, limit: number): Promise<JobRecord[]> {
+    this.open();
+    // A scan: fine for a reference store. Ties are broken by key, as the SQLite index does.
+    const due: Array<{ at: number; id: string; record: JobRecord }> = [];
+    for (const [id, { record }] of this.jobs) {
+      const at = progressDueAt(record.progress);
+      if (at !== undefined && at <= until) due.push({ at, id, record });
+    }
+    due.sort((a, b) => a.at - b.at || compareCodePoints(a.id, b.id));
+    return structuredClone(due.slice(0, Math.max(0, Math.trunc(limit))).map((d) => d.record));
+  }
+
+  async history(key: JobKey, limit: number): Promise<HistoryEntry[]> {
+    this.open();
+    const entry = this.jobs.get(keyString(key));
+    if (!entry) return [];
+    const newestFirst = [...entry.history].reverse();
+    return structuredClone(newestFirst.slice(0, Math.max(0, Math.trunc(limit))));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private open(): void {
+    if (this.closed) throw new Error('the memory job store is closed');
+  }
+}
+
+function inApp(record: JobRecord, namespace: string, appId: string): boolean {
+  return record.def.key.namespace === namespace && record.def.key.appId === appId;
+}

@@ -1,0 +1,1 @@
+export { SqliteJobStore, SQLITE_STORE_DEFAULTS, type SqliteJobStoreOptions } from './sqlite-job-store.js';

@@ -1,0 +1,74 @@
+// The SQLite file's layout and how it gets there. The schema version lives in the file header
+// (PRAGMA user_version); each migration takes the file from version i to i + 1 in one
+// transaction, so a later release appends a migration and older files catch up on open.
+
+import type { Database } from 'better-sqlite3';
+
+/**
+ * Migrations in order: MIGRATIONS[i] takes a file from version i to i + 1.
+ *
+ * Version 1:
+ * - jobs: one row per job, keyed (namespace, app_id, name), WITHOUT ROWID so rows are stored in
+ *   key order and list/prefix queries are range scans. The definition and progress are JSON
+ *   text; uid and rev are copied out so a progress commit is checked without parsing JSON, and
+ *   due_at = progressDueAt(progress) (NULL when none) feeds the partial due index that
+ *   dueBefore walks. The index carries the key columns too, which gives a stable order on ties.
+ * - history: tick outcomes per job, keyed (namespace, app_id, name, seq) with seq counting up
+ *   from 1 per job, trimmed to the newest historyLimit entries on every append.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE jobs (
+    namespace TEXT NOT NULL,
+    app_id    TEXT NOT NULL,
+    name      TEXT NOT NULL,
+    uid       TEXT NOT NULL,
+    def       TEXT NOT NULL,
+    rev       INTEGER NOT NULL,
+    progress  TEXT NOT NULL,
+    due_at    INTEGER,
+    PRIMARY KEY (namespace, app_id, name)
+  ) WITHOUT ROWID;
+  CREATE INDEX jobs_due_at ON jobs (due_at) WHERE due_at IS NOT NULL;
+  CREATE TABLE history (
+    namespace TEXT NOT NULL,
+    app_id    TEXT NOT NULL,
+    name      TEXT NOT NULL,
+    seq       INTEGER NOT NULL,
+    entry     TEXT NOT NULL,
+    PRIMARY KEY (namespace, app_id, name, seq)
+  ) WITHOUT ROWID;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings the file to SCHEMA_VERSION; refuses a file written by a newer release. */
+export function migrate(db: Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(`schema version ${current} is newer than this release understands (${SCHEMA_VERSION})`);
+  }
+  for (let version = current; version < SCHEMA_VERSION; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version] as string);
+      // PRAGMA takes no bound parameters; version is our own integer.
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+}
+
+export interface PragmaOptions {
+  busyTimeoutMs: number;
+}
+
+/**
+ * WAL so readers never block the writer; synchronous = FULL so COMMIT returns only after the
+ * WAL is fsync'd, which is what lets a write's promise mean "durable".
+ */
+export function applyPragmas(db: Database, options: PragmaOptions): void {
+  db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs)}`);
+  const mode = db.pragma('journal_mode = WAL', { simple: true }) as string;
+  if (mode.toLowerCase() !== 'wal') throw new Error(`cannot use WAL journal mode (got "${mode}")`);
+  db.pragma('synchronous = FULL');
+}

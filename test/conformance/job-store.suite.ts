@@ -1,0 +1,580 @@
+// The JobStore contract, run against every adapter (memory, SQLite, etcd): each adapter's test
+// file calls jobStoreConformance with a factory for a fresh, empty store. What a store must do
+// is written here once; an adapter passes or it is wrong.
+//
+// Names are ordered by Unicode code point (the order of their UTF-8 bytes), which is what
+// SQLite's BINARY collation and etcd's byte-ordered keys give.
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { JobExistsError } from '../../src/core/errors.js';
+import type { HistoryEntry, JobDefinition, JobKey, JobRecord, Progress } from '../../src/core/model/job.js';
+import type { JobStore, ListPage } from '../../src/core/ports/job-store.js';
+
+export interface ConformanceOptions {
+  /** The history limit the factory's stores were made with. @defaultValue 20 */
+  historyLimit?: number;
+}
+
+const NS = 'default';
+const APP = 'app-a';
+
+let uidCounter = 0;
+
+export function key(name: string, appId = APP, namespace = NS): JobKey {
+  return { namespace, appId, name };
+}
+
+/** A job with only the required fields; optional ones are left undefined. */
+export function minimalRecord(k: JobKey, progress: Partial<Progress> = {}): JobRecord {
+  const def: JobDefinition = {
+    key: k,
+    uid: `uid-${++uidCounter}`,
+    createdAt: 1_700_000_000_000,
+    failurePolicy: { kind: 'drop' },
+    failurePolicySource: { drop: {} },
+    target: { kind: 'app' },
+    catchUp: 'all',
+  };
+  return { def, progress: { rev: 1, count: 0, attempts: 0, state: 'active', ...progress } };
+}
+
+/** A job due at `nextAt` (or never, when undefined). */
+function dueRecord(k: JobKey, nextAt: number | undefined, extra: Partial<Progress> = {}): JobRecord {
+  return minimalRecord(k, { nextAt, tickAt: nextAt, ...extra });
+}
+
+function fullRecord(k: JobKey): JobRecord {
+  return {
+    def: {
+      key: k,
+      uid: `uid-${++uidCounter}`,
+      createdAt: 1_700_000_000_123,
+      schedule: '@every 1h30m',
+      dueTime: '2026-12-01T10:00:00Z',
+      dueAt: 1_796_119_200_000,
+      repeats: 7,
+      ttl: '72h',
+      expiresAt: 1_796_378_400_000,
+      data: {
+        '@type': 'type.googleapis.com/google.protobuf.StringValue',
+        value: 'hé "quoted" \\ \n ✓ 🚀',
+        nested: { list: [1, 2.5, -3, null, true, false, '', { deep: [[{}]] }], empty: {} },
+        big: Number.MAX_SAFE_INTEGER,
+        nothing: null,
+      },
+      failurePolicy: { kind: 'exponential', initialIntervalMs: 500, maxIntervalMs: 60_000, multiplier: 2, maxRetries: 5, jitter: 0.25 },
+      failurePolicySource: { exponential: { initialInterval: '0.5s', maxRetries: 5 } },
+      target: { kind: 'other', type: 'pubsub', spec: { pubsubName: 'orders', topic: 'due' } },
+      catchUp: 'one',
+    },
+    progress: {
+      rev: 3,
+      count: 12,
+      attempts: 2,
+      lastTrigger: 1_796_000_000_000,
+      tickAt: 1_796_005_400_000,
+      nextAt: 1_796_005_401_000,
+      state: 'active',
+      manualAt: 1_796_005_300_000,
+    },
+  };
+}
+
+function entry(n: number, detail?: string): HistoryEntry {
+  const e: HistoryEntry = { scheduledAt: 1_000 * n, at: 1_000 * n + 7, attempt: 1, outcome: n % 2 ? 'success' : 'failed', manual: n % 3 === 0 };
+  if (detail !== undefined) e.detail = detail;
+  return e;
+}
+
+/** The next progress after `p`, as the engine would write it. */
+function bump(p: Progress, changes: Partial<Progress> = {}): Progress {
+  return { ...p, rev: p.rev + 1, count: p.count + 1, ...changes };
+}
+
+async function listAll(store: JobStore, namespace: string, appId: string, prefix?: string, limit = 7): Promise<string[]> {
+  const names: string[] = [];
+  let after: string | undefined;
+  for (let pages = 0; pages < 10_000; pages++) {
+    const page: ListPage = await store.list(namespace, appId, { limit, prefix, after });
+    names.push(...page.records.map((r) => r.def.key.name));
+    if (page.next === undefined) return names;
+    after = page.next;
+  }
+  throw new Error('list did not terminate');
+}
+
+export function jobStoreConformance(
+  name: string,
+  make: () => Promise<{ store: JobStore; cleanup(): Promise<void> }>,
+  options: ConformanceOptions = {},
+): void {
+  const historyLimit = options.historyLimit ?? 20;
+
+  describe(`JobStore conformance: ${name}`, () => {
+    let store: JobStore;
+    let cleanup: () => Promise<void>;
+
+    beforeEach(async () => {
+      ({ store, cleanup } = await make());
+    });
+    afterEach(async () => {
+      await cleanup();
+    });
+
+    describe('create and get', () => {
+      it('round-trips every field of the definition and progress', async () => {
+        const record = fullRecord(key('full'));
+        await store.create(record, { overwrite: false });
+        expect(await store.get(record.def.key)).toStrictEqual(record);
+      });
+
+      it('round-trips a job whose optional fields are undefined', async () => {
+        const record = minimalRecord(key('minimal'));
+        await store.create(record, { overwrite: false });
+        const got = await store.get(record.def.key);
+        expect(got).toEqual(record);
+        for (const field of ['schedule', 'dueTime', 'dueAt', 'repeats', 'ttl', 'expiresAt', 'data'] as const) {
+          expect(got?.def[field]).toBeUndefined();
+        }
+        for (const field of ['lastTrigger', 'tickAt', 'nextAt', 'manualAt'] as const) {
+          expect(got?.progress[field]).toBeUndefined();
+        }
+      });
+
+      it.each([
+        ['null', null],
+        ['a string', 'plain ✓'],
+        ['zero', 0],
+        ['false', false],
+        ['an empty object', {}],
+        ['an array', [1, 'two', { three: [null] }]],
+      ])('keeps data that is %s', async (_label, data) => {
+        const record = minimalRecord(key('data'));
+        record.def.data = data;
+        await store.create(record, { overwrite: false });
+        const got = await store.get(record.def.key);
+        expect(got?.def.data).toStrictEqual(data);
+      });
+
+      it('keeps unicode names, app ids and namespaces apart and intact', async () => {
+        const keys = [key('日本語/ジョブ'), key('🚀-launch'), key('naïve'), key('naïve', 'アプリ'), key('naïve', APP, 'espacé')];
+        for (const k of keys) await store.create(minimalRecord(k), { overwrite: false });
+        for (const k of keys) expect((await store.get(k))?.def.key).toStrictEqual(k);
+        expect(await listAll(store, NS, APP)).toEqual(['naïve', '日本語/ジョブ', '🚀-launch']);
+      });
+
+      it('returns undefined for a missing job', async () => {
+        expect(await store.get(key('missing'))).toBeUndefined();
+      });
+
+      it('keeps what was stored when the caller changes its objects afterwards', async () => {
+        const record = fullRecord(key('copied'));
+        const snapshot = structuredClone(record);
+        await store.create(record, { overwrite: false });
+        record.progress.count = 99;
+        (record.def.data as { nested: { empty: Record<string, unknown> } }).nested.empty.x = 1;
+        const got = await store.get(snapshot.def.key);
+        expect(got).toStrictEqual(snapshot);
+        if (got) {
+          got.progress.count = 42;
+          got.def.key.name = 'renamed';
+        }
+        expect(await store.get(snapshot.def.key)).toStrictEqual(snapshot);
+      });
+
+      it('refuses a taken name without overwrite and changes nothing', async () => {
+        const first = fullRecord(key('taken'));
+        await store.create(first, { overwrite: false });
+        await store.commitProgress({ key: first.def.key, uid: first.def.uid, expectedRev: 3, progress: bump(first.progress), history: entry(1) });
+        const before = await store.get(first.def.key);
+
+        const second = minimalRecord(key('taken'));
+        const error = await store.create(second, { overwrite: false }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(JobExistsError);
+        expect((error as JobExistsError).kind).toBe('conflict');
+        expect(await store.get(first.def.key)).toStrictEqual(before);
+        expect(await store.history(first.def.key, 10)).toStrictEqual([entry(1)]);
+      });
+
+      it('overwrite replaces the definition, resets progress and drops the history', async () => {
+        const old = fullRecord(key('replaced'));
+        await store.create(old, { overwrite: false });
+        await store.commitProgress({ key: old.def.key, uid: old.def.uid, expectedRev: 3, progress: bump(old.progress), history: entry(1) });
+
+        const fresh = minimalRecord(key('replaced'));
+        await store.create(fresh, { overwrite: true });
+        expect(await store.get(fresh.def.key)).toEqual(fresh);
+        expect(await store.history(fresh.def.key, 10)).toEqual([]);
+        // The old job's writer is now fenced off, even at the rev it would have matched.
+        expect(await store.commitProgress({ key: old.def.key, uid: old.def.uid, expectedRev: 1, progress: bump(fresh.progress) })).toBe(false);
+        expect(await store.get(fresh.def.key)).toEqual(fresh);
+      });
+
+      it('overwrite of a missing job creates it', async () => {
+        const record = minimalRecord(key('new'));
+        await store.create(record, { overwrite: true });
+        expect(await store.get(record.def.key)).toEqual(record);
+      });
+
+      it('a create and a get issued back to back see each other', async () => {
+        const record = minimalRecord(key('back-to-back'));
+        const created = store.create(record, { overwrite: false });
+        const got = store.get(record.def.key);
+        await created;
+        expect(await got).toEqual(record);
+
+        const deleted = store.delete(record.def.key);
+        const gone = store.get(record.def.key);
+        expect(await deleted).toBe(true);
+        expect(await gone).toBeUndefined();
+      });
+    });
+
+    describe('delete', () => {
+      it('deletes the job and its history, and says whether there was one', async () => {
+        const record = minimalRecord(key('doomed'));
+        await store.create(record, { overwrite: false });
+        await store.commitProgress({ key: record.def.key, uid: record.def.uid, expectedRev: 1, progress: bump(record.progress), history: entry(1) });
+        expect(await store.delete(record.def.key)).toBe(true);
+        expect(await store.get(record.def.key)).toBeUndefined();
+        expect(await store.history(record.def.key, 10)).toEqual([]);
+        expect(await store.delete(record.def.key)).toBe(false);
+
+        // A new job under the same name starts without the old one's history.
+        await store.create(minimalRecord(key('doomed')), { overwrite: false });
+        expect(await store.history(record.def.key, 10)).toEqual([]);
+      });
+
+      it('touches only the named app and namespace', async () => {
+        const keys = [key('same'), key('same', 'app-b'), key('same', APP, 'other-ns')];
+        for (const k of keys) await store.create(minimalRecord(k), { overwrite: false });
+        expect(await store.delete(key('same'))).toBe(true);
+        expect(await store.get(keys[1] as JobKey)).toBeDefined();
+        expect(await store.get(keys[2] as JobKey)).toBeDefined();
+      });
+    });
+
+    describe('deleteByPrefix', () => {
+      const names = ['a', 'a-1', 'ab', 'abc', 'b', 'ba', '`a', 'é1', 'é2', 'ê', '🚀x', '🚀', '🚁'];
+
+      beforeEach(async () => {
+        for (const n of names) {
+          for (const k of [key(n), key(n, 'app-b'), key(n, APP, 'other-ns')]) await store.create(minimalRecord(k), { overwrite: false });
+        }
+      });
+
+      it('deletes only names with the prefix, in that app, and counts them', async () => {
+        expect(await store.deleteByPrefix(NS, APP, 'a')).toBe(4);
+        expect(await listAll(store, NS, APP)).toEqual(['`a', 'b', 'ba', 'é1', 'é2', 'ê', '🚀', '🚀x', '🚁']);
+        expect(await listAll(store, NS, 'app-b')).toHaveLength(names.length);
+        expect(await listAll(store, 'other-ns', APP)).toHaveLength(names.length);
+        expect(await store.get(key('abc'))).toBeUndefined();
+      });
+
+      it('matches whole code points at the end of the prefix', async () => {
+        expect(await store.deleteByPrefix(NS, APP, 'é')).toBe(2);
+        expect(await store.deleteByPrefix(NS, APP, '🚀')).toBe(2);
+        expect(await listAll(store, NS, APP)).toEqual(['`a', 'a', 'a-1', 'ab', 'abc', 'b', 'ba', 'ê', '🚁']);
+      });
+
+      it('an exact name is its own prefix', async () => {
+        expect(await store.deleteByPrefix(NS, APP, 'abc')).toBe(1);
+        expect(await store.get(key('ab'))).toBeDefined();
+      });
+
+      it('returns 0 when nothing matches', async () => {
+        expect(await store.deleteByPrefix(NS, APP, 'zzz')).toBe(0);
+        expect(await store.deleteByPrefix(NS, 'no-such-app', '')).toBe(0);
+        expect(await listAll(store, NS, APP)).toHaveLength(names.length);
+      });
+
+      it('an empty prefix deletes all of that app only', async () => {
+        expect(await store.deleteByPrefix(NS, APP, '')).toBe(names.length);
+        expect(await listAll(store, NS, APP)).toEqual([]);
+        expect(await listAll(store, NS, 'app-b')).toHaveLength(names.length);
+        expect(await listAll(store, 'other-ns', APP)).toHaveLength(names.length);
+      });
+
+      it('deletes the history of the jobs it deletes, and no other', async () => {
+        for (const k of [key('ab'), key('b'), key('ab', 'app-b')]) {
+          const rec = await store.get(k);
+          if (!rec) throw new Error('missing fixture');
+          await store.commitProgress({ key: k, uid: rec.def.uid, expectedRev: 1, progress: bump(rec.progress), history: entry(1) });
+        }
+        await store.deleteByPrefix(NS, APP, 'a');
+        await store.create(minimalRecord(key('ab')), { overwrite: false });
+        expect(await store.history(key('ab'), 10)).toEqual([]);
+        expect(await store.history(key('b'), 10)).toEqual([entry(1)]);
+        expect(await store.history(key('ab', 'app-b'), 10)).toEqual([entry(1)]);
+      });
+    });
+
+    describe('list', () => {
+      it('lists one app in code point order', async () => {
+        const names = ['b', 'a', 'é', '\uFFFD', '🚀', 'A', 'a0', 'a-'];
+        for (const n of names) await store.create(minimalRecord(key(n)), { overwrite: false });
+        await store.create(minimalRecord(key('zz', 'app-b')), { overwrite: false });
+        await store.create(minimalRecord(key('zz', APP, 'other-ns')), { overwrite: false });
+        const page = await store.list(NS, APP, { limit: 100 });
+        expect(page.records.map((r) => r.def.key.name)).toEqual(['A', 'a', 'a-', 'a0', 'b', 'é', '\uFFFD', '🚀']);
+        expect(page.next).toBeUndefined();
+        expect(page.records[0]).toEqual(await store.get(key('A')));
+      });
+
+      it('pages with limit, next and after', async () => {
+        const names = Array.from({ length: 25 }, (_, i) => `job-${String(i).padStart(2, '0')}`);
+        for (const n of [...names].reverse()) await store.create(minimalRecord(key(n)), { overwrite: false });
+
+        const first = await store.list(NS, APP, { limit: 10 });
+        expect(first.records.map((r) => r.def.key.name)).toEqual(names.slice(0, 10));
+        expect(first.next).toBe('job-09');
+        const second = await store.list(NS, APP, { limit: 10, after: first.next });
+        expect(second.records.map((r) => r.def.key.name)).toEqual(names.slice(10, 20));
+        expect(second.next).toBe('job-19');
+        const third = await store.list(NS, APP, { limit: 10, after: second.next });
+        expect(third.records.map((r) => r.def.key.name)).toEqual(names.slice(20));
+        expect(third.next).toBeUndefined();
+
+        expect(await listAll(store, NS, APP, undefined, 5)).toEqual(names);
+        expect(await listAll(store, NS, APP, undefined, 1)).toEqual(names);
+      });
+
+      it('after need not be a stored name', async () => {
+        for (const n of ['a', 'b', 'd']) await store.create(minimalRecord(key(n)), { overwrite: false });
+        expect((await store.list(NS, APP, { limit: 10, after: 'c' })).records.map((r) => r.def.key.name)).toEqual(['d']);
+        expect((await store.list(NS, APP, { limit: 10, after: '' })).records).toHaveLength(3);
+        expect((await store.list(NS, APP, { limit: 10, after: 'd' })).records).toEqual([]);
+      });
+
+      it('filters by prefix, with paging', async () => {
+        const names = ['x', 'order-1', 'order-2', 'order-3', 'order-4', 'order', 'orders', 'ordeR', 'p'];
+        for (const n of names) await store.create(minimalRecord(key(n)), { overwrite: false });
+        await store.create(minimalRecord(key('order-9', 'app-b')), { overwrite: false });
+        expect(await listAll(store, NS, APP, 'order-', 2)).toEqual(['order-1', 'order-2', 'order-3', 'order-4']);
+        expect(await listAll(store, NS, APP, 'order', 3)).toEqual(['order', 'order-1', 'order-2', 'order-3', 'order-4', 'orders']);
+        const page = await store.list(NS, APP, { limit: 10, prefix: 'order-', after: 'order-2' });
+        expect(page.records.map((r) => r.def.key.name)).toEqual(['order-3', 'order-4']);
+        // A cursor before the prefix's range starts at the range.
+        const early = await store.list(NS, APP, { limit: 10, prefix: 'order-', after: 'a' });
+        expect(early.records.map((r) => r.def.key.name)).toEqual(['order-1', 'order-2', 'order-3', 'order-4']);
+        expect((await store.list(NS, APP, { limit: 10, prefix: 'q' })).records).toEqual([]);
+      });
+
+      it('returns an empty page for an app with no jobs', async () => {
+        await store.create(minimalRecord(key('only')), { overwrite: false });
+        expect(await store.list(NS, 'app-b', { limit: 10 })).toEqual({ records: [] });
+        expect(await store.list('other-ns', APP, { limit: 10 })).toEqual({ records: [] });
+      });
+    });
+
+    describe('commitProgress', () => {
+      let record: JobRecord;
+      beforeEach(async () => {
+        record = minimalRecord(key('ticking'), { nextAt: 1_000, tickAt: 1_000 });
+        await store.create(record, { overwrite: false });
+      });
+
+      it('writes the new progress and bumps the revision', async () => {
+        const p2 = bump(record.progress, { lastTrigger: 1_000, tickAt: 2_000, nextAt: 2_000 });
+        expect(await store.commitProgress({ key: record.def.key, uid: record.def.uid, expectedRev: 1, progress: p2 })).toBe(true);
+        expect(await store.get(record.def.key)).toEqual({ def: record.def, progress: p2 });
+        const p3 = bump(p2, { attempts: 1, nextAt: 2_500 });
+        expect(await store.commitProgress({ key: record.def.key, uid: record.def.uid, expectedRev: 2, progress: p3 })).toBe(true);
+        expect((await store.get(record.def.key))?.progress).toEqual(p3);
+        expect(await store.history(record.def.key, 10)).toEqual([]);
+      });
+
+      it('can clear optional progress fields', async () => {
+        const p2: Progress = { rev: 2, count: 1, attempts: 0, state: 'active', lastTrigger: 1_000 };
+        expect(await store.commitProgress({ key: record.def.key, uid: record.def.uid, expectedRev: 1, progress: p2 })).toBe(true);
+        const got = await store.get(record.def.key);
+        expect(got?.progress).toEqual(p2);
+        expect(got?.progress.nextAt).toBeUndefined();
+        expect(await store.dueBefore(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+      });
+
+      it('refuses a stale revision and writes nothing', async () => {
+        await store.commitProgress({ key: record.def.key, uid: record.def.uid, expectedRev: 1, progress: bump(record.progress) });
+        const stale = bump(record.progress, { count: 50 });
+        expect(await store.commitProgress({ key: record.def.key, uid: record.def.uid, expectedRev: 1, progress: stale, history: entry(9) })).toBe(false);
+        expect((await store.get(record.def.key))?.progress).toEqual(bump(record.progress));
+        expect(await store.history(record.def.key, 10)).toEqual([]);
+        // Ahead of the stored revision is refused too.
+        expect(await store.commitProgress({ key: record.def.key, uid: record.def.uid, expectedRev: 5, progress: { ...stale, rev: 6 } })).toBe(false);
+      });
+
+      it('refuses a writer whose job was replaced', async () => {
+        const replacement = minimalRecord(key('ticking'));
+        await store.create(replacement, { overwrite: true });
+        expect(await store.commitProgress({ key: record.def.key, uid: record.def.uid, expectedRev: 1, progress: bump(record.progress), history: entry(1) })).toBe(false);
+        expect(await store.get(record.def.key)).toEqual(replacement);
+        expect(await store.history(record.def.key, 10)).toEqual([]);
+        expect(await store.commitProgress({ key: record.def.key, uid: record.def.uid, expectedRev: 1, progress: null })).toBe(false);
+        expect(await store.get(record.def.key)).toEqual(replacement);
+      });
+
+      it('refuses a writer whose job was deleted, and does not bring it back', async () => {
+        await store.delete(record.def.key);
+        expect(await store.commitProgress({ key: record.def.key, uid: record.def.uid, expectedRev: 1, progress: bump(record.progress), history: entry(1) })).toBe(false);
+        expect(await store.get(record.def.key)).toBeUndefined();
+        expect(await store.history(record.def.key, 10)).toEqual([]);
+        expect(await store.commitProgress({ key: record.def.key, uid: record.def.uid, expectedRev: 1, progress: null })).toBe(false);
+      });
+
+      it('null progress deletes the job and its history', async () => {
+        await store.commitProgress({ key: record.def.key, uid: record.def.uid, expectedRev: 1, progress: bump(record.progress), history: entry(1) });
+        expect(await store.commitProgress({ key: record.def.key, uid: record.def.uid, expectedRev: 1, progress: null })).toBe(false);
+        expect(await store.get(record.def.key)).toBeDefined();
+        expect(await store.commitProgress({ key: record.def.key, uid: record.def.uid, expectedRev: 2, progress: null, history: entry(2) })).toBe(true);
+        expect(await store.get(record.def.key)).toBeUndefined();
+        expect(await store.history(record.def.key, 10)).toEqual([]);
+        expect(await store.dueBefore(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+      });
+
+      it('rejects a progress whose rev is not expectedRev + 1', async () => {
+        await expect(store.commitProgress({ key: record.def.key, uid: record.def.uid, expectedRev: 1, progress: record.progress })).rejects.toThrow();
+        expect(await store.get(record.def.key)).toEqual(record);
+      });
+
+      it('appends history newest first, trimmed to the history limit', async () => {
+        let progress = record.progress;
+        const total = historyLimit + 5;
+        for (let i = 1; i <= total; i++) {
+          const next = bump(progress);
+          const detail = i % 2 ? `attempt ${i}: ✗ "500"` : undefined;
+          expect(await store.commitProgress({ key: record.def.key, uid: record.def.uid, expectedRev: progress.rev, progress: next, history: entry(i, detail) })).toBe(true);
+          progress = next;
+          // A commit without an outcome appends nothing.
+          const quiet = bump(progress);
+          await store.commitProgress({ key: record.def.key, uid: record.def.uid, expectedRev: progress.rev, progress: quiet });
+          progress = quiet;
+        }
+        const expected = Array.from({ length: historyLimit }, (_, i) => total - i).map((n) => entry(n, n % 2 ? `attempt ${n}: ✗ "500"` : undefined));
+        expect(await store.history(record.def.key, 1_000)).toEqual(expected);
+        expect(await store.history(record.def.key, 3)).toEqual(expected.slice(0, 3));
+        const first = (await store.history(record.def.key, 1))[0];
+        expect(first?.detail).toBe(`attempt ${total}: ✗ "500"`);
+      });
+
+      it('keeps each job its own history', async () => {
+        const other = minimalRecord(key('ticking', 'app-b'));
+        await store.create(other, { overwrite: false });
+        await store.commitProgress({ key: record.def.key, uid: record.def.uid, expectedRev: 1, progress: bump(record.progress), history: entry(1) });
+        await store.commitProgress({ key: other.def.key, uid: other.def.uid, expectedRev: 1, progress: bump(other.progress), history: entry(2) });
+        expect(await store.history(record.def.key, 10)).toEqual([entry(1)]);
+        expect(await store.history(other.def.key, 10)).toEqual([entry(2)]);
+        expect(await store.history(key('nobody'), 10)).toEqual([]);
+      });
+
+      it('lets exactly one of two writers at the same revision win', async () => {
+        const results = await Promise.all([
+          store.commitProgress({ key: record.def.key, uid: record.def.uid, expectedRev: 1, progress: bump(record.progress, { count: 10 }) }),
+          store.commitProgress({ key: record.def.key, uid: record.def.uid, expectedRev: 1, progress: bump(record.progress, { count: 20 }) }),
+        ]);
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect((await store.get(record.def.key))?.progress.count).toBe(results[0] ? 10 : 20);
+      });
+    });
+
+    describe('dueBefore', () => {
+      it('returns due jobs earliest first, at most limit, across apps and namespaces', async () => {
+        await store.create(dueRecord(key('late'), 5_000), { overwrite: false });
+        await store.create(dueRecord(key('first', 'app-b'), 1_000), { overwrite: false });
+        await store.create(dueRecord(key('second', APP, 'other-ns'), 2_000), { overwrite: false });
+        await store.create(dueRecord(key('third'), 3_000), { overwrite: false });
+        await store.create(dueRecord(key('never'), undefined), { overwrite: false });
+
+        const names = async (until: number, limit: number) => (await store.dueBefore(until, limit)).map((r) => r.def.key.name);
+        expect(await names(3_000, 10)).toEqual(['first', 'second', 'third']);
+        expect(await names(2_999, 10)).toEqual(['first', 'second']);
+        expect(await names(10_000, 2)).toEqual(['first', 'second']);
+        expect(await names(999, 10)).toEqual([]);
+        expect(await names(Number.MAX_SAFE_INTEGER, 100)).toEqual(['first', 'second', 'third', 'late']);
+        const [first] = await store.dueBefore(1_000, 1);
+        expect(first).toEqual(await store.get(key('first', 'app-b')));
+      });
+
+      it('breaks ties by key, the same way every time', async () => {
+        for (const n of ['c', 'a', 'b']) await store.create(dueRecord(key(n), 1_000), { overwrite: false });
+        const once = (await store.dueBefore(1_000, 10)).map((r) => r.def.key.name);
+        expect(once).toEqual(['a', 'b', 'c']);
+      });
+
+      it('skips paused jobs unless a manual trigger is waiting', async () => {
+        await store.create(dueRecord(key('paused'), 1_000, { state: 'paused' }), { overwrite: false });
+        await store.create(dueRecord(key('paused-manual'), 1_000, { state: 'paused', manualAt: 2_000 }), { overwrite: false });
+        await store.create(dueRecord(key('paused-manual-later'), 1_000, { state: 'paused', manualAt: 9_000 }), { overwrite: false });
+        const names = (await store.dueBefore(5_000, 10)).map((r) => r.def.key.name);
+        expect(names).toEqual(['paused-manual']);
+      });
+
+      it('orders by the earlier of the next attempt and a manual trigger', async () => {
+        await store.create(dueRecord(key('regular'), 2_000), { overwrite: false });
+        await store.create(dueRecord(key('manual-first'), 8_000, { manualAt: 1_000 }), { overwrite: false });
+        await store.create(dueRecord(key('manual-only'), undefined, { manualAt: 3_000 }), { overwrite: false });
+        await store.create(dueRecord(key('manual-later'), 4_000, { manualAt: 9_000 }), { overwrite: false });
+        const names = (await store.dueBefore(5_000, 10)).map((r) => r.def.key.name);
+        expect(names).toEqual(['manual-first', 'regular', 'manual-only', 'manual-later']);
+      });
+
+      it('follows progress commits, overwrites and deletes', async () => {
+        const a = dueRecord(key('a'), 1_000);
+        const b = dueRecord(key('b'), 2_000);
+        await store.create(a, { overwrite: false });
+        await store.create(b, { overwrite: false });
+        await store.commitProgress({ key: a.def.key, uid: a.def.uid, expectedRev: 1, progress: bump(a.progress, { nextAt: 3_000, tickAt: 3_000 }) });
+        expect((await store.dueBefore(5_000, 10)).map((r) => r.def.key.name)).toEqual(['b', 'a']);
+        await store.create(dueRecord(key('b'), 4_000), { overwrite: true });
+        expect((await store.dueBefore(5_000, 10)).map((r) => r.def.key.name)).toEqual(['a', 'b']);
+        await store.commitProgress({ key: a.def.key, uid: a.def.uid, expectedRev: 2, progress: bump(bump(a.progress), { state: 'paused' }) });
+        expect((await store.dueBefore(5_000, 10)).map((r) => r.def.key.name)).toEqual(['b']);
+        await store.delete(key('b'));
+        expect(await store.dueBefore(5_000, 10)).toEqual([]);
+      });
+
+      it('returns copies', async () => {
+        await store.create(dueRecord(key('a'), 1_000), { overwrite: false });
+        const [got] = await store.dueBefore(1_000, 1);
+        if (got) got.progress.nextAt = 9_999;
+        expect((await store.get(key('a')))?.progress.nextAt).toBe(1_000);
+      });
+    });
+
+    describe('concurrency', () => {
+      it('lands 2,000 concurrent creates', async () => {
+        const records = Array.from({ length: 2_000 }, (_, i) => dueRecord(key(`bulk-${String(i).padStart(4, '0')}`), 10_000 + i));
+        await Promise.all(records.map((r) => store.create(r, { overwrite: false })));
+        const names = await listAll(store, NS, APP, undefined, 500);
+        expect(names).toEqual(records.map((r) => r.def.key.name));
+        expect(await store.get(key('bulk-1234'))).toEqual(records[1234]);
+        expect((await store.dueBefore(10_004, 100)).map((r) => r.def.key.name)).toEqual(['bulk-0000', 'bulk-0001', 'bulk-0002', 'bulk-0003', 'bulk-0004']);
+      });
+
+      it('fails only the conflicting creates of a concurrent burst', async () => {
+        await store.create(minimalRecord(key('dup-0100')), { overwrite: false });
+        const records = Array.from({ length: 500 }, (_, i) => minimalRecord(key(`dup-${String(i).padStart(4, '0')}`)));
+        // The burst also names 'dup-0200' twice: the first one wins.
+        records.push(minimalRecord(key('dup-0200')));
+        const results = await Promise.allSettled(records.map((r) => store.create(r, { overwrite: false })));
+        const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [i] : []));
+        expect(failed).toEqual([100, 500]);
+        for (const i of failed) expect((results[i] as PromiseRejectedResult).reason).toBeInstanceOf(JobExistsError);
+        expect(await listAll(store, NS, APP, 'dup-', 1_000)).toHaveLength(500);
+        expect((await store.get(key('dup-0200')))?.def.uid).toBe(records[200]?.def.uid);
+      });
+
+      it('applies interleaved writes in the order they were issued', async () => {
+        const r = minimalRecord(key('ordered'));
+        const p2 = bump(r.progress);
+        const results = await Promise.all([
+          store.create(r, { overwrite: false }),
+          store.commitProgress({ key: r.def.key, uid: r.def.uid, expectedRev: 1, progress: p2, history: entry(1) }),
+          store.deleteByPrefix(NS, APP, 'ord'),
+          store.commitProgress({ key: r.def.key, uid: r.def.uid, expectedRev: 2, progress: bump(p2) }),
+        ]);
+        expect(results).toEqual([undefined, true, 1, false]);
+        expect(await store.get(r.def.key)).toBeUndefined();
+      });
+    });
+  });
+}
