@@ -57,4 +57,20 @@ describe('kill -9 and restart', () => {
     const ticks = [...new Set(receiver.forJob('recurring').map((r) => r.scheduledAt!))].sort((a, b) => a - b);
     for (let i = 1; i < ticks.length; i++) expect(ticks[i]! - ticks[i - 1]!).toBe(300);
   });
+
+  it('SIGTERM lets a delivery in flight finish and commits its outcome before exiting', async () => {
+    await server?.kill();
+    server = await start();
+    receiver.respond = (r) => (r.path === '/job/slow' ? { status: 200, delayMs: 1500 } : { status: 200 });
+    expect((await post(server.url, 'slow', { dueTime: '10ms' })).status).toBe(204);
+    await receiver.waitFor(() => receiver.forJob('slow').length === 1);
+    const code = await server.kill('SIGTERM');
+    expect(code).toBe(0);
+    server = await start();
+    const res = await fetch(`${server.url}/v1.0/jobs/slow`);
+    expect(res.status).toBe(404); // finished and committed: nothing to replay
+    await new Promise((r) => setTimeout(r, 500));
+    expect(receiver.forJob('slow')).toHaveLength(1);
+  });
 });
+
