@@ -21,6 +21,18 @@ export interface HttpApiDeps {
   bodyLimit: number;
 }
 
+export interface RouteEntry {
+  method: string;
+  url: string;
+}
+
+const routeTables = new WeakMap<FastifyInstance, RouteEntry[]>();
+
+/** Every route the API registered (for the OpenAPI completeness test). */
+export function registeredRoutes(app: FastifyInstance): RouteEntry[] {
+  return routeTables.get(app) ?? [];
+}
+
 export function createHttpApi(deps: HttpApiDeps): FastifyInstance {
   const app: FastifyInstance = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: deps.bodyLimit, // Per-request log lines cost throughput; errors are still logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
@@ -37,6 +49,13 @@ export function createHttpApi(deps: HttpApiDeps): FastifyInstance {
       err.statusCode = 400;
       err.message = `the body is not valid JSON (${err.message})`;
       done(err, undefined);
+    }
+  });
+  const routes: RouteEntry[] = [];
+  routeTables.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
+      if (method !== 'HEAD') routes.push({ method, url: route.url });
     }
   });
   app.setErrorHandler(handleError);
