@@ -202,7 +202,7 @@ export class Engine {
       this.place(slot);
       return;
     }
-    void this.locks.run(slot.keyStr, () => this.commitAndPlace(slot, caughtUp));
+    void this.locks.run(slot.keyStr, () => this.commitAndPlace(slot, { ...caughtUp, rev: record.progress.rev + 1 }));
   }
 
   private catchUp(record: JobRecord): Progress | undefined {
@@ -211,6 +211,15 @@ export class Engine {
     if (progress.tickAt === undefined || progress.tickAt >= now - this.options.catchUpGraceMs) return undefined;
     const adjusted = applyCatchUp(def, this.schedules.get(def.schedule), progress, now);
     return adjusted === progress ? undefined : adjusted;
+  }
+
+  /**
+   * A finished tick whose successor is already overdue (a long outage of the target, or a
+   * dueTime far in the past) gets the job's catch-up policy too, so `one` and `none` never
+   * replay a backlog.
+   */
+  private afterTick(record: JobRecord, next: Progress): Progress {
+    return this.catchUp({ def: record.def, progress: next }) ?? next;
   }
 
   // ---- placing and firing ----
@@ -296,6 +305,7 @@ export class Engine {
       scheduledAt,
       attempt: (manual ? (progress.manualAttempts ?? 0) : progress.attempts) + 1,
       data: def.data,
+      ...(def.rawData ? { rawData: def.rawData } : {}),
       target: def.target,
       manual,
     };
@@ -330,13 +340,13 @@ export class Engine {
       next = null;
     } else if (outcome.kind === 'done') {
       tickOutcome = 'success';
-      next = trigger.manual ? finishManual(record.progress) : finishTick(record.def, this.schedules.get(record.def.schedule), record.progress);
+      next = trigger.manual ? finishManual(record.progress) : this.afterTick(record, finishTick(record.def, this.schedules.get(record.def.schedule), record.progress));
     } else {
       const failed = trigger.manual
         ? failManual(record.def, record.progress, this.options.random)
         : failTick(record.def, this.schedules.get(record.def.schedule), record.progress, this.options.random);
       tickOutcome = failed.gaveUp ? 'dropped' : 'failed';
-      next = failed.progress;
+      next = failed.gaveUp && !trigger.manual ? this.afterTick(record, failed.progress) : failed.progress;
     }
     this.events.emit('attempted', { trigger, outcome: tickOutcome, detail: outcome.detail, startedAt, finishedAt, lateMs });
     if (slot.removed) return;

@@ -109,5 +109,6 @@ export function applyCatchUp(def: JobDefinition, schedule: Schedule | undefined,
     target = latest;
   }
   if (target === tickAt) return progress;
-  return { ...progress, rev: progress.rev + 1, tickAt: target, nextAt: target };
+  // The revision is left to the caller, which bumps it once for the whole change it commits.
+  return { ...progress, tickAt: target, nextAt: target };
 }

@@ -169,3 +169,25 @@ describe('engine: catch-up after downtime', () => {
     expect(await downtime('none')).toEqual([1000, 12_000]);
   });
 });
+
+describe('engine: catch-up on a backlog created while running', () => {
+  it('none: a schedule whose dueTime is long past fires once, then continues from now', async () => {
+    h = await makeHarness();
+    await h.schedule('backlog', { schedule: '@every 1s', dueTime: '2025-12-31T00:00:00Z', catchUp: 'none' });
+    await h.clock.advance(2_000);
+    const ticks = h.target.of('backlog').map((d) => d.trigger.scheduledAt);
+    expect(ticks[0]).toBe(Date.parse('2025-12-31T00:00:00Z'));
+    expect(ticks.slice(1).map((t) => t - T0)).toEqual([1000, 2000]);
+  });
+
+  it('one: a target down for a while gets only the latest missed tick afterwards', async () => {
+    h = await makeHarness();
+    let down = true;
+    h.target.respond = () => (down ? { kind: 'failed', detail: 'down' } : { kind: 'done' });
+    await h.schedule('outage', { schedule: '@every 1s', catchUp: 'one', failurePolicy: { constant: { interval: '1s' } } });
+    await h.clock.advance(10_500); // tick 1 s is retried until 10 s while ticks 2..10 pass
+    down = false;
+    await h.clock.advance(1_000);
+    expect(h.target.of('outage').filter((d) => d.trigger.attempt === 1).map((d) => d.trigger.scheduledAt - T0)).toEqual([1000, 11_000]);
+  });
+});
