@@ -1,0 +1,159 @@
+import pg from 'pg';
+import type { StateStore } from '../../../core/ports/state-store.js';
+import { ConnectionHealth } from '../shared/connection-health.js';
+import { errorMessage } from '../shared/error-message.js';
+import type { MetadataReader } from '../shared/metadata-reader.js';
+import { quoteTableName } from '../shared/sql-identifier.js';
+import { withTimeout } from '../shared/with-timeout.js';
+import { poolConfigFrom } from './connection-config.js';
+
+export interface PostgresStateConfig {
+  /** From connectionString: a postgres:// URL or libpq key/value pairs. */
+  connection: pg.PoolConfig;
+  /** The quoted table name, e.g. "state" or "public"."state". */
+  table: string;
+  maxConnections: number;
+  connectMs: number;
+  operationMs: number;
+  /** How often an idle store checks the server is there, so /readyz sees an outage. */
+  healthCheckMs: number;
+}
+
+const DEFAULT_HEALTH_CHECK_MS = 10_000;
+
+export function readPostgresStateConfig(reader: MetadataReader): PostgresStateConfig {
+  const connectionString = reader.requiredString('connectionString', '"postgres://user:password@localhost:5432/db"');
+  const parsed = poolConfigFrom(connectionString);
+  if (typeof parsed === 'string') reader.fail('connectionString', parsed);
+  const tableName = reader.string('tableName') ?? 'state';
+  const table = quoteTableName(tableName) ?? reader.fail('tableName', `is "${tableName}"; use a plain name like state or schema.state`);
+  return {
+    connection: parsed.config,
+    table,
+    maxConnections: reader.integer('maxConns', parsed.maxConns ?? 5, { min: 1, max: 100 }),
+    // Dapr's name for the per-operation timeout is `timeout`.
+    ...reader.timeouts({ operation: ['timeout', 'timeoutInSeconds'] }),
+    healthCheckMs: reader.duration('healthCheckInterval', DEFAULT_HEALTH_CHECK_MS),
+  };
+}
+
+/**
+ * state.postgresql: rows of a table shaped like Dapr's v1 state table (key text primary key,
+ * value jsonb, isbinary, insertdate, updatedate, expiredate), created when missing. Values are
+ * stored as jsonb, so SQL reads them as JSON. Rows whose expiredate has passed read as absent,
+ * as in Dapr. Keys are stored as given (no `appId||` prefix).
+ */
+export class PostgresStateStore implements StateStore {
+  readonly #health: ConnectionHealth;
+  readonly #pool: pg.Pool;
+  #tableReady: Promise<void> | undefined;
+  readonly #probe: NodeJS.Timeout;
+
+  constructor(
+    readonly name: string,
+    private readonly config: PostgresStateConfig,
+    label: string,
+  ) {
+    this.#health = new ConnectionHealth(label);
+    this.#pool = new pg.Pool({
+      ...config.connection,
+      max: config.maxConnections,
+      connectionTimeoutMillis: config.connectMs,
+      query_timeout: config.operationMs,
+      statement_timeout: config.operationMs,
+      idleTimeoutMillis: 30_000,
+      application_name: `duetime-${name}`,
+    });
+    // An idle client whose server went away emits here; without a listener it would crash us.
+    this.#pool.on('error', (err) => this.#health.down(errorMessage(err)));
+    void this.#check();
+    this.#probe = setInterval(() => void this.#check(), config.healthCheckMs);
+    this.#probe.unref();
+  }
+
+  async #check(): Promise<void> {
+    try {
+      await this.#ensureTable();
+      await this.#pool.query('SELECT 1');
+      if (!this.#health.isClosed) this.#health.up();
+    } catch (err) {
+      if (!this.#health.isClosed) this.#health.down(errorMessage(err));
+    }
+  }
+
+  #ensureTable(): Promise<void> {
+    this.#tableReady ??= this.#pool
+      .query(
+        `CREATE TABLE IF NOT EXISTS ${this.config.table} (
+          key text NOT NULL PRIMARY KEY,
+          value jsonb NOT NULL,
+          isbinary boolean NOT NULL DEFAULT false,
+          insertdate timestamp with time zone NOT NULL DEFAULT now(),
+          updatedate timestamp with time zone NULL,
+          expiredate timestamp with time zone NULL
+        )`,
+      )
+      .then(() => undefined)
+      .catch((err: unknown) => {
+        // Try again on the next operation (the server may come back).
+        this.#tableReady = undefined;
+        throw err;
+      });
+    return this.#tableReady;
+  }
+
+  async save(key: string, value: unknown): Promise<void> {
+    await this.#run('save', key, () =>
+      this.#pool.query(
+        `INSERT INTO ${this.config.table} (key, value, isbinary) VALUES ($1, $2::jsonb, false)
+         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, isbinary = false, updatedate = now(), expiredate = NULL`,
+        [key, JSON.stringify(value ?? null)],
+      ),
+    );
+  }
+
+  async get(key: string): Promise<unknown | undefined> {
+    const result = await this.#run('get', key, () =>
+      this.#pool.query<{ value: unknown }>(
+        `SELECT value FROM ${this.config.table} WHERE key = $1 AND (expiredate IS NULL OR expiredate > now())`,
+        [key],
+      ),
+    );
+    return result.rows.length === 0 ? undefined : result.rows[0]!.value;
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#run('delete', key, () => this.#pool.query(`DELETE FROM ${this.config.table} WHERE key = $1`, [key]));
+  }
+
+  async #run<T>(action: string, key: string, op: () => Promise<T>): Promise<T> {
+    if (this.#health.isClosed) throw new Error(`${this.#health.label}: closed`);
+    try {
+      // connect + query each have their own timeouts in pg; this bounds the sum as well.
+      const result = await withTimeout(
+        this.#ensureTable().then(op),
+        this.config.connectMs + 2 * this.config.operationMs,
+        `${action} "${key}"`,
+      );
+      this.#health.up();
+      return result;
+    } catch (err) {
+      this.#health.down(errorMessage(err));
+      throw new Error(`${this.#health.label}: ${action} "${key}" failed: ${errorMessage(err)}`, { cause: err });
+    }
+  }
+
+  healthy(): boolean {
+    return this.#health.healthy();
+  }
+
+  lastError(): string | undefined {
+    return this.#health.lastError();
+  }
+
+  async close(): Promise<void> {
+    this.#health.close();
+    clearInterval(this.#probe);
+    await withTimeout(this.#pool.end(), this.config.operationMs, 'closing the PostgreSQL pool').catch(() => undefined);
+  }
+}

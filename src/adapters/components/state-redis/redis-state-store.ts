@@ -1,0 +1,61 @@
+import type { Redis } from 'ioredis';
+import type { StateStore } from '../../../core/ports/state-store.js';
+import { ConnectionHealth } from '../shared/connection-health.js';
+import { errorMessage } from '../shared/error-message.js';
+import { closeRedis, connectRedis, type RedisConfig } from '../shared/redis-connection.js';
+
+export { readRedisConfig as readRedisStateConfig } from '../shared/redis-connection.js';
+
+/**
+ * state.redis: each key is a plain Redis string holding the value as JSON (SET/GET/DEL), so any
+ * Redis client reads it with GET. Unlike Dapr's own state.redis this keeps no hash with an etag
+ * version and adds no `appId||` key prefix: the key is exactly the one given.
+ */
+export class RedisStateStore implements StateStore {
+  readonly #health: ConnectionHealth;
+  readonly #client: Redis;
+
+  constructor(
+    readonly name: string,
+    private readonly config: RedisConfig,
+    label: string,
+  ) {
+    this.#health = new ConnectionHealth(label);
+    this.#client = connectRedis(config, this.#health);
+  }
+
+  async save(key: string, value: unknown): Promise<void> {
+    await this.#run('save', key, () => this.#client.set(key, JSON.stringify(value ?? null)));
+  }
+
+  async get(key: string): Promise<unknown | undefined> {
+    const text = await this.#run('get', key, () => this.#client.get(key));
+    return text === null ? undefined : (JSON.parse(text) as unknown);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#run('delete', key, () => this.#client.del(key));
+  }
+
+  async #run<T>(action: string, key: string, op: () => Promise<T>): Promise<T> {
+    await this.#health.waitUp(this.config.connectMs);
+    try {
+      return await op();
+    } catch (err) {
+      this.#health.noteError(errorMessage(err));
+      throw new Error(`${this.#health.label}: ${action} "${key}" failed: ${errorMessage(err)}`, { cause: err });
+    }
+  }
+
+  healthy(): boolean {
+    return this.#health.healthy();
+  }
+
+  lastError(): string | undefined {
+    return this.#health.lastError();
+  }
+
+  close(): Promise<void> {
+    return closeRedis(this.#client, this.#health, this.config.operationMs);
+  }
+}

@@ -1,0 +1,128 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ComponentRegistry } from '../../../src/adapters/components/index.js';
+import type { OutputBinding } from '../../../src/core/ports/output-binding.js';
+import { freePort } from '../../../src/testing/servers/index.js';
+import { registryFromYaml, timed } from './helpers.js';
+
+// bindings.http against a real node:http receiver that records what it got.
+
+const CONNECT_TIMEOUT_MS = 1000;
+const OPERATION_TIMEOUT_MS = 1000;
+
+interface Recorded {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+let receiver: Server;
+let recorded: Recorded[] = [];
+let registry: ComponentRegistry;
+let binding: OutputBinding;
+let refused: OutputBinding;
+const hanging = new Set<import('node:http').ServerResponse>();
+
+beforeAll(async () => {
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      recorded.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+      if (req.url?.startsWith('/api/fail')) {
+        res.writeHead(503, { 'content-type': 'text/plain' }).end('overloaded, try later');
+      } else if (req.url?.startsWith('/api/hang')) {
+        hanging.add(res); // never answers: the binding's timeout must end the call
+      } else {
+        res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, got: body ? JSON.parse(body) : null }));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const { port } = receiver.address() as AddressInfo;
+  const closedPort = await freePort();
+  registry = await registryFromYaml(`apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: webhook
+spec:
+  type: bindings.http
+  version: v1
+  metadata:
+    - name: url
+      value: http://127.0.0.1:${port}/api
+    - name: securityToken
+      value: Bearer t0ken
+    - name: connectTimeout
+      value: ${CONNECT_TIMEOUT_MS}ms
+    - name: operationTimeout
+      value: ${OPERATION_TIMEOUT_MS}ms
+---
+apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: nobody-home
+spec:
+  type: bindings.http
+  version: v1
+  metadata:
+    - name: url
+      value: http://127.0.0.1:${closedPort}/
+`);
+  binding = registry.bindings.get('webhook')!;
+  refused = registry.bindings.get('nobody-home')!;
+});
+
+afterAll(async () => {
+  for (const res of hanging) res.destroy();
+  await registry?.close();
+  await new Promise((resolve) => receiver?.close(resolve));
+});
+
+describe('bindings.http', () => {
+  it('maps create to a POST of the data as JSON, with metadata as headers and path appended', async () => {
+    recorded = [];
+    const response = await binding.invoke({ operation: 'create', data: { order: 5 }, metadata: { path: '/orders', 'X-Tenant': 'acme' } });
+    expect(response).toEqual({ status: 201, data: { ok: true, got: { order: 5 } } });
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]).toMatchObject({ method: 'POST', url: '/api/orders', body: '{"order":5}' });
+    expect(recorded[0]!.headers).toMatchObject({ 'content-type': 'application/json', 'x-tenant': 'acme', authorization: 'Bearer t0ken' });
+  });
+
+  it.each([
+    ['get', 'GET', ''],
+    ['post', 'POST', '"x"'],
+    ['put', 'PUT', '"x"'],
+    ['patch', 'PATCH', '"x"'],
+    ['delete', 'DELETE', '"x"'],
+  ])('operation %s sends %s', async (operation, method, body) => {
+    recorded = [];
+    await binding.invoke({ operation, data: 'x', metadata: {} });
+    expect(recorded[0]).toMatchObject({ method, url: '/api', body });
+  });
+
+  it('throws on a non-2xx answer, naming the status and the body', async () => {
+    await expect(binding.invoke({ operation: 'create', data: 1, metadata: { path: 'fail' } })).rejects.toThrow(
+      /binding "webhook" \(bindings\.http\): POST http:\/\/127\.0\.0\.1:\d+\/api\/fail answered 503: overloaded, try later/,
+    );
+    expect(binding.healthy()).toBe(true);
+  });
+
+  it('rejects an operation it does not know', async () => {
+    await expect(binding.invoke({ operation: 'upsert', data: 1, metadata: {} })).rejects.toThrow(/operation "upsert" is not supported; use one of create, post, get/);
+  });
+
+  it('ends a call the receiver never answers within the operation timeout', async () => {
+    const attempt = await timed(() => binding.invoke({ operation: 'create', data: 1, metadata: { path: 'hang' } }));
+    expect(attempt.error?.message).toMatch(/binding "webhook" \(bindings\.http\): POST .*\/api\/hang failed/);
+    expect(attempt.ms).toBeLessThan(CONNECT_TIMEOUT_MS + OPERATION_TIMEOUT_MS + 3000);
+  });
+
+  it('fails on a refused connection and reports itself unhealthy', async () => {
+    await expect(refused.invoke({ operation: 'get', data: undefined, metadata: {} })).rejects.toThrow(/ECONNREFUSED/);
+    expect(refused.healthy()).toBe(false);
+    expect(refused.lastError()).toMatch(/ECONNREFUSED/);
+  });
+});
