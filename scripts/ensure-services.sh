@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Makes sure the Debian packages whose servers the integration tests start are installed, and
+# Makes sure the Debian packages whose servers the integration tests start are installed (redis,
+# nats, mosquitto, rabbitmq, postgresql, etcd), and
 # that none of them runs as a system service: the tests start their own instances on free
 # loopback ports (src/testing/servers/), and a system instance would only hold ports and memory.
 #
@@ -14,8 +15,9 @@ declare -A SERVICE_OF=(
   [mosquitto]=mosquitto
   [rabbitmq-server]=rabbitmq-server
   [postgresql]=postgresql
+  [etcd-server]=etcd
 )
-PACKAGES=(redis-server nats-server mosquitto rabbitmq-server postgresql)
+PACKAGES=(redis-server nats-server mosquitto rabbitmq-server postgresql etcd-server)
 
 installed() {
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
