@@ -1,4 +1,4 @@
-import type { HistoryEntry, JobRecord } from '../core/model/job.js';
+import type { HistoryEntry, JobRecord, RawPayload } from '../core/model/job.js';
 
 /** A job as the API shows it: Dapr's fields plus the extension `status`. */
 export interface JobView {
@@ -8,6 +8,8 @@ export interface JobView {
   repeats?: number;
   ttl?: string;
   data?: unknown;
+  /** A non-JSON payload scheduled over gRPC (docs/grpc.md, "Payloads"), instead of data. */
+  rawData?: RawPayload;
   failurePolicy: unknown;
   target?: unknown;
   catchUp?: string;
@@ -31,6 +33,7 @@ export function toJobView(record: JobRecord): JobView {
     ...(def.repeats !== undefined ? { repeats: def.repeats } : {}),
     ...(def.ttl !== undefined ? { ttl: def.ttl } : {}),
     ...(def.data !== undefined ? { data: def.data } : {}),
+    ...(def.rawData !== undefined ? { rawData: def.rawData } : {}),
     failurePolicy: def.failurePolicySource,
     ...(def.target.kind !== 'app' ? { target: { [def.target.type]: def.target.spec } } : {}),
     ...(def.catchUp !== 'all' ? { catchUp: def.catchUp } : {}),

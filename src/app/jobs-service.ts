@@ -6,7 +6,7 @@ import type { Clock } from '../core/clock.js';
 import { InvalidRequestError, JobNotFoundError } from '../core/errors.js';
 import type { Engine } from '../core/engine/engine.js';
 import { initialProgress } from '../core/engine/progression.js';
-import type { JobKey, JobRecord, Target } from '../core/model/job.js';
+import type { JobKey, JobRecord, RawPayload, Target } from '../core/model/job.js';
 import { parseJobRequest } from '../core/model/job-request.js';
 import { validateName } from '../core/model/names.js';
 import type { JobStore } from '../core/ports/job-store.js';
@@ -33,8 +33,10 @@ export class JobsService {
     private readonly checkTarget: TargetCheck = defaultTargetCheck,
   ) {}
 
-  async schedule(key: JobKey, body: unknown): Promise<void> {
-    const { def, overwrite } = parseJobRequest(key, body, this.clock.now(), randomUUID());
+  /** `rawData`: a non-JSON payload (gRPC), given instead of the body's `data`. */
+  async schedule(key: JobKey, body: unknown, rawData?: RawPayload): Promise<void> {
+    const { def: parsed, overwrite } = parseJobRequest(key, body, this.clock.now(), randomUUID());
+    const def = rawData ? { ...parsed, rawData } : parsed;
     this.checkTarget(def.target, key);
     const record: JobRecord = { def, progress: initialProgress(def, def.schedule ? parseSchedule(def.schedule) : undefined) };
     await this.store.create(record, { overwrite });

@@ -43,7 +43,7 @@ export class HttpDeliverer implements Deliverer {
       'duetime-trigger-id': trigger.triggerId,
     };
     if (endpoint.token) headers['dapr-api-token'] = endpoint.token;
-    const body = trigger.data === undefined ? '' : JSON.stringify(trigger.data);
+    const body = trigger.rawData ? rawBody(trigger.rawData.value) : trigger.data === undefined ? '' : JSON.stringify(trigger.data);
     try {
       const { origin, basePath } = this.parse(endpoint.url);
       const response = await this.agent.request({
@@ -79,6 +79,17 @@ export class HttpDeliverer implements Deliverer {
   async close(): Promise<void> {
     await this.agent.close();
   }
+}
+
+/** A non-JSON payload goes out as its bytes, whitespace-trimmed, as daprd sends an Any's value. */
+function rawBody(base64: string): Buffer {
+  const bytes = Buffer.from(base64, 'base64');
+  const space = (b: number | undefined): boolean => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === 0x0b || b === 0x0c;
+  let start = 0;
+  let end = bytes.length;
+  while (start < end && space(bytes[start])) start++;
+  while (end > start && space(bytes[end - 1])) end--;
+  return bytes.subarray(start, end);
 }
 
 function describe(error: unknown): string {

@@ -23,6 +23,17 @@ export type FailurePolicy =
       jitter: number;
     };
 
+/**
+ * A payload that is not JSON: a google.protobuf.Any from a gRPC client whose type is not
+ * google.protobuf.Value, kept byte for byte (docs/grpc.md, "Payloads").
+ */
+export interface RawPayload {
+  /** The Any's type_url, possibly empty. */
+  typeUrl: string;
+  /** The Any's value bytes, base64, so that stores keep serialising plain JSON. */
+  value: string;
+}
+
 /** Where a trigger goes. Only the owning app for now; other kinds are added with their adapters. */
 export type Target = { kind: 'app' } | { kind: 'other'; type: string; spec: Record<string, unknown> };
 
@@ -42,6 +53,8 @@ export interface JobDefinition {
   expiresAt?: number;
   /** The payload, any JSON value; undefined when none was sent. */
   data?: unknown;
+  /** A non-JSON payload (gRPC only); never set together with data. */
+  rawData?: RawPayload;
   failurePolicy: FailurePolicy;
   /** The policy as the user wrote it (or the default), for GET. */
   failurePolicySource: unknown;

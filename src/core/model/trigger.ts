@@ -1,4 +1,4 @@
-import type { JobKey, Target } from './job.js';
+import type { JobKey, RawPayload, Target } from './job.js';
 
 /** One attempt to deliver one tick of a job. */
 export interface Trigger {
@@ -12,6 +12,8 @@ export interface Trigger {
   /** 1-based attempt number within the tick. */
   attempt: number;
   data: unknown;
+  /** The job's non-JSON payload, when it has one instead of data. */
+  rawData?: RawPayload;
   target: Target;
   manual: boolean;
 }
