@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import { ActorDeliverer } from './adapters/deliver-actor/actor-deliverer.js';
 import { HttpDeliverer } from './adapters/deliver-http/http-deliverer.js';
 import { SqliteJobStore } from './adapters/store-sqlite/sqlite-job-store.js';
 import { createHttpApi } from './api/http/http-server.js';
@@ -12,6 +13,7 @@ import type { ApiToken } from './api/http/identity.js';
 import { AppRegistry } from './app/app-registry.js';
 import { DeliveryRouter } from './app/delivery-router.js';
 import { JobsService } from './app/jobs-service.js';
+import { RemindersService } from './app/reminders/reminders-service.js';
 import { createMetrics } from './app/metrics.js';
 import { Readiness } from './app/readiness.js';
 import { readConfigFile } from './config/config-file.js';
@@ -47,6 +49,8 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   const apps = new AppRegistry();
   const httpDeliverer = new HttpDeliverer(apps, { timeoutMs: parseGoDuration(config.deliveryTimeout) });
   const router = new DeliveryRouter(httpDeliverer);
+  const actors = new ActorDeliverer(apps, { timeoutMs: parseGoDuration(config.deliveryTimeout) });
+  router.route('actor', actors);
   const engine = new Engine(store, router, clock, {
     maxInFlight: config.maxInFlight,
     lookaheadMs: parseGoDuration(config.lookahead),
@@ -54,6 +58,9 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   });
   engine.events.on('error', ({ error, context }) => logger.error({ err: error, context }, 'engine error (retrying)'));
   apps.onRegistered((namespace, appId) => engine.releaseStaged(namespace, appId));
+  // Reminders wait (staged) for an app hosting their actor type; a registration may bring one.
+  actors.onHostAvailable((namespace, appId) => engine.releaseStaged(namespace, appId));
+  apps.onRegistered(() => void actors.recheck());
 
   const appToken = config.appApiToken ? { token: config.appApiToken } : {};
   if (config.appUrl) apps.register(config.namespace, config.appId, { url: config.appUrl, actorTypes: [], ...appToken });
@@ -74,6 +81,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   const jobs = new JobsService(store, engine, clock);
   const http = createHttpApi({
     jobs,
+    reminders: new RemindersService(store, engine, clock),
     apps,
     readiness,
     metrics,
@@ -97,6 +105,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
       await http.close();
       await engine.stop();
       await httpDeliverer.close();
+      await actors.close();
       await store.close();
       logger.info('duetime stopped');
     })());

@@ -3,15 +3,19 @@ import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { AppRegistry } from '../../app/app-registry.js';
 import type { JobsService } from '../../app/jobs-service.js';
+import type { RemindersService } from '../../app/reminders/reminders-service.js';
 import type { Readiness } from '../../app/readiness.js';
 import { handleError, errorBody } from './error-mapping.js';
 import type { IdentityOptions } from './identity.js';
+import { registerActorRoutes } from './routes/actors.js';
 import { registerAppRoutes } from './routes/apps.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerJobRoutes } from './routes/jobs.js';
 
 export interface HttpApiDeps {
   jobs: JobsService;
+  /** Actor reminders (SPEC 6); their routes are served when given. */
+  reminders?: RemindersService;
   apps: AppRegistry;
   readiness: Readiness;
   metrics: Registry;
@@ -63,6 +67,7 @@ export function createHttpApi(deps: HttpApiDeps): FastifyInstance {
     void reply.status(404).send(errorBody('ERR_NOT_FOUND', `no route for ${request.method} ${request.url}`));
   });
   registerJobRoutes(app, deps.jobs, deps.identity);
+  if (deps.reminders) registerActorRoutes(app, deps.reminders, deps.identity);
   registerAppRoutes(app, deps.apps, deps.identity);
   registerHealthRoutes(app, deps.readiness, deps.metrics);
   return app;

@@ -1,5 +1,6 @@
 // The schedule grammar (SPEC section 3): six-field cron with seconds first, descriptors such as
 // @daily, @every <Go duration>, and an optional CRON_TZ=<zone> or TZ=<zone> prefix.
+import { parseCalendarPeriod } from './calendar-period.js';
 import { CronSchedule } from './cron-schedule.js';
 import { toCronerPattern } from './cron-fields.js';
 import { EverySchedule } from './every-schedule.js';
@@ -53,7 +54,12 @@ export function parseSchedule(expr: string): Schedule {
 
   if (body.startsWith('@')) {
     const every = /^@every(?:\s+([\s\S]*))?$/i.exec(body);
-    if (every !== null) return everySchedule(every[1]?.trim() ?? '', fail);
+    if (every !== null) {
+      const rest = every[1]?.trim() ?? '';
+      // "@every P1M from <instant>": a calendar period (docs/reminders.md), the form reminders use.
+      if (/^P/i.test(rest)) return calendarSchedule(rest, fail);
+      return everySchedule(rest, fail);
+    }
     const pattern = DESCRIPTORS[body.toLowerCase()];
     if (pattern === undefined) throw fail(`has an unknown descriptor; ${FORMS}`);
     return new CronSchedule(pattern, zone);
@@ -77,6 +83,14 @@ export function parseSchedule(expr: string): Schedule {
     throw fail('never fires: no date matches its day-of-month, month and day-of-week together; check those fields');
   }
   return schedule;
+}
+
+function calendarSchedule(text: string, fail: (detail: string) => Error): Schedule {
+  try {
+    return parseCalendarPeriod(text);
+  } catch (error) {
+    throw fail(`is not valid: ${(error as Error).message}`);
+  }
 }
 
 function everySchedule(durationText: string, fail: (detail: string) => Error): Schedule {

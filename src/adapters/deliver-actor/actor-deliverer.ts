@@ -1,0 +1,177 @@
+// Delivers actor triggers (reminders) as Dapr's sidecar does: PUT
+// {appUrl}/actors/{type}/{id}/method/remind/{name} with {"data","dueTime","period"} as JSON, at an
+// app that hosts the actor type (actor-hosts.ts). 2xx or 404 = done; a response carrying
+// `X-DaprReminderCancel: true` = cancel (the reminder ends, whatever the status); anything else,
+// a timeout or a refused connection = failed. No app hosting the type = staged: the trigger waits
+// without using a retry until a host appears (an app registers, or a config answer names the type).
+
+import { Agent, errors as undiciErrors } from 'undici';
+import type { JobKey } from '../../core/model/job.js';
+import type { Outcome, Trigger } from '../../core/model/trigger.js';
+import type { Deliverer } from '../../core/ports/deliverer.js';
+import { readActorCall } from './actor-call.js';
+import { ActorHosts, type ActorAppDirectory } from './actor-hosts.js';
+
+export interface ActorDelivererOptions {
+  /** Whole-request timeout per attempt, ms. */
+  timeoutMs: number;
+  /** Keep-alive connections per app origin. */
+  connectionsPerOrigin: number;
+  /** Timeout of one GET /dapr/config, ms. */
+  configTimeoutMs: number;
+  /** An app's /dapr/config answer is used for this long before it is fetched again, ms. */
+  configTtlMs: number;
+  /** When no app hosts a type, configs older than this are fetched again, ms. */
+  missRefreshMs: number;
+  /** While triggers are staged, how often to look for a host again, ms. */
+  stagedRecheckMs: number;
+  now: () => number;
+}
+
+export const defaultActorDelivererOptions: ActorDelivererOptions = {
+  timeoutMs: 30_000,
+  connectionsPerOrigin: 128,
+  configTimeoutMs: 5_000,
+  configTtlMs: 30_000,
+  missRefreshMs: 1_000,
+  stagedRecheckMs: 2_000,
+  now: Date.now,
+};
+
+/** Jobs of one app (the engine stages per app) that wait for a host of these actor types. */
+interface Waiting {
+  namespace: string;
+  appId: string;
+  actorTypes: Set<string>;
+  /** Last time a trigger of this app was staged. */
+  stagedAt: number;
+}
+
+export class ActorDeliverer implements Deliverer {
+  private readonly agent: Agent;
+  private readonly options: ActorDelivererOptions;
+  readonly hosts: ActorHosts;
+  private readonly waiting = new Map<string, Waiting>();
+  private readonly releaseListeners: Array<(namespace: string, appId: string) => void> = [];
+  private recheckTimer: NodeJS.Timeout | undefined;
+  private rechecking: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(apps: ActorAppDirectory, options: Partial<ActorDelivererOptions> = {}) {
+    this.options = { ...defaultActorDelivererOptions, ...options };
+    this.agent = new Agent({
+      connections: this.options.connectionsPerOrigin,
+      headersTimeout: this.options.timeoutMs,
+      bodyTimeout: this.options.timeoutMs,
+      connect: { timeout: Math.min(this.options.timeoutMs, 10_000) },
+    });
+    this.hosts = new ActorHosts(apps, this.agent, this.options);
+  }
+
+  /**
+   * Called with (namespace, appId of the staged jobs) when a host appeared for triggers this
+   * deliverer staged: the composition root hands them to engine.releaseStaged.
+   */
+  onHostAvailable(listener: (namespace: string, appId: string) => void): void {
+    this.releaseListeners.push(listener);
+  }
+
+  async deliver(trigger: Trigger): Promise<Outcome> {
+    const call = readActorCall(trigger);
+    if (!call) return { kind: 'failed', detail: 'target.actor needs a non-empty "type" and "id"' };
+    const { namespace } = trigger.key;
+    const host = await this.hosts.pick(namespace, call.actorType, call.actorId, call.ownerAppId);
+    if (!host) {
+      this.remember(trigger.key, call.actorType);
+      return { kind: 'staged', detail: `no app in namespace "${namespace}" hosts actor type "${call.actorType}"` };
+    }
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'duetime-scheduled-time': new Date(trigger.scheduledAt).toISOString(),
+      'duetime-attempt': String(trigger.attempt),
+      'duetime-trigger-id': trigger.triggerId,
+    };
+    if (host.endpoint.token) headers['dapr-api-token'] = host.endpoint.token;
+    const body = JSON.stringify({ data: trigger.data ?? null, dueTime: call.dueTime, period: call.period });
+    const segments = [call.actorType, call.actorId, 'method', 'remind', call.reminderName];
+    try {
+      const url = new URL(host.endpoint.url);
+      const basePath = url.pathname.replace(/\/$/, '');
+      const [type, id, , , name] = segments.map(encodeURIComponent);
+      const response = await this.agent.request({
+        origin: url.origin,
+        path: `${basePath}/actors/${type}/${id}/method/remind/${name}`,
+        method: 'PUT',
+        headers,
+        body,
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      await response.body.dump();
+      const status = response.statusCode;
+      if (cancelRequested(response.headers['x-daprremindercancel'])) return { kind: 'cancel', detail: `HTTP ${status} from ${host.appId} with X-DaprReminderCancel` };
+      if ((status >= 200 && status < 300) || status === 404) return { kind: 'done', detail: `HTTP ${status} from ${host.appId}` };
+      return { kind: 'failed', detail: `HTTP ${status} from ${host.appId}` };
+    } catch (error) {
+      return { kind: 'failed', detail: describe(error) };
+    }
+  }
+
+  /**
+   * Looks for hosts of the staged triggers' types again (after an app registered, and every
+   * stagedRecheckMs while any are staged) and releases those that have one. An app's entry stays
+   * until a recheck finds it quiet, so a trigger staged while a release was under way is not missed.
+   */
+  recheck(): Promise<void> {
+    this.rechecking ??= this.runRecheck().finally(() => {
+      this.rechecking = undefined;
+    });
+    return this.rechecking;
+  }
+
+  private async runRecheck(): Promise<void> {
+    const quietBefore = this.options.now() - this.options.stagedRecheckMs;
+    for (const [key, entry] of [...this.waiting]) {
+      await this.hosts.refresh(entry.namespace, this.options.missRefreshMs);
+      const hosted = [...entry.actorTypes].some((type) => this.hosts.hostsNow(entry.namespace, type).length > 0);
+      if (!hosted) continue;
+      if (entry.stagedAt < quietBefore) this.waiting.delete(key);
+      for (const listener of this.releaseListeners) listener(entry.namespace, entry.appId);
+    }
+    if (this.waiting.size === 0) this.stopTimer();
+  }
+
+  private remember(key: JobKey, actorType: string): void {
+    const k = `${key.namespace}\u0000${key.appId}`;
+    let entry = this.waiting.get(k);
+    if (!entry) this.waiting.set(k, (entry = { namespace: key.namespace, appId: key.appId, actorTypes: new Set(), stagedAt: 0 }));
+    entry.actorTypes.add(actorType);
+    entry.stagedAt = this.options.now();
+    if (!this.recheckTimer && !this.closed) {
+      this.recheckTimer = setInterval(() => void this.recheck().catch(() => undefined), this.options.stagedRecheckMs);
+      this.recheckTimer.unref();
+    }
+  }
+
+  private stopTimer(): void {
+    if (this.recheckTimer) clearInterval(this.recheckTimer);
+    this.recheckTimer = undefined;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.stopTimer();
+    await this.rechecking?.catch(() => undefined);
+    await this.agent.close();
+  }
+}
+
+function cancelRequested(value: string | string[] | undefined): boolean {
+  const first = Array.isArray(value) ? value[0] : value;
+  return first?.trim().toLowerCase() === 'true';
+}
+
+function describe(error: unknown): string {
+  if (error instanceof undiciErrors.UndiciError) return `${error.code}: ${error.message}`;
+  if (error instanceof Error) return (error as NodeJS.ErrnoException).code ? `${(error as NodeJS.ErrnoException).code}: ${error.message}` : error.message;
+  return String(error);
+}
