@@ -5,8 +5,12 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import { ComponentConfigError, createComponents, loadComponents, type ComponentRegistry } from './adapters/components/index.js';
 import { ActorDeliverer } from './adapters/deliver-actor/actor-deliverer.js';
 import { HttpDeliverer } from './adapters/deliver-http/http-deliverer.js';
+import { AppClient } from './adapters/deliver-invoke/app-client.js';
+import { InputBindingDeliverer } from './adapters/deliver-invoke/input-binding-deliverer.js';
+import { InvokeDeliverer } from './adapters/deliver-invoke/invoke-deliverer.js';
 import { SqliteJobStore } from './adapters/store-sqlite/sqlite-job-store.js';
 import { createHttpApi } from './api/http/http-server.js';
 import type { ApiToken } from './api/http/identity.js';
@@ -16,6 +20,9 @@ import { JobsService } from './app/jobs-service.js';
 import { RemindersService } from './app/reminders/reminders-service.js';
 import { createMetrics } from './app/metrics.js';
 import { Readiness } from './app/readiness.js';
+import type { ComponentInfo } from './app/targets/component-directory.js';
+import { CronBindingError } from './app/targets/cron-binding-jobs.js';
+import { Targets } from './app/targets/targets.js';
 import { readConfigFile } from './config/config-file.js';
 import { withDefaults, type DuetimeConfig } from './config/config.js';
 import { systemClock, type Clock } from './core/clock.js';
@@ -45,18 +52,30 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   const clock = options.clock ?? systemClock;
   const file = config.configFile ? readConfigFile(config.configFile) : { apps: [], tokens: [] };
 
+  const components = await openComponents(config.componentsPath);
   const store = openStore(config);
   const apps = new AppRegistry();
   const httpDeliverer = new HttpDeliverer(apps, { timeoutMs: parseGoDuration(config.deliveryTimeout) });
   const router = new DeliveryRouter(httpDeliverer);
+  // Extension targets (SPEC 5): components, service invocation, cron input bindings, jobStateStore.
+  const appCalls = new AppClient({ timeoutMs: parseGoDuration(config.deliveryTimeout) });
+  const targets = new Targets({
+    components: components.registry,
+    info: components.info,
+    apps,
+    appCalls: { invoke: new InvokeDeliverer(apps, appCalls), inputBinding: new InputBindingDeliverer(apps, appCalls) },
+    warn: (message, context) => logger.warn(context, message),
+  });
+  targets.route(router);
   const actors = new ActorDeliverer(apps, { timeoutMs: parseGoDuration(config.deliveryTimeout) });
   router.route('actor', actors);
-  const engine = new Engine(store, router, clock, {
+  const engine = new Engine(store, targets.wrap(router), clock, {
     maxInFlight: config.maxInFlight,
     lookaheadMs: parseGoDuration(config.lookahead),
     refillIntervalMs: Math.max(50, Math.floor(parseGoDuration(config.lookahead) / 4)),
   });
   engine.events.on('error', ({ error, context }) => logger.error({ err: error, context }, 'engine error (retrying)'));
+  targets.watch(engine.events);
   apps.onRegistered((namespace, appId) => engine.releaseStaged(namespace, appId));
   // Reminders wait (staged) for an app hosting their actor type; a registration may bring one.
   actors.onHostAvailable((namespace, appId) => engine.releaseStaged(namespace, appId));
@@ -77,12 +96,14 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   const readiness = new Readiness();
   let started = false;
   readiness.add('engine', () => ({ ok: started, ...(started ? {} : { detail: 'starting' }) }));
+  targets.addReadiness(readiness);
   const metrics = createMetrics(engine);
-  const jobs = new JobsService(store, engine, clock);
+  const jobs = new JobsService(store, engine, clock, targets.targetCheck(), targets.payloads);
   const http = createHttpApi({
     jobs,
     reminders: new RemindersService(store, engine, clock),
     apps,
+    publish: targets.publishService(jobs, clock),
     readiness,
     metrics,
     logger,
@@ -91,6 +112,15 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   });
 
   await engine.start();
+  try {
+    await targets.startCronBindings({ store, engine, jobs, clock }, { namespace: config.namespace, appId: config.appId });
+  } catch (error) {
+    await engine.stop();
+    await Promise.all([httpDeliverer.close(), appCalls.close(), components.registry.close()]);
+    await store.close();
+    if (error instanceof CronBindingError) throw new Error(`cannot start: a cron binding in ${config.componentsPath} cannot be scheduled:\n${error.message}`);
+    throw error;
+  }
   started = true;
   await http.listen({ host: config.host, port: config.port });
   const address = http.server.address();
@@ -105,11 +135,27 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
       await http.close();
       await engine.stop();
       await httpDeliverer.close();
+      await appCalls.close();
+      await components.registry.close();
       await actors.close();
       await store.close();
       logger.info('duetime stopped');
     })());
   return { config, http, httpUrl, engine, apps, logger, stop };
+}
+
+/** Reads the components folder (none: an empty registry); a bad folder is a start error listing each file's problems. */
+async function openComponents(path: string | undefined): Promise<{ registry: ComponentRegistry; info: Map<string, ComponentInfo> }> {
+  if (!path) return { registry: createComponents([]), info: new Map() };
+  try {
+    const descriptors = await loadComponents(path);
+    return { registry: createComponents(descriptors), info: new Map(descriptors.map((d) => [d.name, { type: d.type, scopes: d.scopes }])) };
+  } catch (error) {
+    if (error instanceof ComponentConfigError) {
+      throw new Error(`cannot start: the components in ${path} are not usable:\n${error.problems.join('\n')}`, { cause: error });
+    }
+    throw error;
+  }
 }
 
 function openStore(config: DuetimeConfig): JobStore {

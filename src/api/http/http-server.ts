@@ -5,18 +5,22 @@ import type { AppRegistry } from '../../app/app-registry.js';
 import type { JobsService } from '../../app/jobs-service.js';
 import type { RemindersService } from '../../app/reminders/reminders-service.js';
 import type { Readiness } from '../../app/readiness.js';
+import type { PublishService } from '../../app/targets/publish-service.js';
 import { handleError, errorBody } from './error-mapping.js';
 import type { IdentityOptions } from './identity.js';
 import { registerActorRoutes } from './routes/actors.js';
 import { registerAppRoutes } from './routes/apps.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerJobRoutes } from './routes/jobs.js';
+import { registerPublishRoutes } from './routes/publish.js';
 
 export interface HttpApiDeps {
   jobs: JobsService;
   /** Actor reminders (SPEC 6); their routes are served when given. */
   reminders?: RemindersService;
   apps: AppRegistry;
+  /** Dapr's publish API with delayed publish (SPEC 5); served when given. */
+  publish?: PublishService;
   readiness: Readiness;
   metrics: Registry;
   identity: IdentityOptions;
@@ -69,6 +73,7 @@ export function createHttpApi(deps: HttpApiDeps): FastifyInstance {
   registerJobRoutes(app, deps.jobs, deps.identity);
   if (deps.reminders) registerActorRoutes(app, deps.reminders, deps.identity);
   registerAppRoutes(app, deps.apps, deps.identity);
+  if (deps.publish) registerPublishRoutes(app, deps.publish, deps.identity);
   registerHealthRoutes(app, deps.readiness, deps.metrics);
   return app;
 }

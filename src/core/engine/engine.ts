@@ -306,6 +306,7 @@ export class Engine {
       attempt: (manual ? (progress.manualAttempts ?? 0) : progress.attempts) + 1,
       data: def.data,
       ...(def.rawData ? { rawData: def.rawData } : {}),
+      ...(def.dataRef ? { dataRef: def.dataRef } : {}),
       target: def.target,
       manual,
     };

@@ -34,6 +34,19 @@ export interface RawPayload {
   value: string;
 }
 
+/**
+ * Where a job's payload lives when a state store holds it (a component with metadata
+ * jobStateStore "true"): the scheduler's store keeps only this reference (app/payloads).
+ */
+export interface DataRef {
+  /** The state store component's name. */
+  store: string;
+  /** The key under which the payload is saved. */
+  key: string;
+  /** The payload is a RawPayload (gRPC, non-JSON) saved as its JSON object, not JSON data. */
+  raw?: boolean;
+}
+
 /** Where a trigger goes. Only the owning app for now; other kinds are added with their adapters. */
 export type Target = { kind: 'app' } | { kind: 'other'; type: string; spec: Record<string, unknown> };
 
@@ -55,6 +68,8 @@ export interface JobDefinition {
   data?: unknown;
   /** A non-JSON payload (gRPC only); never set together with data. */
   rawData?: RawPayload;
+  /** Set instead of data / rawData when a jobStateStore holds the payload. */
+  dataRef?: DataRef;
   failurePolicy: FailurePolicy;
   /** The policy as the user wrote it (or the default), for GET. */
   failurePolicySource: unknown;

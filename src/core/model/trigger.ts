@@ -1,4 +1,4 @@
-import type { JobKey, RawPayload, Target } from './job.js';
+import type { DataRef, JobKey, RawPayload, Target } from './job.js';
 
 /** One attempt to deliver one tick of a job. */
 export interface Trigger {
@@ -14,6 +14,8 @@ export interface Trigger {
   data: unknown;
   /** The job's non-JSON payload, when it has one instead of data. */
   rawData?: RawPayload;
+  /** Where the payload is when a jobStateStore holds it; delivery reads it back (app/payloads). */
+  dataRef?: DataRef;
   target: Target;
   manual: boolean;
 }

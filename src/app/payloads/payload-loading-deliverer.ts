@@ -1,0 +1,27 @@
+// Sits between the engine and the delivery router: a trigger whose job keeps its payload in the
+// jobStateStore gets the payload read back here, so every channel (app HTTP, stream consumers,
+// components, actors) sees a trigger with its data. A read failure is a failed attempt: the
+// job's failure policy decides what follows.
+
+import type { Outcome, Trigger } from '../../core/model/trigger.js';
+import type { Deliverer } from '../../core/ports/deliverer.js';
+import type { JobPayloads } from './job-payloads.js';
+
+export class PayloadLoadingDeliverer implements Deliverer {
+  constructor(
+    private readonly inner: Deliverer,
+    private readonly payloads: JobPayloads,
+  ) {}
+
+  async deliver(trigger: Trigger): Promise<Outcome> {
+    if (!trigger.dataRef) return this.inner.deliver(trigger);
+    let loaded;
+    try {
+      loaded = await this.payloads.load(trigger.dataRef);
+    } catch (error) {
+      return { kind: 'failed', detail: error instanceof Error ? error.message : String(error) };
+    }
+    const { dataRef: _ref, ...rest } = trigger;
+    return this.inner.deliver({ ...rest, data: loaded.data, ...(loaded.rawData ? { rawData: loaded.rawData } : {}) });
+  }
+}

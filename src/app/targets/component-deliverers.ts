@@ -1,0 +1,75 @@
+// The deliverers of the component targets: each reads its target spec, finds the component and
+// calls its port. Whatever goes wrong (a component down, a timeout, a spec that no longer
+// matches the components folder) is a failed attempt with the reason, under the job's failure
+// policy; nothing here throws.
+
+import type { RawPayload } from '../../core/model/job.js';
+import type { Outcome, Trigger } from '../../core/model/trigger.js';
+import type { Deliverer } from '../../core/ports/deliverer.js';
+import type { ComponentDirectory } from './component-directory.js';
+import { parseBindingSpec, parsePubsubSpec, parseStateSpec, SCHEDULE_CODE } from './target-specs.js';
+
+/** `{"pubsub":...}`: publishes the data as a CloudEvent whose id is the trigger id (stable across retries). */
+export class PubsubDeliverer implements Deliverer {
+  constructor(private readonly components: ComponentDirectory) {}
+
+  deliver(trigger: Trigger): Promise<Outcome> {
+    return attempt(async () => {
+      const spec = parsePubsubSpec(specFor(trigger, 'pubsub'));
+      const publisher = this.components.pubsub(spec.name, trigger.key.appId, { code: SCHEDULE_CODE, field: 'target.pubsub.name' });
+      await publisher.publish({ topic: spec.topic, data: payloadOf(trigger), metadata: spec.metadata, id: trigger.triggerId, source: trigger.key.appId });
+      return `published to ${spec.name}/${spec.topic}`;
+    });
+  }
+}
+
+/** `{"state":...}`: saves the data (null when the job has none) under the key. */
+export class StateDeliverer implements Deliverer {
+  constructor(private readonly components: ComponentDirectory) {}
+
+  deliver(trigger: Trigger): Promise<Outcome> {
+    return attempt(async () => {
+      const spec = parseStateSpec(specFor(trigger, 'state'));
+      const store = this.components.stateStore(spec.store, trigger.key.appId, { code: SCHEDULE_CODE, field: 'target.state.store' });
+      await store.save(spec.key, payloadOf(trigger) ?? null);
+      return `saved to ${spec.store} key ${spec.key}`;
+    });
+  }
+}
+
+/** `{"binding":...}`: invokes the output binding's operation with the data and metadata. */
+export class BindingDeliverer implements Deliverer {
+  constructor(private readonly components: ComponentDirectory) {}
+
+  deliver(trigger: Trigger): Promise<Outcome> {
+    return attempt(async () => {
+      const spec = parseBindingSpec(specFor(trigger, 'binding'));
+      const binding = this.components.binding(spec.name, trigger.key.appId, { code: SCHEDULE_CODE, field: 'target.binding.name' });
+      const response = await binding.invoke({ operation: spec.operation, data: payloadOf(trigger), metadata: spec.metadata });
+      return `binding ${spec.name} ${spec.operation}${response.status !== undefined ? `: HTTP ${response.status}` : ''}`;
+    });
+  }
+}
+
+/**
+ * What a component receives: the job's data, or a gRPC non-JSON payload as its JSON object
+ * {"typeUrl","value" (base64)} — components take JSON values.
+ */
+function payloadOf(trigger: Trigger): unknown {
+  if (trigger.rawData) return { typeUrl: trigger.rawData.typeUrl, value: trigger.rawData.value } satisfies RawPayload;
+  return trigger.data;
+}
+
+function specFor(trigger: Trigger, type: string): Record<string, unknown> {
+  const target = trigger.target;
+  if (target.kind !== 'other' || target.type !== type) throw new Error(`not a ${type} target`);
+  return target.spec;
+}
+
+async function attempt(run: () => Promise<string>): Promise<Outcome> {
+  try {
+    return { kind: 'done', detail: await run() };
+  } catch (error) {
+    return { kind: 'failed', detail: error instanceof Error ? error.message : String(error) };
+  }
+}

@@ -1,0 +1,21 @@
+// Which deliverer takes each target type: the component targets (here), service invocation and
+// cron input bindings (HTTP to registered apps, given by main.ts from adapters/deliver-invoke).
+
+import type { Deliverer } from '../../core/ports/deliverer.js';
+import type { DeliveryRouter } from '../delivery-router.js';
+import type { ComponentDirectory } from './component-directory.js';
+import { BindingDeliverer, PubsubDeliverer, StateDeliverer } from './component-deliverers.js';
+import { INPUT_BINDING_TARGET } from './cron-binding-jobs.js';
+
+export interface AppCallDeliverers {
+  invoke: Deliverer;
+  inputBinding: Deliverer;
+}
+
+export function routeTargets(router: DeliveryRouter, components: ComponentDirectory, apps: AppCallDeliverers): void {
+  router.route('pubsub', new PubsubDeliverer(components));
+  router.route('state', new StateDeliverer(components));
+  router.route('binding', new BindingDeliverer(components));
+  router.route('invoke', apps.invoke);
+  router.route(INPUT_BINDING_TARGET, apps.inputBinding);
+}

@@ -1,0 +1,87 @@
+// Schedule-time validation of a job's target against what this server can deliver to: the
+// components it loaded and the apps registered now. A job that could never be delivered is a
+// 400 when it is scheduled, not a string of failed attempts later.
+
+import { InvalidRequestError } from '../../core/errors.js';
+import type { JobKey, Target } from '../../core/model/job.js';
+import type { TargetCheck } from '../jobs-service.js';
+import { PAYLOAD_KEY_PREFIX } from '../payloads/payload-key.js';
+import type { ComponentDirectory } from './component-directory.js';
+import { parseBindingSpec, parseInvokeSpec, parsePubsubSpec, parseStateSpec, SCHEDULE_CODE } from './target-specs.js';
+
+/** The registered apps, as far as invoke targets need them. */
+export interface RegisteredApps {
+  endpoint(namespace: string, appId: string): unknown;
+  list(): Array<{ namespace: string; appId: string }>;
+}
+
+/** Operations each output binding type supports (Dapr's names). */
+const BINDING_OPERATIONS: Record<string, readonly string[]> = {
+  'bindings.http': ['create', 'post', 'get', 'put', 'patch', 'delete', 'head', 'options'],
+};
+
+export interface TargetCheckDeps {
+  components: ComponentDirectory;
+  apps: RegisteredApps;
+  /** Checks target types this module does not know (actor reminders); by default they are refused. */
+  fallback?: TargetCheck;
+}
+
+export function createTargetCheck(deps: TargetCheckDeps): TargetCheck {
+  return (target: Target, key: JobKey): void => {
+    if (target.kind === 'app') return;
+    const { spec } = target;
+    switch (target.type) {
+      case 'pubsub': {
+        const parsed = parsePubsubSpec(spec);
+        deps.components.pubsub(parsed.name, key.appId, { code: SCHEDULE_CODE, field: 'target.pubsub.name' });
+        return;
+      }
+      case 'state': {
+        const parsed = parseStateSpec(spec);
+        deps.components.stateStore(parsed.store, key.appId, { code: SCHEDULE_CODE, field: 'target.state.store' });
+        if (parsed.store === deps.components.jobStateStoreName && parsed.key.startsWith(PAYLOAD_KEY_PREFIX)) {
+          throw new InvalidRequestError(
+            SCHEDULE_CODE,
+            `target.state.key "${parsed.key}" starts with "${PAYLOAD_KEY_PREFIX}", where "${parsed.store}" keeps jobs' payloads; choose another key`,
+            'target.state.key',
+          );
+        }
+        return;
+      }
+      case 'binding': {
+        const parsed = parseBindingSpec(spec);
+        deps.components.binding(parsed.name, key.appId, { code: SCHEDULE_CODE, field: 'target.binding.name' });
+        const operations = BINDING_OPERATIONS[deps.components.typeOf(parsed.name) ?? ''];
+        if (operations && !operations.includes(parsed.operation)) {
+          throw new InvalidRequestError(
+            SCHEDULE_CODE,
+            `target.binding.operation "${parsed.operation}" is not an operation of ${deps.components.typeOf(parsed.name)}; use one of ${operations.join(', ')}`,
+            'target.binding.operation',
+          );
+        }
+        return;
+      }
+      case 'invoke': {
+        const parsed = parseInvokeSpec(spec);
+        if (deps.apps.endpoint(key.namespace, parsed.appId) === undefined) {
+          const known = deps.apps
+            .list()
+            .filter((a) => a.namespace === key.namespace)
+            .map((a) => a.appId)
+            .sort();
+          const list = known.length > 0 ? `registered apps: ${known.join(', ')}` : 'no apps are registered';
+          throw new InvalidRequestError(
+            SCHEDULE_CODE,
+            `target.invoke.appId "${parsed.appId}" is not a registered app in namespace "${key.namespace}"; ${list} (register it with PUT /v1.0/apps/{appId} or the config file)`,
+            'target.invoke.appId',
+          );
+        }
+        return;
+      }
+      default:
+        if (deps.fallback) return deps.fallback(target, key);
+        throw new InvalidRequestError(SCHEDULE_CODE, `target "${target.type}" is not supported by this server`, `target.${target.type}`);
+    }
+  };
+}

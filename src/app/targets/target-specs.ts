@@ -1,0 +1,119 @@
+// The shapes of the extension targets (SPEC 5), read from a job's `target` as stored. Schedule
+// time checks them (target-check.ts) and the deliverers read them again at delivery, so each is
+// parsed by one function here. Errors name the field and the fix.
+
+import { InvalidRequestError } from '../../core/errors.js';
+import type { Target } from '../../core/model/job.js';
+
+export const SCHEDULE_CODE = 'DAPR_SCHEDULER_SCHEDULE_JOB';
+
+/** `{"pubsub":{"name","topic","metadata"?}}`: publish the data to a topic. */
+export interface PubsubSpec {
+  name: string;
+  topic: string;
+  metadata: Record<string, string>;
+}
+
+/** `{"invoke":{"appId","method","verb"?}}`: call a registered app's method. */
+export interface InvokeSpec {
+  appId: string;
+  method: string;
+  verb: InvokeVerb;
+}
+
+/** `{"state":{"store","key"}}`: save the data under the key. */
+export interface StateSpec {
+  store: string;
+  key: string;
+}
+
+/** `{"binding":{"name","operation","metadata"?}}`: invoke an output binding. */
+export interface BindingSpec {
+  name: string;
+  operation: string;
+  metadata: Record<string, string>;
+}
+
+export const INVOKE_VERBS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
+export type InvokeVerb = (typeof INVOKE_VERBS)[number];
+
+/** The target types this module knows; others (actor) belong to their own modules. */
+export const COMPONENT_TARGET_TYPES = ['pubsub', 'invoke', 'state', 'binding'] as const;
+
+export function parsePubsubSpec(spec: Record<string, unknown>): PubsubSpec {
+  allowOnly(spec, 'pubsub', ['name', 'topic', 'metadata']);
+  return {
+    name: requiredString(spec, 'pubsub', 'name', '"events" (a pubsub component\'s metadata.name)'),
+    topic: requiredString(spec, 'pubsub', 'topic', '"orders"'),
+    metadata: stringMap(spec.metadata, 'target.pubsub.metadata'),
+  };
+}
+
+export function parseInvokeSpec(spec: Record<string, unknown>): InvokeSpec {
+  allowOnly(spec, 'invoke', ['appId', 'method', 'verb']);
+  const appId = requiredString(spec, 'invoke', 'appId', '"billing" (a registered app)');
+  const method = requiredString(spec, 'invoke', 'method', '"orders/close"').replace(/^\/+/, '');
+  // The method becomes the request path on the app: nothing that would leave it or add a query.
+  // eslint-disable-next-line no-control-regex
+  if (method === '' || /[?#\\\s\u0000-\u001f\u007f]/.test(method) || method.split('/').some((part) => part === '..' || part === '.')) {
+    throw invalid('target.invoke.method', `target.invoke.method "${method}" must be a path such as "orders/close": no spaces, ?, #, \\ or . / .. segments`);
+  }
+  const verbRaw = spec.verb ?? 'POST';
+  if (typeof verbRaw !== 'string' || !(INVOKE_VERBS as readonly string[]).includes(verbRaw.toUpperCase())) {
+    throw invalid('target.invoke.verb', `target.invoke.verb must be one of ${INVOKE_VERBS.join(', ')} (default POST)`);
+  }
+  return { appId, method, verb: verbRaw.toUpperCase() as InvokeVerb };
+}
+
+export function parseStateSpec(spec: Record<string, unknown>): StateSpec {
+  allowOnly(spec, 'state', ['store', 'key']);
+  return {
+    store: requiredString(spec, 'state', 'store', '"cache" (a state store component\'s metadata.name)'),
+    key: requiredString(spec, 'state', 'key', '"report-latest"'),
+  };
+}
+
+export function parseBindingSpec(spec: Record<string, unknown>): BindingSpec {
+  allowOnly(spec, 'binding', ['name', 'operation', 'metadata']);
+  return {
+    name: requiredString(spec, 'binding', 'name', '"webhook" (a bindings component\'s metadata.name)'),
+    operation: requiredString(spec, 'binding', 'operation', '"create"'),
+    metadata: stringMap(spec.metadata, 'target.binding.metadata'),
+  };
+}
+
+/** The spec of a target of this type, or undefined when the target is another kind. */
+export function specOf(target: Target, type: string): Record<string, unknown> | undefined {
+  return target.kind === 'other' && target.type === type ? target.spec : undefined;
+}
+
+function requiredString(spec: Record<string, unknown>, kind: string, field: string, example: string): string {
+  const value = spec[field];
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw invalid(`target.${kind}.${field}`, `target.${kind}.${field} is required: a non-empty string such as ${example}`);
+  }
+  return value.trim();
+}
+
+function allowOnly(spec: Record<string, unknown>, kind: string, allowed: string[]): void {
+  for (const key of Object.keys(spec)) {
+    if (!allowed.includes(key)) throw invalid(`target.${kind}.${key}`, `target.${kind}.${key} is not a known field; known: ${allowed.join(', ')}`);
+  }
+}
+
+/** Metadata is a map of strings, as Dapr's; numbers and booleans are taken as their text. */
+function stringMap(raw: unknown, field: string): Record<string, string> {
+  if (raw === undefined || raw === null) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw invalid(field, `${field} must be an object of string values such as {"ttlInSeconds":"60"}`);
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (typeof value === 'string') out[key] = value;
+    else if (typeof value === 'number' || typeof value === 'boolean') out[key] = String(value);
+    else throw invalid(`${field}.${key}`, `${field}.${key} must be a string`);
+  }
+  return out;
+}
+
+function invalid(field: string, message: string): InvalidRequestError {
+  return new InvalidRequestError(SCHEDULE_CODE, message, field);
+}

@@ -1,0 +1,120 @@
+// State targets: at the due time the job's data is saved under the key in state.redis,
+// state.postgresql and state.sqlite, each read back by a plain client of that store.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPostgres, startRedis, type LoopbackServer } from '../../../src/testing/servers/index.js';
+import { dueIn, recordAttempts, startTargetNode, type TargetNode } from './helpers.js';
+
+let redis: LoopbackServer;
+let postgres: LoopbackServer;
+let sqliteDir: string;
+let node: TargetNode;
+
+async function scheduleSave(name: string, store: string, key: string, data: unknown, beforeDue?: () => Promise<void>): Promise<{ dueAt: number; savedAt: number }> {
+  const attempts = recordAttempts(node, name);
+  const { dueTime, dueAt } = dueIn(800);
+  const res = await node.call('POST', `/v1.0/jobs/${name}`, { dueTime, data, target: { state: { store, key } } });
+  expect(res.status).toBe(204);
+  await beforeDue?.();
+  await attempts.waitFor((all) => all.length === 1);
+  expect(attempts.attempts[0]).toMatchObject({ outcome: 'success', detail: `saved to ${store} key ${key}` });
+  return { dueAt, savedAt: attempts.attempts[0]!.finishedAt };
+}
+
+beforeAll(async () => {
+  [redis, postgres] = await Promise.all([startRedis(), startPostgres()]);
+  sqliteDir = mkdtempSync(join(tmpdir(), 'duetime-state-'));
+  node = await startTargetNode(`apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: cache
+spec:
+  type: state.redis
+  version: v1
+  metadata:
+    - name: redisHost
+      value: "127.0.0.1:${redis.port}"
+---
+apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: pgstate
+spec:
+  type: state.postgresql
+  version: v1
+  metadata:
+    - name: connectionString
+      value: ${postgres.url}
+---
+apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: local
+spec:
+  type: state.sqlite
+  version: v1
+  metadata:
+    - name: connectionString
+      value: ${join(sqliteDir, 'state.db')}
+`);
+});
+
+afterAll(async () => {
+  await node?.close();
+  await Promise.all([redis?.stop(), postgres?.stop()]);
+  if (sqliteDir) rmSync(sqliteDir, { recursive: true, force: true });
+});
+
+describe('state targets', () => {
+  it('state.redis: the data is under the key once due, not before', async () => {
+    const client = new Redis({ host: '127.0.0.1', port: redis.port });
+    try {
+      const { dueAt } = await scheduleSave('cache-report', 'cache', 'report-latest', { total: 42, at: 'nightly' }, async () => {
+        expect(await client.get('report-latest')).toBeNull();
+      });
+      expect(Date.now()).toBeGreaterThanOrEqual(dueAt);
+      expect(JSON.parse((await client.get('report-latest'))!)).toEqual({ total: 42, at: 'nightly' });
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('state.postgresql: the data is the row\'s jsonb value', async () => {
+    await scheduleSave('pg-report', 'pgstate', 'report-latest', { rows: [1, 2, 3] });
+    const client = new pg.Client({ connectionString: postgres.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ value: unknown }>('SELECT value FROM state WHERE key = $1', ['report-latest']);
+      expect(rows).toEqual([{ value: { rows: [1, 2, 3] } }]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('state.sqlite: the data is the row\'s JSON value; a job without data saves null', async () => {
+    await scheduleSave('sqlite-report', 'local', 'report-latest', 'plain text');
+    await scheduleSave('sqlite-empty', 'local', 'empty', undefined);
+    const db = new Database(join(sqliteDir, 'state.db'), { readonly: true, fileMustExist: true });
+    try {
+      const rows = db.prepare('SELECT key, value FROM state ORDER BY key').all() as Array<{ key: string; value: string }>;
+      expect(rows.map((r) => [r.key, JSON.parse(r.value)])).toEqual([
+        ['empty', null],
+        ['report-latest', 'plain text'],
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('refuses an unknown store, naming the known ones', async () => {
+    const res = await node.call('POST', '/v1.0/jobs/bad', { dueTime: '1s', target: { state: { store: 'nope', key: 'k' } } });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toBe('target.state.store "nope" is not a state store; known state stores: cache, local, pgstate');
+  });
+});
