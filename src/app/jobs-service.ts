@@ -32,7 +32,7 @@ export class JobsService {
     private readonly engine: Engine,
     private readonly clock: Clock,
     private readonly checkTarget: TargetCheck = defaultTargetCheck,
-    /** Moves payloads to the jobStateStore and back (app/payloads); absent without state stores. */
+    /** Moves payloads to the jobStateStore and back (app/payloads). */
     private readonly payloads?: JobPayloads,
   ) {}
 
@@ -42,7 +42,7 @@ export class JobsService {
     const def = rawData ? { ...parsed, rawData } : parsed;
     this.checkTarget(def.target, key);
     const progress = initialProgress(def, def.schedule ? parseSchedule(def.schedule) : undefined);
-    if (!this.payloads) {
+    if (!this.payloads?.hasStores) {
       const record: JobRecord = { def, progress };
       await this.store.create(record, { overwrite });
       this.engine.upsert(record);
@@ -70,7 +70,7 @@ export class JobsService {
 
   async delete(key: JobKey): Promise<void> {
     validateName(key.name);
-    const previous = this.payloads ? await this.store.get(key) : undefined;
+    const previous = this.payloads?.hasStores ? await this.store.get(key) : undefined;
     await this.store.delete(key);
     this.engine.remove(key);
     void this.payloads?.discard(previous?.def.dataRef, 'deleted');
@@ -93,7 +93,7 @@ export class JobsService {
 
   async deleteByPrefix(namespace: string, appId: string, prefix: string): Promise<number> {
     if (prefix) validateName(prefix, 'prefix');
-    const refs = this.payloads ? await this.payloadRefs(namespace, appId, prefix) : [];
+    const refs = this.payloads?.hasStores ? await this.payloadRefs(namespace, appId, prefix) : [];
     const count = await this.store.deleteByPrefix(namespace, appId, prefix);
     this.engine.removeByPrefix(namespace, appId, prefix);
     for (const ref of refs) void this.payloads?.discard(ref, 'deleted');

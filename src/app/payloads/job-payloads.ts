@@ -24,6 +24,11 @@ export class JobPayloads {
     private readonly warn: PayloadWarn = () => undefined,
   ) {}
 
+  /** False when no state store is configured: no payload can be saved or removed. */
+  get hasStores(): boolean {
+    return this.stores.size > 0;
+  }
+
   /**
    * The definition to store: unchanged without a jobStateStore or a payload; otherwise the
    * payload is saved under payloadKey() first and the definition keeps only the reference.

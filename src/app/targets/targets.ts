@@ -32,12 +32,15 @@ export interface TargetsDeps {
 
 export class Targets {
   readonly directory: ComponentDirectory;
-  /** Present when any state store is configured: payloads may live in (or be cleaned from) one. */
-  readonly payloads: JobPayloads | undefined;
+  /**
+   * Always present: even with no state store configured, a job stored with a payload reference
+   * (by an earlier run) must fail its attempts and its GET rather than go out without its data.
+   */
+  readonly payloads: JobPayloads;
 
   constructor(private readonly deps: TargetsDeps) {
     this.directory = new ComponentDirectory(deps.components, deps.info);
-    this.payloads = deps.components.stateStores.size > 0 ? new JobPayloads(deps.components.stateStores, deps.components.jobStateStoreName, deps.warn) : undefined;
+    this.payloads = new JobPayloads(deps.components.stateStores, deps.components.jobStateStoreName, deps.warn);
   }
 
   route(router: DeliveryRouter): void {
@@ -46,12 +49,12 @@ export class Targets {
 
   /** The deliverer the engine gets: reads jobStateStore payloads back, then hands on. */
   wrap(deliverer: Deliverer): Deliverer {
-    return this.payloads ? new PayloadLoadingDeliverer(deliverer, this.payloads) : deliverer;
+    return new PayloadLoadingDeliverer(deliverer, this.payloads);
   }
 
   /** Removes the payloads of jobs that finish. */
   watch(events: TypedEmitter<EngineEvents>): void {
-    if (this.payloads) discardFinishedPayloads(events, this.payloads);
+    if (this.payloads.hasStores) discardFinishedPayloads(events, this.payloads);
   }
 
   targetCheck(fallback?: TargetCheck): TargetCheck {
