@@ -11,7 +11,9 @@ import { HttpDeliverer } from './adapters/deliver-http/http-deliverer.js';
 import { AppClient } from './adapters/deliver-invoke/app-client.js';
 import { InputBindingDeliverer } from './adapters/deliver-invoke/input-binding-deliverer.js';
 import { InvokeDeliverer } from './adapters/deliver-invoke/invoke-deliverer.js';
+import { StreamChannel } from './adapters/deliver-stream/stream-channel.js';
 import { SqliteJobStore } from './adapters/store-sqlite/sqlite-job-store.js';
+import { startGrpcServers, type GrpcServers } from './api/grpc/grpc-servers.js';
 import { createHttpApi } from './api/http/http-server.js';
 import type { ApiToken } from './api/http/identity.js';
 import { AppRegistry } from './app/app-registry.js';
@@ -35,6 +37,10 @@ export interface RunningDuetime {
   http: FastifyInstance;
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:3500 */
   httpUrl: string;
+  /** Bound port of the gRPC runtime API (dapr.proto.runtime.v1.Dapr jobs methods). */
+  grpcPort: number;
+  /** Bound port of the gRPC scheduler API (dapr.proto.scheduler.v1.Scheduler, WatchJobs). */
+  schedulerPort: number;
   engine: Engine;
   apps: AppRegistry;
   logger: Logger;
@@ -69,6 +75,8 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   targets.route(router);
   const actors = new ActorDeliverer(apps, { timeoutMs: parseGoDuration(config.deliveryTimeout) });
   router.route('actor', actors);
+  const streams = new StreamChannel({ deliveryTimeoutMs: parseGoDuration(config.deliveryTimeout) });
+  router.useStream(streams);
   const engine = new Engine(store, targets.wrap(router), clock, {
     maxInFlight: config.maxInFlight,
     lookaheadMs: parseGoDuration(config.lookahead),
@@ -80,6 +88,14 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   // Reminders wait (staged) for an app hosting their actor type; a registration may bring one.
   actors.onHostAvailable((namespace, appId) => engine.releaseStaged(namespace, appId));
   apps.onRegistered(() => void actors.recheck());
+  streams.onConsumerConnected((namespace, appId) => engine.releaseStaged(namespace, appId));
+  // A trigger staged while its app's consumer was connecting missed that release: if a consumer
+  // or endpoint is there by the time it is staged, release it again (once it is in the staged set).
+  engine.events.on('attempted', ({ trigger, outcome }) => {
+    const { namespace, appId } = trigger.key;
+    if (outcome !== 'staged' || trigger.target.kind !== 'app') return;
+    if (streams.hasConsumer(namespace, appId) || apps.endpoint(namespace, appId)) queueMicrotask(() => engine.releaseStaged(namespace, appId));
+  });
 
   const appToken = config.appApiToken ? { token: config.appApiToken } : {};
   if (config.appUrl) apps.register(config.namespace, config.appId, { url: config.appUrl, actorTypes: [], ...appToken });
@@ -99,6 +115,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   targets.addReadiness(readiness);
   const metrics = createMetrics(engine);
   const jobs = new JobsService(store, engine, clock, targets.targetCheck(), targets.payloads);
+  const identity = { defaultAppId: config.appId, defaultNamespace: config.namespace, tokens };
   const http = createHttpApi({
     jobs,
     reminders: new RemindersService(store, engine, clock),
@@ -108,7 +125,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
     metrics,
     logger,
     bodyLimit: config.bodyLimit,
-    identity: { defaultAppId: config.appId, defaultNamespace: config.namespace, tokens },
+    identity,
   });
 
   await engine.start();
@@ -126,13 +143,32 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   const address = http.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const httpUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  logger.info({ httpUrl, store: config.store, dataDir: config.dataDir }, 'duetime is serving');
+  let grpc: GrpcServers;
+  try {
+    grpc = await startGrpcServers({
+      jobs,
+      streams,
+      identity,
+      logger,
+      host: config.host,
+      grpcPort: config.grpcPort,
+      schedulerPort: config.schedulerPort,
+      maxMessageBytes: config.bodyLimit,
+    });
+  } catch (error) {
+    await http.close();
+    await engine.stop();
+    await Promise.all([httpDeliverer.close(), appCalls.close(), components.registry.close()]);
+    await store.close();
+    throw error;
+  }
+  logger.info({ httpUrl, grpcPort: grpc.grpcPort, schedulerPort: grpc.schedulerPort, store: config.store, dataDir: config.dataDir }, 'duetime is serving');
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       started = false;
-      await http.close();
+      await Promise.all([http.close(), grpc.stop()]);
       await engine.stop();
       await httpDeliverer.close();
       await appCalls.close();
@@ -141,7 +177,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
       await store.close();
       logger.info('duetime stopped');
     })());
-  return { config, http, httpUrl, engine, apps, logger, stop };
+  return { config, http, httpUrl, grpcPort: grpc.grpcPort, schedulerPort: grpc.schedulerPort, engine, apps, logger, stop };
 }
 
 /** Reads the components folder (none: an empty registry); a bad folder is a start error listing each file's problems. */

@@ -20,7 +20,7 @@ export async function startNode(config: Partial<DuetimeConfig> = {}): Promise<No
   const receiver = await new RecordingReceiver().start();
   const dataDir = mkdtempSync(join(tmpdir(), 'duetime-it-'));
   const duetime = await startDuetime(
-    { port: 0, dataDir, appId: 'app', appUrl: receiver.url, ...config },
+    { port: 0, grpcPort: 0, schedulerPort: 0, dataDir, appId: 'app', appUrl: receiver.url, ...config },
     { logger: pino({ level: process.env.DUETIME_TEST_LOG ?? 'silent' }) },
   );
   const call: Node['call'] = async (method, path, body, headers = {}) => {

@@ -1,0 +1,105 @@
+// Starts the two gRPC servers: the runtime API (dapr.proto.runtime.v1.Dapr jobs methods, default
+// port 50001) and the scheduler API (dapr.proto.scheduler.v1.Scheduler, default 50006). Port 0
+// binds a free port; the bound ports are returned.
+
+import { hostname } from 'node:os';
+import { Server, ServerCredentials, type ServerWritableStream } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { StreamChannel } from '../../adapters/deliver-stream/stream-channel.js';
+import type { IdentityOptions } from '../../app/caller-identity.js';
+import type { JobsService } from '../../app/jobs-service.js';
+import { loadDuetimeProtos } from './proto-loader.js';
+import { runtimeService } from './runtime-service.js';
+import { schedulerService } from './scheduler-service.js';
+import type { WatchJobsCall } from './watch-jobs.js';
+
+export interface GrpcServersOptions {
+  jobs: JobsService;
+  streams: StreamChannel;
+  identity: IdentityOptions;
+  logger: Logger;
+  host: string;
+  grpcPort: number;
+  schedulerPort: number;
+  /** Largest message accepted, bytes (the HTTP body limit; Dapr's default is 4 MiB). */
+  maxMessageBytes: number;
+  /** How long stop() lets calls finish before cutting them, ms. */
+  shutdownGraceMs?: number;
+}
+
+export interface GrpcServers {
+  grpcPort: number;
+  schedulerPort: number;
+  /** What WatchHosts announces: host:port of the scheduler API. */
+  schedulerAddress: string;
+  stop(): Promise<void>;
+}
+
+// Keepalive pings find consumers whose connection died without a FIN (a pulled cable, a frozen
+// VM), so their triggers are handed on instead of waiting for the delivery timeout.
+const KEEPALIVE = { 'grpc.keepalive_time_ms': 20_000, 'grpc.keepalive_timeout_ms': 10_000, 'grpc.http2.min_ping_interval_without_data_ms': 5_000 };
+
+export async function startGrpcServers(options: GrpcServersOptions): Promise<GrpcServers> {
+  const protos = loadDuetimeProtos();
+  const serverOptions = { ...KEEPALIVE, 'grpc.max_receive_message_length': options.maxMessageBytes };
+  const openCalls = new Set<WatchJobsCall | ServerWritableStream<unknown, unknown>>();
+  let schedulerAddress = '';
+
+  const runtime = new Server(serverOptions);
+  runtime.addService(protos.runtimeService, runtimeService(options));
+  const scheduler = new Server(serverOptions);
+  scheduler.addService(protos.schedulerService, schedulerService({ ...options, openCalls, address: () => schedulerAddress }));
+
+  const grpcPort = await bind(runtime, options.host, options.grpcPort);
+  let schedulerPort: number;
+  try {
+    schedulerPort = await bind(scheduler, options.host, options.schedulerPort);
+  } catch (error) {
+    runtime.forceShutdown();
+    throw error;
+  }
+  schedulerAddress = `${formatHost(advertisedHost(options.host))}:${schedulerPort}`;
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      // Streams never end on their own: close the consumers (their triggers in flight go back
+      // to the engine as staged) and end the calls with OK, so clients reconnect elsewhere.
+      options.streams.closeAll();
+      for (const call of openCalls) if (!call.writableEnded && !call.destroyed) call.end();
+      openCalls.clear();
+      await Promise.all([shutdown(runtime, options.shutdownGraceMs ?? 2_000), shutdown(scheduler, options.shutdownGraceMs ?? 2_000)]);
+    })());
+  return { grpcPort, schedulerPort, schedulerAddress, stop };
+}
+
+function bind(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(`${formatHost(host)}:${port}`, ServerCredentials.createInsecure(), (error, bound) => {
+      if (error) reject(new Error(`gRPC could not listen on ${host}:${port}: ${error.message}`));
+      else resolve(bound);
+    });
+  });
+}
+
+function shutdown(server: Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    server.tryShutdown(() => {
+      clearTimeout(force);
+      resolve();
+    });
+  });
+}
+
+/** A wildcard listen address is no address to dial: announce the machine's name instead. */
+function advertisedHost(host: string): string {
+  return host === '0.0.0.0' || host === '::' || host === '' ? hostname() : host;
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}

@@ -1,0 +1,76 @@
+// dapr.proto.runtime.v1.Dapr, the jobs methods (port 50001): what an app or a Dapr SDK calls on
+// its sidecar. Each stable method and its ...Alpha1 alias share one handler. The caller is
+// identified from call metadata as on HTTP.
+
+import type { UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { IdentityOptions } from '../../app/caller-identity.js';
+import { MAX_LIST_LIMIT, type JobsService } from '../../app/jobs-service.js';
+import type { JobView } from '../../app/job-view.js';
+import { runtimeCaller } from './call-identity.js';
+import { jobToScheduleArguments, jobViewToFields } from './job-mapping.js';
+import type { RuntimeJobMessage } from './messages.js';
+import { unary } from './unary.js';
+
+export interface RuntimeServiceDeps {
+  jobs: JobsService;
+  identity: IdentityOptions;
+  logger: Logger;
+}
+
+export function runtimeService({ jobs, identity, logger }: RuntimeServiceDeps): UntypedServiceImplementation {
+  const scheduleJob = unary<{ job: RuntimeJobMessage | null; overwrite: boolean }, object>(logger, async (call) => {
+    const caller = runtimeCaller(call.metadata, identity);
+    const { body, rawData } = jobToScheduleArguments(call.request.job, call.request.overwrite);
+    await jobs.schedule({ namespace: caller.namespace, appId: caller.appId, name: call.request.job?.name ?? '' }, body, rawData);
+    return {};
+  });
+  const getJob = unary<{ name: string }, { job: RuntimeJobMessage }>(logger, async (call) => {
+    const caller = runtimeCaller(call.metadata, identity);
+    const view = await jobs.get({ namespace: caller.namespace, appId: caller.appId, name: call.request.name });
+    return { job: toRuntimeJob(view) };
+  });
+  const deleteJob = unary<{ name: string }, object>(logger, async (call) => {
+    const caller = runtimeCaller(call.metadata, identity);
+    await jobs.delete({ namespace: caller.namespace, appId: caller.appId, name: call.request.name });
+    return {};
+  });
+  const deleteJobsByPrefix = unary<{ namePrefix?: string }, object>(logger, async (call) => {
+    const caller = runtimeCaller(call.metadata, identity);
+    await jobs.deleteByPrefix(caller.namespace, caller.appId, call.request.namePrefix ?? '');
+    return {};
+  });
+  const listJobs = unary<object, { jobs: RuntimeJobMessage[] }>(logger, async (call) => {
+    const caller = runtimeCaller(call.metadata, identity);
+    const views = await listAll(jobs, caller.namespace, caller.appId);
+    return { jobs: views.map(toRuntimeJob) };
+  });
+  return {
+    ScheduleJob: scheduleJob,
+    ScheduleJobAlpha1: scheduleJob,
+    GetJob: getJob,
+    GetJobAlpha1: getJob,
+    DeleteJob: deleteJob,
+    DeleteJobAlpha1: deleteJob,
+    DeleteJobsByPrefix: deleteJobsByPrefix,
+    DeleteJobsByPrefixAlpha1: deleteJobsByPrefix,
+    ListJobs: listJobs,
+    ListJobsAlpha1: listJobs,
+  };
+}
+
+function toRuntimeJob(view: JobView): RuntimeJobMessage {
+  return { name: view.name, ...jobViewToFields(view) };
+}
+
+/** Dapr's ListJobs is unpaged: every job of the app, read page by page. */
+export async function listAll(jobs: JobsService, namespace: string, appId: string): Promise<JobView[]> {
+  const all: JobView[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await jobs.list(namespace, appId, { limit: MAX_LIST_LIMIT, ...(cursor !== undefined ? { cursor } : {}) });
+    all.push(...page.jobs);
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+  return all;
+}

@@ -1,0 +1,129 @@
+/*
+ * WatchJobs (scheduler API): a consumer's bidirectional stream. The client's first message is
+ * `initial{app_id, namespace, actor_types, accept_job_types}`; the server then sends one
+ * WatchJobsResponse per trigger and the client answers each with `result{id, status}`.
+ *
+ *   waiting --initial (identity checked)--> consuming: registered with the StreamChannel;
+ *                                           response headers are sent as the "you're in" signal
+ *   waiting --result, or no message type--> ended with INVALID_ARGUMENT
+ *   consuming --result--> consuming (the consumer settles that trigger)
+ *   consuming --second initial--> ended with INVALID_ARGUMENT
+ *   any --client half-close / cancel / error / server stop--> ended; the consumer closes and its
+ *        triggers in flight go to another consumer or back to the engine as staged
+ */
+
+import { Metadata, status, type ServerDuplexStream } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { IdentityOptions } from '../../app/caller-identity.js';
+import type { StreamChannel } from '../../adapters/deliver-stream/stream-channel.js';
+import type { StreamConsumer } from '../../adapters/deliver-stream/stream-consumer.js';
+import type { Trigger } from '../../core/model/trigger.js';
+import { schedulerCaller } from './call-identity.js';
+import { GrpcStatusError, toGrpcError } from './grpc-errors.js';
+import { JOB_TARGET_TYPE_ACTOR_REMINDER, JOB_TARGET_TYPE_JOB, type TargetMessage, type WatchJobsRequestMessage, type WatchJobsResponseMessage } from './messages.js';
+import { anyFromPayload } from './payload.js';
+
+/** Response header sent once the initial message is accepted. */
+export const ACCEPTED_HEADER = 'duetime-watch';
+
+export type WatchJobsCall = ServerDuplexStream<WatchJobsRequestMessage, WatchJobsResponseMessage>;
+
+export interface WatchJobsDeps {
+  streams: StreamChannel;
+  identity: IdentityOptions;
+  logger: Logger;
+  /** Open calls, so the server can end them when it stops. */
+  openCalls: Set<WatchJobsCall>;
+}
+
+export function handleWatchJobs(call: WatchJobsCall, deps: WatchJobsDeps): void {
+  const { streams, identity, logger, openCalls } = deps;
+  let consumer: StreamConsumer | undefined;
+  let ended = false;
+  openCalls.add(call);
+
+  const finish = (): void => {
+    if (ended) return;
+    ended = true;
+    openCalls.delete(call);
+    consumer?.close();
+  };
+  const fail = (error: unknown): void => {
+    finish();
+    call.emit('error', toGrpcError(error, logger));
+  };
+
+  call.on('data', (message: WatchJobsRequestMessage) => {
+    if (ended) return;
+    if (message.watchJobRequestType === 'initial') {
+      if (consumer) {
+        fail(new GrpcStatusError(status.INVALID_ARGUMENT, 'ERR_MALFORMED_REQUEST', 'initial was sent twice; send it once, first'));
+        return;
+      }
+      try {
+        const initial = message.initial;
+        const caller = schedulerCaller(call.metadata, initial, identity);
+        const accepts = initial.acceptJobTypes ?? [];
+        // Headers first: connecting releases staged triggers at once, and a message written
+        // before sendMetadata would send default headers without the accepted mark.
+        const accepted = new Metadata();
+        accepted.set(ACCEPTED_HEADER, 'accepted'); // tells the client it is registered (the SDK waits for it)
+        call.sendMetadata(accepted);
+        consumer = streams.connect(
+          {
+            namespace: caller.namespace,
+            appId: caller.appId,
+            actorTypes: initial.actorTypes ?? [],
+            acceptsJobs: accepts.length === 0 || accepts.includes(JOB_TARGET_TYPE_JOB),
+            acceptsReminders: accepts.length === 0 || accepts.includes(JOB_TARGET_TYPE_ACTOR_REMINDER),
+          },
+          { send: (id, trigger) => send(call, id, trigger) },
+        );
+        logger.debug({ namespace: caller.namespace, appId: caller.appId }, 'WatchJobs consumer connected');
+      } catch (error) {
+        fail(error);
+      }
+      return;
+    }
+    if (message.watchJobRequestType === 'result') {
+      if (!consumer) {
+        fail(new GrpcStatusError(status.INVALID_ARGUMENT, 'ERR_MALFORMED_REQUEST', 'the first WatchJobs message must be initial{app_id, namespace, ...}'));
+        return;
+      }
+      const id = Number(message.result.id);
+      if (!consumer.result(id, message.result.status === 'FAILED' ? 'FAILED' : 'SUCCESS')) {
+        logger.debug({ id: message.result.id }, 'WatchJobs result for an unknown or expired id ignored');
+      }
+      return;
+    }
+    fail(new GrpcStatusError(status.INVALID_ARGUMENT, 'ERR_MALFORMED_REQUEST', 'a WatchJobs message must be initial or result'));
+  });
+  call.on('end', () => {
+    // The client half-closed: nothing more will be answered.
+    finish();
+    call.end();
+  });
+  call.on('cancelled', finish);
+  call.on('close', finish);
+  call.on('error', finish);
+}
+
+function send(call: WatchJobsCall, id: number, trigger: Trigger): void {
+  if (call.cancelled || call.destroyed || call.writableEnded) throw new Error('the stream is closed');
+  const data = anyFromPayload(trigger);
+  call.write({
+    name: trigger.key.name,
+    id: String(id),
+    ...(data ? { data } : {}),
+    metadata: { appId: trigger.key.appId, namespace: trigger.key.namespace, target: targetOf(trigger) },
+  });
+}
+
+/** What the consumer sees in metadata.target: the app's own job, or an actor reminder. */
+function targetOf(trigger: Trigger): TargetMessage {
+  const target = trigger.target;
+  if (target.kind === 'other' && target.type === 'actor') {
+    return { actor: { type: String(target.spec.type ?? ''), id: String(target.spec.id ?? '') } };
+  }
+  return { job: {} };
+}

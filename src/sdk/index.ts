@@ -1,0 +1,11 @@
+// Duetime's TypeScript SDK: the package's main export. Free of server code: it speaks Duetime's
+// HTTP API (DuetimeClient), its scheduler API's WatchJobs stream (listen), and serves the HTTP
+// callbacks Duetime makes to apps (jobHandler).
+
+export { DuetimeClient, DEFAULT_BASE_URL, type DuetimeClientOptions } from './client.js';
+export { DuetimeApiError } from './api-error.js';
+export { listen, DEFAULT_SCHEDULER_ADDRESS, type JobListener, type ListenOptions } from './listen.js';
+export { jobHandler, type JobHandlerOptions, type JobRequestHandler, type RequestLike, type ResponseLike } from './job-handler.js';
+export type { JobHandlerFunction, JobHandlers, JobTrigger } from './job-trigger.js';
+export type { BackoffOptions } from './backoff.js';
+export type { FailurePolicy, HistoryEntry, Job, JobPage, JobSpec, JobStatus, JobTarget, ListOptions } from './types.js';
