@@ -112,7 +112,7 @@ function send(call: WatchJobsCall, id: number, trigger: Trigger): void {
   if (call.cancelled || call.destroyed || call.writableEnded) throw new Error('the stream is closed');
   const data = anyFromPayload(trigger);
   call.write({
-    name: trigger.key.name,
+    name: nameOf(trigger),
     id: String(id),
     ...(data ? { data } : {}),
     metadata: { appId: trigger.key.appId, namespace: trigger.key.namespace, target: targetOf(trigger) },
@@ -126,4 +126,14 @@ function targetOf(trigger: Trigger): TargetMessage {
     return { actor: { type: String(target.spec.type ?? ''), id: String(target.spec.id ?? '') } };
   }
   return { job: {} };
+}
+
+/** An actor reminder goes out under the reminder's own name (the job key holds a composite one). */
+function nameOf(trigger: Trigger): string {
+  const target = trigger.target;
+  if (target.kind === 'other' && target.type === 'actor') {
+    const reminder = target.spec.reminder as { name?: unknown } | undefined;
+    if (typeof reminder?.name === 'string') return reminder.name;
+  }
+  return trigger.key.name;
 }
