@@ -1,0 +1,37 @@
+// The shape of one run's results file (bench/results/<date>-<machine>.json).
+
+import type { BurstResult } from '../burst-delivery.js';
+import type { MemoryResult } from '../memory-window.js';
+import type { ThroughputResult } from '../scheduling-throughput.js';
+import type { ProfileSummary } from './cpu-profile.js';
+import type { LoadSnapshot, MachineInfo, SourceInfo } from './machine.js';
+import type { Verdict } from './targets.js';
+
+export interface StageLoad {
+  stage: string;
+  start: LoadSnapshot;
+  end: LoadSnapshot;
+  durationS: number;
+}
+
+export interface ProfileRun {
+  /** What the profiled run itself reached (the profiler costs some speed). */
+  measured: string;
+  summary: ProfileSummary;
+}
+
+export interface BenchResults {
+  date: string;
+  command: string;
+  machine: MachineInfo;
+  source: SourceInfo;
+  build: string;
+  notes: string[];
+  load: { start: LoadSnapshot; end: LoadSnapshot; stages: StageLoad[] };
+  throughput?: ThroughputResult;
+  burst?: BurstResult;
+  memory?: MemoryResult;
+  profiles: { throughput?: ProfileRun; burst?: ProfileRun };
+  errors: Array<{ stage: string; message: string }>;
+  verdicts: Verdict[];
+}

@@ -1,0 +1,49 @@
+// What every stage of the bench receives, and the helpers stages share.
+
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Scope } from './processes.js';
+
+export interface StageContext {
+  /** This stage's own folder (data dirs, logs, profiles); removed with the bench's work dir. */
+  dir: string;
+  scope: Scope;
+  log(message: string): void;
+}
+
+export function stageContext(workDir: string, name: string, log: (message: string) => void): StageContext {
+  const dir = join(workDir, name);
+  mkdirSync(dir, { recursive: true });
+  return { dir, scope: new Scope(dir), log: (message) => log(`[${name}] ${message}`) };
+}
+
+/** A fresh subfolder of the stage's folder. */
+export function subdir(ctx: StageContext, name: string): string {
+  const dir = join(ctx.dir, name);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** The .cpuprofile file node --cpu-prof wrote into dir. */
+export function findProfile(dir: string): string {
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error(`no .cpuprofile in ${dir}: did the process exit cleanly?`);
+  return join(dir, file);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Rejects after ms with a message naming what timed out; the caller closes the stage's scope. */
+export async function withTimeout<T>(what: string, ms: number, run: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${Math.round(ms / 1000)} s`)), ms);
+  });
+  try {
+    return await Promise.race([run(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
