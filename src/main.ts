@@ -12,11 +12,14 @@ import { AppClient } from './adapters/deliver-invoke/app-client.js';
 import { InputBindingDeliverer } from './adapters/deliver-invoke/input-binding-deliverer.js';
 import { InvokeDeliverer } from './adapters/deliver-invoke/invoke-deliverer.js';
 import { StreamChannel } from './adapters/deliver-stream/stream-channel.js';
+import { isEtcdUrl, openEtcdCluster, type EtcdCluster } from './adapters/store-etcd/index.js';
 import { SqliteJobStore } from './adapters/store-sqlite/sqlite-job-store.js';
 import { startGrpcServers, type GrpcServers } from './api/grpc/grpc-servers.js';
 import { createHttpApi } from './api/http/http-server.js';
+import { registerClusterRoutes } from './api/http/routes/cluster.js';
 import type { ApiToken } from './api/http/identity.js';
 import { AppRegistry } from './app/app-registry.js';
+import { ClusterMember } from './app/cluster/cluster-member.js';
 import { DeliveryRouter } from './app/delivery-router.js';
 import { JobsService } from './app/jobs-service.js';
 import { RemindersService } from './app/reminders/reminders-service.js';
@@ -44,6 +47,8 @@ export interface RunningDuetime {
   engine: Engine;
   apps: AppRegistry;
   logger: Logger;
+  /** This replica's part in the cluster, when the store is etcd. */
+  cluster?: ClusterMember;
   stop(): Promise<void>;
 }
 
@@ -59,7 +64,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   const file = config.configFile ? readConfigFile(config.configFile) : { apps: [], tokens: [] };
 
   const components = await openComponents(config.componentsPath);
-  const store = openStore(config);
+  const { store, cluster: clusterBackend } = await openStore(config, logger);
   const apps = new AppRegistry();
   const httpDeliverer = new HttpDeliverer(apps, { timeoutMs: parseGoDuration(config.deliveryTimeout) });
   const router = new DeliveryRouter(httpDeliverer);
@@ -84,6 +89,9 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   });
   engine.events.on('error', ({ error, context }) => logger.error({ err: error, context }, 'engine error (retrying)'));
   targets.watch(engine.events);
+  // Cluster (etcd): the engine fires only the partitions this replica owns.
+  const cluster = clusterBackend ? new ClusterMember(clusterBackend, engine, { log: logger }) : undefined;
+  await cluster?.prepare();
   apps.onRegistered((namespace, appId) => engine.releaseStaged(namespace, appId));
   // Reminders wait (staged) for an app hosting their actor type; a registration may bring one.
   actors.onHostAvailable((namespace, appId) => engine.releaseStaged(namespace, appId));
@@ -112,6 +120,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   const readiness = new Readiness();
   let started = false;
   readiness.add('engine', () => ({ ok: started, ...(started ? {} : { detail: 'starting' }) }));
+  if (cluster) readiness.add('cluster', () => cluster.readiness());
   targets.addReadiness(readiness);
   const metrics = createMetrics(engine);
   const jobs = new JobsService(store, engine, clock, targets.targetCheck(), targets.payloads);
@@ -127,6 +136,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
     bodyLimit: config.bodyLimit,
     identity,
   });
+  registerClusterRoutes(http, () => cluster?.status() ?? { mode: 'single', store: config.store }, identity);
 
   await engine.start();
   try {
@@ -162,6 +172,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
     await store.close();
     throw error;
   }
+  await cluster?.start(config.advertiseUrl ?? httpUrl);
   logger.info({ httpUrl, grpcPort: grpc.grpcPort, schedulerPort: grpc.schedulerPort, store: config.store, dataDir: config.dataDir }, 'duetime is serving');
 
   let stopping: Promise<void> | undefined;
@@ -169,6 +180,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
     (stopping ??= (async () => {
       started = false;
       await Promise.all([http.close(), grpc.stop()]);
+      await cluster?.stop(); // hands its partitions over while the engine can still settle them
       await engine.stop();
       await httpDeliverer.close();
       await appCalls.close();
@@ -177,7 +189,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
       await store.close();
       logger.info('duetime stopped');
     })());
-  return { config, http, httpUrl, grpcPort: grpc.grpcPort, schedulerPort: grpc.schedulerPort, engine, apps, logger, stop };
+  return { config, http, httpUrl, grpcPort: grpc.grpcPort, schedulerPort: grpc.schedulerPort, engine, apps, logger, ...(cluster ? { cluster } : {}), stop };
 }
 
 /** Reads the components folder (none: an empty registry); a bad folder is a start error listing each file's problems. */
@@ -194,11 +206,16 @@ async function openComponents(path: string | undefined): Promise<{ registry: Com
   }
 }
 
-function openStore(config: DuetimeConfig): JobStore {
+async function openStore(config: DuetimeConfig, logger: Logger): Promise<{ store: JobStore; cluster?: EtcdCluster }> {
   if (config.store === 'sqlite') {
     const dir = resolve(config.dataDir);
     mkdirSync(dir, { recursive: true });
-    return new SqliteJobStore({ path: join(dir, 'duetime.db'), historyLimit: config.historyLimit });
+    return { store: new SqliteJobStore({ path: join(dir, 'duetime.db'), historyLimit: config.historyLimit }) };
   }
-  throw new Error(`--store "${config.store}" is not supported yet; use sqlite`);
+  if (isEtcdUrl(config.store)) {
+    const leaseTtlSeconds = Math.ceil(parseGoDuration(config.leaseTtl) / 1000);
+    if (leaseTtlSeconds < 2) throw new Error(`--lease-ttl "${config.leaseTtl}" is too short; etcd needs at least 2s`);
+    return openEtcdCluster({ url: config.store, partitionCount: config.partitions, historyLimit: config.historyLimit, leaseTtlSeconds, log: logger.child({ component: 'cluster' }) });
+  }
+  throw new Error(`--store "${config.store}" is not supported; use sqlite or etcd://host:port[,host:port]`);
 }

@@ -21,6 +21,9 @@ export interface DuetimeConfig {
   bodyLimit: number;
   historyLimit: number;
   lookahead: string;
+  leaseTtl: string;
+  partitions: number;
+  advertiseUrl?: string;
 }
 
 export interface ConfigField {
@@ -51,6 +54,9 @@ export const CONFIG_FIELDS: ConfigField[] = [
   { key: 'bodyLimit', flag: 'body-limit', kind: 'int', default: 4 * 1024 * 1024, description: 'largest request body in bytes (413 above it)' },
   { key: 'historyLimit', flag: 'history-limit', kind: 'int', default: 20, description: 'tick outcomes kept per job for GET .../history' },
   { key: 'lookahead', flag: 'lookahead', kind: 'string', default: '20s', description: 'jobs due within this window are held in memory' },
+  { key: 'leaseTtl', flag: 'lease-ttl', kind: 'string', default: '5s', description: 'cluster (etcd): how long a crashed replica keeps its partitions; whole seconds, at least 2s' },
+  { key: 'partitions', flag: 'partitions', kind: 'int', default: 256, description: 'cluster (etcd): virtual partitions jobs are spread over; fixed when the cluster is created' },
+  { key: 'advertiseUrl', flag: 'advertise-url', kind: 'string', description: 'cluster (etcd): this replica\'s HTTP URL as others should show it (default: the listening address)' },
 ];
 
 export function envName(field: ConfigField): string {

@@ -39,6 +39,8 @@ interface Slot {
   /** Bumped whenever the slot is re-queued, so older heap entries are recognised as stale. */
   token: number;
   removed: boolean;
+  /** The delivery in flight and the commit of its outcome, while phase is 'inflight'. */
+  delivery?: Promise<void>;
 }
 
 export interface EngineStats {
@@ -63,6 +65,8 @@ export class Engine {
   private refillTimer: TimerHandle | undefined;
   private inFlight = 0;
   private running = false;
+  /** Which jobs this replica fires (cluster: the partitions it owns); set by retainOnly. */
+  private owns: (key: JobKey) => boolean = () => true;
 
   constructor(
     private readonly store: JobStore,
@@ -104,6 +108,8 @@ export class Engine {
   upsert(record: JobRecord): void {
     const keyStr = keyString(record.def.key);
     const existing = this.slots.get(keyStr);
+    // Older than what is held (a change reported late, in a cluster): nothing new in it.
+    if (existing && existing.record.def.uid === record.def.uid && existing.record.progress.rev > record.progress.rev) return;
     if (existing?.phase === 'inflight') {
       // The old job's delivery finishes first (one in flight); its outcome sees the new uid and
       // places this record instead.
@@ -148,12 +154,25 @@ export class Engine {
   }
 
   /**
-   * Ownership changed (cluster): forget every job the predicate rejects (its delivery in flight,
-   * if any, finishes but its commit is fenced by the store) and load what is due for the rest.
+   * Ownership changed (cluster): from now on only jobs the predicate accepts are loaded, adopted
+   * or fired. Jobs it rejects are forgotten, except a delivery in flight, which finishes and
+   * commits its outcome (the store fences that commit) before it is let go, so a graceful
+   * hand-over does not repeat it; settled() waits for those. Then loads what is due.
    */
   async retainOnly(owns: (key: JobKey) => boolean): Promise<void> {
-    for (const slot of [...this.slots.values()]) if (!owns(slot.record.def.key)) this.drop(slot);
+    this.owns = owns;
+    for (const slot of [...this.slots.values()]) if (!owns(slot.record.def.key) && slot.phase !== 'inflight') this.drop(slot);
     await this.refillNow();
+  }
+
+  /** Resolves once no delivery of a job the predicate accepts is in flight, or after timeoutMs. */
+  async settled(which: (key: JobKey) => boolean, timeoutMs: number): Promise<void> {
+    const pending: Promise<void>[] = [];
+    for (const slot of this.slots.values()) if (slot.phase === 'inflight' && slot.delivery && which(slot.record.def.key)) pending.push(slot.delivery);
+    if (pending.length === 0) return;
+    let timeout: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled(pending), new Promise<void>((resolve) => (timeout = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timeout);
   }
 
   /** Loads from the store now instead of waiting for the next refill tick. */
@@ -195,6 +214,7 @@ export class Engine {
 
   /** Takes a record into memory; one loaded from the store gets the catch-up policy applied. */
   private adopt(record: JobRecord, fromStore: boolean): void {
+    if (!this.owns(record.def.key)) return; // another replica's job (cluster)
     const slot: Slot = { keyStr: keyString(record.def.key), record, phase: 'idle', token: 0, removed: false };
     this.slots.set(slot.keyStr, slot);
     const caughtUp = fromStore ? this.catchUp(record) : undefined;
@@ -227,6 +247,10 @@ export class Engine {
   /** Puts an idle slot where its progress says: the heap, out of memory, or deleted. */
   private place(slot: Slot): void {
     if (slot.removed) return;
+    if (!this.owns(slot.record.def.key)) {
+      this.forget(slot); // handed over while in flight: its outcome is committed, the new owner goes on
+      return;
+    }
     const progress = slot.record.progress;
     const due = progressDueAt(progress);
     if (due === undefined) {
@@ -286,6 +310,10 @@ export class Engine {
   }
 
   private dispatch(slot: Slot): void {
+    if (!this.owns(slot.record.def.key)) {
+      this.forget(slot); // ownership lost since it was queued (cluster): the new owner fires it
+      return;
+    }
     const now = this.clock.now();
     const { def, progress } = slot.record;
     const manualDue = progress.manualNextAt ?? progress.manualAt;
@@ -326,6 +354,7 @@ export class Engine {
         this.deliveries.delete(delivery);
       });
     this.deliveries.add(delivery);
+    slot.delivery = delivery;
   }
 
   private async onOutcome(slot: Slot, trigger: Trigger, outcome: Outcome, startedAt: number, lateMs: number): Promise<void> {
@@ -357,6 +386,10 @@ export class Engine {
       return;
     }
     if (outcome.kind === 'staged') {
+      if (!this.owns(record.def.key)) {
+        this.forget(slot); // handed over: the new owner stages it again
+        return;
+      }
       slot.phase = 'staged';
       const k = appKey(record.def.key.namespace, record.def.key.appId);
       let set = this.staged.get(k);

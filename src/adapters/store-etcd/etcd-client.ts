@@ -1,0 +1,184 @@
+// A small etcd v3 client over @grpc/grpc-js: unary KV and Lease calls with deadlines, and the
+// two bidirectional streams (lease keep-alive, watch) for the callers that manage them. It does
+// no retrying of writes: a write that timed out may have been applied, and only the caller
+// knows whether repeating it is safe (the store's writes are conditional, so they are).
+//
+// With several endpoints, calls go to one of them; a call that finds it unreachable moves the
+// client to the next, so the caller's retry lands elsewhere.
+
+import { credentials, makeGenericClientConstructor, status, type Client, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
+import { fromJSON, type MethodDefinition } from '@grpc/proto-loader';
+import { DuetimeError, UnavailableError } from '../../core/errors.js';
+import {
+  ETCD_API,
+  type LeaseGrantResponse,
+  type LeaseKeepAliveResponse,
+  type RangeRequest,
+  type RangeResponse,
+  type TxnRequest,
+  type TxnResponse,
+  type WatchResponse,
+} from './etcd-api.js';
+
+export interface EtcdClientOptions {
+  /** Deadline of one unary call. @defaultValue 5000 */
+  callTimeoutMs?: number;
+}
+
+export const ETCD_CLIENT_DEFAULTS = { callTimeoutMs: 5_000 } as const;
+
+/** An etcd call failed; `unavailable` when etcd could not be reached or did not answer in time. */
+export class EtcdError extends Error {
+  constructor(
+    readonly method: string,
+    readonly grpcCode: number,
+    message: string,
+  ) {
+    super(`etcd ${method}: ${message}`);
+    this.name = 'EtcdError';
+  }
+
+  get unavailable(): boolean {
+    return this.grpcCode === status.UNAVAILABLE || this.grpcCode === status.DEADLINE_EXCEEDED || this.grpcCode === status.CANCELLED;
+  }
+}
+
+/** The error callers above the adapter see: unavailable (503) when etcd is down, too large (413) for a job over etcd's request limit, else as is. */
+export function toStoreError(error: unknown): unknown {
+  if (!(error instanceof EtcdError)) return error;
+  if (error.unavailable) return new UnavailableError('ERR_STORE_UNAVAILABLE', `the etcd store is unreachable (${error.message}); retry shortly`);
+  if (/request is too large|received message larger than max/.test(error.message)) {
+    return new DuetimeError('too-large', 'DAPR_SCHEDULER_SCHEDULE_JOB', 'the job is larger than etcd accepts in one request (--max-request-bytes, 1.5 MiB by default); send a smaller data payload');
+  }
+  return error;
+}
+
+const LOADER_OPTIONS = { keepCase: true, longs: String, defaults: true, oneofs: true } as const;
+
+type Definitions = ReturnType<typeof fromJSON>;
+
+function service(definitions: Definitions, name: string): Record<string, MethodDefinition<object, object>> {
+  const def = definitions[name];
+  // Message and enum definitions carry a `format`; a service is a plain map of methods.
+  if (def === undefined || 'format' in def) throw new Error(`etcd api: no service ${name}`);
+  return def as unknown as Record<string, MethodDefinition<object, object>>;
+}
+
+interface Stubs {
+  kv: Client;
+  lease: Client;
+  watch: Client;
+}
+
+type UnaryMethod = (request: object, options: { deadline: Date }, callback: (error: ServiceError | null, response: unknown) => void) => void;
+type StreamMethod = () => ClientDuplexStream<object, unknown>;
+
+export class EtcdClient {
+  readonly endpoints: readonly string[];
+  private readonly callTimeoutMs: number;
+  private readonly stubs: Stubs[];
+  private current = 0;
+  private closed = false;
+
+  constructor(endpoints: readonly string[], options: EtcdClientOptions = {}) {
+    if (endpoints.length === 0) throw new Error('etcd: no endpoints');
+    this.endpoints = endpoints;
+    this.callTimeoutMs = options.callTimeoutMs ?? ETCD_CLIENT_DEFAULTS.callTimeoutMs;
+    const definitions = fromJSON(ETCD_API, LOADER_OPTIONS);
+    const KV = makeGenericClientConstructor(service(definitions, 'etcdserverpb.KV'), 'KV');
+    const Lease = makeGenericClientConstructor(service(definitions, 'etcdserverpb.Lease'), 'Lease');
+    const Watch = makeGenericClientConstructor(service(definitions, 'etcdserverpb.Watch'), 'Watch');
+    const channelOptions = {
+      // Large ranges (a page of jobs with their payloads) exceed gRPC's 4 MiB default.
+      'grpc.max_receive_message_length': 256 * 1024 * 1024,
+      'grpc.max_send_message_length': 64 * 1024 * 1024,
+      // Notice a dead connection even when no call is running; etcd allows pings every 5 s.
+      'grpc.keepalive_time_ms': 10_000,
+      'grpc.keepalive_timeout_ms': 5_000,
+      'grpc.keepalive_permit_without_calls': 1,
+      // Reconnect soon after etcd comes back rather than after grpc's default backoff (up to 2 min).
+      'grpc.initial_reconnect_backoff_ms': 200,
+      'grpc.max_reconnect_backoff_ms': 2_000,
+    };
+    this.stubs = endpoints.map((endpoint) => {
+      const creds = credentials.createInsecure();
+      return {
+        kv: new KV(endpoint, creds, channelOptions),
+        lease: new Lease(endpoint, creds, channelOptions),
+        watch: new Watch(endpoint, creds, channelOptions),
+      };
+    });
+  }
+
+  range(request: RangeRequest): Promise<RangeResponse> {
+    return this.unary('kv', 'Range', request);
+  }
+
+  txn(request: TxnRequest): Promise<TxnResponse> {
+    return this.unary('kv', 'Txn', request);
+  }
+
+  async leaseGrant(ttlSeconds: number): Promise<{ id: string; ttlSeconds: number; revision: number }> {
+    const response = await this.unary<LeaseGrantResponse>('lease', 'LeaseGrant', { TTL: ttlSeconds, ID: 0 });
+    if (response.error) throw new EtcdError('LeaseGrant', status.UNKNOWN, response.error);
+    return { id: response.ID, ttlSeconds: Number(response.TTL), revision: Number(response.header.revision) };
+  }
+
+  async leaseRevoke(id: string): Promise<void> {
+    await this.unary('lease', 'LeaseRevoke', { ID: id });
+  }
+
+  /** A keep-alive stream on the current endpoint: write {ID} to refresh, read {ID, TTL} (TTL 0: gone). */
+  keepAliveStream(): ClientDuplexStream<{ ID: string }, LeaseKeepAliveResponse> {
+    return this.stream('lease', 'LeaseKeepAlive') as ClientDuplexStream<{ ID: string }, LeaseKeepAliveResponse>;
+  }
+
+  /** A watch stream on the current endpoint. */
+  watchStream(): ClientDuplexStream<object, WatchResponse> {
+    return this.stream('watch', 'Watch') as ClientDuplexStream<object, WatchResponse>;
+  }
+
+  /** A stream broke: the caller reconnects, to the next endpoint when there are several. */
+  streamFailed(): void {
+    this.rotate();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const stub of this.stubs) for (const client of Object.values(stub) as Client[]) client.close();
+  }
+
+  private unary<T>(kind: keyof Stubs, method: string, request: object): Promise<T> {
+    if (this.closed) return Promise.reject(new EtcdError(method, status.CANCELLED, 'the client is closed'));
+    const index = this.current;
+    const client = this.stubs[index]![kind] as unknown as Record<string, UnaryMethod>;
+    return new Promise<T>((resolve, reject) => {
+      client[method]!.call(client, request, { deadline: new Date(Date.now() + this.callTimeoutMs) }, (error, response) => {
+        if (error) {
+          const wrapped = new EtcdError(method, error.code, error.details || error.message);
+          if (wrapped.unavailable && index === this.current) this.rotate();
+          reject(wrapped);
+          return;
+        }
+        resolve(response as T);
+      });
+    });
+  }
+
+  private stream(kind: keyof Stubs, method: string): ClientDuplexStream<object, unknown> {
+    if (this.closed) throw new EtcdError(method, status.CANCELLED, 'the client is closed');
+    const client = this.stubs[this.current]![kind] as unknown as Record<string, StreamMethod>;
+    return client[method]!.call(client);
+  }
+
+  private rotate(): void {
+    if (this.stubs.length > 1) this.current = (this.current + 1) % this.stubs.length;
+  }
+}
+
+/** Wraps a grpc stream error the same way unary errors are wrapped. */
+export function streamError(method: string, error: unknown): EtcdError {
+  const e = error as Partial<ServiceError>;
+  return new EtcdError(method, e.code ?? status.UNKNOWN, e.details || e.message || String(error));
+}

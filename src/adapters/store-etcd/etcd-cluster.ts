@@ -1,0 +1,397 @@
+/*
+ * The etcd side of being a cluster member: registration under a lease, the view of members and
+ * partition owners, taking and giving up partitions, and the feed of job changes made through
+ * other replicas. Which partitions to take is decided above (src/app/cluster/); this class only
+ * carries it out, and keeps the store's PartitionFence true.
+ *
+ * Lease states and what they do to ownership (see lease-keeper.ts):
+ *
+ *   alive --doubtful--> every held partition is fenced off (stop firing before etcd expires us)
+ *   doubtful --alive--> reclaim: owner keys still under our lease are held again
+ *   any --gone--> fenced off; register again under a new lease (retrying until etcd answers)
+ *
+ * Keys (key-layout.ts): members/{id} and owners/{partition} live under this replica's lease, so a
+ * crashed replica's registration and partitions vanish together when the lease expires.
+ */
+
+import type { JobKey, JobRecord } from '../../core/model/job.js';
+import type { WatchEvent } from './etcd-api.js';
+import type { EtcdClient } from './etcd-client.js';
+import type { EtcdJobStore } from './etcd-job-store.js';
+import type { KeyLayout } from './key-layout.js';
+import { LeaseKeeper, type LeaseState } from './lease-keeper.js';
+import type { PartitionFence } from './partition-fence.js';
+import { RangeWatch } from './range-watch.js';
+import { decodeDefinition, decodeProgress } from './records.js';
+import { createRevisionIs, del, put } from './txn-ops.js';
+
+// Structural twins of src/app/cluster/cluster-backend.ts (adapters do not import app/).
+interface MemberInfo {
+  id: string;
+  url?: string;
+  joinedAt: number;
+}
+type JobChange = { kind: 'upsert'; record: JobRecord } | { kind: 'removed'; key: JobKey } | { kind: 'resync' };
+
+export interface ClusterLog {
+  info(data: object, message: string): void;
+  warn(data: object, message: string): void;
+}
+
+export interface EtcdClusterOptions {
+  client: EtcdClient;
+  layout: KeyLayout;
+  fence: PartitionFence;
+  store: EtcdJobStore;
+  memberId: string;
+  /** Lease TTL: how long a crashed replica keeps its partitions. @defaultValue 5 */
+  leaseTtlSeconds: number;
+  log?: ClusterLog;
+}
+
+interface Owner {
+  member: string;
+  createRevision: number;
+  lease: string;
+}
+
+const SEEN_PRUNE_MS = 5_000;
+const RETRY_MAX_MS = 2_000;
+
+export class EtcdCluster {
+  readonly memberId: string;
+  readonly partitionCount: number;
+  private readonly client: EtcdClient;
+  private readonly layout: KeyLayout;
+  private readonly fence: PartitionFence;
+  private readonly store: EtcdJobStore;
+  private readonly log: ClusterLog | undefined;
+  private readonly lease: LeaseKeeper;
+  private info: MemberInfo | undefined;
+  private members = new Map<string, MemberInfo>();
+  private owners = new Map<number, Owner>();
+  private clusterWatch: RangeWatch | undefined;
+  private jobWatch: RangeWatch | undefined;
+  private readonly changeListeners = new Set<() => void>();
+  private readonly jobListeners = new Set<(change: JobChange) => void>();
+  private registering: Promise<void> | undefined;
+  private lastPrune = 0;
+  private lastError: string | undefined;
+  private stopped = false;
+  /** The lease fell in doubt and has not been confirmed since. */
+  private doubted = false;
+
+  constructor(options: EtcdClusterOptions) {
+    this.memberId = options.memberId;
+    this.partitionCount = options.fence.partitionCount;
+    this.client = options.client;
+    this.layout = options.layout;
+    this.fence = options.fence;
+    this.store = options.store;
+    this.log = options.log;
+    this.lease = new LeaseKeeper(options.client, options.leaseTtlSeconds, { onState: (state, error) => this.onLeaseState(state, error) });
+    this.store.known.trackSeen = true;
+    // A commit refused by the fence means a partition was lost: the member must hear of it.
+    this.fence.onLost(() => this.emitChange());
+  }
+
+  async join(info: Omit<MemberInfo, 'id'>): Promise<void> {
+    this.info = { id: this.memberId, ...info };
+    await this.register();
+    const revision = await this.loadView();
+    this.clusterWatch = new RangeWatch(this.client, {
+      name: 'membership',
+      range: this.layout.clusterRange,
+      fromRevision: revision + 1,
+      onEvents: (events) => this.applyClusterEvents(events),
+      onCompacted: () => this.loadView(),
+      onState: (_connected, error) => this.noteError(error),
+    });
+    this.jobWatch = new RangeWatch(this.client, {
+      name: 'jobs',
+      range: this.layout.jobsRange,
+      fromRevision: revision + 1,
+      onEvents: (events) => this.applyJobEvents(events),
+      onCompacted: () => this.resyncJobs(),
+      onState: (_connected, error) => this.noteError(error),
+    });
+    this.clusterWatch.start();
+    this.jobWatch.start();
+  }
+
+  view(): { members: ReadonlyMap<string, MemberInfo>; owners: ReadonlyMap<number, string> } {
+    const owners = new Map<number, string>();
+    for (const [p, owner] of this.owners) owners.set(p, owner.member);
+    return { members: new Map(this.members), owners };
+  }
+
+  held(): number[] {
+    return this.fence.ownedPartitions();
+  }
+
+  holds(partition: number): boolean {
+    return this.fence.owns(partition);
+  }
+
+  heldEpoch(): number {
+    return this.fence.epoch;
+  }
+
+  async acquire(partitions: number[]): Promise<number[]> {
+    const lease = this.lease.id;
+    if (this.lease.state !== 'alive' || lease === undefined) return [];
+    const value = Buffer.from(this.memberId);
+    const taken = await Promise.all(
+      partitions.map(async (p) => {
+        const key = this.layout.ownerKey(p);
+        const response = await this.client.txn({ compare: [createRevisionIs(key, 0)], success: [put(key, value, lease)], failure: [] });
+        if (!response.succeeded) return undefined;
+        const createRevision = Number(response.header.revision);
+        // The lease may have been doubted while the request was out: then the key is not ours to use.
+        if (this.lease.state !== 'alive' || this.lease.id !== lease) return undefined;
+        this.owners.set(p, { member: this.memberId, createRevision, lease });
+        this.fence.hold(p, createRevision);
+        return p;
+      }),
+    );
+    return taken.filter((p): p is number => p !== undefined);
+  }
+
+  /**
+   * Gives partitions up. The fence lets go first (the caller has settled the engine), so the
+   * watch seeing the owner key vanish is not mistaken for a loss. Also deletes owner keys of
+   * ours that are not held (a release that failed half-way).
+   */
+  async release(partitions: number[]): Promise<void> {
+    await Promise.all(
+      partitions.map(async (p) => {
+        const owner = this.owners.get(p);
+        const token = this.fence.tokenFor(p) ?? (owner?.member === this.memberId ? owner.createRevision : undefined);
+        this.fence.release(p);
+        if (token === undefined) return;
+        const key = this.layout.ownerKey(p);
+        await this.client.txn({ compare: [createRevisionIs(key, token)], success: [del(key)], failure: [] });
+        if (this.owners.get(p)?.createRevision === token) this.owners.delete(p);
+      }),
+    );
+  }
+
+  clearLost(): void {
+    this.fence.clearStale();
+  }
+
+  health(): { registered: boolean; watching: boolean; error?: string } {
+    const watching = (this.clusterWatch?.connected ?? false) && (this.jobWatch?.connected ?? false);
+    const registered = this.lease.state === 'alive';
+    const error = registered && watching ? undefined : this.lastError;
+    return { registered, watching, ...(error ? { error } : {}) };
+  }
+
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  onJobChange(listener: (change: JobChange) => void): () => void {
+    this.jobListeners.add(listener);
+    return () => this.jobListeners.delete(listener);
+  }
+
+  async leave(): Promise<void> {
+    this.stopped = true;
+    await Promise.all([this.clusterWatch?.stop(), this.jobWatch?.stop()]);
+    const held = this.fence.ownedPartitions();
+    try {
+      // Revoking the lease deletes the member key and every owner key in one step.
+      await this.lease.revoke();
+    } catch (error) {
+      this.log?.warn({ err: error }, 'could not revoke the cluster lease; its partitions free up when it expires');
+    }
+    for (const p of held) this.fence.release(p);
+    this.fence.clearStale();
+  }
+
+  // ---- registration and lease ----
+
+  private register(): Promise<void> {
+    this.registering ??= (async () => {
+      let delay = 100;
+      while (!this.stopped) {
+        try {
+          const lease = await this.lease.grant();
+          await this.client.txn({ compare: [], success: [put(this.layout.memberKey(this.memberId), Buffer.from(JSON.stringify(this.info)), lease)], failure: [] });
+          this.log?.info({ member: this.memberId, lease, ttlMs: this.lease.ttlMs }, 'registered in the cluster');
+          this.lastError = undefined;
+          return;
+        } catch (error) {
+          this.noteError(error);
+          this.log?.warn({ err: error, retryInMs: delay }, 'cannot register in the cluster; retrying');
+          await sleep(delay);
+          delay = Math.min(delay * 2, RETRY_MAX_MS);
+        }
+      }
+    })().finally(() => {
+      this.registering = undefined;
+    });
+    return this.registering;
+  }
+
+  private onLeaseState(state: LeaseState, error?: Error): void {
+    if (error) this.noteError(error);
+    if (this.stopped) return;
+    if (state === 'doubtful' || state === 'gone') {
+      this.doubted = state === 'doubtful';
+      const held = this.fence.ownedPartitions();
+      if (held.length > 0) this.log?.warn({ state, partitions: held.length }, 'cluster lease in doubt: no longer firing its partitions');
+      for (const p of held) this.fence.fenceOff(p);
+      this.emitChange();
+      if (state === 'gone') void this.register().then(() => this.emitChange());
+      return;
+    }
+    if (state === 'alive' && this.doubted) {
+      this.doubted = false;
+      void this.reclaim();
+    } else {
+      this.emitChange();
+    }
+  }
+
+  /** The lease survived a doubt: owner keys still under it are ours again. */
+  private async reclaim(): Promise<void> {
+    const lease = this.lease.id;
+    try {
+      await this.loadView();
+      for (const [p, owner] of this.owners) {
+        if (owner.member === this.memberId && owner.lease === lease && this.lease.state === 'alive') this.fence.hold(p, owner.createRevision);
+      }
+      this.log?.info({ partitions: this.fence.ownedPartitions().length }, 'cluster lease confirmed again: partitions reclaimed');
+    } catch (error) {
+      this.noteError(error);
+    }
+    this.emitChange();
+  }
+
+  // ---- the view ----
+
+  /** Reads members and owners afresh; returns the revision read at. */
+  private async loadView(): Promise<number> {
+    const response = await this.client.range({ key: this.layout.clusterRange.start, rangeEnd: this.layout.clusterRange.end });
+    this.members = new Map();
+    this.owners = new Map();
+    for (const kv of response.kvs) this.applyPut(kv.key, kv.value, Number(kv.createRevision), kv.lease);
+    this.checkHeld();
+    this.emitChange();
+    return Number(response.header.revision);
+  }
+
+  private applyClusterEvents(events: WatchEvent[]): void {
+    for (const event of events) {
+      if (Number(event.type) === 1) {
+        const member = this.layout.memberOfMemberKey(event.kv.key);
+        if (member !== undefined) this.members.delete(member);
+        const p = this.layout.partitionOfOwnerKey(event.kv.key);
+        if (p !== undefined) this.owners.delete(p);
+      } else {
+        this.applyPut(event.kv.key, event.kv.value, Number(event.kv.createRevision), event.kv.lease);
+      }
+    }
+    this.checkHeld();
+    this.emitChange();
+  }
+
+  private applyPut(key: Buffer, value: Buffer, createRevision: number, lease: string): void {
+    const member = this.layout.memberOfMemberKey(key);
+    if (member !== undefined) {
+      try {
+        this.members.set(member, JSON.parse(value.toString('utf8')) as MemberInfo);
+      } catch {
+        this.members.set(member, { id: member, joinedAt: 0 });
+      }
+      return;
+    }
+    const p = this.layout.partitionOfOwnerKey(key);
+    if (p !== undefined) this.owners.set(p, { member: value.toString('utf8'), createRevision, lease });
+  }
+
+  /** A held partition whose owner key is gone or was recreated is no longer ours. */
+  private checkHeld(): void {
+    for (const p of this.fence.ownedPartitions()) {
+      if (this.owners.get(p)?.createRevision !== this.fence.tokenFor(p)) {
+        this.log?.warn({ partition: p }, 'partition owner key changed under this replica: fenced off');
+        this.fence.fenceOff(p);
+      }
+    }
+  }
+
+  // ---- job changes ----
+
+  private async applyJobEvents(events: WatchEvent[]): Promise<void> {
+    const byJob = new Map<string, { key: JobKey; def?: WatchEvent; progress?: WatchEvent; rev: number }>();
+    for (const event of events) {
+      const found = this.layout.jobOfJobKey(event.kv.key);
+      if (!found) continue;
+      const id = this.layout.jobId(found.key);
+      const entry = byJob.get(id) ?? { key: found.key, rev: 0 };
+      if (found.kind === 'def') entry.def = event;
+      else entry.progress = event;
+      // A delete, whoever made it: a refill that read before it must not bring the job back.
+      if (found.kind === 'progress' && Number(event.type) === 1) this.store.known.noteDeleted(id, Number(event.kv.modRevision));
+      entry.rev = Math.max(entry.rev, Number(event.kv.modRevision));
+      byJob.set(id, entry);
+    }
+    const relevant = [...byJob]
+      // Skip this replica's own writes (the engine already has them) and other owners' jobs. A
+      // partition in doubt still hears of changes: the engine drops what they make stale.
+      .filter(([id, entry]) => entry.rev > this.store.known.seenRevision(id) && this.fence.tokenFor(this.store.partitionOf(entry.key)) !== undefined)
+      .map(([, entry]) => entry);
+    const changes = await Promise.all(relevant.map((entry) => this.changeOf(entry)));
+    for (const { change, modRevision } of changes) {
+      // A state older than one this replica wrote or deleted since (reads raced with its own
+      // commits): the engine already has newer, or let the job go on purpose.
+      if (change.kind === 'upsert' && modRevision < this.store.known.engineKnownRevision(this.layout.jobId(change.record.def.key))) continue;
+      for (const listener of this.jobListeners) listener(change);
+    }
+    // Every event up to the last one here has been handed over, so own writes up to it can no
+    // longer be seen again. (Not the header revision: etcd sends a lagging watcher its backlog
+    // in batches, each with the current revision in the header.)
+    const now = Date.now();
+    if (now - this.lastPrune > SEEN_PRUNE_MS && events.length > 0) {
+      this.lastPrune = now;
+      this.store.known.pruneSeen(Number(events[events.length - 1]!.kv.modRevision));
+    }
+  }
+
+  private async changeOf(entry: { key: JobKey; def?: WatchEvent; progress?: WatchEvent }): Promise<{ change: JobChange; modRevision: number }> {
+    const { def, progress } = entry;
+    if (def && Number(def.type) === 1) return { change: { kind: 'removed', key: entry.key }, modRevision: Number(def.kv.modRevision) };
+    if (def && progress && Number(progress.type) === 0) {
+      const record = { def: decodeDefinition(def.kv.value), progress: decodeProgress(progress.kv.value).progress };
+      return { change: { kind: 'upsert', record }, modRevision: Number(progress.kv.modRevision) };
+    }
+    // Progress alone (pause, resume, trigger served elsewhere): read the definition with it.
+    const found = await this.store.getWithRevision(entry.key);
+    return found ? { change: { kind: 'upsert', record: found.record }, modRevision: found.modRevision } : { change: { kind: 'removed', key: entry.key }, modRevision: 0 };
+  }
+
+  /** The job watch fell behind a compaction: start over from the current state. */
+  private async resyncJobs(): Promise<number> {
+    const response = await this.client.range({ key: this.layout.partitionsKey, countOnly: true });
+    for (const listener of this.jobListeners) listener({ kind: 'resync' });
+    return Number(response.header.revision);
+  }
+
+  // ---- plumbing ----
+
+  private emitChange(): void {
+    for (const listener of this.changeListeners) listener();
+  }
+
+  private noteError(error: unknown): void {
+    if (error === undefined) return;
+    this.lastError = error instanceof Error ? error.message : String(error);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,474 @@
+// The cluster's JobStore on etcd (3.4+). Every write is one conditional transaction; the
+// layout is in key-layout.ts. A job's progress key carries the etcd revision that guards it:
+// a commit compares that revision (the job's uid and progress rev are in the value, so "the key
+// is unchanged since I read rev r of uid u" is the conformance rule "uid and rev match"), and in
+// cluster mode also the create revision of the partition's owner key: the fencing token. The
+// due index holds one key per job with a next instant, ordered by partition then instant,
+// written in the same transaction as the progress, so a replica reads only what is due soon in
+// the partitions it owns.
+
+import { JobExistsError } from '../../core/errors.js';
+import type { HistoryEntry, JobKey, JobRecord, Progress } from '../../core/model/job.js';
+import { partitionOf } from '../../core/model/partition.js';
+import type { JobStore, ListOptions, ListPage, ProgressCommit } from '../../core/ports/job-store.js';
+import type { KeyValue, RequestOp } from './etcd-api.js';
+import { toStoreError, type EtcdClient } from './etcd-client.js';
+import { IssueOrder } from './issue-order.js';
+import type { KeyLayout } from './key-layout.js';
+import { KnownProgressCache, type KnownProgress } from './known-progress.js';
+import type { PartitionFence } from './partition-fence.js';
+import { decodeDefinition, decodeHistory, decodeProgress, encodeDefinition, encodeHistory, encodeProgress, indexedDueAt, type StoredProgress } from './records.js';
+import { TxnBatcher, type BatchedResult } from './txn-batcher.js';
+import { chunks, createRevisionIs, del, delRange, firstKv, get, getRange, MAX_TXN_OPS, modRevisionIs, put, rangeOf } from './txn-ops.js';
+
+export interface EtcdJobStoreOptions {
+  client: EtcdClient;
+  layout: KeyLayout;
+  partitionCount: number;
+  /** History entries kept per job, newest first. @defaultValue 20 */
+  historyLimit?: number;
+  /** Cluster mode: which partitions this replica owns, and their fencing tokens. */
+  fence?: PartitionFence;
+  /** Progress revisions remembered to make commits one round trip. @defaultValue 200000 */
+  knownCapacity?: number;
+  /** Close the client with the store (a store used on its own). @defaultValue false */
+  ownsClient?: boolean;
+}
+
+export const ETCD_STORE_DEFAULTS = { historyLimit: 20, knownCapacity: 200_000 } as const;
+
+/** Conditional writes retried this often when someone else wrote in between (then: give up). */
+const MAX_ATTEMPTS = 20;
+/** Jobs per page when deleting by prefix: each costs up to 4 operations in one transaction. */
+const DELETE_CHUNK = 30;
+
+interface CurrentProgress extends KnownProgress {
+  fromCache: boolean;
+}
+
+export class EtcdJobStore implements JobStore {
+  readonly known: KnownProgressCache;
+  private readonly client: EtcdClient;
+  private readonly layout: KeyLayout;
+  private readonly partitionCount: number;
+  private readonly historyLimit: number;
+  private readonly fence: PartitionFence | undefined;
+  private readonly ownsClient: boolean;
+  private readonly order = new IssueOrder();
+  /** Single-job writes issued together go to etcd as one transaction. */
+  private readonly batch: TxnBatcher;
+  private closed = false;
+
+  constructor(options: EtcdJobStoreOptions) {
+    const limit = options.historyLimit ?? ETCD_STORE_DEFAULTS.historyLimit;
+    if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`historyLimit must be a non-negative integer, got ${limit}`);
+    this.client = options.client;
+    this.batch = new TxnBatcher(options.client);
+    this.layout = options.layout;
+    this.partitionCount = options.partitionCount;
+    this.historyLimit = limit;
+    this.fence = options.fence;
+    this.ownsClient = options.ownsClient ?? false;
+    this.known = new KnownProgressCache(options.knownCapacity ?? ETCD_STORE_DEFAULTS.knownCapacity);
+  }
+
+  partitionOf(key: JobKey): number {
+    return partitionOf(key, this.partitionCount);
+  }
+
+  async create(record: JobRecord, options: { overwrite: boolean }): Promise<void> {
+    this.open();
+    const def = encodeDefinition(record.def); // throws for values JSON cannot hold, before anything is sent
+    const stored: StoredProgress = { uid: record.def.uid, progress: record.progress, history: [] };
+    const key = record.def.key;
+    const id = this.layout.jobId(key);
+    const writes = (): RequestOp[] => {
+      const ops = [put(this.layout.defKey(key), def), put(this.layout.progressKey(key), encodeProgress(stored))];
+      const due = indexedDueAt(record.progress);
+      if (due !== undefined) ops.push(put(this.layout.dueKey(this.partitionOf(key), due, key), Buffer.alloc(0)));
+      return ops;
+    };
+    await this.order.writeJob(id, () =>
+      guard(async () => {
+        if (!options.overwrite) {
+          const response = await this.batch.txn({ compare: [createRevisionIs(this.layout.defKey(key), 0)], success: writes(), failure: [] });
+          if (!response.succeeded) throw new JobExistsError(key.name);
+          this.remember(id, stored, response.revision);
+          return;
+        }
+        // Overwrite: the old job's index entry and history go in the same transaction.
+        await this.withCurrent(key, 'read', async (current) => {
+          const ops: RequestOp[] = [];
+          if (current) ops.push(...this.removalOps(key, current, { keepDefAndProgress: true }));
+          ops.push(...writes());
+          const response = await this.batch.txn({ compare: [modRevisionIs(this.layout.progressKey(key), current?.modRevision ?? 0)], success: dedupe(ops), failure: [] });
+          if (response.succeeded) this.remember(id, stored, response.revision);
+          return response.succeeded ? 'done' : 'retry';
+        });
+      }),
+    );
+  }
+
+  async get(key: JobKey): Promise<JobRecord | undefined> {
+    this.open();
+    return this.order.readJob(this.layout.jobId(key), () =>
+      guard(async () => {
+        const response = await this.client.txn({ compare: [], success: [get(this.layout.defKey(key)), get(this.layout.progressKey(key))], failure: [] });
+        return this.toRecord(firstKv(response.responses[0]), firstKv(response.responses[1]), key);
+      }),
+    );
+  }
+
+  /** get(), with the mod revision of the progress it read (for the job watch's staleness check). */
+  async getWithRevision(key: JobKey): Promise<{ record: JobRecord; modRevision: number } | undefined> {
+    this.open();
+    return this.order.readJob(this.layout.jobId(key), () =>
+      guard(async () => {
+        const response = await this.client.txn({ compare: [], success: [get(this.layout.defKey(key)), get(this.layout.progressKey(key))], failure: [] });
+        const progress = firstKv(response.responses[1]);
+        const record = this.toRecord(firstKv(response.responses[0]), progress, key);
+        return record && progress ? { record, modRevision: Number(progress.modRevision) } : undefined;
+      }),
+    );
+  }
+
+  async delete(key: JobKey): Promise<boolean> {
+    this.open();
+    return this.order.writeJob(this.layout.jobId(key), () =>
+      guard(async () => {
+        let deleted = false;
+        await this.withCurrent(key, 'cache', async (current) => {
+          if (!current) return 'done';
+          const response = await this.batch.txn({
+            compare: [modRevisionIs(this.layout.progressKey(key), current.modRevision)],
+            success: this.removalOps(key, current),
+            failure: [],
+          });
+          if (!response.succeeded) return 'retry';
+          this.known.forget(this.layout.jobId(key), response.revision, true);
+          deleted = true;
+          return 'done';
+        });
+        return deleted;
+      }),
+    );
+  }
+
+  async deleteByPrefix(namespace: string, appId: string, prefix: string): Promise<number> {
+    this.open();
+    return this.order.writeWide(() =>
+      guard(async () => {
+        const range = this.layout.appRange('progress', namespace, appId, prefix);
+        let count = 0;
+        for (let round = 0; ; round++) {
+          const page = await this.client.range({ key: range.start, rangeEnd: range.end, limit: DELETE_CHUNK * 8 });
+          if (page.kvs.length === 0) return count;
+          if (round > 10_000) throw new Error('deleteByPrefix: jobs keep appearing under the prefix; try again');
+          for (const chunk of chunks(page.kvs, DELETE_CHUNK)) {
+            const jobs = chunk.map((kv) => ({ key: this.jobOfProgressKey(kv.key), current: this.currentFromKv(kv, false) }));
+            const response = await this.client.txn({
+              compare: jobs.map((j) => modRevisionIs(this.layout.progressKey(j.key), j.current.modRevision)),
+              success: jobs.flatMap((j) => this.removalOps(j.key, j.current)),
+              failure: [],
+            });
+            // A job changed since the page was read: the next round reads it again.
+            if (!response.succeeded) continue;
+            count += jobs.length;
+            for (const j of jobs) this.known.forget(this.layout.jobId(j.key), revisionOf(response), true);
+          }
+        }
+      }),
+    );
+  }
+
+  async list(namespace: string, appId: string, options: ListOptions): Promise<ListPage> {
+    this.open();
+    const limit = Math.max(0, Math.trunc(options.limit));
+    if (limit === 0) return { records: [] };
+    return this.order.readWide(() =>
+      guard(async () => {
+        const prefix = options.prefix ?? '';
+        const defs = this.layout.appRange('def', namespace, appId, prefix, options.after);
+        const progress = this.layout.appRange('progress', namespace, appId, prefix, options.after);
+        // Both ranges in one transaction: one revision, so they name the same jobs.
+        const response = await this.client.txn({ compare: [], success: [getRange(defs, { limit }), getRange(progress, { limit })], failure: [] });
+        const defPage = rangeOf(response.responses[0]);
+        const progressPage = rangeOf(response.responses[1]);
+        const records: JobRecord[] = [];
+        defPage.kvs.forEach((defKv, i) => {
+          const key = this.jobOfDefKey(defKv.key);
+          const record = this.toRecord(defKv, progressPage.kvs[i], key);
+          if (record) records.push(record);
+        });
+        const last = records[records.length - 1];
+        return defPage.more && last ? { records, next: last.def.key.name } : { records };
+      }),
+    );
+  }
+
+  async commitProgress(commit: ProgressCommit): Promise<boolean> {
+    this.open();
+    const { key, progress } = commit;
+    if (progress && progress.rev !== commit.expectedRev + 1) {
+      throw new RangeError(`progress.rev must be expectedRev + 1 (${commit.expectedRev + 1}), got ${progress.rev}`);
+    }
+    const id = this.layout.jobId(key);
+    return this.order.writeJob(id, () =>
+      guard(async () => {
+        const partition = this.partitionOf(key);
+        const token = this.fence?.tokenFor(partition);
+        const ownerKey = this.layout.ownerKey(partition);
+        let result = false;
+        await this.withCurrent(key, 'cache', async (current) => {
+          if (!current || current.uid !== commit.uid || current.rev !== commit.expectedRev) {
+            if (current?.fromCache) return 'reread';
+            return 'done';
+          }
+          const compare = [modRevisionIs(this.layout.progressKey(key), current.modRevision)];
+          if (token !== undefined) compare.push(createRevisionIs(ownerKey, token));
+          if (progress === null) {
+            const response = await this.batch.txn({ compare, success: this.removalOps(key, current), failure: token !== undefined ? [get(ownerKey)] : [] });
+            if (response.succeeded) {
+              this.known.forget(id, response.revision, true);
+              result = true;
+              return 'done';
+            }
+            return this.afterRefusal(response, partition, token, current);
+          }
+          const { ops, stored } = this.progressOps(key, current, progress, commit.history);
+          const response = await this.batch.txn({ compare, success: ops, failure: token !== undefined ? [get(ownerKey)] : [] });
+          if (response.succeeded) {
+            this.remember(id, stored, response.revision);
+            result = true;
+            return 'done';
+          }
+          return this.afterRefusal(response, partition, token, current);
+        });
+        return result;
+      }),
+    );
+  }
+
+  async dueBefore(until: number, limit: number): Promise<JobRecord[]> {
+    this.open();
+    const max = Math.max(0, Math.trunc(limit));
+    if (max === 0) return [];
+    return this.order.readWide(() =>
+      guard(async () => {
+        const partitions = this.fence ? this.fence.ownedPartitions() : Array.from({ length: this.partitionCount }, (_, i) => i);
+        if (partitions.length === 0) return [];
+        // One snapshot: the first transaction fixes the revision the others read at.
+        let revision = 0;
+        const due: Array<{ at: number; jobKey: Buffer; key: JobKey }> = [];
+        for (const group of chunks(partitions, MAX_TXN_OPS)) {
+          const response = await this.client.txn({
+            compare: [],
+            success: group.map((p) => getRange(this.layout.dueRange(p, until), { limit: max, keysOnly: true, ...(revision ? { revision } : {}) })),
+            failure: [],
+          });
+          if (!revision) revision = revisionOf(response);
+          for (const op of response.responses) {
+            for (const kv of rangeOf(op).kvs) {
+              const key = this.layout.jobOfDueKey(kv.key);
+              due.push({ at: this.layout.instantOfDueKey(kv.key), jobKey: Buffer.from(this.layout.jobId(key)), key });
+            }
+          }
+        }
+        due.sort((a, b) => a.at - b.at || Buffer.compare(a.jobKey, b.jobKey));
+        const chosen = due.slice(0, max);
+        const fetched = await Promise.all(
+          chunks(chosen, MAX_TXN_OPS / 2).map(async (group) => {
+            const response = await this.client.txn({
+              compare: [],
+              success: group.flatMap((d) => [get(this.layout.defKey(d.key), revision), get(this.layout.progressKey(d.key), revision)]),
+              failure: [],
+            });
+            return group.map((d, i) => ({ key: d.key, def: firstKv(response.responses[2 * i]), progress: firstKv(response.responses[2 * i + 1]) }));
+          }),
+        );
+        // Checked last, with nothing asynchronous between here and the caller: a job this replica
+        // wrote, read or deleted at a newer revision while the snapshot was out is stale in it
+        // (the engine has, or deliberately let go of, something newer).
+        return fetched.flat().flatMap(({ key, def, progress }) => {
+          if (progress && Number(progress.modRevision) < this.known.newestRevision(this.layout.jobId(key))) return [];
+          const record = this.toRecord(def, progress, key);
+          return record ? [record] : [];
+        });
+      }),
+    );
+  }
+
+  async history(key: JobKey, limit: number): Promise<HistoryEntry[]> {
+    this.open();
+    const max = Math.min(Math.max(0, Math.trunc(limit)), this.historyLimit);
+    if (max === 0) return [];
+    return this.order.readJob(this.layout.jobId(key), () =>
+      guard(async () => {
+        const range = this.layout.historyRange(key);
+        const response = await this.client.range({ key: range.start, rangeEnd: range.end, limit: max, sortOrder: 2, sortTarget: 0 });
+        return response.kvs.map((kv) => decodeHistory(kv.value));
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.order.drain();
+    if (this.ownsClient) this.client.close();
+  }
+
+  // ---- helpers ----
+
+  private open(): void {
+    if (this.closed) throw new Error('the etcd job store is closed');
+  }
+
+  /**
+   * Runs a conditional write against the job's current progress: from the cache when allowed
+   * and present, else read. The step answers 'retry' when its transaction found the key moved
+   * (read again), 'reread' when the cached view did not fit, 'done' otherwise.
+   */
+  private async withCurrent(
+    key: JobKey,
+    source: 'cache' | 'read',
+    step: (current: CurrentProgress | undefined) => Promise<'done' | 'retry' | 'reread'>,
+  ): Promise<void> {
+    const id = this.layout.jobId(key);
+    let useCache = source === 'cache';
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const cached = useCache ? this.known.get(id) : undefined;
+      const current = cached ? { ...cached, fromCache: true } : await this.readCurrent(key);
+      const outcome = await step(current);
+      if (outcome === 'done') return;
+      useCache = false;
+    }
+    throw new Error(`job "${key.name}" changed repeatedly while being written; try again`);
+  }
+
+  private async readCurrent(key: JobKey): Promise<CurrentProgress | undefined> {
+    const response = await this.client.range({ key: this.layout.progressKey(key) });
+    const kv = response.kvs[0];
+    const id = this.layout.jobId(key);
+    if (!kv) {
+      this.known.forget(id, Number(response.header.revision));
+      return undefined;
+    }
+    const current = this.currentFromKv(kv, false);
+    this.known.set(id, current);
+    return current;
+  }
+
+  private currentFromKv(kv: KeyValue, fromCache: boolean): CurrentProgress {
+    const stored = decodeProgress(kv.value);
+    return {
+      modRevision: Number(kv.modRevision),
+      uid: stored.uid,
+      rev: stored.progress.rev,
+      dueAt: indexedDueAt(stored.progress),
+      history: stored.history,
+      fromCache,
+    };
+  }
+
+  /** A refused commit: was it the fence? Then the partition is no longer ours. */
+  private afterRefusal(response: BatchedResult, partition: number, token: number | undefined, current: CurrentProgress): 'done' | 'reread' {
+    if (token !== undefined) {
+      const owner = firstKv(response.responses[0]);
+      if (!owner || Number(owner.createRevision) !== token) {
+        this.fence?.fenceOff(partition);
+        return 'done';
+      }
+    }
+    // The progress key moved: with a cached view, read it and decide again; with a fresh one, stale.
+    return current.fromCache ? 'reread' : 'done';
+  }
+
+  /** Deletes a job's keys: definition and progress (unless kept), index entry and history. */
+  private removalOps(key: JobKey, current: KnownProgress, options: { keepDefAndProgress?: boolean } = {}): RequestOp[] {
+    const ops: RequestOp[] = [];
+    if (!options.keepDefAndProgress) ops.push(del(this.layout.defKey(key)), del(this.layout.progressKey(key)));
+    if (current.dueAt !== undefined) ops.push(del(this.layout.dueKey(this.partitionOf(key), current.dueAt, key)));
+    if (current.history.length > 0) ops.push(delRange(this.layout.historyRange(key)));
+    return ops;
+  }
+
+  private progressOps(key: JobKey, current: KnownProgress, progress: Progress, entry: HistoryEntry | undefined): { ops: RequestOp[]; stored: StoredProgress } {
+    const ops: RequestOp[] = [];
+    let history = current.history;
+    if (entry && this.historyLimit > 0) {
+      history = [...history, progress.rev];
+      ops.push(put(this.layout.historyKey(key, progress.rev), encodeHistory(entry)));
+      while (history.length > this.historyLimit) ops.push(del(this.layout.historyKey(key, history.shift()!)));
+    }
+    const stored: StoredProgress = { uid: current.uid, progress, history };
+    ops.push(put(this.layout.progressKey(key), encodeProgress(stored)));
+    const due = indexedDueAt(progress);
+    if (due !== current.dueAt) {
+      const partition = this.partitionOf(key);
+      if (current.dueAt !== undefined) ops.push(del(this.layout.dueKey(partition, current.dueAt, key)));
+      if (due !== undefined) ops.push(put(this.layout.dueKey(partition, due, key), Buffer.alloc(0)));
+    }
+    return { ops, stored };
+  }
+
+  private remember(id: string, stored: StoredProgress, revision: number): void {
+    this.known.set(id, {
+      modRevision: revision,
+      uid: stored.uid,
+      rev: stored.progress.rev,
+      dueAt: indexedDueAt(stored.progress),
+      history: stored.history,
+    }, true);
+  }
+
+  private toRecord(defKv: KeyValue | undefined, progressKv: KeyValue | undefined, key: JobKey): JobRecord | undefined {
+    const id = this.layout.jobId(key);
+    if (!defKv || !progressKv) return undefined;
+    const def = decodeDefinition(defKv.value);
+    const stored = decodeProgress(progressKv.value);
+    this.known.set(id, this.currentFromKv(progressKv, false));
+    return { def, progress: stored.progress };
+  }
+
+  private jobOfProgressKey(key: Buffer): JobKey {
+    const found = this.layout.jobOfJobKey(key);
+    if (!found || found.kind !== 'progress') throw new Error(`etcd store: unexpected key ${key.toString()}`);
+    return found.key;
+  }
+
+  private jobOfDefKey(key: Buffer): JobKey {
+    const found = this.layout.jobOfJobKey(key);
+    if (!found || found.kind !== 'def') throw new Error(`etcd store: unexpected key ${key.toString()}`);
+    return found.key;
+  }
+}
+
+function revisionOf(response: { header: { revision: string } }): number {
+  return Number(response.header.revision);
+}
+
+/** etcd refuses a transaction that writes one key twice; keep the last write of each key. */
+function dedupe(ops: RequestOp[]): RequestOp[] {
+  const seen = new Set<string>();
+  const out: RequestOp[] = [];
+  for (let i = ops.length - 1; i >= 0; i--) {
+    const op = ops[i]!;
+    const key = 'requestPut' in op ? op.requestPut.key : 'requestDeleteRange' in op && !op.requestDeleteRange.rangeEnd ? op.requestDeleteRange.key : undefined;
+    if (key) {
+      const k = key.toString('latin1');
+      if (seen.has(k)) continue;
+      seen.add(k);
+    }
+    out.push(op);
+  }
+  return out.reverse();
+}
+
+async function guard<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw toStoreError(error);
+  }
+}

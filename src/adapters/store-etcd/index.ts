@@ -1,0 +1,56 @@
+// The etcd store and cluster coordination, opened together: one client, one key layout, one
+// partition fence shared by the store (which reads it) and the cluster (which keeps it).
+
+import { randomUUID } from 'node:crypto';
+import { checkPartitionCount } from '../../core/model/partition.js';
+import { EtcdClient } from './etcd-client.js';
+import { EtcdCluster, type ClusterLog } from './etcd-cluster.js';
+import { parseEtcdUrl } from './etcd-url.js';
+import { EtcdJobStore } from './etcd-job-store.js';
+import { KeyLayout } from './key-layout.js';
+import { checkPartitionCountInEtcd } from './partition-count-check.js';
+import { PartitionFence } from './partition-fence.js';
+
+export { EtcdClient, EtcdError } from './etcd-client.js';
+export { EtcdCluster } from './etcd-cluster.js';
+export { EtcdJobStore } from './etcd-job-store.js';
+export { isEtcdUrl, parseEtcdUrl } from './etcd-url.js';
+export { KeyLayout } from './key-layout.js';
+export { PartitionFence } from './partition-fence.js';
+
+export interface OpenEtcdOptions {
+  /** etcd://host:port[,host:port][/prefix] */
+  url: string;
+  partitionCount: number;
+  historyLimit: number;
+  leaseTtlSeconds: number;
+  /** A fresh id per process unless given. */
+  memberId?: string;
+  log?: ClusterLog;
+}
+
+/** Connects, checks the cluster's partition count, and returns the store and the cluster side. */
+export async function openEtcdCluster(options: OpenEtcdOptions): Promise<{ store: EtcdJobStore; cluster: EtcdCluster }> {
+  checkPartitionCount(options.partitionCount);
+  const { endpoints, prefix } = parseEtcdUrl(options.url);
+  const client = new EtcdClient(endpoints);
+  try {
+    const layout = new KeyLayout(prefix);
+    await checkPartitionCountInEtcd(client, layout, options.partitionCount);
+    const fence = new PartitionFence(options.partitionCount);
+    const store = new EtcdJobStore({ client, layout, partitionCount: options.partitionCount, historyLimit: options.historyLimit, fence, ownsClient: true });
+    const cluster = new EtcdCluster({
+      client,
+      layout,
+      fence,
+      store,
+      memberId: options.memberId ?? randomUUID(),
+      leaseTtlSeconds: options.leaseTtlSeconds,
+      ...(options.log ? { log: options.log } : {}),
+    });
+    return { store, cluster };
+  } catch (error) {
+    client.close();
+    throw error;
+  }
+}

@@ -1,0 +1,165 @@
+// Where everything lives in etcd, under one prefix (default /duetime/). etcd orders keys by
+// bytes; job keys end in `namespace NUL appId NUL name` (UTF-8), so one app's jobs are a
+// contiguous range in name order (byte order of UTF-8 = code point order), and NUL, which no
+// name contains, ends a name where something follows it.
+//
+//   {P}job/d/{K}                  the definition (JSON)
+//   {P}job/p/{K}                  the progress, with the definition's uid and the history seqs
+//   {P}hist/{K}\0{seq}            one tick outcome; seq = the progress rev that wrote it
+//   {P}due/{part}/{at}/{K}        the due index: partition (4 digits), due instant (16 digits)
+//   {P}cluster/members/{id}       a live replica, under its lease
+//   {P}cluster/owners/{part}      the member owning a partition, under that member's lease
+//   {P}meta/partitions            the partition count the cluster was created with
+//
+// job/d and job/p sit side by side so one watch range (job/) follows every change to jobs.
+
+import type { JobKey } from '../../core/model/job.js';
+
+const AT_DIGITS = 16;
+const PART_DIGITS = 4;
+/** The largest instant the due index holds (16 digits); later instants are clamped to it. */
+const MAX_AT = Number.MAX_SAFE_INTEGER;
+
+export class KeyLayout {
+  readonly prefix: string;
+  private readonly defs: string;
+  private readonly progress: string;
+  private readonly hist: string;
+  private readonly due: string;
+  readonly members: string;
+  readonly owners: string;
+  readonly partitionsKey: Buffer;
+  /** Everything about jobs (definitions and progress): the range the job watch follows. */
+  readonly jobsRange: { start: Buffer; end: Buffer };
+  /** Members and owners: the range the membership watch follows. */
+  readonly clusterRange: { start: Buffer; end: Buffer };
+
+  constructor(prefix: string) {
+    this.prefix = prefix.endsWith('/') ? prefix : `${prefix}/`;
+    this.defs = `${this.prefix}job/d/`;
+    this.progress = `${this.prefix}job/p/`;
+    this.hist = `${this.prefix}hist/`;
+    this.due = `${this.prefix}due/`;
+    this.members = `${this.prefix}cluster/members/`;
+    this.owners = `${this.prefix}cluster/owners/`;
+    this.partitionsKey = Buffer.from(`${this.prefix}meta/partitions`);
+    this.jobsRange = prefixRange(Buffer.from(`${this.prefix}job/`));
+    this.clusterRange = prefixRange(Buffer.from(`${this.prefix}cluster/`));
+  }
+
+  /** The job part of keys: namespace NUL appId NUL name. */
+  jobId(key: JobKey): string {
+    return `${key.namespace}\u0000${key.appId}\u0000${key.name}`;
+  }
+
+  defKey(key: JobKey): Buffer {
+    return Buffer.from(this.defs + this.jobId(key));
+  }
+
+  progressKey(key: JobKey): Buffer {
+    return Buffer.from(this.progress + this.jobId(key));
+  }
+
+  historyKey(key: JobKey, seq: number): Buffer {
+    return Buffer.from(`${this.hist}${this.jobId(key)}\u0000${String(seq).padStart(12, '0')}`);
+  }
+
+  /** Every history entry of one job. */
+  historyRange(key: JobKey): { start: Buffer; end: Buffer } {
+    return prefixRange(Buffer.from(`${this.hist}${this.jobId(key)}\u0000`));
+  }
+
+  dueKey(partition: number, at: number, key: JobKey): Buffer {
+    return Buffer.from(`${this.due}${part(partition)}/${instant(at)}/${this.jobId(key)}`);
+  }
+
+  /** Due-index entries of one partition due at or before `until`. */
+  dueRange(partition: number, until: number): { start: Buffer; end: Buffer } {
+    const base = `${this.due}${part(partition)}/`;
+    return { start: Buffer.from(base), end: Buffer.from(base + instant(Math.min(until, MAX_AT - 1) + 1)) };
+  }
+
+  /** The job a due-index key points at. */
+  jobOfDueKey(dueKey: Buffer): JobKey {
+    const start = Buffer.byteLength(this.due) + PART_DIGITS + 1 + AT_DIGITS + 1;
+    return parseJobId(dueKey.subarray(start).toString('utf8'));
+  }
+
+  /** The due instant a due-index key files its job under. */
+  instantOfDueKey(dueKey: Buffer): number {
+    const start = Buffer.byteLength(this.due) + PART_DIGITS + 1;
+    return Number(dueKey.subarray(start, start + AT_DIGITS).toString('latin1'));
+  }
+
+  /** The job a definition or progress key belongs to, or undefined for another key. */
+  jobOfJobKey(key: Buffer): { key: JobKey; kind: 'def' | 'progress' } | undefined {
+    const text = key.toString('utf8');
+    if (text.startsWith(this.defs)) return { key: parseJobId(text.slice(this.defs.length)), kind: 'def' };
+    if (text.startsWith(this.progress)) return { key: parseJobId(text.slice(this.progress.length)), kind: 'progress' };
+    return undefined;
+  }
+
+  /** Definitions of one app whose names start with namePrefix, from `after` (exclusive) on. */
+  appRange(kind: 'def' | 'progress', namespace: string, appId: string, namePrefix: string, after?: string): { start: Buffer; end: Buffer } {
+    const base = kind === 'def' ? this.defs : this.progress;
+    const app = Buffer.from(`${base}${namespace}\u0000${appId}\u0000`);
+    const range = prefixRange(Buffer.concat([app, Buffer.from(namePrefix)]));
+    if (after !== undefined) {
+      // NUL is the least byte and no name holds it: `after` NUL is the first key past `after`.
+      const cursor = Buffer.concat([app, Buffer.from(after), Buffer.from([0])]);
+      if (Buffer.compare(cursor, range.start) > 0) return { start: cursor, end: range.end };
+    }
+    return range;
+  }
+
+  memberKey(id: string): Buffer {
+    return Buffer.from(this.members + id);
+  }
+
+  ownerKey(partition: number): Buffer {
+    return Buffer.from(this.owners + part(partition));
+  }
+
+  /** The partition an owner key names, or undefined for another key. */
+  partitionOfOwnerKey(key: Buffer): number | undefined {
+    const text = key.toString('utf8');
+    if (!text.startsWith(this.owners)) return undefined;
+    const n = Number(text.slice(this.owners.length));
+    return Number.isInteger(n) ? n : undefined;
+  }
+
+  /** The member id a member key names, or undefined for another key. */
+  memberOfMemberKey(key: Buffer): string | undefined {
+    const text = key.toString('utf8');
+    return text.startsWith(this.members) ? text.slice(this.members.length) : undefined;
+  }
+}
+
+/** [prefix, the first key after every key with the prefix). */
+export function prefixRange(prefix: Buffer): { start: Buffer; end: Buffer } {
+  const end = Buffer.from(prefix);
+  for (let i = end.length - 1; i >= 0; i--) {
+    if (end[i]! < 0xff) {
+      end[i] = end[i]! + 1;
+      return { start: prefix, end: end.subarray(0, i + 1) };
+    }
+  }
+  // Only 0xff bytes: to the end of the key space.
+  return { start: prefix, end: Buffer.from([0]) };
+}
+
+function parseJobId(id: string): JobKey {
+  const first = id.indexOf('\u0000');
+  const second = id.indexOf('\u0000', first + 1);
+  if (first < 0 || second < 0) throw new Error(`etcd store: malformed job key ${JSON.stringify(id)}`);
+  return { namespace: id.slice(0, first), appId: id.slice(first + 1, second), name: id.slice(second + 1) };
+}
+
+function part(partition: number): string {
+  return String(partition).padStart(PART_DIGITS, '0');
+}
+
+function instant(at: number): string {
+  // Instants before 1970 (never produced, but representable) sort as 0: they are overdue anyway.
+  return String(Math.max(0, Math.min(Math.trunc(at), MAX_AT))).padStart(AT_DIGITS, '0');
+}

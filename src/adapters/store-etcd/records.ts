@@ -1,0 +1,50 @@
+// How job records are written as etcd values: JSON. The progress value also carries the uid of
+// the definition it belongs to (so a progress key alone tells whose it is) and the seqs of the
+// history entries kept for the job, oldest first (so a commit knows which entry to drop when
+// it appends one past the limit, without reading the history).
+
+import { progressDueAt, type HistoryEntry, type JobDefinition, type Progress } from '../../core/model/job.js';
+
+export interface StoredProgress {
+  uid: string;
+  progress: Progress;
+  /** Seqs of the history entries kept, oldest first. */
+  history: number[];
+}
+
+interface ProgressJson {
+  u: string;
+  p: Progress;
+  h: number[];
+}
+
+export function encodeDefinition(def: JobDefinition): Buffer {
+  return Buffer.from(JSON.stringify(def));
+}
+
+export function decodeDefinition(value: Buffer): JobDefinition {
+  return JSON.parse(value.toString('utf8')) as JobDefinition;
+}
+
+export function encodeProgress(stored: StoredProgress): Buffer {
+  const json: ProgressJson = { u: stored.uid, p: stored.progress, h: stored.history };
+  return Buffer.from(JSON.stringify(json));
+}
+
+export function decodeProgress(value: Buffer): StoredProgress {
+  const json = JSON.parse(value.toString('utf8')) as ProgressJson;
+  return { uid: json.u, progress: json.p, history: json.h };
+}
+
+export function encodeHistory(entry: HistoryEntry): Buffer {
+  return Buffer.from(JSON.stringify(entry));
+}
+
+export function decodeHistory(value: Buffer): HistoryEntry {
+  return JSON.parse(value.toString('utf8')) as HistoryEntry;
+}
+
+/** The instant the due index files a progress under, or undefined when it is not in the index. */
+export function indexedDueAt(progress: Progress): number | undefined {
+  return progressDueAt(progress);
+}

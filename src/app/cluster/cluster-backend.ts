@@ -1,0 +1,61 @@
+// What the cluster member (cluster-member.ts) needs from the coordination store, in scheduler
+// words. The etcd adapter implements it (src/adapters/store-etcd/etcd-cluster.ts); main.ts
+// wires the two together, so this layer never imports an adapter.
+
+import type { JobKey, JobRecord } from '../../core/model/job.js';
+
+export interface MemberInfo {
+  id: string;
+  /** Where this replica's HTTP API answers, for `duetime cluster status`. */
+  url?: string;
+  /** When the replica joined (ms since the epoch). */
+  joinedAt: number;
+}
+
+export interface ClusterView {
+  /** Live replicas, by id. */
+  members: ReadonlyMap<string, MemberInfo>;
+  /** The owner of each owned partition; absent partitions are free. */
+  owners: ReadonlyMap<number, string>;
+}
+
+export interface BackendHealth {
+  /** Registered under a lease that etcd still keeps alive, as far as this replica can tell. */
+  registered: boolean;
+  /** Following membership and job changes. */
+  watching: boolean;
+  /** The latest problem talking to etcd, if any. */
+  error?: string;
+}
+
+/**
+ * A job changed through another replica, in a partition this replica owns; or 'resync': changes
+ * may have been missed (the watch fell behind a compaction), reload everything.
+ */
+export type JobChange = { kind: 'upsert'; record: JobRecord } | { kind: 'removed'; key: JobKey } | { kind: 'resync' };
+
+export interface ClusterBackend {
+  readonly memberId: string;
+  readonly partitionCount: number;
+  /** Registers this replica, loads the view and starts following changes. */
+  join(info: Omit<MemberInfo, 'id'>): Promise<void>;
+  view(): ClusterView;
+  /** Partitions this replica holds now (owner keys it created and still has). */
+  held(): number[];
+  /** Whether it holds this one now; false the moment its lease is in doubt. */
+  holds(partition: number): boolean;
+  /** Changes whenever what is held changes (also when lost and reclaimed: the engine must reload). */
+  heldEpoch(): number;
+  /** Takes free partitions (create-if-absent under this replica's lease); returns those taken. */
+  acquire(partitions: number[]): Promise<number[]>;
+  /** Gives partitions up (deletes their owner keys), so others can take them at once. */
+  release(partitions: number[]): Promise<void>;
+  /** Forgets the fencing tokens of partitions lost without a release, once nothing can still commit with them. */
+  clearLost(): void;
+  health(): BackendHealth;
+  /** Any change of the view, of the lease, or of what is held. */
+  onChange(listener: () => void): () => void;
+  onJobChange(listener: (change: JobChange) => void): () => void;
+  /** Leaves the cluster: everything this replica held is free at once. */
+  leave(): Promise<void>;
+}

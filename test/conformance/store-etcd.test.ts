@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EtcdClient } from '../../src/adapters/store-etcd/etcd-client.js';
+import { EtcdJobStore } from '../../src/adapters/store-etcd/etcd-job-store.js';
+import { KeyLayout, prefixRange } from '../../src/adapters/store-etcd/key-layout.js';
+import { PartitionFence } from '../../src/adapters/store-etcd/partition-fence.js';
+import { partitionOf } from '../../src/core/model/partition.js';
+import { startEtcd, type EtcdServer } from '../../src/testing/servers/etcd.js';
+import { jobStoreConformance, key, minimalRecord } from './job-store.suite.js';
+
+// One real etcd for the file; every store gets a fresh key prefix, so each test starts empty.
+let etcd: EtcdServer;
+let client: EtcdClient;
+let stores = 0;
+
+beforeAll(async () => {
+  etcd = await startEtcd();
+  client = new EtcdClient([`127.0.0.1:${etcd.port}`]);
+}, 60_000);
+
+afterAll(async () => {
+  client?.close();
+  await etcd?.stop();
+});
+
+function freshStore(options: { historyLimit?: number } = {}): { store: EtcdJobStore; layout: KeyLayout } {
+  const layout = new KeyLayout(`/conformance-${++stores}/`);
+  return { store: new EtcdJobStore({ client, layout, partitionCount: 16, ...options }), layout };
+}
+
+jobStoreConformance('etcd', async () => {
+  const { store, layout } = freshStore();
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      const all = prefixRange(Buffer.from(layout.prefix));
+      await client.txn({ compare: [], success: [{ requestDeleteRange: { key: all.start, rangeEnd: all.end } }], failure: [] });
+    },
+  };
+});
+
+// What only the etcd store has: its key layout, history trimming in etcd, and a lifecycle.
+describe('EtcdJobStore', () => {
+  const countKeys = async (prefix: string): Promise<number> => {
+    const range = prefixRange(Buffer.from(prefix));
+    return Number((await client.range({ key: range.start, rangeEnd: range.end, countOnly: true })).count);
+  };
+
+  it('keeps no more history keys in etcd than the limit', async () => {
+    const { store, layout } = freshStore({ historyLimit: 3 });
+    const r = minimalRecord(key('trimmed'));
+    await store.create(r, { overwrite: false });
+    for (let rev = 1; rev <= 10; rev++) {
+      const entry = { scheduledAt: rev, at: rev, attempt: 1, outcome: 'success' as const, manual: false };
+      expect(await store.commitProgress({ key: r.def.key, uid: r.def.uid, expectedRev: rev, progress: { ...r.progress, rev: rev + 1 }, history: entry })).toBe(true);
+    }
+    expect((await store.history(r.def.key, 10)).map((e) => e.scheduledAt)).toEqual([10, 9, 8]);
+    expect(await countKeys(`${layout.prefix}hist/`)).toBe(3);
+    await store.close();
+  });
+
+  it('leaves no keys behind when jobs finish or are deleted', async () => {
+    const { store, layout } = freshStore();
+    const a = minimalRecord(key('a'), { nextAt: 1_000, tickAt: 1_000 });
+    const b = minimalRecord(key('b'), { nextAt: 2_000, tickAt: 2_000 });
+    await store.create(a, { overwrite: false });
+    await store.create(b, { overwrite: false });
+    const entry = { scheduledAt: 1, at: 1, attempt: 1, outcome: 'success' as const, manual: false };
+    await store.commitProgress({ key: a.def.key, uid: a.def.uid, expectedRev: 1, progress: { ...a.progress, rev: 2, nextAt: 3_000, tickAt: 3_000 }, history: entry });
+    await store.commitProgress({ key: a.def.key, uid: a.def.uid, expectedRev: 2, progress: null });
+    await store.create(minimalRecord(key('b'), { nextAt: 5_000 }), { overwrite: true });
+    await store.deleteByPrefix('default', 'app-a', '');
+    expect(await countKeys(layout.prefix)).toBe(0);
+    await store.close();
+  });
+
+  it('a second store on the same prefix sees the first one\'s writes and can take over a job', async () => {
+    const { store: first, layout } = freshStore();
+    const second = new EtcdJobStore({ client, layout, partitionCount: 16 });
+    const r = minimalRecord(key('shared'), { nextAt: 1_000, tickAt: 1_000 });
+    await first.create(r, { overwrite: false });
+    expect(await second.get(r.def.key)).toEqual(r);
+    // The second writes with no cached revision; the first's cached view is then stale.
+    expect(await second.commitProgress({ key: r.def.key, uid: r.def.uid, expectedRev: 1, progress: { ...r.progress, rev: 2 } })).toBe(true);
+    expect(await first.commitProgress({ key: r.def.key, uid: r.def.uid, expectedRev: 1, progress: { ...r.progress, rev: 2 } })).toBe(false);
+    expect(await first.commitProgress({ key: r.def.key, uid: r.def.uid, expectedRev: 2, progress: { ...r.progress, rev: 3 } })).toBe(true);
+    expect((await second.get(r.def.key))?.progress.rev).toBe(3);
+    await first.close();
+    await second.close();
+  });
+
+  it('fences progress commits with the partition owner key, and reads only held partitions', async () => {
+    const layout = new KeyLayout(`/conformance-${++stores}/`);
+    const fence = new PartitionFence(16);
+    const store = new EtcdJobStore({ client, layout, partitionCount: 16, fence });
+    const r = minimalRecord(key('fenced'), { nextAt: 1_000, tickAt: 1_000 });
+    const p = partitionOf(r.def.key, 16);
+    const other = minimalRecord(key('elsewhere'), { nextAt: 1_000, tickAt: 1_000 });
+    let otherName = 0;
+    while (partitionOf(other.def.key, 16) === p) other.def.key.name = `elsewhere-${++otherName}`;
+    await store.create(r, { overwrite: false });
+    await store.create(other, { overwrite: false });
+    const ownerKey = layout.ownerKey(p);
+    const takeOwnership = async (member: string): Promise<number> =>
+      Number((await client.txn({ compare: [], success: [{ requestPut: { key: ownerKey, value: Buffer.from(member) } }], failure: [] })).header.revision);
+
+    // Nothing held: nothing due for this replica.
+    expect(await store.dueBefore(5_000, 10)).toEqual([]);
+    fence.hold(p, await takeOwnership('me'));
+    expect((await store.dueBefore(5_000, 10)).map((x) => x.def.key.name)).toEqual(['fenced']);
+    const bump = (rev: number) => ({ key: r.def.key, uid: r.def.uid, expectedRev: rev, progress: { ...r.progress, rev: rev + 1 } });
+    expect(await store.commitProgress(bump(1))).toBe(true);
+
+    // Someone else's owner key now (recreated: a new create revision): the old owner is fenced off.
+    await client.txn({ compare: [], success: [{ requestDeleteRange: { key: ownerKey } }], failure: [] });
+    await takeOwnership('someone-else');
+    const lost: number[] = [];
+    fence.onLost((partition) => lost.push(partition));
+    expect(await store.commitProgress(bump(2))).toBe(false);
+    expect(lost).toEqual([p]);
+    expect(fence.owns(p)).toBe(false);
+    expect(await store.commitProgress(bump(2))).toBe(false); // the stale token keeps refusing
+    expect((await store.get(r.def.key))?.progress.rev).toBe(2);
+
+    // Once let go, a commit for a partition owned elsewhere is an API write: uid and rev only.
+    fence.clearStale(p);
+    expect(await store.commitProgress(bump(2))).toBe(true);
+    expect((await store.get(r.def.key))?.progress.rev).toBe(3);
+    await store.close();
+  });
+
+  it('refuses calls after close', async () => {
+    const { store } = freshStore();
+    await store.close();
+    await expect(store.get(key('x'))).rejects.toThrow(/closed/);
+  });
+});
