@@ -7,7 +7,7 @@ import type { AppDirectory } from '../../core/ports/app-directory.js';
 import type { Deliverer } from '../../core/ports/deliverer.js';
 
 export interface HttpDelivererOptions {
-  /** Whole-request timeout per attempt, ms. */
+  /** Per attempt, ms: the longest wait for the response headers, and between body chunks (undici's timeouts; no extra timer per request). */
   timeoutMs: number;
   /** Keep-alive connections per app origin. */
   connectionsPerOrigin: number;
@@ -52,7 +52,6 @@ export class HttpDeliverer implements Deliverer {
         method: 'POST',
         headers,
         body,
-        signal: AbortSignal.timeout(this.options.timeoutMs),
       });
       await response.body.dump();
       const status = response.statusCode;

@@ -416,7 +416,9 @@ export class Engine {
   /** Commits new progress (null = the job is finished) and places the slot; must run under the job's lock. */
   private async commitAndPlace(slot: Slot, progress: Progress | null, history?: HistoryEntry, finalCount?: number): Promise<void> {
     const { def, progress: current } = slot.record;
-    const commit: ProgressCommit = { key: def.key, uid: def.uid, expectedRev: current.rev, progress, ...(history ? { history } : {}) };
+    // A finished job's history is deleted with it, so writing its last entry would be wasted I/O.
+    const keepHistory = history && progress !== null;
+    const commit: ProgressCommit = { key: def.key, uid: def.uid, expectedRev: current.rev, progress, ...(keepHistory ? { history } : {}) };
     const ok = await this.commitWithRetry(commit);
     if (slot.removed) return;
     if (ok === undefined) {
