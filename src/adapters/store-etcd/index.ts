@@ -3,7 +3,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { checkPartitionCount } from '../../core/model/partition.js';
-import { EtcdClient } from './etcd-client.js';
+import { EtcdClient, EtcdError } from './etcd-client.js';
 import { EtcdCluster, type ClusterLog } from './etcd-cluster.js';
 import { parseEtcdUrl } from './etcd-url.js';
 import { EtcdJobStore } from './etcd-job-store.js';
@@ -29,14 +29,26 @@ export interface OpenEtcdOptions {
   log?: ClusterLog;
 }
 
-/** Connects, checks the cluster's partition count, and returns the store and the cluster side. */
+/**
+ * Connects, checks the cluster's partition count, and returns the store and the cluster side.
+ * An unreachable etcd is waited for (retried with backoff, logged), not a reason to exit.
+ */
 export async function openEtcdCluster(options: OpenEtcdOptions): Promise<{ store: EtcdJobStore; cluster: EtcdCluster }> {
   checkPartitionCount(options.partitionCount);
   const { endpoints, prefix } = parseEtcdUrl(options.url);
   const client = new EtcdClient(endpoints);
   try {
     const layout = new KeyLayout(prefix);
-    await checkPartitionCountInEtcd(client, layout, options.partitionCount);
+    for (let delay = 200; ; delay = Math.min(delay * 2, 5_000)) {
+      try {
+        await checkPartitionCountInEtcd(client, layout, options.partitionCount);
+        break;
+      } catch (error) {
+        if (!(error instanceof EtcdError && error.unavailable)) throw error;
+        options.log?.warn({ err: error, endpoints, retryInMs: delay }, 'etcd is unreachable; waiting for it');
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
     const fence = new PartitionFence(options.partitionCount);
     const store = new EtcdJobStore({ client, layout, partitionCount: options.partitionCount, historyLimit: options.historyLimit, fence, ownsClient: true });
     const cluster = new EtcdCluster({

@@ -83,4 +83,17 @@ describe('cluster: etcd restarted', () => {
     await cluster.schedule('after-restart', { dueTime: '1s' }, cluster.live()[2]);
     await cluster.waitFor((d) => d.some((x) => x.job === 'after-restart'), 30_000, 'a job scheduled after the restart');
   });
+
+  it('a replica started while etcd is down waits for it, then joins', async () => {
+    await cluster.etcd.down();
+    const joining = cluster.addReplica();
+    let joined = false;
+    void joining.then(() => (joined = true), () => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    expect(joined).toBe(false);
+    await cluster.etcd.up();
+    const replica = await joining;
+    const status = await cluster.waitBalanced(60_000);
+    expect(status.members.map((m) => m.id)).toContain(replica.memberId);
+  });
 });
