@@ -80,6 +80,8 @@ export class EtcdCluster {
   private stopped = false;
   /** The lease fell in doubt and has not been confirmed since. */
   private doubted = false;
+  /** Owner keys given up but not yet deleted (etcd was unreachable): partition -> create revision. */
+  private readonly releasing = new Map<number, number>();
 
   constructor(options: EtcdClusterOptions) {
     this.memberId = options.memberId;
@@ -159,25 +161,33 @@ export class EtcdCluster {
 
   /**
    * Gives partitions up. The fence lets go first (the caller has settled the engine), so the
-   * watch seeing the owner key vanish is not mistaken for a loss. Also deletes owner keys of
-   * ours that are not held (a release that failed half-way).
+   * watch seeing the owner key vanish is not mistaken for a loss. A delete that fails (etcd
+   * unreachable) is remembered and tried again on the next call, which may name no partition.
    */
   async release(partitions: number[]): Promise<void> {
-    await Promise.all(
-      partitions.map(async (p) => {
-        const owner = this.owners.get(p);
-        const token = this.fence.tokenFor(p) ?? (owner?.member === this.memberId ? owner.createRevision : undefined);
-        this.fence.release(p);
-        if (token === undefined) return;
+    for (const p of partitions) {
+      const token = this.fence.tokenFor(p);
+      this.fence.release(p);
+      if (token !== undefined) this.releasing.set(p, token);
+    }
+    const results = await Promise.allSettled(
+      [...this.releasing].map(async ([p, token]) => {
         const key = this.layout.ownerKey(p);
         await this.client.txn({ compare: [createRevisionIs(key, token)], success: [del(key)], failure: [] });
+        if (this.releasing.get(p) === token) this.releasing.delete(p);
         if (this.owners.get(p)?.createRevision === token) this.owners.delete(p);
       }),
     );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
-  clearLost(): void {
-    this.fence.clearStale();
+  lost(): number[] {
+    return this.fence.stalePartitions();
+  }
+
+  clearLost(partitions: number[]): void {
+    for (const p of partitions) this.fence.clearStale(p);
   }
 
   health(): { registered: boolean; watching: boolean; error?: string } {
@@ -262,7 +272,8 @@ export class EtcdCluster {
     try {
       await this.loadView();
       for (const [p, owner] of this.owners) {
-        if (owner.member === this.memberId && owner.lease === lease && this.lease.state === 'alive') this.fence.hold(p, owner.createRevision);
+        const givenUp = this.releasing.get(p) === owner.createRevision;
+        if (owner.member === this.memberId && owner.lease === lease && this.lease.state === 'alive' && !givenUp) this.fence.hold(p, owner.createRevision);
       }
       this.log?.info({ partitions: this.fence.ownedPartitions().length }, 'cluster lease confirmed again: partitions reclaimed');
     } catch (error) {
@@ -316,8 +327,9 @@ export class EtcdCluster {
   /** A held partition whose owner key is gone or was recreated is no longer ours. */
   private checkHeld(): void {
     for (const p of this.fence.ownedPartitions()) {
-      if (this.owners.get(p)?.createRevision !== this.fence.tokenFor(p)) {
-        this.log?.warn({ partition: p }, 'partition owner key changed under this replica: fenced off');
+      const owner = this.owners.get(p);
+      if (owner?.createRevision !== this.fence.tokenFor(p)) {
+        this.log?.warn({ partition: p, token: this.fence.tokenFor(p), owner }, 'partition owner key changed under this replica: fenced off');
         this.fence.fenceOff(p);
       }
     }

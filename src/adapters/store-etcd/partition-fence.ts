@@ -58,6 +58,11 @@ export class PartitionFence {
     for (const listener of this.lostListeners) listener(partition);
   }
 
+  /** Partitions lost without a release whose stale tokens are still kept, ascending. */
+  stalePartitions(): number[] {
+    return [...this.stale.keys()].sort((a, b) => a - b);
+  }
+
   /** Forgets stale tokens once nothing of the old ownership can still be committing. */
   clearStale(partition?: number): void {
     if (partition === undefined) this.stale.clear();

@@ -48,10 +48,12 @@ export interface ClusterBackend {
   heldEpoch(): number;
   /** Takes free partitions (create-if-absent under this replica's lease); returns those taken. */
   acquire(partitions: number[]): Promise<number[]>;
-  /** Gives partitions up (deletes their owner keys), so others can take them at once. */
+  /** Gives partitions up (deletes their owner keys), so others can take them at once; also retries deletes that failed before. */
   release(partitions: number[]): Promise<void>;
-  /** Forgets the fencing tokens of partitions lost without a release, once nothing can still commit with them. */
-  clearLost(): void;
+  /** Partitions lost without a release (lease in doubt, a refused commit) whose fencing tokens are kept. */
+  lost(): number[];
+  /** Forgets those tokens, once nothing of the old ownership can still be committing. */
+  clearLost(partitions: number[]): void;
   health(): BackendHealth;
   /** Any change of the view, of the lease, or of what is held. */
   onChange(listener: () => void): () => void;

@@ -69,6 +69,8 @@ export class ClusterMember {
   private firing: ReadonlySet<number> = new Set();
   /** The backend's held epoch when the engine last reloaded. */
   private firingEpoch = -1;
+  /** Lost partitions whose deliveries in flight are being waited for before their tokens are dropped. */
+  private readonly clearing = new Set<number>();
   private running: Promise<void> | undefined;
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
@@ -168,7 +170,10 @@ export class ClusterMember {
     if (this.stopping && this.running === undefined) return;
     this.dirty = true;
     if (this.running) return;
+    // From the next turn of the event loop: a burst of changes (a lease doubt fences off every
+    // partition one by one) makes one reconcile.
     this.running = (async () => {
+      await new Promise((resolve) => setImmediate(resolve));
       while (this.dirty && !this.stopping) {
         this.dirty = false;
         try {
@@ -192,27 +197,33 @@ export class ClusterMember {
       : new Set<number>();
     let held = new Set(this.backend.held());
 
-    // Lost without a release (lease in doubt, a fenced commit): stop firing them now.
-    const lost = [...this.firing].filter((p) => !held.has(p));
+    // Lost without a release (lease in doubt, a fenced commit): the engine already stopped
+    // firing them (owns() asks the backend); let it drop them, let deliveries in flight finish,
+    // then forget the stale tokens so that API writes for those partitions go through again.
+    // (In the background: with etcd away those deliveries cannot commit, and the reconcile
+    // must not wait for them to reclaim or take partitions.)
+    const lost = this.backend.lost().filter((p) => !this.clearing.has(p));
     if (lost.length > 0) {
+      const lostSet = new Set(lost);
+      for (const p of lost) this.clearing.add(p);
       await this.setFiring(intersect(this.firing, held));
-      await this.engine.settled((key) => lost.includes(this.partitionOf(key)), this.handoverTimeoutMs);
-      this.backend.clearLost();
       this.log?.warn({ partitions: lost.length }, 'partitions lost; stopped firing them');
+      void this.engine.settled((key) => lostSet.has(this.partitionOf(key)), this.handoverTimeoutMs).then(() => {
+        this.backend.clearLost(lost);
+        for (const p of lost) this.clearing.delete(p);
+      });
     }
 
     // Hand over what is no longer ours to keep, after its deliveries in flight have committed.
+    // (Called even with nothing to hand over: it retries deletes that failed before.)
     const surplus = [...held].filter((p) => !target.has(p));
-    const strays = [...view.owners].filter(([p, owner]) => owner === me && !held.has(p)).map(([p]) => p);
     if (surplus.length > 0) {
       const surplusSet = new Set(surplus);
       await this.setFiring(intersect(this.firing, target));
       await this.engine.settled((key) => surplusSet.has(this.partitionOf(key)), this.handoverTimeoutMs);
     }
-    if (surplus.length + strays.length > 0) {
-      await this.backend.release([...surplus, ...strays]);
-      if (surplus.length > 0) this.log?.info({ partitions: surplus.length }, 'handed partitions over');
-    }
+    await this.backend.release(surplus);
+    if (surplus.length > 0) this.log?.info({ partitions: surplus.length }, 'handed partitions over');
 
     // Take what is ours and free; what another replica still holds, it will release.
     held = new Set(this.backend.held());
