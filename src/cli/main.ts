@@ -2,11 +2,13 @@
 
 import { Command } from 'commander';
 import { registerClusterCommand } from './cluster-command.js';
+import { registerJobsCommand } from './jobs-command.js';
 import { registerServeCommand } from './serve-command.js';
 
 const program = new Command();
 program.name('duetime').description('A durable job scheduler that speaks Dapr\'s Jobs API').showHelpAfterError();
 registerServeCommand(program);
+registerJobsCommand(program);
 registerClusterCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -1,0 +1,200 @@
+// `duetime jobs ...`: the HTTP API from a terminal. Tables for people, --json for scripts,
+// progress bars (on a terminal) for long exports and imports.
+
+import { createWriteStream, readFileSync } from 'node:fs';
+import { SingleBar, Presets } from 'cli-progress';
+import Table from 'cli-table3';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { DuetimeClient } from '../sdk/client.js';
+import type { Job, JobSpec } from '../sdk/types.js';
+import { parseExportLines, toExportLine } from './job-transfer.js';
+
+interface Connection {
+  url: string;
+  appId?: string;
+  namespace?: string;
+  apiToken?: string;
+  json?: boolean;
+}
+
+const IMPORT_CONCURRENCY = 16;
+
+export function registerJobsCommand(program: Command): void {
+  const jobs = program
+    .command('jobs')
+    .description("manage an app's jobs over the HTTP API")
+    .addOption(new Option('--url <url>', 'HTTP API of a Duetime node').env('DUETIME_URL').default('http://127.0.0.1:3500'))
+    .addOption(new Option('--app-id <id>', 'act as this app (dapr-app-id)').env('DUETIME_CLI_APP_ID'))
+    .addOption(new Option('--namespace <ns>', 'namespace (dapr-namespace)').env('DUETIME_CLI_NAMESPACE'))
+    .addOption(new Option('--api-token <token>', 'sent as dapr-api-token').env('DUETIME_API_TOKEN'))
+    .option('--json', 'print JSON instead of tables');
+
+  const client = (): { api: DuetimeClient; opts: Connection } => {
+    const opts = jobs.opts<Connection>();
+    const api = new DuetimeClient({
+      baseUrl: opts.url,
+      ...(opts.appId ? { appId: opts.appId } : {}),
+      ...(opts.namespace ? { namespace: opts.namespace } : {}),
+      ...(opts.apiToken ? { apiToken: opts.apiToken } : {}),
+    });
+    return { api, opts };
+  };
+
+  jobs
+    .command('list')
+    .description('list jobs in name order')
+    .option('--prefix <prefix>', 'only names starting with this')
+    .action(async (o: { prefix?: string }) => {
+      const { api, opts } = client();
+      const all: Job[] = [];
+      for await (const job of api.listAll(o.prefix ? { prefix: o.prefix } : {})) all.push(job);
+      if (opts.json) return print(all);
+      const table = new Table({ head: ['name', 'schedule', 'next trigger', 'count', 'state'] });
+      for (const j of all) table.push([j.name, j.schedule ?? `once at ${j.dueTime ?? ''}`, j.status.nextTrigger ?? '', String(j.status.count), j.status.state]);
+      console.log(all.length ? table.toString() : 'no jobs');
+    });
+
+  jobs
+    .command('get <name>')
+    .description('show one job with its status')
+    .action(async (name: string) => {
+      const { api, opts } = client();
+      const job = await api.get(name);
+      if (opts.json) return print(job);
+      const table = new Table();
+      for (const [k, v] of Object.entries({ ...job, status: undefined, ...job.status })) {
+        if (v !== undefined) table.push({ [k]: typeof v === 'string' ? v : JSON.stringify(v) });
+      }
+      console.log(table.toString());
+    });
+
+  jobs
+    .command('schedule <name>')
+    .description('create (or with --overwrite replace) a job')
+    .option('--schedule <expr>', '6-field cron, @every <duration>, @daily, ...')
+    .option('--due-time <time>', 'RFC3339 instant, Go duration or ISO 8601 duration')
+    .option('--repeats <n>', 'stop after n ticks', wholeNumber)
+    .option('--ttl <time>', 'expiry')
+    .option('--data <json>', 'payload, as JSON', json)
+    .option('--file <path>', 'read the job body (JSON) from a file; flags override its fields')
+    .option('--overwrite', 'replace an existing job of the same name')
+    .action(async (name: string, o: { schedule?: string; dueTime?: string; repeats?: number; ttl?: string; data?: unknown; file?: string; overwrite?: boolean }) => {
+      const { api } = client();
+      const base = o.file ? (json(readFileSync(o.file, 'utf8')) as JobSpec) : {};
+      const spec: JobSpec = {
+        ...base,
+        ...(o.schedule !== undefined ? { schedule: o.schedule } : {}),
+        ...(o.dueTime !== undefined ? { dueTime: o.dueTime } : {}),
+        ...(o.repeats !== undefined ? { repeats: o.repeats } : {}),
+        ...(o.ttl !== undefined ? { ttl: o.ttl } : {}),
+        ...(o.data !== undefined ? { data: o.data } : {}),
+        ...(o.overwrite ? { overwrite: true } : {}),
+      };
+      await api.schedule(name, spec);
+      console.log(`scheduled ${name}`);
+    });
+
+  jobs
+    .command('delete [name]')
+    .description('delete a job, or every job matching --prefix')
+    .option('--prefix <prefix>', 'delete all jobs whose name starts with this ("" = all of the app\'s)')
+    .action(async (name: string | undefined, o: { prefix?: string }) => {
+      const { api } = client();
+      if (o.prefix !== undefined) {
+        console.log(`deleted ${await api.deleteByPrefix(o.prefix)} jobs`);
+        return;
+      }
+      if (!name) throw new InvalidArgumentError('give a job name or --prefix');
+      await api.delete(name);
+      console.log(`deleted ${name}`);
+    });
+
+  for (const verb of ['pause', 'resume', 'trigger'] as const) {
+    jobs
+      .command(`${verb} <name>`)
+      .description(verb === 'trigger' ? 'deliver an extra trigger now' : `${verb} a job`)
+      .action(async (name: string) => {
+        const { api, opts } = client();
+        const job = await api[verb](name);
+        if (opts.json) return print(job);
+        console.log(`${name}: ${job.status.state}${verb === 'trigger' ? ', manual trigger pending' : ''}`);
+      });
+  }
+
+  jobs
+    .command('export')
+    .description('write the jobs as JSON Lines (to --out or stdout), ready for import')
+    .option('--prefix <prefix>', 'only names starting with this')
+    .option('--out <path>', 'file to write (default stdout)')
+    .action(async (o: { prefix?: string; out?: string }) => {
+      const { api } = client();
+      const out = o.out ? createWriteStream(o.out) : process.stdout;
+      const bar = progressBar('exported', 0);
+      let count = 0;
+      for await (const job of api.listAll(o.prefix ? { prefix: o.prefix } : {})) {
+        const line = toExportLine(job);
+        if (!line) continue;
+        out.write(`${JSON.stringify(line)}\n`);
+        count++;
+        bar?.setTotal(count);
+        bar?.update(count);
+      }
+      bar?.stop();
+      if (o.out) await new Promise<void>((resolve, reject) => (out as ReturnType<typeof createWriteStream>).end((e?: Error | null) => (e ? reject(e) : resolve())));
+      console.error(`exported ${count} jobs`);
+    });
+
+  jobs
+    .command('import <file>')
+    .description('schedule every job of a JSON Lines export')
+    .option('--overwrite', 'replace jobs that already exist (default: skip them and report)')
+    .action(async (file: string, o: { overwrite?: boolean }) => {
+      const { api } = client();
+      const entries = parseExportLines(readFileSync(file, 'utf8'));
+      const bar = progressBar('imported', entries.length);
+      const failures: string[] = [];
+      let done = 0;
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < entries.length) {
+          const { name, ...spec } = entries[next++]!;
+          try {
+            await api.schedule(name, { ...spec, ...(o.overwrite ? { overwrite: true } : {}) });
+          } catch (error) {
+            failures.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+          }
+          bar?.update(++done);
+        }
+      };
+      await Promise.all(Array.from({ length: IMPORT_CONCURRENCY }, worker));
+      bar?.stop();
+      console.error(`imported ${entries.length - failures.length} of ${entries.length} jobs`);
+      for (const f of failures) console.error(`  failed ${f}`);
+      if (failures.length) process.exitCode = 1;
+    });
+}
+
+function print(value: unknown): void {
+  console.log(JSON.stringify(value, null, 2));
+}
+
+/** A progress bar on stderr, only when stderr is a terminal (scripts get clean output). */
+function progressBar(what: string, total: number): SingleBar | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  const bar = new SingleBar({ format: `${what} {bar} {value}/{total}`, stream: process.stderr }, Presets.shades_classic);
+  bar.start(total, 0);
+  return bar;
+}
+
+function wholeNumber(text: string): number {
+  if (!/^\d+$/.test(text)) throw new InvalidArgumentError(`"${text}" is not a whole number`);
+  return Number(text);
+}
+
+function json(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InvalidArgumentError(`not valid JSON: ${text.slice(0, 60)}`);
+  }
+}

@@ -1,0 +1,79 @@
+// The `duetime jobs` commands, run as a real child process against a real node.
+
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNode, type Node } from '../support.js';
+
+const CLI = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
+let node: Node;
+
+beforeAll(async () => {
+  node = await startNode();
+});
+afterAll(async () => {
+  await node.close();
+});
+
+async function duetime(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', CLI, 'jobs', '--url', node.duetime.httpUrl, '--app-id', 'cli-app', ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('duetime jobs', () => {
+  it('schedules, lists, gets, pauses, resumes and deletes', async () => {
+    expect((await duetime('schedule', 'report', '--schedule', '@every 1h', '--repeats', '5', '--data', '{"kind":"daily"}')).code).toBe(0);
+    const listed = JSON.parse((await duetime('--json', 'list')).stdout) as Array<{ name: string; data: unknown }>;
+    expect(listed.map((j) => j.name)).toEqual(['report']);
+    expect(listed[0]!.data).toEqual({ kind: 'daily' });
+    const table = (await duetime('list')).stdout;
+    expect(table).toContain('report');
+    expect(table).toContain('@every 1h');
+    expect(JSON.parse((await duetime('--json', 'pause', 'report')).stdout).status.state).toBe('paused');
+    expect((await duetime('resume', 'report')).stdout).toContain('active');
+    const got = JSON.parse((await duetime('--json', 'get', 'report')).stdout);
+    expect(got).toMatchObject({ name: 'report', repeats: 5, status: { state: 'active' } });
+    expect((await duetime('delete', 'report')).code).toBe(0);
+    expect(JSON.parse((await duetime('--json', 'list')).stdout)).toEqual([]);
+  });
+
+  it('exports and imports: the jobs come back with their next trigger', async () => {
+    for (const n of ['a', 'b', 'c']) await duetime('schedule', `move-${n}`, '--due-time', '2030-01-01T00:00:00Z', '--data', JSON.stringify(n));
+    const file = join(node.dataDir, 'export.jsonl');
+    const exported = await duetime('export', '--prefix', 'move-', '--out', file);
+    expect(exported.stderr).toContain('exported 3 jobs');
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.name)).toEqual(['move-a', 'move-b', 'move-c']);
+    expect(lines[0].dueTime).toBe('2030-01-01T00:00:00.000Z');
+    expect((await duetime('delete', '--prefix', 'move-')).stdout).toContain('deleted 3 jobs');
+    const imported = await duetime('import', file);
+    expect(imported.code).toBe(0);
+    expect(imported.stderr).toContain('imported 3 of 3 jobs');
+    const again = await duetime('import', file);
+    expect(again.code).toBe(1); // names taken, no --overwrite
+    expect(again.stderr).toContain('failed move-a');
+    expect((await duetime('import', file, '--overwrite')).code).toBe(0);
+    const back = JSON.parse((await duetime('--json', 'get', 'move-b')).stdout);
+    expect(back.data).toBe('b');
+    expect(back.status.nextTrigger).toBe('2030-01-01T00:00:00.000Z');
+  });
+
+  it('reports bad input with the server\'s message and a non-zero exit', async () => {
+    const bad = await duetime('schedule', 'broken', '--schedule', '*/5 * * * *');
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/seconds first/);
+    const file = join(node.dataDir, 'bad.jsonl');
+    writeFileSync(file, '{"name":"ok","dueTime":"1h"}\nnot json\n');
+    const imported = await duetime('import', file);
+    expect(imported.code).not.toBe(0);
+    expect(imported.stderr).toContain('line 2');
+  });
+});
