@@ -27,7 +27,10 @@ export async function spawnDuetime(args: string[], env: Record<string, string> =
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
-    const deadline = setTimeout(() => reject(new Error(`duetime did not start within ${readyTimeoutMs} ms:\n${output}`)), readyTimeoutMs);
+    const deadline = setTimeout(() => {
+      child.kill('SIGKILL'); // never leave a half-started server behind
+      reject(new Error(`duetime did not start within ${readyTimeoutMs} ms:\n${output}`));
+    }, readyTimeoutMs);
     const check = (): void => {
       if (output.includes('duetime is serving')) {
         clearTimeout(deadline);
