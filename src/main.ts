@@ -18,6 +18,7 @@ import { startGrpcServers, type GrpcServers } from './api/grpc/grpc-servers.js';
 import { createHttpApi } from './api/http/http-server.js';
 import { registerClusterRoutes } from './api/http/routes/cluster.js';
 import type { ApiToken } from './api/http/identity.js';
+import { ActorRouting } from './app/actor-routing.js';
 import { AppRegistry } from './app/app-registry.js';
 import { ClusterMember } from './app/cluster/cluster-member.js';
 import { DeliveryRouter } from './app/delivery-router.js';
@@ -79,9 +80,9 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   });
   targets.route(router);
   const actors = new ActorDeliverer(apps, { timeoutMs: parseGoDuration(config.deliveryTimeout) });
-  router.route('actor', actors);
   const streams = new StreamChannel({ deliveryTimeoutMs: parseGoDuration(config.deliveryTimeout) });
   router.useStream(streams);
+  router.route('actor', new ActorRouting(actors, streams));
   const engine = new Engine(store, targets.wrap(router), clock, {
     maxInFlight: config.maxInFlight,
     lookaheadMs: parseGoDuration(config.lookahead),
@@ -96,7 +97,10 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   // Reminders wait (staged) for an app hosting their actor type; a registration may bring one.
   actors.onHostAvailable((namespace, appId) => engine.releaseStaged(namespace, appId));
   apps.onRegistered(() => void actors.recheck());
-  streams.onConsumerConnected((namespace, appId) => engine.releaseStaged(namespace, appId));
+  streams.onConsumerConnected((namespace, appId) => {
+    engine.releaseStaged(namespace, appId);
+    engine.releaseStagedInNamespace(namespace); // it may host actor types other apps' reminders wait for
+  });
   // A trigger staged while its app's consumer was connecting missed that release: if a consumer
   // or endpoint is there by the time it is staged, release it again (once it is in the staged set).
   engine.events.on('attempted', ({ trigger, outcome }) => {
@@ -168,7 +172,8 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   } catch (error) {
     await http.close();
     await engine.stop();
-    await Promise.all([httpDeliverer.close(), appCalls.close(), components.registry.close()]);
+    await httpDeliverer.close();
+    await Promise.all([appCalls.close(), components.registry.close()]);
     await store.close();
     throw error;
   }

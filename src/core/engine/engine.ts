@@ -181,6 +181,17 @@ export class Engine {
     await this.refill();
   }
 
+  /**
+   * Releases every staged trigger of a namespace: used when a consumer appears that may host
+   * other apps' work (an actor type's reminders). Those it cannot take are staged again.
+   */
+  releaseStagedInNamespace(namespace: string): void {
+    for (const k of [...this.staged.keys()]) {
+      const [ns = '', appId = ''] = k.split('\u0000');
+      if (ns === namespace) this.releaseStaged(ns, appId);
+    }
+  }
+
   /** A consumer for the app appeared: staged triggers go out now. */
   releaseStaged(namespace: string, appId: string): void {
     const set = this.staged.get(appKey(namespace, appId));
