@@ -33,7 +33,7 @@ interface Item {
   reject: (error: unknown) => void;
 }
 
-type Result = { ok: true; value: unknown } | { ok: false; error: unknown };
+export type BatchResult = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 export class GroupCommit {
   private queue: Item[] = [];
@@ -82,12 +82,10 @@ export class GroupCommit {
   }
 
   private commitBatch(batch: Item[]): void {
-    let results: Result[];
+    let results: BatchResult[];
     try {
-      results = this.runFast(batch) ?? this.runIsolated(batch);
+      results = runBatch(this.tx, batch.map((item) => item.apply));
     } catch (error) {
-      // BEGIN or COMMIT failed (disk full, I/O error, lock timeout): nothing was written.
-      this.rollbackQuietly();
       for (const item of batch) item.reject(error);
       return;
     }
@@ -97,49 +95,63 @@ export class GroupCommit {
       else item.reject(result?.error);
     });
   }
+}
 
-  /** The whole batch in one transaction; undefined (and rolled back) if any item threw. */
-  private runFast(batch: Item[]): Result[] | undefined {
-    const results: Result[] = [];
-    this.tx.begin();
-    for (const item of batch) {
-      try {
-        results.push({ ok: true, value: item.apply() });
-      } catch {
-        this.rollbackQuietly();
-        return undefined;
-      }
-    }
-    this.tx.commit();
-    return results;
+/**
+ * Runs one batch in one transaction and returns each item's outcome, in order. Throws (with
+ * nothing written) when BEGIN or COMMIT fails: disk full, I/O error, lock timeout. Shared by the
+ * in-thread group commit and the writer thread.
+ */
+export function runBatch(tx: TransactionControl, applies: readonly (() => unknown)[]): BatchResult[] {
+  try {
+    return runFast(tx, applies) ?? runIsolated(tx, applies);
+  } catch (error) {
+    rollbackQuietly(tx);
+    throw error;
   }
+}
 
-  /** The batch again, each item under its own savepoint so a failure undoes only its writes. */
-  private runIsolated(batch: Item[]): Result[] {
-    const results: Result[] = [];
-    this.tx.begin();
-    for (const item of batch) {
-      this.tx.savepoint();
-      try {
-        results.push({ ok: true, value: item.apply() });
-      } catch (error) {
-        // If SQLite already rolled the whole transaction back (I/O error, disk full), this
-        // throws too and the batch fails as a whole.
-        this.tx.rollbackTo();
-        results.push({ ok: false, error });
-      }
-      this.tx.release();
-    }
-    this.tx.commit();
-    return results;
-  }
-
-  private rollbackQuietly(): void {
-    if (!this.tx.inTransaction()) return;
+/** The whole batch in one transaction; undefined (and rolled back) if any item threw. */
+function runFast(tx: TransactionControl, applies: readonly (() => unknown)[]): BatchResult[] | undefined {
+  const results: BatchResult[] = [];
+  tx.begin();
+  for (const apply of applies) {
     try {
-      this.tx.rollback();
+      results.push({ ok: true, value: apply() });
     } catch {
-      // The error that led here is the one worth reporting.
+      rollbackQuietly(tx);
+      return undefined;
     }
+  }
+  tx.commit();
+  return results;
+}
+
+/** The batch again, each item under its own savepoint so a failure undoes only its writes. */
+function runIsolated(tx: TransactionControl, applies: readonly (() => unknown)[]): BatchResult[] {
+  const results: BatchResult[] = [];
+  tx.begin();
+  for (const apply of applies) {
+    tx.savepoint();
+    try {
+      results.push({ ok: true, value: apply() });
+    } catch (error) {
+      // If SQLite already rolled the whole transaction back (I/O error, disk full), this
+      // throws too and the batch fails as a whole.
+      tx.rollbackTo();
+      results.push({ ok: false, error });
+    }
+    tx.release();
+  }
+  tx.commit();
+  return results;
+}
+
+function rollbackQuietly(tx: TransactionControl): void {
+  if (!tx.inTransaction()) return;
+  try {
+    tx.rollback();
+  } catch {
+    // The error that led here is the one worth reporting.
   }
 }

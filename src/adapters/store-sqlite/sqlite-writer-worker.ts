@@ -1,0 +1,60 @@
+// The writer thread's entry: owns the write connection and runs each batch the store posts in one
+// transaction (the same runBatch and applyWriteOp as the in-thread mode), answering only after
+// COMMIT returned, which with synchronous = FULL means after the WAL was fsync'd. The main thread
+// meanwhile keeps serving. The store has already created and migrated the file.
+
+import Database from 'better-sqlite3';
+import { parentPort, workerData } from 'node:worker_threads';
+import { runBatch } from './group-commit.js';
+import { applyPragmas } from './schema.js';
+import { prepareStatements } from './statements.js';
+import { applyWriteOp, transactionControl, type WriteOp } from './write-ops.js';
+import { encodeError, type FromWriter, type ToWriter, type WireError, type WriterInit } from './writer-protocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('sqlite-writer-worker must run as a worker thread');
+const init = workerData as WriterInit;
+
+let db: Database.Database | undefined;
+let openError: unknown;
+try {
+  db = new Database(init.path, { fileMustExist: true });
+  applyPragmas(db, { busyTimeoutMs: init.busyTimeoutMs });
+} catch (error) {
+  openError = error;
+}
+const conn = db;
+const sql = conn && prepareStatements(conn);
+const tx = conn && sql && transactionControl(sql, () => conn.inTransaction);
+
+port.on('message', (message: ToWriter) => {
+  if (message.type === 'close') {
+    conn?.close();
+    port.postMessage({ type: 'closed' } satisfies FromWriter);
+    port.close();
+    return;
+  }
+  port.postMessage(commit(message.ops));
+});
+
+function commit(ops: WriteOp[]): FromWriter {
+  if (!sql || !tx) return { type: 'failed', error: encodeError(openError) };
+  try {
+    const results = runBatch(
+      tx,
+      ops.map((op) => () => applyWriteOp(sql, init.historyLimit, op)),
+    );
+    const values: unknown[] = [];
+    const errors: [number, WireError][] = [];
+    results.forEach((result, i) => {
+      if (result.ok) values.push(result.value);
+      else {
+        values.push(undefined);
+        errors.push([i, encodeError(result.error, ops[i])]);
+      }
+    });
+    return { type: 'results', values, errors };
+  } catch (error) {
+    return { type: 'failed', error: encodeError(error) };
+  }
+}
