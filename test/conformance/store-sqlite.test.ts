@@ -17,6 +17,19 @@ jobStoreConformance('sqlite', async () => {
   };
 });
 
+// The same suite with writes committed on a worker thread (off by default; see sqlite-job-store.ts).
+jobStoreConformance('sqlite (writer thread)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'duetime-sqlite-'));
+  const store = new SqliteJobStore({ path: join(dir, 'jobs.db'), writerThread: true });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+});
+
 // What only the SQLite store has: a file path, batching options, and a lifecycle.
 describe('SqliteJobStore', () => {
   let dir: string;
