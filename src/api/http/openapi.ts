@@ -68,6 +68,12 @@ export const openApiDocument = {
       delete: { summary: 'Unregister an app', parameters: [{ name: 'appId', in: 'path', required: true, schema: { type: 'string' } }], responses: { 204: { description: 'gone' } } },
     },
     '/v1.0/apps': { get: { summary: "The namespace's registered apps", responses: { 200: { description: 'apps' } } } },
+    '/v1.0/cluster': {
+      get: {
+        summary: 'Replicas and the partitions each owns (mode "single" on the embedded store); also `duetime cluster status`',
+        responses: { 200: { description: 'cluster status' } },
+      },
+    },
     '/healthz': { get: { summary: 'Liveness', responses: { 200: { description: 'alive' } } } },
     '/readyz': { get: { summary: 'Readiness with per-dependency checks', responses: { 200: { description: 'ready' }, 503: { description: 'not ready' } } } },
     '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text exposition format' } } } },
