@@ -195,6 +195,20 @@ export class ClusterHarness {
     if (response.status !== 204 && response.status !== 200) throw new Error(`schedule ${name} via ${via.name}: ${response.status} ${await response.text()}`);
   }
 
+  /**
+   * Schedules `count` jobs named `<prefix>000...` on `@every 1s` with `ticks` repeats, first ticks
+   * staggered over 1 s from 3 s ahead, spread round-robin over the live replicas. Returns the names.
+   */
+  async scheduleRecurring(prefix: string, count: number, ticks: number): Promise<string[]> {
+    const names = Array.from({ length: count }, (_, i) => `${prefix}${String(i).padStart(3, '0')}`);
+    const start = Date.now() + 3_000;
+    const live = this.live();
+    await Promise.all(
+      names.map((name, i) => this.schedule(name, { dueTime: new Date(start + (i % 10) * 100).toISOString(), schedule: '@every 1s', repeats: ticks }, live[i % live.length])),
+    );
+    return names;
+  }
+
   partitionOfJob(name: string, appId = 'default', namespace = 'default'): number {
     return partitionOf({ namespace, appId, name }, this.options.partitions);
   }

@@ -40,11 +40,7 @@ describe('cluster: etcd restarted', () => {
   it('reconnects, reports it in /readyz, and loses nothing', async () => {
     const jobs = 150;
     const ticks = 20;
-    const names = Array.from({ length: jobs }, (_, i) => `er-${String(i).padStart(3, '0')}`);
-    const start = Date.now() + 3_000;
-    await Promise.all(
-      names.map((name, i) => cluster.schedule(name, { dueTime: new Date(start + (i % 10) * 100).toISOString(), schedule: '@every 1s', repeats: ticks }, cluster.live()[i % 3])),
-    );
+    const names = await cluster.scheduleRecurring('er-', jobs, ticks);
     await cluster.waitFor((d) => d.filter((x) => x.job.startsWith('er-')).length >= jobs * 3, 60_000, 'three ticks of every job');
 
     const downAt = Date.now();

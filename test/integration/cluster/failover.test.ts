@@ -25,11 +25,7 @@ describe('cluster: kill -9 of a replica', () => {
   it('loses no tick, fires none early, and moves the dead replica\'s jobs within TTL + a few seconds', async () => {
     const jobs = 150;
     const ticks = 14;
-    const names = Array.from({ length: jobs }, (_, i) => `fo-${String(i).padStart(3, '0')}`);
-    const start = Date.now() + 3_000;
-    await Promise.all(
-      names.map((name, i) => cluster.schedule(name, { dueTime: new Date(start + (i % 10) * 100).toISOString(), schedule: '@every 1s', repeats: ticks }, cluster.live()[i % 3])),
-    );
+    const names = await cluster.scheduleRecurring('fo-', jobs, ticks);
     // Let every replica fire a few ticks, then kill the one with the most jobs.
     await cluster.waitFor((d) => d.filter((x) => x.job.startsWith('fo-')).length >= jobs * 3, 60_000, 'three ticks of every job');
     const owners = await cluster.owners();

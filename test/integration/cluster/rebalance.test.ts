@@ -20,11 +20,7 @@ describe('cluster: a replica joins', () => {
   it('rebalances to 4 while the unmoved partitions keep firing on time, losing and repeating nothing', async () => {
     const jobs = 200;
     const ticks = 20;
-    const names = Array.from({ length: jobs }, (_, i) => `rb-${String(i).padStart(3, '0')}`);
-    const start = Date.now() + 3_000;
-    await Promise.all(
-      names.map((name, i) => cluster.schedule(name, { dueTime: new Date(start + (i % 10) * 100).toISOString(), schedule: '@every 1s', repeats: ticks }, cluster.live()[i % 3])),
-    );
+    const names = await cluster.scheduleRecurring('rb-', jobs, ticks);
     await cluster.waitFor((d) => d.filter((x) => x.job.startsWith('rb-')).length >= jobs * 2, 60_000, 'two ticks of every job');
     const before = await cluster.owners();
 
