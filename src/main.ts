@@ -128,10 +128,11 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   targets.addReadiness(readiness);
   const metrics = createMetrics(engine);
   const jobs = new JobsService(store, engine, clock, targets.targetCheck(), targets.payloads);
+  const reminders = new RemindersService(store, engine, clock);
   const identity = { defaultAppId: config.appId, defaultNamespace: config.namespace, tokens };
   const http = createHttpApi({
     jobs,
-    reminders: new RemindersService(store, engine, clock),
+    reminders,
     apps,
     publish: targets.publishService(jobs, clock),
     readiness,
@@ -161,6 +162,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   try {
     grpc = await startGrpcServers({
       jobs,
+      reminders,
       streams,
       identity,
       logger,

@@ -11,6 +11,7 @@ import type { Outcome, Trigger } from '../../core/model/trigger.js';
 import type { Deliverer } from '../../core/ports/deliverer.js';
 import { readActorCall } from './actor-call.js';
 import { ActorHosts, type ActorAppDirectory } from './actor-hosts.js';
+import { rawPayloadAsJson } from '../../core/model/raw-payload.js';
 
 export interface ActorDelivererOptions {
   /** Whole-request timeout per attempt, ms. */
@@ -92,7 +93,8 @@ export class ActorDeliverer implements Deliverer {
       'duetime-trigger-id': trigger.triggerId,
     };
     if (host.endpoint.token) headers['dapr-api-token'] = host.endpoint.token;
-    const body = JSON.stringify({ data: trigger.data ?? null, dueTime: call.dueTime, period: call.period });
+    const data = trigger.rawData ? rawPayloadAsJson(trigger.rawData) : (trigger.data ?? null);
+    const body = JSON.stringify({ data, dueTime: call.dueTime, period: call.period });
     const segments = [call.actorType, call.actorId, 'method', 'remind', call.reminderName];
     try {
       const url = new URL(host.endpoint.url);

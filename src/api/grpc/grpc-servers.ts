@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { StreamChannel } from '../../adapters/deliver-stream/stream-channel.js';
 import type { IdentityOptions } from '../../app/caller-identity.js';
 import type { JobsService } from '../../app/jobs-service.js';
+import type { RemindersService } from '../../app/reminders/reminders-service.js';
 import { loadDuetimeProtos } from './proto-loader.js';
 import { runtimeService } from './runtime-service.js';
 import { schedulerService } from './scheduler-service.js';
@@ -15,6 +16,7 @@ import type { WatchJobsCall } from './watch-jobs.js';
 
 export interface GrpcServersOptions {
   jobs: JobsService;
+  reminders: RemindersService;
   streams: StreamChannel;
   identity: IdentityOptions;
   logger: Logger;

@@ -1,23 +1,26 @@
 // dapr.proto.scheduler.v1.Scheduler (port 50006): Dapr's control-plane API, which a Dapr sidecar
 // and Duetime's SDK call. The owner of a job is the request's JobMetadata{app_id, namespace};
-// actor reminders (metadata.target.actor) are not served here yet and answer UNIMPLEMENTED.
+// a metadata target of actor{type, id} names actor reminders instead of the app's own jobs
+// (scheduler-reminders.ts).
 
-import { status, type ServerWritableStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { StreamChannel } from '../../adapters/deliver-stream/stream-channel.js';
 import type { Caller, IdentityOptions } from '../../app/caller-identity.js';
 import type { JobsService } from '../../app/jobs-service.js';
+import type { RemindersService } from '../../app/reminders/reminders-service.js';
 import type { Metadata } from '@grpc/grpc-js';
 import { schedulerCaller } from './call-identity.js';
-import { GrpcStatusError } from './grpc-errors.js';
 import { jobToScheduleArguments, jobViewToFields } from './job-mapping.js';
 import type { JobFieldsMessage, JobMetadataMessage } from './messages.js';
 import { listAll } from './runtime-service.js';
+import { actorOf, SchedulerReminders, type NamedJobMessage } from './scheduler-reminders.js';
 import { unary } from './unary.js';
 import { handleWatchJobs, type WatchJobsCall } from './watch-jobs.js';
 
 export interface SchedulerServiceDeps {
   jobs: JobsService;
+  reminders: RemindersService;
   streams: StreamChannel;
   identity: IdentityOptions;
   logger: Logger;
@@ -33,45 +36,56 @@ interface Owned {
 
 export function schedulerService(deps: SchedulerServiceDeps): UntypedServiceImplementation {
   const { jobs, identity, logger } = deps;
-  /** The app that owns the request's job, once its target is known to be an app job. */
-  const ownerOf = (metadata: Metadata, request: Owned): Caller => {
-    if (request.metadata?.target?.actor) {
-      throw new GrpcStatusError(status.UNIMPLEMENTED, 'ERR_NOT_IMPLEMENTED', 'actor reminders are not served on the scheduler API yet; use metadata.target.job');
-    }
-    return schedulerCaller(metadata, request.metadata, identity);
-  };
+  const reminders = new SchedulerReminders(deps.reminders);
+  const ownerOf = (metadata: Metadata, request: Owned): Caller => schedulerCaller(metadata, request.metadata, identity);
+  const keyOf = (owner: Caller, name: string) => ({ namespace: owner.namespace, appId: owner.appId, name });
 
   return {
     ScheduleJob: unary<Owned & { name: string; job: JobFieldsMessage | null; overwrite: boolean }, object>(logger, async (call) => {
-      const owner = ownerOf(call.metadata, call.request);
-      const { body, rawData } = jobToScheduleArguments(call.request.job, call.request.overwrite);
-      await jobs.schedule({ namespace: owner.namespace, appId: owner.appId, name: call.request.name }, body, rawData);
+      const { request } = call;
+      const owner = ownerOf(call.metadata, request);
+      const actor = actorOf(request.metadata);
+      if (actor) {
+        await reminders.schedule(owner, actor, request.name, request.job, request.overwrite);
+        return {};
+      }
+      const { body, rawData } = jobToScheduleArguments(request.job, request.overwrite);
+      await jobs.schedule(keyOf(owner, request.name), body, rawData);
       return {};
     }),
     GetJob: unary<Owned & { name: string }, { job: JobFieldsMessage }>(logger, async (call) => {
       const owner = ownerOf(call.metadata, call.request);
-      const view = await jobs.get({ namespace: owner.namespace, appId: owner.appId, name: call.request.name });
-      return { job: jobViewToFields(view) };
+      const actor = actorOf(call.request.metadata);
+      if (actor) return { job: await reminders.get(owner, actor, call.request.name) };
+      return { job: jobViewToFields(await jobs.get(keyOf(owner, call.request.name))) };
     }),
     DeleteJob: unary<Owned & { name: string }, object>(logger, async (call) => {
       const owner = ownerOf(call.metadata, call.request);
-      await jobs.delete({ namespace: owner.namespace, appId: owner.appId, name: call.request.name });
+      const actor = actorOf(call.request.metadata);
+      if (actor) await reminders.delete(owner, actor, call.request.name);
+      else await jobs.delete(keyOf(owner, call.request.name));
       return {};
     }),
-    ListJobs: unary<Owned, { jobs: Array<{ name: string; metadata: JobMetadataMessage; job: JobFieldsMessage }> }>(logger, async (call) => {
+    ListJobs: unary<Owned, { jobs: NamedJobMessage[] }>(logger, async (call) => {
       const owner = ownerOf(call.metadata, call.request);
+      const actor = actorOf(call.request.metadata);
+      if (actor) return { jobs: await reminders.list(owner, actor) };
       const views = await listAll(jobs, owner.namespace, owner.appId);
       const metadata: JobMetadataMessage = { appId: owner.appId, namespace: owner.namespace, target: { job: {} } };
       return { jobs: views.map((view) => ({ name: view.name, metadata, job: jobViewToFields(view) })) };
     }),
     DeleteByMetadata: unary<Owned & { idPrefixMatch?: boolean }, object>(logger, async (call) => {
       const owner = ownerOf(call.metadata, call.request);
-      await jobs.deleteByPrefix(owner.namespace, owner.appId, '');
+      const actor = actorOf(call.request.metadata);
+      if (actor) await reminders.deleteByActor(owner, actor, call.request.idPrefixMatch === true);
+      else await jobs.deleteByPrefix(owner.namespace, owner.appId, '');
       return {};
     }),
     DeleteByNamePrefix: unary<Owned & { namePrefix: string }, object>(logger, async (call) => {
       const owner = ownerOf(call.metadata, call.request);
-      await jobs.deleteByPrefix(owner.namespace, owner.appId, call.request.namePrefix ?? '');
+      const actor = actorOf(call.request.metadata);
+      if (actor) await reminders.deleteByNamePrefix(owner, actor, call.request.namePrefix ?? '');
+      else await jobs.deleteByPrefix(owner.namespace, owner.appId, call.request.namePrefix ?? '');
       return {};
     }),
     WatchJobs: (call: WatchJobsCall) => handleWatchJobs(call, { ...deps, openCalls: deps.openCalls as Set<WatchJobsCall> }),

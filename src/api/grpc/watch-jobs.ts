@@ -15,6 +15,7 @@
 import { Metadata, status, type ServerDuplexStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { IdentityOptions } from '../../app/caller-identity.js';
+import { ownerOfReminderApp } from '../../app/reminders/reminder-keys.js';
 import type { StreamChannel } from '../../adapters/deliver-stream/stream-channel.js';
 import type { StreamConsumer } from '../../adapters/deliver-stream/stream-consumer.js';
 import type { Trigger } from '../../core/model/trigger.js';
@@ -115,7 +116,8 @@ function send(call: WatchJobsCall, id: number, trigger: Trigger): void {
     name: nameOf(trigger),
     id: String(id),
     ...(data ? { data } : {}),
-    metadata: { appId: trigger.key.appId, namespace: trigger.key.namespace, target: targetOf(trigger) },
+    // A reminder is filed under a reserved app id (reminder-keys.ts); the wire names its owner.
+    metadata: { appId: ownerOfReminderApp(trigger.key.appId) ?? trigger.key.appId, namespace: trigger.key.namespace, target: targetOf(trigger) },
   });
 }
 

@@ -65,6 +65,21 @@ export function actorPrefix(actorType: string, actorId: string): string {
   return escapePart(actorType) + SEPARATOR + escapePart(actorId) + SEPARATOR;
 }
 
+/**
+ * The job-name prefix of a set of reminders, as Dapr's scheduler selects them by JobMetadata:
+ * every reminder of an actor type (no `actorId`), of one actor, of the actors whose ids start with
+ * `actorId` (`idIsPrefix`), or of one actor's reminders whose names start with `namePrefix`.
+ * Escaping maps each character on its own, so the escaped prefix is a prefix of every escaped
+ * key it should match, and of no other.
+ */
+export function reminderPrefix(actorType: string, actorId = '', options: { idIsPrefix?: boolean; namePrefix?: string } = {}): string {
+  if (actorType.trim() === '') throw new InvalidRequestError(CREATE_CODE, 'the actor type is empty; give a non-blank actor type', 'actorType');
+  const typePart = escapePart(actorType) + SEPARATOR;
+  if (options.idIsPrefix) return typePart + escapePart(actorId);
+  if (actorId === '') return typePart;
+  return actorPrefix(actorType, actorId) + escapePart(options.namePrefix ?? '');
+}
+
 /** Reads a reminder's job name back into its parts; undefined when it is not one. */
 export function parseReminderJobName(jobName: string): ReminderRef | undefined {
   const parts = jobName.split(SEPARATOR);

@@ -7,11 +7,13 @@ import type { Clock } from '../../core/clock.js';
 import type { Engine } from '../../core/engine/engine.js';
 import { initialProgress } from '../../core/engine/progression.js';
 import { DuetimeError, JobExistsError } from '../../core/errors.js';
-import type { JobRecord } from '../../core/model/job.js';
+import { parseJobRequest } from '../../core/model/job-request.js';
+import type { JobRecord, RawPayload } from '../../core/model/job.js';
 import type { JobStore } from '../../core/ports/job-store.js';
 import { parseSchedule } from '../../core/schedule/index.js';
-import { actorPrefix, reminderAppId, reminderJobKey, type Owner, type ReminderRef } from './reminder-keys.js';
-import { parseReminderRequest } from './reminder-request.js';
+import { toJobView, type JobView } from '../job-view.js';
+import { actorPrefix, parseReminderJobName, reminderAppId, reminderJobKey, type Owner, type ReminderRef } from './reminder-keys.js';
+import { parseReminderRequest, type ReminderSpec } from './reminder-request.js';
 import { toReminderView, type ReminderView } from './reminder-view.js';
 
 const GET_CODE = 'ERR_ACTOR_REMINDER_GET';
@@ -29,16 +31,56 @@ export class RemindersService {
   async create(owner: Owner, ref: ReminderRef, body: unknown): Promise<void> {
     const key = reminderJobKey(owner, ref);
     const { def, overwrite } = parseReminderRequest(key, owner, ref, body, this.clock.now(), randomUUID());
-    const record: JobRecord = { def, progress: initialProgress(def, def.schedule ? parseSchedule(def.schedule) : undefined) };
-    try {
-      await this.store.create(record, { overwrite });
-    } catch (error) {
-      if (error instanceof JobExistsError) {
-        throw new DuetimeError('conflict', 'ERR_ACTOR_REMINDER_CREATE', `${describe(ref)} already exists; leave "overwrite" out (it defaults to true) to replace it`, 'overwrite');
-      }
-      throw error;
+    await this.save(def, overwrite, ref, 'ERR_ACTOR_REMINDER_CREATE', 'leave "overwrite" out (it defaults to true) to replace it');
+  }
+
+  /**
+   * Creates or replaces a reminder given as a job: `{schedule, dueTime, repeats, ttl, data,
+   * failurePolicy, overwrite}`, the shape in which a Dapr sidecar hands reminders to its scheduler
+   * (it has already turned the period into a schedule and repeats). The job rules of SPEC 2
+   * apply, with the job error codes; `overwrite` is the caller's, as the scheduler API has it.
+   */
+  async scheduleAsJob(owner: Owner, ref: ReminderRef, body: Record<string, unknown>, rawData?: RawPayload): Promise<void> {
+    const key = reminderJobKey(owner, ref, 'DAPR_SCHEDULER_SCHEDULE_JOB');
+    const { def: parsed, overwrite } = parseJobRequest(key, body, this.clock.now(), randomUUID());
+    const reminder: ReminderSpec = {
+      name: ref.name,
+      appId: owner.appId,
+      ...(parsed.dueTime !== undefined ? { dueTime: parsed.dueTime } : {}),
+      ...(parsed.schedule !== undefined ? { period: parsed.schedule } : {}),
+      ...(parsed.ttl !== undefined ? { ttl: parsed.ttl } : {}),
+    };
+    const def = {
+      ...parsed,
+      ...(rawData ? { rawData } : {}),
+      target: { kind: 'other' as const, type: 'actor', spec: { type: ref.actorType, id: ref.actorId, reminder } },
+    };
+    await this.save(def, overwrite, ref, 'DAPR_SCHEDULER_SCHEDULE_JOB', 'set overwrite to replace it');
+  }
+
+  /** The reminder as a job (schedule, dueTime, repeats, ttl, data, failurePolicy, status). */
+  async getAsJob(owner: Owner, ref: ReminderRef): Promise<JobView> {
+    const record = await this.store.get(reminderJobKey(owner, ref, 'DAPR_SCHEDULER_GET_JOB'));
+    if (!record) throw new DuetimeError('not-found', 'DAPR_SCHEDULER_GET_JOB', `${describe(ref)} not found`);
+    return toJobView(record);
+  }
+
+  /** The app's reminders whose stored names start with `prefix` (reminder-keys.ts reminderPrefix), as jobs. */
+  async listAsJobs(owner: Owner, prefix: string): Promise<Array<{ ref: ReminderRef; job: JobView }>> {
+    const found: Array<{ ref: ReminderRef; job: JobView }> = [];
+    for await (const record of this.records(owner, prefix)) {
+      const ref = parseReminderJobName(record.def.key.name);
+      if (ref) found.push({ ref, job: toJobView(record) });
     }
-    this.engine.upsert(record);
+    return found;
+  }
+
+  /** Deletes the app's reminders whose stored names start with `prefix`; returns how many. */
+  async deleteByPrefix(owner: Owner, prefix: string): Promise<number> {
+    const appId = reminderAppId(owner.appId);
+    const count = await this.store.deleteByPrefix(owner.namespace, appId, prefix);
+    this.engine.removeByPrefix(owner.namespace, appId, prefix);
+    return count;
   }
 
   async get(owner: Owner, ref: ReminderRef): Promise<ReminderView> {
@@ -58,16 +100,31 @@ export class RemindersService {
   async list(owner: Owner, actorType: string, actorId: string): Promise<ReminderView[]> {
     // Validates the parts as a lookup would, with a placeholder name.
     reminderJobKey(owner, { actorType, actorId, name: '-' }, GET_CODE);
-    const prefix = actorPrefix(actorType, actorId);
-    const appId = reminderAppId(owner.appId);
     const views: ReminderView[] = [];
+    for await (const record of this.records(owner, actorPrefix(actorType, actorId))) views.push(toReminderView(record));
+    return views;
+  }
+
+  private async save(def: JobRecord['def'], overwrite: boolean, ref: ReminderRef, conflictCode: string, fix: string): Promise<void> {
+    const record: JobRecord = { def, progress: initialProgress(def, def.schedule ? parseSchedule(def.schedule) : undefined) };
+    try {
+      await this.store.create(record, { overwrite });
+    } catch (error) {
+      if (error instanceof JobExistsError) throw new DuetimeError('conflict', conflictCode, `${describe(ref)} already exists; ${fix}`, 'overwrite');
+      throw error;
+    }
+    this.engine.upsert(record);
+  }
+
+  /** The app's reminder records whose stored names start with `prefix`, page by page. */
+  private async *records(owner: Owner, prefix: string): AsyncGenerator<JobRecord> {
+    const appId = reminderAppId(owner.appId);
     let after: string | undefined;
     do {
       const page = await this.store.list(owner.namespace, appId, { prefix, limit: PAGE, ...(after !== undefined ? { after } : {}) });
-      views.push(...page.records.map(toReminderView));
+      yield* page.records;
       after = page.next;
     } while (after !== undefined);
-    return views;
   }
 }
 

@@ -69,10 +69,6 @@ describe('jobs by JobMetadata', () => {
     expect(badInterval.code).toBe(status.INVALID_ARGUMENT);
     await unary(scheduler, 'ScheduleJob', { name: 'dup', job: { dueTime: '1h' }, metadata: owner('err') });
     expect((await grpcError(unary(scheduler, 'ScheduleJob', { name: 'dup', job: { dueTime: '1h' }, metadata: owner('err') }))).code).toBe(status.ALREADY_EXISTS);
-    const reminder = await grpcError(
-      unary(scheduler, 'ScheduleJob', { name: 'r', job: { dueTime: '1h' }, metadata: { appId: 'err', namespace: 'default', target: { actor: { type: 'Cart', id: '1' } } } }),
-    );
-    expect(reminder.code).toBe(status.UNIMPLEMENTED);
   });
 });
 
