@@ -170,6 +170,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
       grpcPort: config.grpcPort,
       schedulerPort: config.schedulerPort,
       maxMessageBytes: config.bodyLimit,
+      ...(cluster ? { hosts: { addresses: () => cluster.schedulerAddresses(), onChange: (listener) => cluster.onViewChange(listener) } } : {}),
     });
   } catch (error) {
     await http.close();
@@ -179,7 +180,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
     await store.close();
     throw error;
   }
-  await cluster?.start(config.advertiseUrl ?? httpUrl);
+  await cluster?.start({ url: config.advertiseUrl ?? httpUrl, schedulerAddress: grpc.schedulerAddress });
   logger.info({ httpUrl, grpcPort: grpc.grpcPort, schedulerPort: grpc.schedulerPort, store: config.store, dataDir: config.dataDir }, 'duetime is serving');
 
   let stopping: Promise<void> | undefined;

@@ -31,11 +31,12 @@ export function registerClusterCommand(program: Command): void {
 
 export function renderStatus(status: ClusterStatusView): string {
   if (status.mode === 'single') return `single node (store: ${status.store}); no cluster`;
-  const table = new Table({ head: ['replica', 'url', 'partitions', 'share', 'joined'] });
+  const table = new Table({ head: ['replica', 'url', 'scheduler', 'partitions', 'share', 'joined'] });
   for (const m of status.members) {
     table.push([
       `${m.id}${m.self ? ' (answering)' : ''}`,
       m.url ?? '',
+      m.schedulerAddress ?? '',
       String(m.partitions.length),
       `${((100 * m.partitions.length) / status.partitionCount).toFixed(1)}%`,
       new Date(m.joinedAt).toISOString(),

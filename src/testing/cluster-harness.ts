@@ -57,7 +57,7 @@ export interface ClusterStatusBody {
   self: string;
   partitionCount: number;
   unowned: number;
-  members: Array<{ id: string; url?: string; partitions: number[]; self: boolean }>;
+  members: Array<{ id: string; url?: string; schedulerAddress?: string; partitions: number[]; self: boolean }>;
   health: { registered: boolean; watching: boolean; error?: string };
 }
 

@@ -29,6 +29,7 @@ import { createRevisionIs, del, put } from './txn-ops.js';
 interface MemberInfo {
   id: string;
   url?: string;
+  schedulerAddress?: string;
   joinedAt: number;
 }
 type JobChange = { kind: 'upsert'; record: JobRecord } | { kind: 'removed'; key: JobKey } | { kind: 'resync' };

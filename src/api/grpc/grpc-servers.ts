@@ -11,7 +11,7 @@ import type { JobsService } from '../../app/jobs-service.js';
 import type { RemindersService } from '../../app/reminders/reminders-service.js';
 import { loadDuetimeProtos } from './proto-loader.js';
 import { runtimeService } from './runtime-service.js';
-import { schedulerService } from './scheduler-service.js';
+import { schedulerService, type SchedulerHosts } from './scheduler-service.js';
 import type { WatchJobsCall } from './watch-jobs.js';
 
 export interface GrpcServersOptions {
@@ -25,6 +25,8 @@ export interface GrpcServersOptions {
   schedulerPort: number;
   /** Largest message accepted, bytes (the HTTP body limit; Dapr's default is 4 MiB). */
   maxMessageBytes: number;
+  /** In a cluster: every replica's scheduler address, for WatchHosts (alone: this server's). */
+  hosts?: SchedulerHosts;
   /** How long stop() lets calls finish before cutting them, ms. */
   shutdownGraceMs?: number;
 }

@@ -24,10 +24,19 @@ export interface SchedulerServiceDeps {
   streams: StreamChannel;
   identity: IdentityOptions;
   logger: Logger;
-  /** host:port that WatchHosts announces. */
+  /** host:port of this replica's scheduler API. */
   address: () => string;
+  /** In a cluster: every live replica's scheduler address; WatchHosts announces them. */
+  hosts?: SchedulerHosts;
   /** Open streaming calls, ended when the server stops. */
   openCalls: Set<WatchJobsCall | ServerWritableStream<unknown, unknown>>;
+}
+
+export interface SchedulerHosts {
+  /** host:port of each live replica's scheduler API; empty while unknown (this replica alone is announced then). */
+  addresses(): string[];
+  /** Called on any change that may have changed the addresses. */
+  onChange(listener: () => void): () => void;
 }
 
 interface Owned {
@@ -90,12 +99,27 @@ export function schedulerService(deps: SchedulerServiceDeps): UntypedServiceImpl
     }),
     WatchJobs: (call: WatchJobsCall) => handleWatchJobs(call, { ...deps, openCalls: deps.openCalls as Set<WatchJobsCall> }),
     WatchHosts: (call: ServerWritableStream<unknown, unknown>) => {
-      // One node: its own address, once; the stream stays open so the sidecar keeps watching.
+      // The addresses now, and again whenever the set changes; the stream stays open until the
+      // client leaves or the server stops, so the sidecar keeps watching.
       deps.openCalls.add(call);
-      const forget = (): void => void deps.openCalls.delete(call);
+      let sent = '';
+      const send = (): void => {
+        if (call.cancelled || call.destroyed || call.writableEnded) return;
+        const known = deps.hosts?.addresses() ?? [];
+        const addresses = known.length > 0 ? known : [deps.address()];
+        const key = addresses.join(' ');
+        if (key === sent) return;
+        sent = key;
+        call.write({ hosts: addresses.map((address) => ({ address })) });
+      };
+      const unsubscribe = deps.hosts?.onChange(send);
+      const forget = (): void => {
+        unsubscribe?.();
+        deps.openCalls.delete(call);
+      };
       call.on('cancelled', forget);
       call.on('close', forget);
-      call.write({ hosts: [{ address: deps.address() }] });
+      send();
     },
   };
 }

@@ -8,6 +8,8 @@ export interface MemberInfo {
   id: string;
   /** Where this replica's HTTP API answers, for `duetime cluster status`. */
   url?: string;
+  /** host:port of its gRPC scheduler API, which WatchHosts announces to sidecars. */
+  schedulerAddress?: string;
   /** When the replica joined (ms since the epoch). */
   joinedAt: number;
 }

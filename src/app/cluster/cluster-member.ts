@@ -43,6 +43,7 @@ export interface ClusterMemberOptions {
 export interface ClusterMemberStatus {
   id: string;
   url?: string;
+  schedulerAddress?: string;
   joinedAt: number;
   self: boolean;
   /** Partitions it owns, ascending. */
@@ -96,11 +97,15 @@ export class ClusterMember {
     await this.engine.retainOnly(this.owns);
   }
 
-  /** Joins and takes this replica's share of the free partitions. `url`: where its HTTP API answers. */
-  async start(url = this.options.url): Promise<void> {
+  /**
+   * Joins and takes this replica's share of the free partitions. `url`: where its HTTP API
+   * answers; `schedulerAddress`: host:port of its gRPC scheduler API.
+   */
+  async start(where: { url?: string; schedulerAddress?: string } = {}): Promise<void> {
+    const url = where.url ?? this.options.url;
     this.unsubscribe.push(this.backend.onChange(() => this.schedule()));
     this.unsubscribe.push(this.backend.onJobChange((change) => this.onJobChange(change)));
-    await this.backend.join({ ...(url ? { url } : {}), joinedAt: Date.now() });
+    await this.backend.join({ ...(url ? { url } : {}), ...(where.schedulerAddress ? { schedulerAddress: where.schedulerAddress } : {}), joinedAt: Date.now() });
     this.schedule();
     await this.running;
     this.timer = setInterval(() => this.schedule(), this.reconcileIntervalMs);
@@ -142,6 +147,7 @@ export class ClusterMember {
       .map((m: MemberInfo) => ({
         id: m.id,
         ...(m.url ? { url: m.url } : {}),
+        ...(m.schedulerAddress ? { schedulerAddress: m.schedulerAddress } : {}),
         joinedAt: m.joinedAt,
         self: m.id === this.memberId,
         partitions: (byMember.get(m.id) ?? []).sort((a, b) => a - b),
@@ -154,6 +160,18 @@ export class ClusterMember {
       members,
       health: this.backend.health(),
     };
+  }
+
+  /** The scheduler API addresses of the live replicas (each once, sorted), for WatchHosts. */
+  schedulerAddresses(): string[] {
+    const addresses = new Set<string>();
+    for (const member of this.backend.view().members.values()) if (member.schedulerAddress) addresses.add(member.schedulerAddress);
+    return [...addresses].sort();
+  }
+
+  /** Any change of the cluster view (members, owners, this replica's lease). */
+  onViewChange(listener: () => void): () => void {
+    return this.backend.onChange(listener);
   }
 
   /** For /readyz: registered, following changes, and firing something or nothing to fire yet. */

@@ -1,19 +1,37 @@
 // A fourth replica joins three busy ones: partitions move to it by graceful hand-over (the old
 // owner lets its deliveries in flight finish and commit, then deletes the owner key), while
-// every partition that does not move keeps firing on time.
+// every partition that does not move keeps firing on time. A sidecar watching the hosts of a
+// replica that stays (WatchHosts) hears of every change of membership.
 
+import type { Client, ClientReadableStream } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterHarness, duplicates } from '../../../src/testing/cluster-harness.js';
+import { daprSchedulerClient } from '../grpc/helpers.js';
+
+type HostsMessage = { hosts: Array<{ address: string }> };
 
 describe('cluster: a replica joins', () => {
   const cluster = new ClusterHarness({ replicas: 3 });
 
+  // WatchHosts on replica-3, which neither joins nor leaves during these tests.
+  let scheduler: Client | undefined;
+  let watch: ClientReadableStream<HostsMessage> | undefined;
+  const announced: string[][] = [];
+  const schedulerAddresses = async () => (await cluster.status()).members.map((m) => m.schedulerAddress ?? '?').sort();
+
   beforeAll(async () => {
     await cluster.start();
     await cluster.waitBalanced();
+    const watched = (await cluster.status(cluster.live()[2]!.url)).members.find((m) => m.self)!;
+    scheduler = daprSchedulerClient(Number(watched.schedulerAddress!.split(':').pop()));
+    watch = (scheduler as unknown as { WatchHosts(req: object): ClientReadableStream<HostsMessage> }).WatchHosts({});
+    watch.on('data', (message: HostsMessage) => announced.push(message.hosts.map((h) => h.address).sort()));
+    watch.on('error', () => undefined); // cancelled at the end
   }, 180_000);
 
   afterAll(async () => {
+    watch?.cancel();
+    scheduler?.close();
     await cluster.stop();
   }, 60_000);
 
@@ -112,5 +130,13 @@ describe('cluster: a replica joins', () => {
       JSON.stringify(dups.slice(0, 10).map((d) => ({ ...d, scheduledAt: d.scheduledAt - stoppedAt, received: deliveries.filter((x) => x.job === d.job && x.scheduledAt === d.scheduledAt).map((x) => [x.replica, x.receivedAt - stoppedAt]) }))),
     );
     expect(dups).toEqual([]);
+  });
+
+  it('WatchHosts announced the three replicas, then four on the join, then three after the stop', async () => {
+    const now = await schedulerAddresses();
+    await expect.poll(() => announced.at(-1), { timeout: 10_000 }).toEqual(now);
+    console.log('WatchHosts on replica-3 announced:', JSON.stringify(announced));
+    expect(announced.map((hosts) => hosts.length)).toEqual([3, 4, 3]);
+    expect(new Set(announced.flat()).size).toBe(4); // every replica has its own scheduler address
   });
 });

@@ -1,8 +1,14 @@
 // Three replicas on one real etcd, hundreds of jobs scheduled through all of them: every tick is
 // delivered exactly once, never early, and the work is spread over the replicas.
 
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterHarness, duplicates } from '../../../src/testing/cluster-harness.js';
+
+const CLI = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
+const clusterStatus = async (...args: string[]) => (await promisify(execFile)(process.execPath, ['--import', 'tsx', CLI, 'cluster', 'status', ...args])).stdout;
 
 describe('cluster: steady state', () => {
   const cluster = new ClusterHarness({ replicas: 3 });
@@ -25,6 +31,21 @@ describe('cluster: steady state', () => {
     for (const c of counts) expect(c).toBeGreaterThanOrEqual(84);
     // Every replica answers with the same view.
     for (const r of cluster.live()) expect((await cluster.status(r.url)).members.map((m) => m.partitions.length).sort()).toEqual(counts);
+  });
+
+  it('duetime cluster status shows every replica, its addresses and its partitions', async () => {
+    const status = await cluster.status();
+    const json = JSON.parse(await clusterStatus('--url', cluster.live()[1]!.url, '--json')) as typeof status;
+    expect(json.members.map((m) => [m.id, m.partitions.length])).toEqual(status.members.map((m) => [m.id, m.partitions.length]));
+    const table = await clusterStatus('--url', cluster.live()[1]!.url);
+    expect(table).toContain('3 replicas, 256 partitions, 0 unowned; healthy');
+    for (const m of status.members) {
+      const row = table.split('\n').find((line) => line.includes(m.id))!;
+      expect(row).toContain(m.url!);
+      expect(row).toContain(m.schedulerAddress!);
+      expect(row).toContain(String(m.partitions.length));
+    }
+    expect(table.split('\n').filter((line) => line.includes('(answering)'))).toHaveLength(1);
   });
 
   it('delivers every tick of 300 jobs exactly once, spread over the replicas', async () => {
