@@ -1,6 +1,10 @@
-// An error answer of Duetime's HTTP API, in Dapr's body shape {errorCode, message, details}.
+// An error answer of Duetime's API, in Dapr's body shape {errorCode, message, details}: from the
+// HTTP API (DuetimeClient), or a gRPC status mapped to the same fields (DuetimeGrpcClient).
 
 export class DuetimeApiError extends Error {
+  /** Over gRPC: the status code the call failed with (status.NOT_FOUND, ...); undefined over HTTP. */
+  readonly grpcCode: number | undefined;
+
   constructor(
     /** HTTP status: 400 invalid, 401/403 auth, 404 not found, 409 exists, 413 too large, 503 not ready. */
     readonly status: number,
@@ -8,9 +12,11 @@ export class DuetimeApiError extends Error {
     readonly errorCode: string,
     message: string,
     readonly details: unknown[] = [],
+    options: { grpcCode?: number; cause?: unknown } = {},
   ) {
-    super(message);
+    super(message, options.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = 'DuetimeApiError';
+    this.grpcCode = options.grpcCode;
   }
 
   /** Builds the error from a response body, whatever it holds. */

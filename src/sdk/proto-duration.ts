@@ -1,0 +1,101 @@
+// A failure policy's interval between the duration strings of the JSON API ("30s", "1m30s",
+// "PT1M") and google.protobuf.Duration, for DuetimeGrpcClient. The server's twin
+// (src/api/grpc/proto-duration.ts) throws server error types, so the SDK cannot import it.
+// Exact in nanoseconds, as Go and the server compute; the server then rounds up to whole ms.
+
+/** google.protobuf.Duration as @grpc/proto-loader renders it (seconds is an int64: a string). */
+export interface DurationMessage {
+  seconds: string | number;
+  nanos: number;
+}
+
+const NS_PER_SECOND = 1_000_000_000n;
+const DAY_NS = 86_400n * NS_PER_SECOND;
+const GO_UNIT_NS: Record<string, bigint> = {
+  ns: 1n,
+  us: 1_000n,
+  'µs': 1_000n, // U+00B5 micro sign
+  'μs': 1_000n, // U+03BC Greek small letter mu
+  ms: 1_000_000n,
+  s: NS_PER_SECOND,
+  m: 60n * NS_PER_SECOND,
+  h: 3_600n * NS_PER_SECOND,
+};
+const N = String.raw`(\d+(?:[.,]\d+)?)`;
+const ISO = new RegExp(`^P(?:${N}Y)?(?:${N}M)?(?:${N}W)?(?:${N}D)?(?:T(?:${N}H)?(?:${N}M)?(?:${N}S)?)?$`, 'i');
+
+/**
+ * A Go duration ("1.5s", "2m30s", "-1s") or an ISO 8601 one without years and months ("PT1M",
+ * "P1D") as nanoseconds; undefined when the text is neither. A negative value is returned as
+ * such: the server refuses it with its own message.
+ */
+export function parseDurationNs(text: string): bigint | undefined {
+  const trimmed = text.trim();
+  return /^P/i.test(trimmed) ? parseIsoNs(trimmed) : parseGoNs(trimmed);
+}
+
+/** Nanoseconds as a Duration; seconds and nanos carry the same sign, as protobuf requires. */
+export function nsToDuration(ns: bigint): DurationMessage {
+  return { seconds: String(ns / NS_PER_SECOND), nanos: Number(ns % NS_PER_SECOND) };
+}
+
+/** A Duration as a Go duration string, as the server writes them: "0s", "2.5s", "1m30s", "1h0m0s". */
+export function durationToGo(duration: DurationMessage): string {
+  const ns = BigInt(duration.seconds) * NS_PER_SECOND + BigInt(Math.trunc(duration.nanos));
+  const sign = ns < 0n ? '-' : '';
+  const abs = ns < 0n ? -ns : ns;
+  if (abs === 0n) return '0s';
+  if (abs < 1_000n) return `${sign}${abs}ns`;
+  if (abs < 1_000_000n) return `${sign}${decimal(abs, 1_000n)}us`;
+  if (abs < NS_PER_SECOND) return `${sign}${decimal(abs, 1_000_000n)}ms`;
+  const hours = abs / (3_600n * NS_PER_SECOND);
+  const minutes = (abs / (60n * NS_PER_SECOND)) % 60n;
+  const seconds = decimal(abs % (60n * NS_PER_SECOND), NS_PER_SECOND);
+  if (hours > 0n) return `${sign}${hours}h${minutes}m${seconds}s`;
+  if (minutes > 0n) return `${sign}${minutes}m${seconds}s`;
+  return `${sign}${seconds}s`;
+}
+
+function parseGoNs(text: string): bigint | undefined {
+  let rest = text;
+  const negative = rest.startsWith('-');
+  if (negative || rest.startsWith('+')) rest = rest.slice(1);
+  if (rest === '0') return 0n;
+  if (rest === '') return undefined;
+  let total = 0n;
+  while (rest !== '') {
+    const number = /^(\d*)(?:\.(\d*))?/.exec(rest);
+    const whole = number?.[1] ?? '';
+    const fraction = number?.[2] ?? '';
+    if (whole === '' && fraction === '') return undefined;
+    rest = rest.slice(number?.[0].length ?? 0);
+    const unit = /^[^\d.]*/.exec(rest)?.[0] ?? '';
+    const unitNs = GO_UNIT_NS[unit];
+    if (unitNs === undefined) return undefined;
+    rest = rest.slice(unit.length);
+    // Digits after the point are truncated to whole nanoseconds, as Go does.
+    const kept = fraction.slice(0, 30);
+    total += (whole === '' ? 0n : BigInt(whole)) * unitNs + (kept === '' ? 0n : (BigInt(kept) * unitNs) / 10n ** BigInt(kept.length));
+  }
+  return negative ? -total : total;
+}
+
+function parseIsoNs(text: string): bigint | undefined {
+  const match = ISO.exec(text);
+  if (!match || /T$/i.test(text)) return undefined;
+  const parts = match.slice(1).map((value) => (value === undefined ? undefined : Number(value.replace(',', '.'))));
+  if (parts.every((value) => value === undefined)) return undefined;
+  const [years = 0, months = 0, weeks = 0, days = 0, hours = 0, minutes = 0, seconds = 0] = parts;
+  // Years and months vary in length: the server refuses them for an interval, so do we.
+  if (years !== 0 || months !== 0 || !Number.isInteger(weeks) || !Number.isInteger(days)) return undefined;
+  const timeMs = hours * 3_600_000 + minutes * 60_000 + seconds * 1_000;
+  return (BigInt(weeks) * 7n + BigInt(days)) * DAY_NS + BigInt(Math.round(timeMs * 1e6));
+}
+
+function decimal(value: bigint, unit: bigint): string {
+  const whole = value / unit;
+  const fraction = value % unit;
+  if (fraction === 0n) return String(whole);
+  const digits = String(unit).length - 1;
+  return `${whole}.${String(fraction).padStart(digits, '0').replace(/0+$/, '')}`;
+}
