@@ -1,7 +1,9 @@
 // A failure policy's interval between the duration strings of the JSON API ("30s", "1m30s",
-// "PT1M") and google.protobuf.Duration, for DuetimeGrpcClient. The server's twin
-// (src/api/grpc/proto-duration.ts) throws server error types, so the SDK cannot import it.
+// "PT1M") and google.protobuf.Duration, for DuetimeGrpcClient. The server's parsers throw server
+// error types, so the SDK parses on its own (returning undefined); the formatter is shared.
 // Exact in nanoseconds, as Go and the server compute; the server then rounds up to whole ms.
+
+import { formatGoDuration } from '../api/grpc/go-duration-format.js';
 
 /** google.protobuf.Duration as @grpc/proto-loader renders it (seconds is an int64: a string). */
 export interface DurationMessage {
@@ -41,19 +43,7 @@ export function nsToDuration(ns: bigint): DurationMessage {
 
 /** A Duration as a Go duration string, as the server writes them: "0s", "2.5s", "1m30s", "1h0m0s". */
 export function durationToGo(duration: DurationMessage): string {
-  const ns = BigInt(duration.seconds) * NS_PER_SECOND + BigInt(Math.trunc(duration.nanos));
-  const sign = ns < 0n ? '-' : '';
-  const abs = ns < 0n ? -ns : ns;
-  if (abs === 0n) return '0s';
-  if (abs < 1_000n) return `${sign}${abs}ns`;
-  if (abs < 1_000_000n) return `${sign}${decimal(abs, 1_000n)}us`;
-  if (abs < NS_PER_SECOND) return `${sign}${decimal(abs, 1_000_000n)}ms`;
-  const hours = abs / (3_600n * NS_PER_SECOND);
-  const minutes = (abs / (60n * NS_PER_SECOND)) % 60n;
-  const seconds = decimal(abs % (60n * NS_PER_SECOND), NS_PER_SECOND);
-  if (hours > 0n) return `${sign}${hours}h${minutes}m${seconds}s`;
-  if (minutes > 0n) return `${sign}${minutes}m${seconds}s`;
-  return `${sign}${seconds}s`;
+  return formatGoDuration(BigInt(duration.seconds) * NS_PER_SECOND + BigInt(Math.trunc(duration.nanos)));
 }
 
 function parseGoNs(text: string): bigint | undefined {
@@ -90,12 +80,4 @@ function parseIsoNs(text: string): bigint | undefined {
   if (years !== 0 || months !== 0 || !Number.isInteger(weeks) || !Number.isInteger(days)) return undefined;
   const timeMs = hours * 3_600_000 + minutes * 60_000 + seconds * 1_000;
   return (BigInt(weeks) * 7n + BigInt(days)) * DAY_NS + BigInt(Math.round(timeMs * 1e6));
-}
-
-function decimal(value: bigint, unit: bigint): string {
-  const whole = value / unit;
-  const fraction = value % unit;
-  if (fraction === 0n) return String(whole);
-  const digits = String(unit).length - 1;
-  return `${whole}.${String(fraction).padStart(digits, '0').replace(/0+$/, '')}`;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { durationToGo, formatGoDuration, msToDuration } from '../../../src/api/grpc/proto-duration.js';
+import { formatGoDuration } from '../../../src/api/grpc/go-duration-format.js';
+import { durationToGo, msToDuration } from '../../../src/api/grpc/proto-duration.js';
 import { parseGoDuration } from '../../../src/core/schedule/index.js';
 
 describe('google.protobuf.Duration <-> Go durations', () => {

@@ -2,7 +2,7 @@
 // server's: what the SDK sends decodes, on the server, to the interval the HTTP API would store.
 
 import { describe, expect, it } from 'vitest';
-import { formatGoDuration } from '../../../src/api/grpc/proto-duration.js';
+import { durationToGo as serverDurationToGo } from '../../../src/api/grpc/proto-duration.js';
 import { parseIntervalMs } from '../../../src/core/schedule/index.js';
 import { durationToGo, nsToDuration, parseDurationNs } from '../../../src/sdk/proto-duration.js';
 
@@ -14,7 +14,7 @@ describe('the SDK interval conversion', () => {
     expect(ns).toBeDefined();
     const duration = nsToDuration(ns!);
     // What the server does with the Duration: a Go duration string, then the HTTP interval parser.
-    const serverSide = parseIntervalMs(formatGoDuration(BigInt(duration.seconds) * 1_000_000_000n + BigInt(duration.nanos)), 'i');
+    const serverSide = parseIntervalMs(serverDurationToGo(duration, 'interval'), 'i');
     expect(serverSide).toBe(parseIntervalMs(text, 'i'));
   });
 
@@ -27,8 +27,11 @@ describe('the SDK interval conversion', () => {
   });
 
   it('reads Durations back as the server formats Go durations', () => {
-    for (const [seconds, nanos] of [[0, 0], [1, 0], [2, 500_000_000], [90, 0], [3600, 0], [3600, 500_000_000], [0, 1_500_000], [0, 10_000], [0, 7], [86_400 * 3, 0]] as const) {
-      expect(durationToGo({ seconds: String(seconds), nanos })).toBe(formatGoDuration(BigInt(seconds) * 1_000_000_000n + BigInt(nanos)));
+    const cases = [[0, 0, '0s'], [1, 0, '1s'], [2, 500_000_000, '2.5s'], [90, 0, '1m30s'], [3600, 0, '1h0m0s'], [3600, 500_000_000, '1h0m0.5s'], [0, 1_500_000, '1.5ms'], [0, 10_000, '10us'], [0, 7, '7ns'], [86_400 * 3, 0, '72h0m0s']] as const;
+    for (const [seconds, nanos, text] of cases) {
+      const duration = { seconds: String(seconds), nanos };
+      expect(durationToGo(duration)).toBe(text);
+      expect(serverDurationToGo(duration, 'interval')).toBe(text);
     }
     expect(durationToGo({ seconds: '-1', nanos: -500_000_000 })).toBe('-1.5s');
   });
