@@ -1,7 +1,13 @@
 // Delivers triggers to apps over HTTP as Dapr does: POST {appUrl}/job/{name} with the job's data
 // as JSON. A pooled keep-alive client (undici Agent) serves every app origin.
+//
+// Deliveries go through undici's dispatch() with a small handler of our own rather than
+// request(): the status code is all an outcome needs, and request() builds per response a
+// Readable body stream, an AsyncResource, a parsed headers object and two promises (the
+// response, then body.dump()). In a 20,000-job burst that machinery was a fifth of the
+// client's CPU per delivery.
 
-import { Agent, errors as undiciErrors } from 'undici';
+import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { Outcome, Trigger } from '../../core/model/trigger.js';
 import type { AppDirectory } from '../../core/ports/app-directory.js';
 import type { Deliverer } from '../../core/ports/deliverer.js';
@@ -15,9 +21,26 @@ export interface HttpDelivererOptions {
 
 export const defaultHttpDelivererOptions: HttpDelivererOptions = { timeoutMs: 30_000, connectionsPerOrigin: 128 };
 
+/**
+ * A response body is read and dropped; one larger than this is not read to its end (the
+ * connection is closed instead), as undici's body.dump() did before.
+ */
+const MAX_DRAINED_BODY_BYTES = 128 * 1024;
+
+interface Endpoint {
+  origin: string;
+  /** The app URL's path without a trailing slash, then "/job/". */
+  jobPath: string;
+}
+
 export class HttpDeliverer implements Deliverer {
   private readonly agent: Agent;
   private readonly options: HttpDelivererOptions;
+  private readonly parsed = new Map<string, Endpoint>();
+  // The last scheduled instant and its ISO string: a burst's triggers share one instant, and a
+  // Date plus toISOString per delivery showed up in its profile.
+  private lastScheduledAt = Number.NaN;
+  private lastScheduledIso = '';
 
   constructor(
     private readonly apps: AppDirectory,
@@ -32,44 +55,47 @@ export class HttpDeliverer implements Deliverer {
     });
   }
 
-  async deliver(trigger: Trigger): Promise<Outcome> {
-    if (trigger.target.kind !== 'app') return { kind: 'failed', detail: `target "${trigger.target.type}" is not deliverable over HTTP` };
+  deliver(trigger: Trigger): Promise<Outcome> {
+    if (trigger.target.kind !== 'app') return Promise.resolve({ kind: 'failed', detail: `target "${trigger.target.type}" is not deliverable over HTTP` });
     const endpoint = this.apps.endpoint(trigger.key.namespace, trigger.key.appId);
-    if (!endpoint) return { kind: 'staged', detail: `app "${trigger.key.appId}" has no registered endpoint` };
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'duetime-scheduled-time': new Date(trigger.scheduledAt).toISOString(),
-      'duetime-attempt': String(trigger.attempt),
-      'duetime-trigger-id': trigger.triggerId,
-    };
-    if (endpoint.token) headers['dapr-api-token'] = endpoint.token;
-    const body = trigger.rawData ? rawBody(trigger.rawData.value) : trigger.data === undefined ? '' : JSON.stringify(trigger.data);
-    try {
-      const { origin, basePath } = this.parse(endpoint.url);
-      const response = await this.agent.request({
-        origin,
-        path: `${basePath}/job/${encodeURIComponent(trigger.key.name)}`,
-        method: 'POST',
-        headers,
-        body,
-      });
-      await response.body.dump();
-      const status = response.statusCode;
-      if ((status >= 200 && status < 300) || status === 404) return { kind: 'done', detail: `HTTP ${status}` };
-      return { kind: 'failed', detail: `HTTP ${status}` };
-    } catch (error) {
-      return { kind: 'failed', detail: describe(error) };
-    }
+    if (!endpoint) return Promise.resolve({ kind: 'staged', detail: `app "${trigger.key.appId}" has no registered endpoint` });
+    return new Promise<Outcome>((resolve) => {
+      try {
+        const { origin, jobPath } = this.parse(endpoint.url);
+        // A flat [name, value, ...] list: undici walks it without the entry arrays an object costs.
+        const headers = [
+          'content-type',
+          'application/json',
+          'duetime-scheduled-time',
+          this.isoOf(trigger.scheduledAt),
+          'duetime-attempt',
+          String(trigger.attempt),
+          'duetime-trigger-id',
+          trigger.triggerId,
+        ];
+        if (endpoint.token) headers.push('dapr-api-token', endpoint.token);
+        const body = trigger.rawData ? rawBody(trigger.rawData.value) : trigger.data === undefined ? '' : JSON.stringify(trigger.data);
+        this.agent.dispatch({ origin, path: jobPath + encodeURIComponent(trigger.key.name), method: 'POST', headers, body }, new OutcomeHandler(resolve));
+      } catch (error) {
+        resolve({ kind: 'failed', detail: describe(error) });
+      }
+    });
   }
 
-  private parsed = new Map<string, { origin: string; basePath: string }>();
+  private isoOf(instant: number): string {
+    if (instant !== this.lastScheduledAt) {
+      this.lastScheduledIso = new Date(instant).toISOString();
+      this.lastScheduledAt = instant;
+    }
+    return this.lastScheduledIso;
+  }
 
   // Parsing a URL per delivery shows up in profiles of large bursts; endpoints are few.
-  private parse(url: string): { origin: string; basePath: string } {
+  private parse(url: string): Endpoint {
     let entry = this.parsed.get(url);
     if (!entry) {
       const u = new URL(url);
-      entry = { origin: u.origin, basePath: u.pathname.replace(/\/$/, '') };
+      entry = { origin: u.origin, jobPath: `${u.pathname.replace(/\/$/, '')}/job/` };
       this.parsed.set(url, entry);
     }
     return entry;
@@ -78,6 +104,57 @@ export class HttpDeliverer implements Deliverer {
   async close(): Promise<void> {
     await this.agent.close();
   }
+}
+
+/**
+ * Turns one exchange into an Outcome: 2xx and 404 are done, any other status failed, and an
+ * error before the response ended (connect, timeout, reset) failed with its description. The
+ * body is discarded as it arrives. Settles exactly once.
+ */
+class OutcomeHandler implements Dispatcher.DispatchHandler {
+  private status = 0;
+  private bodyBytes = 0;
+  private settled = false;
+
+  constructor(private readonly resolve: (outcome: Outcome) => void) {}
+
+  onRequestStart(): void {}
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    this.status = statusCode;
+    const length = Number(headers['content-length']);
+    if (length > MAX_DRAINED_BODY_BYTES) this.finishEarly(controller);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.bodyBytes += chunk.length;
+    if (this.bodyBytes > MAX_DRAINED_BODY_BYTES) this.finishEarly(controller);
+  }
+
+  onResponseEnd(): void {
+    this.settle(statusOutcome(this.status));
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.settle({ kind: 'failed', detail: describe(error) });
+  }
+
+  /** The answer is known from the status; the rest of a large body is not worth reading. */
+  private finishEarly(controller: Dispatcher.DispatchController): void {
+    this.settle(statusOutcome(this.status));
+    controller.abort(new undiciErrors.RequestAbortedError('response body too large; not read to its end'));
+  }
+
+  private settle(outcome: Outcome): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.resolve(outcome);
+  }
+}
+
+function statusOutcome(status: number): Outcome {
+  if ((status >= 200 && status < 300) || status === 404) return { kind: 'done', detail: `HTTP ${status}` };
+  return { kind: 'failed', detail: `HTTP ${status}` };
 }
 
 /** A non-JSON payload goes out as its bytes, whitespace-trimmed, as daprd sends an Any's value. */
