@@ -1,5 +1,7 @@
 // State targets: at the due time the job's data is saved under the key in state.redis,
-// state.postgresql and state.sqlite, each read back by a plain client of that store.
+// state.postgresql and state.sqlite, each read back by a plain client of that store. With Redis
+// or PostgreSQL stopped before the jobs are due, their retries save once it is back, and the
+// values are there for a client connecting after the restart.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +12,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, startRedis, type LoopbackServer } from '../../../src/testing/servers/index.js';
 import { dueIn, recordAttempts, startTargetNode, type TargetNode } from './helpers.js';
+import { deliverAcrossOutage } from './outage.js';
 
 let redis: LoopbackServer;
 let postgres: LoopbackServer;
@@ -40,6 +43,10 @@ spec:
   metadata:
     - name: redisHost
       value: "127.0.0.1:${redis.port}"
+    - name: connectTimeout
+      value: 1s
+    - name: operationTimeout
+      value: 3s
 ---
 apiVersion: dapr.io/v1alpha1
 kind: Component
@@ -51,6 +58,10 @@ spec:
   metadata:
     - name: connectionString
       value: ${postgres.url}
+    - name: connectTimeout
+      value: 1s
+    - name: operationTimeout
+      value: 3s
 ---
 apiVersion: dapr.io/v1alpha1
 kind: Component
@@ -116,5 +127,49 @@ describe('state targets', () => {
     const res = await node.call('POST', '/v1.0/jobs/bad', { dueTime: '1s', target: { state: { store: 'nope', key: 'k' } } });
     expect(res.status).toBe(400);
     expect(res.body.message).toBe('target.state.store "nope" is not a state store; known state stores: cache, local, pgstate');
+  });
+});
+
+describe('state stores stopped mid-test', () => {
+  const saves = (prefix: string, store: string) =>
+    [1, 2].map((n) => ({ name: `${prefix}-outage-${n}`, data: { batch: n, store }, target: { state: { store, key: `${prefix}-outage-${n}` } } }));
+
+  it('state.redis: fails the saves while Redis is down, shows it in /readyz, and saves each on a retry once back', async () => {
+    const jobs = saves('redis', 'cache');
+    const before = new Redis({ host: '127.0.0.1', port: redis.port });
+    try {
+      expect(await before.mget(...jobs.map((j) => j.name))).toEqual([null, null]);
+    } finally {
+      before.disconnect();
+    }
+    const done = await deliverAcrossOutage(node, redis, { component: 'cache', type: 'state.redis', jobs, firstDueInMs: 1500, maxRetries: 20 });
+    expect(done.map((j) => j.success.detail)).toEqual(jobs.map((j) => `saved to cache key ${j.name}`));
+    // A client of the restarted Redis (append-only file on): each value is there.
+    const after = new Redis({ host: '127.0.0.1', port: redis.port });
+    try {
+      const values = await after.mget(...jobs.map((j) => j.name));
+      expect(values.map((v) => JSON.parse(v!))).toEqual(jobs.map((j) => j.data));
+    } finally {
+      after.disconnect();
+    }
+  });
+
+  it('state.postgresql: fails the saves while PostgreSQL is down, shows it in /readyz, and saves each on a retry once back', async () => {
+    const jobs = saves('pg', 'pgstate');
+    const done = await deliverAcrossOutage(node, postgres, { component: 'pgstate', type: 'state.postgresql', jobs, firstDueInMs: 1500, maxRetries: 20 });
+    expect(done.map((j) => j.success.detail)).toEqual(jobs.map((j) => `saved to pgstate key ${j.name}`));
+    const client = new pg.Client({ connectionString: postgres.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ key: string; value: unknown; insertdate: Date }>(
+        'SELECT key, value, insertdate FROM state WHERE key = ANY($1) ORDER BY key',
+        [jobs.map((j) => j.name)],
+      );
+      expect(rows.map((r) => [r.key, r.value])).toEqual(jobs.map((j) => [j.name, j.data]));
+      // Written by the retry, so never before the job was due.
+      for (const [i, row] of rows.entries()) expect(row.insertdate.getTime()).toBeGreaterThanOrEqual(done[i]!.dueAt);
+    } finally {
+      await client.end();
+    }
   });
 });
