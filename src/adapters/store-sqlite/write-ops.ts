@@ -56,9 +56,11 @@ export function applyWriteOp(sql: Statements, historyLimit: number, op: WriteOp)
 function appendHistory(sql: Statements, historyLimit: number, key: KeyParams, entry: string): void {
   if (historyLimit === 0) return;
   const seq = (sql.lastHistorySeq.get(key) ?? 0) + 1;
-  sql.insertHistory.run({ ...key, seq, entry });
+  // Written out, not spread: see jobRow in sqlite-job-store.ts.
+  const { namespace, app_id, name } = key;
+  sql.insertHistory.run({ namespace, app_id, name, seq, entry });
   // seq counts up by one per entry, so the newest historyLimit are exactly those above this.
-  if (seq > historyLimit) sql.trimHistory.run({ ...key, keep_after: seq - historyLimit });
+  if (seq > historyLimit) sql.trimHistory.run({ namespace, app_id, name, keep_after: seq - historyLimit });
 }
 
 /** The group commit's transaction control, from the prepared statements of one connection. */

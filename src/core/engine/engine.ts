@@ -27,7 +27,7 @@ import { DueHeap } from './due-heap.js';
 import { Fifo } from './fifo.js';
 import { KeyLocks } from './key-locks.js';
 import { defaultEngineOptions, type EngineOptions } from './options.js';
-import { applyCatchUp, failManual, failTick, finishManual, finishTick } from './progression.js';
+import { applyCatchUp, failManual, failTick, finishManual, finishTick, progressWith } from './progression.js';
 import { ScheduleCache } from './schedule-cache.js';
 
 type Phase = 'idle' | 'queued' | 'ready' | 'inflight' | 'staged';
@@ -134,14 +134,14 @@ export class Engine {
   }
 
   pause(key: JobKey): Promise<JobRecord> {
-    return this.mutate(key, (p) => (p.state === 'paused' ? undefined : { ...p, rev: p.rev + 1, state: 'paused' }));
+    return this.mutate(key, (p) => (p.state === 'paused' ? undefined : progressWith(p, { rev: p.rev + 1, state: 'paused' })));
   }
 
   resume(key: JobKey): Promise<JobRecord> {
     return this.mutate(key, (p, record) => {
       if (p.state === 'active') return undefined;
-      const resumed: Progress = { ...p, state: 'active' };
-      return { ...(this.catchUp({ def: record.def, progress: resumed }) ?? resumed), rev: p.rev + 1 };
+      const resumed = progressWith(p, { state: 'active' });
+      return progressWith(this.catchUp({ def: record.def, progress: resumed }) ?? resumed, { rev: p.rev + 1 });
     });
   }
 
@@ -149,7 +149,7 @@ export class Engine {
   triggerNow(key: JobKey): Promise<JobRecord> {
     const now = this.clock.now();
     return this.mutate(key, (p) =>
-      p.manualAt !== undefined ? undefined : { ...p, rev: p.rev + 1, manualAt: now, manualAttempts: 0, manualNextAt: now },
+      p.manualAt !== undefined ? undefined : progressWith(p, { rev: p.rev + 1, manualAt: now, manualAttempts: 0, manualNextAt: now }),
     );
   }
 
@@ -233,7 +233,7 @@ export class Engine {
       this.place(slot);
       return;
     }
-    void this.locks.run(slot.keyStr, () => this.commitAndPlace(slot, { ...caughtUp, rev: record.progress.rev + 1 }));
+    void this.locks.run(slot.keyStr, () => this.commitAndPlace(slot, progressWith(caughtUp, { rev: record.progress.rev + 1 })));
   }
 
   private catchUp(record: JobRecord): Progress | undefined {
