@@ -7,22 +7,13 @@
 import { decodeValue, encodeValue, VALUE_TYPE_URL } from '../api/grpc/protobuf-value.js';
 import { DuetimeApiError } from './api-error.js';
 import { durationToGo, nsToDuration, parseDurationNs, type DurationMessage } from './proto-duration.js';
-import type { FailurePolicy, JobSpec } from './types.js';
+import type { FailurePolicy, JobFields, JobSpec } from './types.js';
 
 /** The failure policies Dapr's message can carry: drop and constant. */
 export type GrpcFailurePolicy = Exclude<FailurePolicy, { exponential: unknown }>;
 
 /** A job as the gRPC runtime API returns it: Dapr's fields only (no status, target or catchUp). */
-export interface GrpcJob {
-  name: string;
-  schedule?: string;
-  dueTime?: string;
-  repeats?: number;
-  ttl?: string;
-  /** The JSON payload (an Any of google.protobuf.Value). */
-  data?: unknown;
-  /** A payload of another type (scheduled over gRPC by other code): its type and bytes, base64. */
-  rawData?: { typeUrl: string; value: string };
+export interface GrpcJob extends JobFields {
   /**
    * The job's policy, the interval as a Go duration ("30s" for "PT30S"). Absent when the job
    * has the exponential extension policy, which Dapr's message cannot carry: read it over HTTP.

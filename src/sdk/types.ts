@@ -43,16 +43,21 @@ export interface JobStatus {
   manualTriggerPending?: boolean;
 }
 
-/** A job as GET /v1.0/jobs/{name} returns it. */
-export interface Job {
+/** Dapr's job fields, as both clients read them back. */
+export interface JobFields {
   name: string;
   schedule?: string;
   dueTime?: string;
   repeats?: number;
   ttl?: string;
+  /** The JSON payload. */
   data?: unknown;
   /** A non-JSON payload scheduled over gRPC: the Any's type and its bytes, base64. */
   rawData?: { typeUrl: string; value: string };
+}
+
+/** A job as GET /v1.0/jobs/{name} returns it. */
+export interface Job extends JobFields {
   failurePolicy: FailurePolicy;
   target?: JobTarget;
   catchUp?: 'one' | 'none';
