@@ -13,11 +13,16 @@ export class PayloadLoadingDeliverer implements Deliverer {
     private readonly payloads: JobPayloads,
   ) {}
 
-  async deliver(trigger: Trigger): Promise<Outcome> {
-    if (!trigger.dataRef) return this.inner.deliver(trigger);
+  // Not async itself: a trigger without a payload reference (nearly all) is handed on as it is,
+  // without another promise around the inner one, once per delivery.
+  deliver(trigger: Trigger): Promise<Outcome> {
+    return trigger.dataRef ? this.loadAndDeliver(trigger, trigger.dataRef) : this.inner.deliver(trigger);
+  }
+
+  private async loadAndDeliver(trigger: Trigger, dataRef: NonNullable<Trigger['dataRef']>): Promise<Outcome> {
     let loaded;
     try {
-      loaded = await this.payloads.load(trigger.dataRef);
+      loaded = await this.payloads.load(dataRef);
     } catch (error) {
       return { kind: 'failed', detail: error instanceof Error ? error.message : String(error) };
     }

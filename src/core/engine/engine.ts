@@ -352,23 +352,33 @@ export class Engine {
     slot.phase = 'inflight';
     this.inFlight++;
     this.events.emit('dispatched', { trigger, at: now });
-    const delivery = this.deliverer
-      .deliver(trigger)
-      .catch((error: unknown): Outcome => ({ kind: 'failed', detail: String(error) }))
-      .then((outcome) => {
-        this.inFlight--;
-        this.pump();
-        return this.locks.run(slot.keyStr, () => this.onOutcome(slot, trigger, outcome, now, now - dueAt));
-      })
-      .catch((error: unknown) => this.events.emit('error', { error, context: 'outcome' }))
-      .finally(() => {
-        this.deliveries.delete(delivery);
+    // Two links per delivery (this runs for every trigger): the outcome, then the bookkeeping.
+    const settle = (outcome: Outcome): Promise<void> => {
+      this.inFlight--;
+      this.pump();
+      return this.locks.run(slot.keyStr, () => this.onOutcome(slot, trigger, outcome, now, now - dueAt));
+    };
+    const done = (): void => {
+      this.deliveries.delete(delivery);
+    };
+    let attempt: Promise<Outcome>;
+    try {
+      attempt = this.deliverer.deliver(trigger);
+    } catch (error) {
+      attempt = Promise.reject(error); // a deliverer that throws instead of rejecting fails the attempt the same way
+    }
+    const delivery: Promise<void> = attempt
+      .then(settle, (error: unknown) => settle({ kind: 'failed', detail: String(error) }))
+      .then(done, (error: unknown) => {
+        this.events.emit('error', { error, context: 'outcome' });
+        done();
       });
     this.deliveries.add(delivery);
     slot.delivery = delivery;
   }
 
-  private async onOutcome(slot: Slot, trigger: Trigger, outcome: Outcome, startedAt: number, lateMs: number): Promise<void> {
+  /** Not async: the commit's promise is the answer, without another promise around it. */
+  private onOutcome(slot: Slot, trigger: Trigger, outcome: Outcome, startedAt: number, lateMs: number): Promise<void> {
     const finishedAt = this.clock.now();
     const record = slot.record;
     let tickOutcome: HistoryEntry['outcome'];
@@ -390,16 +400,16 @@ export class Engine {
       next = failed.gaveUp && !trigger.manual ? this.afterTick(record, failed.progress) : failed.progress;
     }
     this.events.emit('attempted', { trigger, outcome: tickOutcome, detail: outcome.detail, startedAt, finishedAt, lateMs });
-    if (slot.removed) return;
+    if (slot.removed) return DONE;
     if (record.def.uid !== trigger.uid) {
       slot.phase = 'idle'; // replaced while in flight: start the new job
       this.place(slot);
-      return;
+      return DONE;
     }
     if (outcome.kind === 'staged') {
       if (!this.owns(record.def.key)) {
         this.forget(slot); // handed over: the new owner stages it again
-        return;
+        return DONE;
       }
       slot.phase = 'staged';
       const k = appKey(record.def.key.namespace, record.def.key.appId);
@@ -407,7 +417,7 @@ export class Engine {
       if (!set) this.staged.set(k, (set = new Set()));
       set.add(slot);
       this.events.emit('staged', { key: record.def.key });
-      return;
+      return DONE;
     }
     const finalCount = next?.count ?? record.progress.count;
     if (next && next.tickAt === undefined && next.manualAt === undefined) next = null;
@@ -419,7 +429,7 @@ export class Engine {
       manual: trigger.manual,
       ...(outcome.detail !== undefined ? { detail: outcome.detail } : {}),
     };
-    await this.commitAndPlace(slot, next, history, finalCount);
+    return this.commitAndPlace(slot, next, history, finalCount);
   }
 
   // ---- committing ----
@@ -522,6 +532,9 @@ export class Engine {
     this.staged.get(k)?.delete(slot);
   }
 }
+
+/** What a step that has nothing to wait for answers. */
+const DONE: Promise<void> = Promise.resolve();
 
 function appKey(namespace: string, appId: string): string {
   return `${namespace}\u0000${appId}`;

@@ -1,30 +1,80 @@
 /**
  * Serialises async work per key: the engine is the one writer of a job's progress, and this is
  * how it keeps an outcome commit, a pause and a manual trigger of one job from interleaving.
+ *
+ * A key with nothing running (the usual case: one outcome per job at a time) starts its work at
+ * once, with one promise of bookkeeping; work for a busy key waits in that key's queue, first in
+ * first out. This runs once per delivery, so it avoids a chain of promises per call.
  */
-export class KeyLocks {
-  private tails = new Map<string, Promise<void>>();
 
+interface Lane {
+  /** Work queued behind the one running, each starting it when called. */
+  waiting: Array<() => void>;
+}
+
+export class KeyLocks {
+  private lanes = new Map<string, Lane>();
+  private drained: Array<() => void> = [];
+
+  /**
+   * Runs fn once everything queued for the key before it has settled; the key counts as locked
+   * from this call until fn's promise settles. The answer is fn's promise (a synchronous throw
+   * becomes a rejection).
+   */
   run<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(key) ?? Promise.resolve();
-    const result = previous.then(fn);
-    const tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.tails.set(key, tail);
-    void tail.then(() => {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
+    const lane = this.lanes.get(key);
+    if (!lane) {
+      const fresh: Lane = { waiting: [] };
+      // Registered before fn runs, so work fn queues for the same key waits behind it.
+      this.lanes.set(key, fresh);
+      return this.start(key, fresh, fn);
+    }
+    const queued = new Promise<T>((resolve, reject) => {
+      lane.waiting.push(() => {
+        this.start(key, lane, fn).then(resolve, reject);
+      });
     });
-    return result;
+    queued.catch(ignore); // handled, like fn's own promise in start()
+    return queued;
   }
 
   isLocked(key: string): boolean {
-    return this.tails.has(key);
+    return this.lanes.has(key);
   }
 
   /** Resolves when every queued operation has finished. */
-  async drain(): Promise<void> {
-    while (this.tails.size > 0) await Promise.all([...this.tails.values()]);
+  drain(): Promise<void> {
+    if (this.lanes.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drained.push(resolve));
+  }
+
+  private start<T>(key: string, lane: Lane, fn: () => Promise<T>): Promise<T> {
+    let result: Promise<T>;
+    try {
+      result = fn();
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+    // Also marks a rejection as handled here: callers may fire and forget (the engine reports
+    // its own errors), as they could when the lock was a promise chain.
+    const next = (): void => this.next(key, lane);
+    result.then(next, next);
+    return result;
+  }
+
+  private next(key: string, lane: Lane): void {
+    const waiting = lane.waiting.shift();
+    if (waiting) {
+      waiting();
+      return;
+    }
+    this.lanes.delete(key);
+    if (this.lanes.size === 0 && this.drained.length > 0) {
+      const drained = this.drained;
+      this.drained = [];
+      for (const resolve of drained) resolve();
+    }
   }
 }
+
+function ignore(): void {}
