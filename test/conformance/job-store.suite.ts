@@ -532,6 +532,17 @@ export function jobStoreConformance(
         expect(await store.dueBefore(5_000, 10)).toEqual([]);
       });
 
+      it('may leave out the jobs the caller says it holds; the others come as without it', async () => {
+        for (let i = 0; i < 10; i++) await store.create(dueRecord(key(`h${i}`), 1_000 + i), { overwrite: false });
+        const all = await store.dueBefore(5_000, 8);
+        for (const held of [new Set(['h1', 'h3']), new Set(['h0', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6']), new Set<string>()]) {
+          const got = await store.dueBefore(5_000, 8, (k) => held.has(k.name));
+          // Held jobs still count toward the limit: h8 and h9 never appear.
+          expect(got.filter((r) => !held.has(r.def.key.name))).toEqual(all.filter((r) => !held.has(r.def.key.name)));
+          expect(got.every((r) => all.some((a) => a.def.key.name === r.def.key.name))).toBe(true);
+        }
+      });
+
       it('returns copies', async () => {
         await store.create(dueRecord(key('a'), 1_000), { overwrite: false });
         const [got] = await store.dueBefore(1_000, 1);

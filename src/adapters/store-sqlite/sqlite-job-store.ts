@@ -135,9 +135,25 @@ export class SqliteJobStore implements JobStore {
     return this.write({ kind: 'progress', update, key: guard, entry }) as Promise<boolean>;
   }
 
-  async dueBefore(until: number, limit: number): Promise<JobRecord[]> {
+  /**
+   * With `held`, the due keys are read first (from the due index alone) and only the jobs not
+   * held are read and parsed: the engine refills every lookahead/4 and holds most of what is
+   * due, and re-reading 20,000 held jobs of a burst cost it about 100 ms of CPU per refill.
+   * When most are not held (a start) one scan of the rows is cheaper than a lookup per job.
+   */
+  async dueBefore(until: number, limit: number, held?: (key: JobKey) => boolean): Promise<JobRecord[]> {
     await this.readable();
-    return this.sql.dueBefore.all({ until, limit: Math.max(0, Math.trunc(limit)) }).map(parseRecord);
+    const params = { until, limit: Math.max(0, Math.trunc(limit)) };
+    if (!held) return this.sql.dueBefore.all(params).map(parseRecord);
+    const keys = this.sql.dueKeysBefore.all(params);
+    const wanted = keys.filter((k) => !held({ namespace: k.namespace, appId: k.app_id, name: k.name }));
+    if (wanted.length * 2 > keys.length) return this.sql.dueBefore.all(params).map(parseRecord);
+    const records: JobRecord[] = [];
+    for (const k of wanted) {
+      const row = this.sql.getJob.get(k);
+      if (row) records.push(parseRecord(row));
+    }
+    return records;
   }
 
   async history(key: JobKey, limit: number): Promise<HistoryEntry[]> {

@@ -97,6 +97,11 @@ export function prepareStatements(db: Database) {
       `SELECT def, progress FROM jobs WHERE due_at IS NOT NULL AND due_at <= @until
        ORDER BY due_at, namespace, app_id, name LIMIT @limit`,
     ),
+    // The same rows' keys only: read from the due index alone (it holds the key columns).
+    dueKeysBefore: prepare<{ until: number; limit: number }, KeyParams>(
+      `SELECT namespace, app_id, name FROM jobs WHERE due_at IS NOT NULL AND due_at <= @until
+       ORDER BY due_at, namespace, app_id, name LIMIT @limit`,
+    ),
 
     lastHistorySeq: pluck<KeyParams, number | null>(`SELECT max(seq) FROM history WHERE ${KEY}`),
     insertHistory: prepare<KeyParams & { seq: number; entry: string }>(

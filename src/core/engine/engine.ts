@@ -210,10 +210,10 @@ export class Engine {
     if (!this.running) return;
     try {
       const until = this.clock.now() + this.options.lookaheadMs;
-      const records = await this.store.dueBefore(until, this.options.refillLimit);
+      // What is held already need not be read again (a store may skip it; it is checked here too).
+      const records = await this.store.dueBefore(until, this.options.refillLimit, (key) => this.holds(keyString(key)));
       for (const record of records) {
-        const keyStr = keyString(record.def.key);
-        if (this.slots.has(keyStr) || this.locks.isLocked(keyStr)) continue;
+        if (this.holds(keyString(record.def.key))) continue;
         this.adopt(record, true);
       }
     } catch (error) {
@@ -221,6 +221,11 @@ export class Engine {
     }
     if (!this.running) return;
     this.refillTimer = this.clock.setTimer(this.clock.now() + this.options.refillIntervalMs, () => void this.refill());
+  }
+
+  /** In memory, or with a write of it under way: a refill must not load it again. */
+  private holds(keyStr: string): boolean {
+    return this.slots.has(keyStr) || this.locks.isLocked(keyStr);
   }
 
   /** Takes a record into memory; one loaded from the store gets the catch-up policy applied. */

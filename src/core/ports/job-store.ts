@@ -47,8 +47,11 @@ export interface JobStore {
   commitProgress(commit: ProgressCommit): Promise<boolean>;
   /**
    * Jobs whose progressDueAt(progress) is at or before `until`, earliest first, at most `limit`.
+   * `held`, when given, tells which of them the caller already holds: a store may leave those
+   * out of the answer (they still count toward `limit`) rather than read and parse them again,
+   * or return them anyway.
    */
-  dueBefore(until: number, limit: number): Promise<JobRecord[]>;
+  dueBefore(until: number, limit: number, held?: (key: JobKey) => boolean): Promise<JobRecord[]>;
   /** The latest history entries of a job, newest first. */
   history(key: JobKey, limit: number): Promise<HistoryEntry[]>;
   close(): Promise<void>;
