@@ -123,7 +123,7 @@ export class SqliteJobStore implements JobStore {
     const { namespace, appId: app_id, name } = commit.key;
     const { uid, expectedRev: expected_rev } = commit;
     const guard = { namespace, app_id, name, uid, expected_rev };
-    // The guard carries the key columns too; a statement ignores named parameters it lacks.
+    // The guard carries the key columns too, so it also serves as the key.
     if (progress === null) return this.write({ kind: 'deleteIf', guard, key: guard }) as Promise<boolean>;
     let update, entry: string | undefined;
     try {

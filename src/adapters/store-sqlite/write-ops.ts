@@ -22,19 +22,23 @@ export type WriteOp =
 /** Applies one write inside the caller's transaction; its return value is the write's answer. */
 export function applyWriteOp(sql: Statements, historyLimit: number, op: WriteOp): unknown {
   switch (op.kind) {
-    case 'create':
+    case 'create': {
+      const { namespace, app_id, name, uid, def, rev, progress, due_at } = op.row;
       if (op.overwrite) {
         // A new job: new definition, the given progress, no history from the one it replaces.
-        sql.replaceJob.run(op.row);
-        sql.deleteHistory.run(op.row);
-      } else if (sql.insertJob.run(op.row).changes === 0) {
-        throw new JobExistsError(op.row.name);
+        sql.replaceJob.run(namespace, app_id, name, uid, def, rev, progress, due_at);
+        sql.deleteHistory.run(namespace, app_id, name);
+      } else if (sql.insertJob.run(namespace, app_id, name, uid, def, rev, progress, due_at).changes === 0) {
+        throw new JobExistsError(name);
       }
       return undefined;
-    case 'delete':
-      if (sql.deleteJob.run(op.key).changes === 0) return false;
-      sql.deleteHistory.run(op.key);
+    }
+    case 'delete': {
+      const { namespace, app_id, name } = op.key;
+      if (sql.deleteJob.run(namespace, app_id, name).changes === 0) return false;
+      sql.deleteHistory.run(namespace, app_id, name);
       return true;
+    }
     case 'deleteByPrefix':
       if (op.upper === undefined) {
         sql.deleteHistoryFrom.run(op.range);
@@ -42,25 +46,28 @@ export function applyWriteOp(sql: Statements, historyLimit: number, op: WriteOp)
       }
       sql.deleteHistoryRange.run({ ...op.range, upper: op.upper });
       return sql.deleteJobRange.run({ ...op.range, upper: op.upper }).changes;
-    case 'deleteIf':
-      if (sql.deleteJobIf.run(op.guard).changes === 0) return false;
-      sql.deleteHistory.run(op.key);
+    case 'deleteIf': {
+      const { namespace, app_id, name, uid, expected_rev } = op.guard;
+      if (sql.deleteJobIf.run(namespace, app_id, name, uid, expected_rev).changes === 0) return false;
+      sql.deleteHistory.run(op.key.namespace, op.key.app_id, op.key.name);
       return true;
-    case 'progress':
-      if (sql.updateProgress.run(op.update).changes === 0) return false;
+    }
+    case 'progress': {
+      const { namespace, app_id, name, uid, expected_rev, rev, progress, due_at } = op.update;
+      if (sql.updateProgress.run(rev, progress, due_at, namespace, app_id, name, uid, expected_rev).changes === 0) return false;
       if (op.entry !== undefined) appendHistory(sql, historyLimit, op.key, op.entry);
       return true;
+    }
   }
 }
 
 function appendHistory(sql: Statements, historyLimit: number, key: KeyParams, entry: string): void {
   if (historyLimit === 0) return;
-  const seq = (sql.lastHistorySeq.get(key) ?? 0) + 1;
-  // Written out, not spread: see jobRow in sqlite-job-store.ts.
   const { namespace, app_id, name } = key;
-  sql.insertHistory.run({ namespace, app_id, name, seq, entry });
+  const seq = (sql.lastHistorySeq.get(namespace, app_id, name) ?? 0) + 1;
+  sql.insertHistory.run(namespace, app_id, name, seq, entry);
   // seq counts up by one per entry, so the newest historyLimit are exactly those above this.
-  if (seq > historyLimit) sql.trimHistory.run({ namespace, app_id, name, keep_after: seq - historyLimit });
+  if (seq > historyLimit) sql.trimHistory.run(namespace, app_id, name, seq - historyLimit);
 }
 
 /** The group commit's transaction control, from the prepared statements of one connection. */
