@@ -33,6 +33,15 @@ export type Outcome =
   | { kind: 'staged'; detail: string }
   | { kind: 'cancel'; detail?: string };
 
+// The last instant's base-36 form: the triggers of a burst share one instant, and toString(36)
+// of a millisecond timestamp costs about 0.35 us, once per delivery.
+let lastInstant = Number.NaN;
+let lastBase36 = '';
+
 export function triggerId(uid: string, scheduledAt: number, manual: boolean): string {
-  return `${uid}-${manual ? 'm' : 't'}${scheduledAt.toString(36)}`;
+  if (scheduledAt !== lastInstant) {
+    lastBase36 = scheduledAt.toString(36);
+    lastInstant = scheduledAt;
+  }
+  return `${uid}-${manual ? 'm' : 't'}${lastBase36}`;
 }
