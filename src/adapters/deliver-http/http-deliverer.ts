@@ -7,7 +7,7 @@
 // response, then body.dump()). In a 20,000-job burst that machinery was a fifth of the
 // client's CPU per delivery.
 
-import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
+import { Agent, errors as undiciErrors } from 'undici';
 import type { Outcome, Trigger } from '../../core/model/trigger.js';
 import type { AppDirectory } from '../../core/ports/app-directory.js';
 import type { Deliverer } from '../../core/ports/deliverer.js';
@@ -110,39 +110,48 @@ export class HttpDeliverer implements Deliverer {
  * Turns one exchange into an Outcome: 2xx and 404 are done, any other status failed, and an
  * error before the response ended (connect, timeout, reset) failed with its description. The
  * body is discarded as it arrives. Settles exactly once.
+ *
+ * These are undici's own handler callbacks (onConnect, onHeaders, onData, onComplete, onError),
+ * which its dispatchers run natively. undici 7 marks them deprecated in favour of
+ * onRequestStart/onResponse*, but runs those through an adapter that parses every response's
+ * headers into an object and allocates a controller: 3 to 6 us more per request here (client
+ * alone, 20,000 requests, 5 alternating runs). Should undici drop these, the same logic moves to
+ * that API unchanged.
  */
-class OutcomeHandler implements Dispatcher.DispatchHandler {
+class OutcomeHandler {
   private status = 0;
   private bodyBytes = 0;
   private settled = false;
+  private abort: ((error?: Error) => void) | undefined;
 
   constructor(private readonly resolve: (outcome: Outcome) => void) {}
 
-  onRequestStart(): void {}
+  onConnect(abort: (error?: Error) => void): void {
+    this.abort = abort;
+  }
 
-  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+  /** Also called for a 1xx interim response; the final status is the last one. */
+  onHeaders(statusCode: number): boolean {
     this.status = statusCode;
-    const length = Number(headers['content-length']);
-    if (length > MAX_DRAINED_BODY_BYTES) this.finishEarly(controller);
+    return true;
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onData(chunk: Buffer): boolean {
     this.bodyBytes += chunk.length;
-    if (this.bodyBytes > MAX_DRAINED_BODY_BYTES) this.finishEarly(controller);
+    if (this.bodyBytes > MAX_DRAINED_BODY_BYTES) {
+      // The answer is known from the status; the rest of a large body is not worth reading.
+      this.settle(statusOutcome(this.status));
+      this.abort?.(new undiciErrors.RequestAbortedError('response body too large; not read to its end'));
+    }
+    return true;
   }
 
-  onResponseEnd(): void {
+  onComplete(): void {
     this.settle(statusOutcome(this.status));
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+  onError(error: Error): void {
     this.settle({ kind: 'failed', detail: describe(error) });
-  }
-
-  /** The answer is known from the status; the rest of a large body is not worth reading. */
-  private finishEarly(controller: Dispatcher.DispatchController): void {
-    this.settle(statusOutcome(this.status));
-    controller.abort(new undiciErrors.RequestAbortedError('response body too large; not read to its end'));
   }
 
   private settle(outcome: Outcome): void {
