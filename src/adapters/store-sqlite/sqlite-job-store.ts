@@ -175,7 +175,9 @@ export class SqliteJobStore implements JobStore {
   private write(op: WriteOp): Promise<unknown> {
     if (this.thread) return this.thread.submit(op);
     if (!this.writes) return Promise.reject(new Error('the SQLite job store has no writer'));
-    return this.writes.submit(() => applyWriteOp(this.sql, this.historyLimit, op));
+    // Progress commits (the engine's outcomes) may wait a little to share a COMMIT in a burst.
+    const deferrable = op.kind === 'progress' || op.kind === 'deleteIf';
+    return this.writes.submit(() => applyWriteOp(this.sql, this.historyLimit, op), deferrable);
   }
 
   /**
