@@ -306,13 +306,18 @@ export class Engine {
   private onTimer(): void {
     this.timer = this.timerAt = undefined;
     const now = this.clock.now();
+    const due: Slot[] = [];
+    const dueAts: number[] = [];
     for (let top = this.heap.peek(); top && top.dueAt <= now; top = this.heap.peek()) {
       this.heap.pop();
       const slot = this.slots.get(top.key);
       if (!slot || slot.token !== top.token || slot.phase !== 'queued') continue;
       slot.phase = 'ready';
-      this.ready.push(slot);
+      due.push(slot);
+      dueAts.push(top.dueAt);
     }
+    orderTiesByKey(due, dueAts);
+    for (const slot of due) this.ready.push(slot);
     this.pump();
     this.armTimer();
   }
@@ -537,6 +542,28 @@ export class Engine {
     this.staged.get(k)?.delete(slot);
   }
 }
+
+/**
+ * Jobs due at the same instant go out in key order (the heap leaves ties in no order): their
+ * outcomes then commit in about the store's key order, so a COMMIT of finished one-shot jobs
+ * rewrites a few neighbouring pages rather than one page per job. A burst of 20,000 jobs with
+ * random names cost the SQLite store about twice the CPU per delivery otherwise. `due` is in
+ * due order already; only runs of equal instants are sorted.
+ */
+function orderTiesByKey(due: Slot[], dueAts: number[]): void {
+  for (let start = 0; start < due.length; ) {
+    let end = start + 1;
+    while (end < due.length && dueAts[end] === dueAts[start]) end++;
+    if (end - start >= MIN_TIES_TO_ORDER) {
+      const run = due.slice(start, end).sort((a, b) => (a.keyStr < b.keyStr ? -1 : a.keyStr > b.keyStr ? 1 : 0));
+      for (let i = 0; i < run.length; i++) due[start + i] = run[i]!;
+    }
+    start = end;
+  }
+}
+
+/** Fewer ties than this are left as they are: they share too few pages to matter. */
+const MIN_TIES_TO_ORDER = 64;
 
 /** What a step that has nothing to wait for answers. */
 const DONE: Promise<void> = Promise.resolve();

@@ -84,4 +84,14 @@ describe('engine: how fields combine into ticks', () => {
     await h.clock.advance(1);
     expect(h.target.of('exact')[0]!.at).toBe(T0 + 1500);
   });
+
+  it('delivers jobs due at one instant in key order, after the earlier instants', async () => {
+    h = await makeHarness();
+    // Names in scrambled order; enough of them at one instant for the engine to order the tie.
+    const names = Array.from({ length: 100 }, (_, i) => `job-${((i * 37) % 100).toString().padStart(3, '0')}`);
+    for (const name of names) await h.schedule(name, { dueTime: '2s' });
+    await h.schedule('zz-earlier', { dueTime: '1s' });
+    await h.clock.advance(5_000);
+    expect(h.target.deliveries.map((d) => d.trigger.key.name)).toEqual(['zz-earlier', ...[...names].sort()]);
+  });
 });
