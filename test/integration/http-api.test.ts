@@ -1,5 +1,7 @@
 // The HTTP API's contract: statuses, Dapr error bodies, listing, bulk delete, app isolation.
 
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNode, type Node } from './support.js';
 
@@ -28,6 +30,17 @@ describe('schedule, get, delete', () => {
       status: { count: 0, attempts: 0, state: 'active' },
     });
     expect(Date.parse(res.body.status.nextTrigger) % (3600 * 1000)).toBe(30 * 60 * 1000);
+  });
+
+  it('stores the job under its key alone: namespace, app id and name', async () => {
+    expect((await node.call('POST', '/v1.0/jobs/key-only', far, { 'dapr-app-id': 'keys' })).status).toBe(204);
+    const db = new Database(join(node.dataDir, 'duetime.db'), { readonly: true });
+    try {
+      const row = db.prepare("SELECT def FROM jobs WHERE app_id = 'keys' AND name = 'key-only'").get() as { def: string };
+      expect(JSON.parse(row.def).key).toEqual({ namespace: 'default', appId: 'keys', name: 'key-only' });
+    } finally {
+      db.close();
+    }
   });
 
   it('409 for a taken name; overwrite replaces', async () => {

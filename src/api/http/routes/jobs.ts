@@ -18,7 +18,12 @@ interface ListQuery {
 }
 
 export function registerJobRoutes(app: FastifyInstance, jobs: JobsService, identity: IdentityOptions): void {
-  const keyOf = (request: FastifyRequest<{ Params: NameParams }>): JobKey => ({ ...identify(request, identity), name: request.params.name });
+  // Only the key's three parts: the caller also says whether a token bound it, which is no part
+  // of the job (spread in, it was stored with every job).
+  const keyOf = (request: FastifyRequest<{ Params: NameParams }>): JobKey => {
+    const { namespace, appId } = identify(request, identity);
+    return { namespace, appId, name: request.params.name };
+  };
 
   for (const base of PREFIXES) {
     app.post<{ Params: NameParams }>(`${base}/jobs/:name`, async (request, reply) => {
