@@ -6,7 +6,8 @@
 
 import { decodeValue, encodeValue, VALUE_TYPE_URL } from '../api/grpc/protobuf-value.js';
 import { DuetimeApiError } from './api-error.js';
-import { durationToGo, nsToDuration, parseDurationNs, type DurationMessage } from './proto-duration.js';
+import type { AnyMessage, DurationMessage, FailurePolicyMessage, RuntimeJobMessage } from '../api/grpc/messages.js';
+import { durationToGo, nsToDuration, parseDurationNs } from './proto-duration.js';
 import type { FailurePolicy, JobFields, JobSpec } from './types.js';
 
 /** The failure policies Dapr's message can carry: drop and constant. */
@@ -21,28 +22,8 @@ export interface GrpcJob extends JobFields {
   failurePolicy?: GrpcFailurePolicy;
 }
 
-/** google.protobuf.Any as @grpc/proto-loader renders it (the well-known type keeps `type_url`). */
-interface AnyMessage {
-  type_url: string;
-  value: Buffer | Uint8Array;
-}
-
-interface FailurePolicyMessage {
-  drop?: Record<string, never> | null;
-  constant?: { interval?: DurationMessage | null; maxRetries?: number } | null;
-  policy?: 'drop' | 'constant';
-}
-
 /** dapr.proto.runtime.v1.Job: fields with presence are absent when unset. */
-export interface JobMessage {
-  name: string;
-  schedule?: string;
-  repeats?: number;
-  dueTime?: string;
-  ttl?: string;
-  data?: AnyMessage | null;
-  failurePolicy?: FailurePolicyMessage | null;
-}
+export type JobMessage = RuntimeJobMessage;
 
 const CODE = 'DAPR_SCHEDULER_SCHEDULE_JOB';
 const SPEC_FIELDS = ['schedule', 'dueTime', 'repeats', 'ttl', 'data', 'overwrite', 'failurePolicy', 'target', 'catchUp'];

@@ -4,12 +4,7 @@
 // Exact in nanoseconds, as Go and the server compute; the server then rounds up to whole ms.
 
 import { formatGoDuration } from '../api/grpc/go-duration-format.js';
-
-/** google.protobuf.Duration as @grpc/proto-loader renders it (seconds is an int64: a string). */
-export interface DurationMessage {
-  seconds: string | number;
-  nanos: number;
-}
+import type { DurationMessage } from '../api/grpc/messages.js';
 
 const NS_PER_SECOND = 1_000_000_000n;
 const DAY_NS = 86_400n * NS_PER_SECOND;
