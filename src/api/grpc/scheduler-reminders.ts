@@ -63,15 +63,19 @@ export class SchedulerReminders {
   }
 
   async deleteByNamePrefix(owner: Caller, actor: ActorRef, namePrefix: string): Promise<void> {
-    // A name prefix is within one actor; without an id it would read as "every actor of the type".
-    const prefix = actor.id === '' ? reminderPrefix(actor.type) : reminderPrefix(actor.type, actor.id, { namePrefix });
-    if (actor.id === '' && namePrefix !== '') {
-      // Names are stored after the id, so a name prefix across actors has no key prefix: filter.
-      const found = await this.reminders.listAsJobs(owner, prefix);
-      for (const { ref: r } of found) if (r.name.startsWith(namePrefix)) await this.reminders.delete(owner, r);
+    if (actor.id !== '') {
+      await this.reminders.deleteByPrefix(owner, reminderPrefix(actor.type, actor.id, { namePrefix }));
       return;
     }
-    await this.reminders.deleteByPrefix(owner, prefix);
+    // No id: the type's reminders whose names start with namePrefix, across its actors. The name
+    // is stored after the id, so no key prefix selects them: list the type and filter.
+    if (namePrefix === '') {
+      await this.reminders.deleteByPrefix(owner, reminderPrefix(actor.type));
+      return;
+    }
+    for (const { ref: r } of await this.reminders.listAsJobs(owner, reminderPrefix(actor.type))) {
+      if (r.name.startsWith(namePrefix)) await this.reminders.delete(owner, r);
+    }
   }
 }
 

@@ -113,6 +113,11 @@ describe('reminders by JobMetadata', () => {
     await unary(scheduler, 'DeleteJob', { name: 'keep', metadata: at('a-1') });
     expect(await list(at('a-1'))).toEqual([]);
 
+    // With no actor id: the names start with the prefix, on any actor of the type.
+    for (const id of ['n-1', 'n-2']) await unary(scheduler, 'ScheduleJob', { name: 'cron-x', job: { dueTime: '1h' }, metadata: at(id), overwrite: true });
+    await unary(scheduler, 'DeleteByNamePrefix', { namePrefix: 'cron-', metadata: at('') });
+    expect(names(await list(at('')))).toEqual(['a-2/x', 'a-3/x', 'b-1/x', 'b-2/x']);
+
     await unary(scheduler, 'DeleteByMetadata', { metadata: at('a-2') }); // exactly that actor
     expect(names(await list(at('')))).toEqual(['a-3/x', 'b-1/x', 'b-2/x']);
     await unary(scheduler, 'DeleteByMetadata', { metadata: at('b'), idPrefixMatch: true }); // every id starting with "b"
