@@ -15,6 +15,14 @@ import type { Database } from 'better-sqlite3';
  *   dueBefore walks. The index carries the key columns too, which gives a stable order on ties.
  * - history: tick outcomes per job, keyed (namespace, app_id, name, seq) with seq counting up
  *   from 1 per job, trimmed to the newest historyLimit entries on every append.
+ *
+ * Version 2:
+ * - jobs.staged_at: the due instant of a job whose current trigger is staged (its app had no
+ *   consumer), NULL otherwise. A staged job has due_at NULL, so it leaves the due index and no
+ *   refill reads it; the partial index jobs_staged lets a release read one app's staged jobs
+ *   in due order, and counts per app come from it without touching the rows.
+ * - apps: app registrations (endpoint URL, token, actor types) as JSON, keyed by namespace and
+ *   app id, so they survive a restart.
  */
 const MIGRATIONS: readonly string[] = [
   `
@@ -37,6 +45,16 @@ const MIGRATIONS: readonly string[] = [
     seq       INTEGER NOT NULL,
     entry     TEXT NOT NULL,
     PRIMARY KEY (namespace, app_id, name, seq)
+  ) WITHOUT ROWID;
+  `,
+  `
+  ALTER TABLE jobs ADD COLUMN staged_at INTEGER;
+  CREATE INDEX jobs_staged ON jobs (namespace, app_id, staged_at) WHERE staged_at IS NOT NULL;
+  CREATE TABLE apps (
+    namespace TEXT NOT NULL,
+    app_id    TEXT NOT NULL,
+    endpoint  TEXT NOT NULL,
+    PRIMARY KEY (namespace, app_id)
   ) WITHOUT ROWID;
   `,
 ];
