@@ -551,6 +551,78 @@ export function jobStoreConformance(
       });
     });
 
+    describe('staged', () => {
+      const stagedNames = async (namespace: string, appId: string | undefined, limit = 100) =>
+        (await store.staged(namespace, appId, limit)).map((r) => `${r.def.key.appId}/${r.def.key.name}`);
+
+      it('keeps staged jobs out of dueBefore and lists them per app in due order', async () => {
+        await store.create(dueRecord(key('s3'), 3_000, { staged: true }), { overwrite: false });
+        await store.create(dueRecord(key('s1'), 1_000, { staged: true }), { overwrite: false });
+        await store.create(dueRecord(key('other', 'app-b'), 500, { staged: true }), { overwrite: false });
+        await store.create(dueRecord(key('elsewhere', APP, 'ns-2'), 500, { staged: true }), { overwrite: false });
+        await store.create(dueRecord(key('live'), 2_000), { overwrite: false });
+        expect((await store.dueBefore(10_000, 10)).map((r) => r.def.key.name)).toEqual(['live']);
+        expect(await stagedNames(NS, APP)).toEqual([`${APP}/s1`, `${APP}/s3`]);
+        expect(await stagedNames(NS, APP, 1)).toEqual([`${APP}/s1`]);
+        expect(await stagedNames(NS, 'app-b')).toEqual(['app-b/other']);
+        expect((await stagedNames(NS, undefined)).sort()).toEqual([`${APP}/s1`, `${APP}/s3`, 'app-b/other']);
+        expect(await stagedNames('ns-2', APP)).toEqual([`${APP}/elsewhere`]);
+        expect(await stagedNames('none', undefined)).toEqual([]);
+        const [first] = await store.staged(NS, APP, 1);
+        expect(first).toEqual(await store.get(key('s1')));
+      });
+
+      it('counts staged jobs per app', async () => {
+        for (let i = 0; i < 3; i++) await store.create(dueRecord(key(`a${i}`), 1_000 + i, { staged: true }), { overwrite: false });
+        await store.create(dueRecord(key('b', 'app-b'), 1_000, { staged: true }), { overwrite: false });
+        await store.create(dueRecord(key('c', 'app-c'), 1_000), { overwrite: false });
+        await store.create(dueRecord(key('d', APP, 'ns-2'), 1_000, { staged: true }), { overwrite: false });
+        const counts = (await store.stagedCounts()).map((c) => `${c.namespace}/${c.appId}=${c.count}`).sort();
+        expect(counts).toEqual([`${NS}/${APP}=3`, `${NS}/app-b=1`, `ns-2/${APP}=1`]);
+      });
+
+      it('moves a job between the indexes as its progress is committed, and forgets it on delete', async () => {
+        const a = dueRecord(key('a'), 1_000);
+        await store.create(a, { overwrite: false });
+        const staged = bump(a.progress, { staged: true });
+        expect(await store.commitProgress({ key: a.def.key, uid: a.def.uid, expectedRev: 1, progress: staged })).toBe(true);
+        expect(await store.dueBefore(5_000, 10)).toEqual([]);
+        expect(await stagedNames(NS, APP)).toEqual([`${APP}/a`]);
+        const released = bump(staged, { staged: undefined, nextAt: 2_000, tickAt: 2_000 });
+        expect(await store.commitProgress({ key: a.def.key, uid: a.def.uid, expectedRev: 2, progress: released })).toBe(true);
+        expect(await stagedNames(NS, APP)).toEqual([]);
+        expect((await store.dueBefore(5_000, 10)).map((r) => r.def.key.name)).toEqual(['a']);
+        expect(await store.commitProgress({ key: a.def.key, uid: a.def.uid, expectedRev: 3, progress: bump(released, { staged: true }) })).toBe(true);
+        expect(await store.stagedCounts()).toHaveLength(1);
+        await store.delete(key('a'));
+        expect(await stagedNames(NS, APP)).toEqual([]);
+        expect(await store.stagedCounts()).toEqual([]);
+        await store.create(dueRecord(key('b'), 1_000, { staged: true }), { overwrite: false });
+        await store.create(dueRecord(key('b'), 1_000), { overwrite: true });
+        expect(await stagedNames(NS, APP)).toEqual([]);
+        await store.create(dueRecord(key('c'), 1_000, { staged: true }), { overwrite: false });
+        expect(await store.deleteByPrefix(NS, APP, 'c')).toBe(1);
+        expect(await store.stagedCounts()).toEqual([]);
+      });
+
+      it('a paused staged job is in neither index; resumed, it is staged again', async () => {
+        const a = dueRecord(key('a'), 1_000, { staged: true });
+        await store.create(a, { overwrite: false });
+        const paused = bump(a.progress, { state: 'paused' });
+        await store.commitProgress({ key: a.def.key, uid: a.def.uid, expectedRev: 1, progress: paused });
+        expect(await stagedNames(NS, APP)).toEqual([]);
+        expect(await store.dueBefore(5_000, 10)).toEqual([]);
+        await store.commitProgress({ key: a.def.key, uid: a.def.uid, expectedRev: 2, progress: bump(paused, { state: 'active' }) });
+        expect(await stagedNames(NS, APP)).toEqual([`${APP}/a`]);
+      });
+
+      it('may leave out held jobs', async () => {
+        for (let i = 0; i < 5; i++) await store.create(dueRecord(key(`h${i}`), 1_000 + i, { staged: true }), { overwrite: false });
+        const got = (await store.staged(NS, APP, 5, (k) => k.name === 'h1')).map((r) => r.def.key.name);
+        expect(got.filter((n) => n !== 'h1')).toEqual(['h0', 'h2', 'h3', 'h4']);
+      });
+    });
+
     describe('concurrency', () => {
       it('lands 2,000 concurrent creates', async () => {
         const records = Array.from({ length: 2_000 }, (_, i) => dueRecord(key(`bulk-${String(i).padStart(4, '0')}`), 10_000 + i));

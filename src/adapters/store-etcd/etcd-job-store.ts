@@ -10,14 +10,14 @@
 import { JobExistsError } from '../../core/errors.js';
 import type { HistoryEntry, JobKey, JobRecord, Progress } from '../../core/model/job.js';
 import { partitionOf } from '../../core/model/partition.js';
-import type { JobStore, ListOptions, ListPage, ProgressCommit } from '../../core/ports/job-store.js';
+import type { JobStore, ListOptions, ListPage, ProgressCommit, StagedCount } from '../../core/ports/job-store.js';
 import type { KeyValue, RequestOp } from './etcd-api.js';
 import { toStoreError, type EtcdClient } from './etcd-client.js';
 import { IssueOrder } from './issue-order.js';
 import type { KeyLayout } from './key-layout.js';
 import { KnownProgressCache, type KnownProgress } from './known-progress.js';
 import type { PartitionFence } from './partition-fence.js';
-import { decodeDefinition, decodeHistory, decodeProgress, encodeDefinition, encodeHistory, encodeProgress, indexedDueAt, type StoredProgress } from './records.js';
+import { decodeDefinition, decodeHistory, decodeProgress, encodeDefinition, encodeHistory, encodeProgress, indexEntry, sameIndexEntry, type IndexEntry, type StoredProgress } from './records.js';
 import { TxnBatcher, type BatchedResult } from './txn-batcher.js';
 import { chunks, createRevisionIs, del, delRange, firstKv, get, getRange, MAX_TXN_OPS, modRevisionIs, put, rangeOf } from './txn-ops.js';
 
@@ -39,6 +39,8 @@ export const ETCD_STORE_DEFAULTS = { historyLimit: 20, knownCapacity: 200_000 } 
 
 /** Conditional writes retried this often when someone else wrote in between (then: give up). */
 const MAX_ATTEMPTS = 20;
+/** stagedCounts gives up past this many apps staged in one partition (it is a gauge, not a ledger). */
+const STAGED_COUNT_ROUNDS = 1_000;
 /** Jobs per page when deleting by prefix: each costs up to 4 operations in one transaction. */
 const DELETE_CHUNK = 30;
 
@@ -84,8 +86,8 @@ export class EtcdJobStore implements JobStore {
     const id = this.layout.jobId(key);
     const writes = (): RequestOp[] => {
       const ops = [put(this.layout.defKey(key), def), put(this.layout.progressKey(key), encodeProgress(stored))];
-      const due = indexedDueAt(record.progress);
-      if (due !== undefined) ops.push(put(this.layout.dueKey(this.partitionOf(key), due, key), Buffer.alloc(0)));
+      const entry = indexEntry(record.progress);
+      if (entry) ops.push(put(this.indexKey(key, entry), Buffer.alloc(0)));
       return ops;
     };
     await this.order.writeJob(id, () =>
@@ -255,7 +257,7 @@ export class EtcdJobStore implements JobStore {
     if (max === 0) return [];
     return this.order.readWide(() =>
       guard(async () => {
-        const partitions = this.fence ? this.fence.ownedPartitions() : Array.from({ length: this.partitionCount }, (_, i) => i);
+        const partitions = this.readablePartitions();
         if (partitions.length === 0) return [];
         // One snapshot: the first transaction fixes the revision the others read at.
         let revision = 0;
@@ -275,25 +277,79 @@ export class EtcdJobStore implements JobStore {
           }
         }
         due.sort((a, b) => a.at - b.at || Buffer.compare(a.jobKey, b.jobKey));
-        const chosen = due.slice(0, max);
-        const fetched = await Promise.all(
-          chunks(chosen, MAX_TXN_OPS / 2).map(async (group) => {
-            const response = await this.client.txn({
+        return this.fetchAt(due.slice(0, max), revision);
+      }),
+    );
+  }
+
+  async staged(namespace: string, appId: string | undefined, limit: number, held?: (key: JobKey) => boolean): Promise<JobRecord[]> {
+    this.open();
+    const max = Math.max(0, Math.trunc(limit));
+    if (max === 0) return [];
+    return this.order.readWide(() =>
+      guard(async () => {
+        let revision = 0;
+        const found: Array<{ at: number; jobKey: Buffer; key: JobKey }> = [];
+        for (const group of chunks(this.readablePartitions(), MAX_TXN_OPS)) {
+          const response = await this.client.txn({
+            compare: [],
+            success: group.map((p) => getRange(this.layout.stagedRange(p, namespace, appId), { limit: max, keysOnly: true, ...(revision ? { revision } : {}) })),
+            failure: [],
+          });
+          if (!revision) revision = revisionOf(response);
+          for (const op of response.responses) {
+            for (const kv of rangeOf(op).kvs) {
+              const { key, at } = this.layout.parseStagedKey(kv.key);
+              found.push({ at, jobKey: Buffer.from(this.layout.jobId(key)), key });
+            }
+          }
+        }
+        found.sort((a, b) => a.at - b.at || Buffer.compare(a.jobKey, b.jobKey));
+        const chosen = found.slice(0, max).filter((f) => !held?.(f.key));
+        return this.fetchAt(chosen, revision);
+      }),
+    );
+  }
+
+  /**
+   * Counts per app without reading every staged key: in each partition, the first staged key
+   * names an app, a count-only range counts that app's entries, and the next round starts past
+   * them. Rounds = the most apps staged in one partition, plus one.
+   */
+  async stagedCounts(): Promise<StagedCount[]> {
+    this.open();
+    return this.order.readWide(() =>
+      guard(async () => {
+        const counts = new Map<string, StagedCount>();
+        let cursors = this.readablePartitions().map((p) => ({ p, range: this.layout.stagedRange(p) }));
+        for (let round = 0; cursors.length > 0 && round < STAGED_COUNT_ROUNDS; round++) {
+          const next: typeof cursors = [];
+          for (const group of chunks(cursors, MAX_TXN_OPS)) {
+            const firsts = await this.client.txn({ compare: [], success: group.map((c) => getRange(c.range, { limit: 1, keysOnly: true })), failure: [] });
+            const apps: Array<{ p: number; range: { start: Buffer; end: Buffer }; app: { start: Buffer; end: Buffer }; ns: string; appId: string }> = [];
+            group.forEach((c, i) => {
+              const kv = firstKv(firsts.responses[i]);
+              if (!kv) return;
+              const { key } = this.layout.parseStagedKey(kv.key);
+              apps.push({ ...c, app: this.layout.stagedRange(c.p, key.namespace, key.appId), ns: key.namespace, appId: key.appId });
+            });
+            if (apps.length === 0) continue;
+            const counted = await this.client.txn({
               compare: [],
-              success: group.flatMap((d) => [get(this.layout.defKey(d.key), revision), get(this.layout.progressKey(d.key), revision)]),
+              success: apps.map((a) => ({ requestRange: { key: a.app.start, rangeEnd: a.app.end, countOnly: true } })),
               failure: [],
             });
-            return group.map((d, i) => ({ key: d.key, def: firstKv(response.responses[2 * i]), progress: firstKv(response.responses[2 * i + 1]) }));
-          }),
-        );
-        // Checked last, with nothing asynchronous between here and the caller: a job this replica
-        // wrote, read or deleted at a newer revision while the snapshot was out is stale in it
-        // (the engine has, or deliberately let go of, something newer).
-        return fetched.flat().flatMap(({ key, def, progress }) => {
-          if (progress && Number(progress.modRevision) < this.known.newestRevision(this.layout.jobId(key))) return [];
-          const record = this.toRecord(def, progress, key);
-          return record ? [record] : [];
-        });
+            apps.forEach((a, i) => {
+              const k = `${a.ns}\u0000${a.appId}`;
+              const entry = counts.get(k) ?? { namespace: a.ns, appId: a.appId, count: 0 };
+              entry.count += Number(rangeOf(counted.responses[i]).count);
+              counts.set(k, entry);
+              next.push({ p: a.p, range: { start: a.app.end, end: a.range.end } });
+            });
+          }
+          cursors = next;
+        }
+        return [...counts.values()].sort((a, b) => (a.namespace === b.namespace ? compare(a.appId, b.appId) : compare(a.namespace, b.namespace)));
       }),
     );
   }
@@ -319,6 +375,39 @@ export class EtcdJobStore implements JobStore {
   }
 
   // ---- helpers ----
+
+  /** The partitions whose jobs this replica reads for refills and releases. */
+  private readablePartitions(): number[] {
+    return this.fence ? this.fence.ownedPartitions() : Array.from({ length: this.partitionCount }, (_, i) => i);
+  }
+
+  /** The definitions and progress of the chosen jobs, as of one revision (0: the latest). */
+  private async fetchAt(chosen: Array<{ key: JobKey }>, revision: number): Promise<JobRecord[]> {
+    const fetched = await Promise.all(
+      chunks(chosen, MAX_TXN_OPS / 2).map(async (group) => {
+        const response = await this.client.txn({
+          compare: [],
+          success: group.flatMap((d) => [get(this.layout.defKey(d.key), revision), get(this.layout.progressKey(d.key), revision)]),
+          failure: [],
+        });
+        return group.map((d, i) => ({ key: d.key, def: firstKv(response.responses[2 * i]), progress: firstKv(response.responses[2 * i + 1]) }));
+      }),
+    );
+    // Checked last, with nothing asynchronous between here and the caller: a job this replica
+    // wrote, read or deleted at a newer revision while the snapshot was out is stale in it
+    // (the engine has, or deliberately let go of, something newer).
+    return fetched.flat().flatMap(({ key, def, progress }) => {
+      if (progress && Number(progress.modRevision) < this.known.newestRevision(this.layout.jobId(key))) return [];
+      const record = this.toRecord(def, progress, key);
+      return record ? [record] : [];
+    });
+  }
+
+  /** The key of a job's entry in the due or the staged index. */
+  private indexKey(key: JobKey, entry: IndexEntry): Buffer {
+    const partition = this.partitionOf(key);
+    return entry.staged ? this.layout.stagedKey(partition, entry.at, key) : this.layout.dueKey(partition, entry.at, key);
+  }
 
   private open(): void {
     if (this.closed) throw new Error('the etcd job store is closed');
@@ -365,7 +454,7 @@ export class EtcdJobStore implements JobStore {
       modRevision: Number(kv.modRevision),
       uid: stored.uid,
       rev: stored.progress.rev,
-      dueAt: indexedDueAt(stored.progress),
+      index: indexEntry(stored.progress),
       history: stored.history,
       fromCache,
     };
@@ -388,7 +477,7 @@ export class EtcdJobStore implements JobStore {
   private removalOps(key: JobKey, current: KnownProgress, options: { keepDefAndProgress?: boolean } = {}): RequestOp[] {
     const ops: RequestOp[] = [];
     if (!options.keepDefAndProgress) ops.push(del(this.layout.defKey(key)), del(this.layout.progressKey(key)));
-    if (current.dueAt !== undefined) ops.push(del(this.layout.dueKey(this.partitionOf(key), current.dueAt, key)));
+    if (current.index) ops.push(del(this.indexKey(key, current.index)));
     if (current.history.length > 0) ops.push(delRange(this.layout.historyRange(key)));
     return ops;
   }
@@ -403,11 +492,10 @@ export class EtcdJobStore implements JobStore {
     }
     const stored: StoredProgress = { uid: current.uid, progress, history };
     ops.push(put(this.layout.progressKey(key), encodeProgress(stored)));
-    const due = indexedDueAt(progress);
-    if (due !== current.dueAt) {
-      const partition = this.partitionOf(key);
-      if (current.dueAt !== undefined) ops.push(del(this.layout.dueKey(partition, current.dueAt, key)));
-      if (due !== undefined) ops.push(put(this.layout.dueKey(partition, due, key), Buffer.alloc(0)));
+    const filed = indexEntry(progress);
+    if (!sameIndexEntry(filed, current.index)) {
+      if (current.index) ops.push(del(this.indexKey(key, current.index)));
+      if (filed) ops.push(put(this.indexKey(key, filed), Buffer.alloc(0)));
     }
     return { ops, stored };
   }
@@ -417,7 +505,7 @@ export class EtcdJobStore implements JobStore {
       modRevision: revision,
       uid: stored.uid,
       rev: stored.progress.rev,
-      dueAt: indexedDueAt(stored.progress),
+      index: indexEntry(stored.progress),
       history: stored.history,
     }, true);
   }
@@ -442,6 +530,10 @@ export class EtcdJobStore implements JobStore {
     if (!found || found.kind !== 'def') throw new Error(`etcd store: unexpected key ${key.toString()}`);
     return found.key;
   }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function revisionOf(response: { header: { revision: string } }): number {

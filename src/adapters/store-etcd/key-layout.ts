@@ -7,6 +7,10 @@
 //   {P}job/p/{K}                  the progress, with the definition's uid and the history seqs
 //   {P}hist/{K}\0{seq}            one tick outcome; seq = the progress rev that wrote it
 //   {P}due/{part}/{at}/{K}        the due index: partition (4 digits), due instant (16 digits)
+//   {P}staged/{part}/{ns}\0{app}\0{at}\0{name}
+//                                 the staged index: jobs whose trigger waits for a consumer of
+//                                 their app, by partition, then app, then due instant, so a
+//                                 release reads one app's staged jobs in due order
 //   {P}cluster/members/{id}       a live replica, under its lease
 //   {P}cluster/owners/{part}      the member owning a partition, under that member's lease
 //   {P}meta/partitions            the partition count the cluster was created with
@@ -26,6 +30,7 @@ export class KeyLayout {
   private readonly progress: string;
   private readonly hist: string;
   private readonly due: string;
+  private readonly stagedIndex: string;
   readonly members: string;
   readonly owners: string;
   readonly partitionsKey: Buffer;
@@ -40,6 +45,7 @@ export class KeyLayout {
     this.progress = `${this.prefix}job/p/`;
     this.hist = `${this.prefix}hist/`;
     this.due = `${this.prefix}due/`;
+    this.stagedIndex = `${this.prefix}staged/`;
     this.members = `${this.prefix}cluster/members/`;
     this.owners = `${this.prefix}cluster/owners/`;
     this.partitionsKey = Buffer.from(`${this.prefix}meta/partitions`);
@@ -77,6 +83,31 @@ export class KeyLayout {
   dueRange(partition: number, until: number): { start: Buffer; end: Buffer } {
     const base = `${this.due}${part(partition)}/`;
     return { start: Buffer.from(base), end: Buffer.from(base + instant(Math.min(until, MAX_AT - 1) + 1)) };
+  }
+
+  stagedKey(partition: number, at: number, key: JobKey): Buffer {
+    return Buffer.from(`${this.stagedIndex}${part(partition)}/${key.namespace}\u0000${key.appId}\u0000${instant(at)}\u0000${key.name}`);
+  }
+
+  /** Staged-index entries of one partition: of one app, of a whole namespace, or all of them. */
+  stagedRange(partition: number, namespace?: string, appId?: string): { start: Buffer; end: Buffer } {
+    let base = `${this.stagedIndex}${part(partition)}/`;
+    if (namespace !== undefined) base += `${namespace}\u0000`;
+    if (namespace !== undefined && appId !== undefined) base += `${appId}\u0000`;
+    return prefixRange(Buffer.from(base));
+  }
+
+  /** The job and instant a staged-index key files. */
+  parseStagedKey(stagedKey: Buffer): { key: JobKey; at: number } {
+    const text = stagedKey.subarray(Buffer.byteLength(this.stagedIndex) + PART_DIGITS + 1).toString('utf8');
+    const first = text.indexOf('\u0000');
+    const second = text.indexOf('\u0000', first + 1);
+    const third = second + 1 + AT_DIGITS;
+    if (first < 0 || second < 0 || text[third] !== '\u0000') throw new Error(`etcd store: malformed staged key ${JSON.stringify(text)}`);
+    return {
+      key: { namespace: text.slice(0, first), appId: text.slice(first + 1, second), name: text.slice(third + 1) },
+      at: Number(text.slice(second + 1, third)),
+    };
   }
 
   /** The job a due-index key points at. */

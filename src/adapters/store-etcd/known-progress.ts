@@ -7,12 +7,14 @@
 // uses to skip changes the engine already knows. Reads do not count: what an API call read was
 // not necessarily handed to the engine.
 
+import type { IndexEntry } from './records.js';
+
 export interface KnownProgress {
   modRevision: number;
   uid: string;
   rev: number;
-  /** Where the due index files the job, or undefined when it is not indexed. */
-  dueAt: number | undefined;
+  /** Where the due or staged index files the job, or undefined when it is in neither. */
+  index: IndexEntry | undefined;
   /** Seqs of the job's history entries, oldest first. */
   history: number[];
 }

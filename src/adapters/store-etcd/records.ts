@@ -44,7 +44,18 @@ export function decodeHistory(value: Buffer): HistoryEntry {
   return JSON.parse(value.toString('utf8')) as HistoryEntry;
 }
 
-/** The instant the due index files a progress under, or undefined when it is not in the index. */
-export function indexedDueAt(progress: Progress): number | undefined {
-  return progressDueAt(progress);
+/** Where a progress is filed: the due index, or the staged index (SPEC: staging), at an instant. */
+export interface IndexEntry {
+  at: number;
+  staged: boolean;
+}
+
+/** The index entry of a progress, or undefined when it is in neither index. */
+export function indexEntry(progress: Progress): IndexEntry | undefined {
+  const at = progressDueAt(progress);
+  return at === undefined ? undefined : { at, staged: progress.staged === true };
+}
+
+export function sameIndexEntry(a: IndexEntry | undefined, b: IndexEntry | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.at === b.at && a.staged === b.staged);
 }

@@ -4,8 +4,8 @@
 // passed in or got back cannot change what is stored.
 
 import { JobExistsError } from '../../core/errors.js';
-import { keyString, progressDueAt, type HistoryEntry, type JobKey, type JobRecord } from '../../core/model/job.js';
-import type { JobStore, ListOptions, ListPage, ProgressCommit } from '../../core/ports/job-store.js';
+import { indexedDueAt, indexedStagedAt, keyString, type HistoryEntry, type JobKey, type JobRecord } from '../../core/model/job.js';
+import type { JobStore, ListOptions, ListPage, ProgressCommit, StagedCount } from '../../core/ports/job-store.js';
 import { compareCodePoints } from './name-order.js';
 
 export interface MemoryJobStoreOptions {
@@ -109,11 +109,37 @@ export class MemoryJobStore implements JobStore {
     // A scan: fine for a reference store. Ties are broken by key, as the SQLite index does.
     const due: Array<{ at: number; id: string; record: JobRecord }> = [];
     for (const [id, { record }] of this.jobs) {
-      const at = progressDueAt(record.progress);
+      const at = indexedDueAt(record.progress);
       if (at !== undefined && at <= until) due.push({ at, id, record });
     }
     due.sort((a, b) => a.at - b.at || compareCodePoints(a.id, b.id));
     return structuredClone(due.slice(0, Math.max(0, Math.trunc(limit))).map((d) => d.record));
+  }
+
+  async staged(namespace: string, appId: string | undefined, limit: number): Promise<JobRecord[]> {
+    this.open();
+    const found: Array<{ at: number; id: string; record: JobRecord }> = [];
+    for (const [id, { record }] of this.jobs) {
+      const at = indexedStagedAt(record.progress);
+      const k = record.def.key;
+      if (at !== undefined && k.namespace === namespace && (appId === undefined || k.appId === appId)) found.push({ at, id, record });
+    }
+    found.sort((a, b) => a.at - b.at || compareCodePoints(a.id, b.id));
+    return structuredClone(found.slice(0, Math.max(0, Math.trunc(limit))).map((d) => d.record));
+  }
+
+  async stagedCounts(): Promise<StagedCount[]> {
+    this.open();
+    const counts = new Map<string, StagedCount>();
+    for (const id of [...this.jobs.keys()].sort(compareCodePoints)) {
+      const { def, progress } = this.jobs.get(id)!.record;
+      if (indexedStagedAt(progress) === undefined) continue;
+      const appKey = `${def.key.namespace}\u0000${def.key.appId}`;
+      const entry = counts.get(appKey) ?? { namespace: def.key.namespace, appId: def.key.appId, count: 0 };
+      entry.count++;
+      counts.set(appKey, entry);
+    }
+    return [...counts.values()];
   }
 
   async history(key: JobKey, limit: number): Promise<HistoryEntry[]> {

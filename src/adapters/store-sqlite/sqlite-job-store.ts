@@ -5,8 +5,8 @@
 // connection.
 
 import Database from 'better-sqlite3';
-import { progressDueAt, type HistoryEntry, type JobKey, type JobRecord, type Progress } from '../../core/model/job.js';
-import type { JobStore, ListOptions, ListPage, ProgressCommit } from '../../core/ports/job-store.js';
+import { indexedDueAt, indexedStagedAt, type HistoryEntry, type JobKey, type JobRecord, type Progress } from '../../core/model/job.js';
+import type { JobStore, ListOptions, ListPage, ProgressCommit, StagedCount } from '../../core/ports/job-store.js';
 import { GroupCommit } from './group-commit.js';
 import { listLowerBound, prefixUpperBound } from './name-range.js';
 import { applyPragmas, migrate } from './schema.js';
@@ -127,7 +127,7 @@ export class SqliteJobStore implements JobStore {
     if (progress === null) return this.write({ kind: 'deleteIf', guard, key: guard }) as Promise<boolean>;
     let update, entry: string | undefined;
     try {
-      update = { namespace, app_id, name, uid, expected_rev, rev: progress.rev, progress: JSON.stringify(progress), due_at: progressDueAt(progress) ?? null };
+      update = { namespace, app_id, name, uid, expected_rev, rev: progress.rev, progress: JSON.stringify(progress), due_at: indexedDueAt(progress) ?? null, staged_at: indexedStagedAt(progress) ?? null };
       entry = history && JSON.stringify(history);
     } catch (error) {
       return Promise.reject(error);
@@ -154,6 +154,23 @@ export class SqliteJobStore implements JobStore {
       if (row) records.push(parseRecord(row));
     }
     return records;
+  }
+
+  async staged(namespace: string, appId: string | undefined, limit: number, held?: (key: JobKey) => boolean): Promise<JobRecord[]> {
+    await this.readable();
+    const max = Math.max(0, Math.trunc(limit));
+    const rows = appId === undefined ? this.sql.stagedOfNamespace.all({ namespace, limit: max }) : this.sql.stagedOfApp.all({ namespace, app_id: appId, limit: max });
+    const records: JobRecord[] = [];
+    for (const row of rows) {
+      if (held?.({ namespace: row.namespace, appId: row.app_id, name: row.name })) continue;
+      records.push(parseRecord(row));
+    }
+    return records;
+  }
+
+  async stagedCounts(): Promise<StagedCount[]> {
+    await this.readable();
+    return this.sql.stagedCounts.all().map((r) => ({ namespace: r.namespace, appId: r.app_id, count: r.count }));
   }
 
   async history(key: JobKey, limit: number): Promise<HistoryEntry[]> {
@@ -216,7 +233,8 @@ function jobRow(record: JobRecord): JobRowParams {
     def: JSON.stringify(record.def),
     rev: progress.rev,
     progress: JSON.stringify(progress),
-    due_at: progressDueAt(progress) ?? null,
+    due_at: indexedDueAt(progress) ?? null,
+    staged_at: indexedStagedAt(progress) ?? null,
   };
 }
 

@@ -23,6 +23,11 @@ export interface PositionalStmt<A extends unknown[], R = unknown> {
   get(...params: A): R | undefined;
 }
 
+/** A query without parameters. */
+export interface Query<R> {
+  all(): R[];
+}
+
 /** A statement without parameters (transaction control). */
 export interface Control {
   run(): unknown;
@@ -41,6 +46,7 @@ export interface JobRowParams extends KeyParams {
   rev: number;
   progress: string;
   due_at: number | null;
+  staged_at: number | null;
 }
 
 /** One app's names from lower (inclusive) to upper (exclusive) or to the end of the app. */
@@ -62,10 +68,10 @@ const KEY_AT = 'namespace = ? AND app_id = ? AND name = ?';
 /** A key's columns as positional parameters. */
 export type KeyArgs = [namespace: string, appId: string, name: string];
 const APP = 'namespace = @namespace AND app_id = @app_id';
-const COLUMNS = '(namespace, app_id, name, uid, def, rev, progress, due_at)';
-const VALUES_AT = '(?, ?, ?, ?, ?, ?, ?, ?)';
+const COLUMNS = '(namespace, app_id, name, uid, def, rev, progress, due_at, staged_at)';
+const VALUES_AT = '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
 /** A job row as positional parameters, in COLUMNS order. */
-export type RowArgs = [namespace: string, appId: string, name: string, uid: string, def: string, rev: number, progress: string, dueAt: number | null];
+export type RowArgs = [namespace: string, appId: string, name: string, uid: string, def: string, rev: number, progress: string, dueAt: number | null, stagedAt: number | null];
 
 export function prepareStatements(db: Database) {
   const prepare = <P extends object, R = unknown>(sql: string): Stmt<P, R> => db.prepare<P, R>(sql);
@@ -86,8 +92,8 @@ export function prepareStatements(db: Database) {
     insertJob: positional<RowArgs>(`INSERT INTO jobs ${COLUMNS} VALUES ${VALUES_AT} ON CONFLICT DO NOTHING`),
     replaceJob: positional<RowArgs>(`INSERT OR REPLACE INTO jobs ${COLUMNS} VALUES ${VALUES_AT}`),
     deleteJob: positional<KeyArgs>(`DELETE FROM jobs WHERE ${KEY_AT}`),
-    updateProgress: positional<[rev: number, progress: string, dueAt: number | null, ...KeyArgs, uid: string, expectedRev: number]>(
-      `UPDATE jobs SET rev = ?, progress = ?, due_at = ? WHERE ${KEY_AT} AND uid = ? AND rev = ?`,
+    updateProgress: positional<[rev: number, progress: string, dueAt: number | null, stagedAt: number | null, ...KeyArgs, uid: string, expectedRev: number]>(
+      `UPDATE jobs SET rev = ?, progress = ?, due_at = ?, staged_at = ? WHERE ${KEY_AT} AND uid = ? AND rev = ?`,
     ),
     deleteJobIf: positional<[...KeyArgs, uid: string, expectedRev: number]>(`DELETE FROM jobs WHERE ${KEY_AT} AND uid = ? AND rev = ?`),
     lastHistorySeq: db.prepare<KeyArgs, number | null>(`SELECT max(seq) FROM history WHERE ${KEY_AT}`).pluck() as PositionalStmt<KeyArgs, number | null>,
@@ -119,6 +125,19 @@ export function prepareStatements(db: Database) {
       `SELECT namespace, app_id, name FROM jobs WHERE due_at IS NOT NULL AND due_at <= @until
        ORDER BY due_at, namespace, app_id, name LIMIT @limit`,
     ),
+
+    // Staged jobs in due order, from the jobs_staged index: one app, or a whole namespace.
+    stagedOfApp: prepare<{ namespace: string; app_id: string; limit: number }, JobColumns & KeyParams>(
+      `SELECT namespace, app_id, name, def, progress FROM jobs WHERE ${APP} AND staged_at IS NOT NULL
+       ORDER BY staged_at, name LIMIT @limit`,
+    ),
+    stagedOfNamespace: prepare<{ namespace: string; limit: number }, JobColumns & KeyParams>(
+      `SELECT namespace, app_id, name, def, progress FROM jobs WHERE namespace = @namespace AND staged_at IS NOT NULL
+       ORDER BY staged_at, app_id, name LIMIT @limit`,
+    ),
+    stagedCounts: db.prepare<[], { namespace: string; app_id: string; count: number }>(
+      `SELECT namespace, app_id, count(*) AS count FROM jobs WHERE staged_at IS NOT NULL GROUP BY namespace, app_id ORDER BY namespace, app_id`,
+    ) as Query<{ namespace: string; app_id: string; count: number }>,
 
     history: pluck<KeyParams & { limit: number }, string>(`SELECT entry FROM history WHERE ${KEY} ORDER BY seq DESC LIMIT @limit`),
   };

@@ -17,18 +17,18 @@ export type WriteOp =
   | { kind: 'delete'; key: KeyParams }
   | { kind: 'deleteByPrefix'; range: { namespace: string; app_id: string; lower: string }; upper: string | undefined }
   | { kind: 'deleteIf'; guard: Guard; key: KeyParams }
-  | { kind: 'progress'; update: Guard & { rev: number; progress: string; due_at: number | null }; key: KeyParams; entry: string | undefined };
+  | { kind: 'progress'; update: Guard & { rev: number; progress: string; due_at: number | null; staged_at: number | null }; key: KeyParams; entry: string | undefined };
 
 /** Applies one write inside the caller's transaction; its return value is the write's answer. */
 export function applyWriteOp(sql: Statements, historyLimit: number, op: WriteOp): unknown {
   switch (op.kind) {
     case 'create': {
-      const { namespace, app_id, name, uid, def, rev, progress, due_at } = op.row;
+      const { namespace, app_id, name, uid, def, rev, progress, due_at, staged_at } = op.row;
       if (op.overwrite) {
         // A new job: new definition, the given progress, no history from the one it replaces.
-        sql.replaceJob.run(namespace, app_id, name, uid, def, rev, progress, due_at);
+        sql.replaceJob.run(namespace, app_id, name, uid, def, rev, progress, due_at, staged_at);
         sql.deleteHistory.run(namespace, app_id, name);
-      } else if (sql.insertJob.run(namespace, app_id, name, uid, def, rev, progress, due_at).changes === 0) {
+      } else if (sql.insertJob.run(namespace, app_id, name, uid, def, rev, progress, due_at, staged_at).changes === 0) {
         throw new JobExistsError(name);
       }
       return undefined;
@@ -53,8 +53,8 @@ export function applyWriteOp(sql: Statements, historyLimit: number, op: WriteOp)
       return true;
     }
     case 'progress': {
-      const { namespace, app_id, name, uid, expected_rev, rev, progress, due_at } = op.update;
-      if (sql.updateProgress.run(rev, progress, due_at, namespace, app_id, name, uid, expected_rev).changes === 0) return false;
+      const { namespace, app_id, name, uid, expected_rev, rev, progress, due_at, staged_at } = op.update;
+      if (sql.updateProgress.run(rev, progress, due_at, staged_at, namespace, app_id, name, uid, expected_rev).changes === 0) return false;
       if (op.entry !== undefined) appendHistory(sql, historyLimit, op.key, op.entry);
       return true;
     }

@@ -43,6 +43,7 @@ export function progressWith(progress: Progress, changes: Partial<Progress>): Pr
     manualAt: 'manualAt' in changes ? changes.manualAt : progress.manualAt,
     manualAttempts: 'manualAttempts' in changes ? changes.manualAttempts : progress.manualAttempts,
     manualNextAt: 'manualNextAt' in changes ? changes.manualNextAt : progress.manualNextAt,
+    staged: 'staged' in changes ? changes.staged : progress.staged,
   } satisfies Record<keyof Progress, unknown>;
 }
 

@@ -99,6 +99,12 @@ export interface Progress {
   manualAttempts?: number;
   /** When the manual trigger's next attempt is due (manualAt, or a retry instant after it). */
   manualNextAt?: number;
+  /**
+   * The current trigger found no consumer for its app (no endpoint, no stream, no actor host):
+   * it waits in the store's staged index instead of the due index, using no retry, until a
+   * consumer appears and the engine releases it. Cleared by the next outcome other than staged.
+   */
+  staged?: boolean;
 }
 
 export interface JobRecord {
@@ -122,6 +128,19 @@ export interface HistoryEntry {
 export function keyString(key: JobKey): string {
   // NUL cannot appear in a valid name, app id or namespace, so the joined string is unambiguous.
   return `${key.namespace}\u0000${key.appId}\u0000${key.name}`;
+}
+
+/**
+ * Where a store files a job: in the due index at progressDueAt (refills read it), in the staged
+ * index at the same instant (only a release of its app reads it), or in neither.
+ */
+export function indexedDueAt(progress: Progress): number | undefined {
+  return progress.staged ? undefined : progressDueAt(progress);
+}
+
+/** The instant a staged job is filed under in the staged index; undefined when not staged. */
+export function indexedStagedAt(progress: Progress): number | undefined {
+  return progress.staged ? progressDueAt(progress) : undefined;
 }
 
 /**

@@ -26,6 +26,13 @@ export interface ProgressCommit {
   history?: HistoryEntry;
 }
 
+/** How many staged jobs one app has. */
+export interface StagedCount {
+  namespace: string;
+  appId: string;
+  count: number;
+}
+
 /**
  * Where jobs live. Every method that answers has made its writes durable (fsync'd or committed
  * by a quorum) before its promise resolves.
@@ -52,6 +59,15 @@ export interface JobStore {
    * or return them anyway.
    */
   dueBefore(until: number, limit: number, held?: (key: JobKey) => boolean): Promise<JobRecord[]>;
+  /**
+   * Staged jobs (progress.staged: their trigger waits for a consumer) of one app, or of every
+   * app of the namespace when appId is undefined, earliest due first, at most `limit`; `held` as
+   * in dueBefore. Staged jobs are never in dueBefore's answer: they wait here until released.
+   * A store serving a cluster answers for the partitions this replica owns.
+   */
+  staged(namespace: string, appId: string | undefined, limit: number, held?: (key: JobKey) => boolean): Promise<JobRecord[]>;
+  /** Staged jobs per app (apps with none are left out); in a cluster, of the partitions owned. */
+  stagedCounts(): Promise<StagedCount[]>;
   /** The latest history entries of a job, newest first. */
   history(key: JobKey, limit: number): Promise<HistoryEntry[]>;
   close(): Promise<void>;
