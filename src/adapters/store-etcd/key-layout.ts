@@ -14,6 +14,7 @@
 //   {P}cluster/members/{id}       a live replica, under its lease
 //   {P}cluster/owners/{part}      the member owning a partition, under that member's lease
 //   {P}meta/partitions            the partition count the cluster was created with
+//   {P}apps/{ns}\0{app}           an app's registration (endpoint JSON), watched by every replica
 //
 // job/d and job/p sit side by side so one watch range (job/) follows every change to jobs.
 
@@ -38,6 +39,9 @@ export class KeyLayout {
   readonly jobsRange: { start: Buffer; end: Buffer };
   /** Members and owners: the range the membership watch follows. */
   readonly clusterRange: { start: Buffer; end: Buffer };
+  /** Every app registration: the range the registrations watch follows. */
+  readonly appsRange: { start: Buffer; end: Buffer };
+  private readonly apps: string;
 
   constructor(prefix: string) {
     this.prefix = prefix.endsWith('/') ? prefix : `${prefix}/`;
@@ -51,6 +55,21 @@ export class KeyLayout {
     this.partitionsKey = Buffer.from(`${this.prefix}meta/partitions`);
     this.jobsRange = prefixRange(Buffer.from(`${this.prefix}job/`));
     this.clusterRange = prefixRange(Buffer.from(`${this.prefix}cluster/`));
+    this.apps = `${this.prefix}apps/`;
+    this.appsRange = prefixRange(Buffer.from(this.apps));
+  }
+
+  appKey(namespace: string, appId: string): Buffer {
+    return Buffer.from(`${this.apps}${namespace}\u0000${appId}`);
+  }
+
+  /** The app a registration key names, or undefined for another key. */
+  appOfAppKey(key: Buffer): { namespace: string; appId: string } | undefined {
+    const text = key.toString('utf8');
+    if (!text.startsWith(this.apps)) return undefined;
+    const id = text.slice(this.apps.length);
+    const nul = id.indexOf('\u0000');
+    return nul < 0 ? undefined : { namespace: id.slice(0, nul), appId: id.slice(nul + 1) };
   }
 
   /** The job part of keys: namespace NUL appId NUL name. */
