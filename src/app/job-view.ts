@@ -18,7 +18,8 @@ export interface JobView {
     attempts: number;
     lastTrigger?: string;
     nextTrigger?: string;
-    state: 'active' | 'paused';
+    /** staged: active, but its trigger waits for a consumer of the app (SPEC 5). */
+    state: 'active' | 'paused' | 'staged';
     manualTriggerPending?: boolean;
   };
 }
@@ -42,7 +43,7 @@ export function toJobView(record: JobRecord): JobView {
       attempts: progress.attempts,
       ...(progress.lastTrigger !== undefined ? { lastTrigger: iso(progress.lastTrigger) } : {}),
       ...(next !== undefined ? { nextTrigger: iso(next) } : {}),
-      state: progress.state,
+      state: progress.state === 'active' && progress.staged ? 'staged' : progress.state,
       ...(progress.manualAt !== undefined ? { manualTriggerPending: true } : {}),
     },
   };

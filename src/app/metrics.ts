@@ -3,8 +3,17 @@
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Engine } from '../core/engine/engine.js';
+import type { StagedCount } from '../core/ports/job-store.js';
 
-export function createMetrics(engine: Engine): Registry {
+export interface MetricsSources {
+  /** Staged triggers per app, from the store (a cluster replica: its own partitions). */
+  stagedCounts(): Promise<StagedCount[]>;
+}
+
+/** A scrape reads the staged counts at most this often; they come from an index scan. */
+const STAGED_COUNTS_MAX_AGE_MS = 5_000;
+
+export function createMetrics(engine: Engine, sources: MetricsSources): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'duetime_process_' });
   const lateness = new Histogram({
@@ -31,7 +40,35 @@ export function createMetrics(engine: Engine): Registry {
       this.set({ phase: 'in_memory' }, s.inMemory);
       this.set({ phase: 'queued' }, s.queued);
       this.set({ phase: 'in_flight' }, s.inFlight);
-      this.set({ phase: 'staged' }, s.staged);
+      this.set({ phase: 'releasing' }, s.releasing);
+    },
+  });
+  let stagedRead: { at: number; counts: Promise<StagedCount[]> } | undefined;
+  new Gauge({
+    name: 'duetime_staged_triggers',
+    help: 'Triggers waiting in the store for a consumer of their app (no endpoint, stream or actor host), by app',
+    labelNames: ['namespace', 'app_id'],
+    registers: [registry],
+    async collect() {
+      const now = Date.now();
+      if (!stagedRead || now - stagedRead.at > STAGED_COUNTS_MAX_AGE_MS) stagedRead = { at: now, counts: sources.stagedCounts() };
+      let counts: StagedCount[];
+      try {
+        counts = await stagedRead.counts;
+      } catch {
+        stagedRead = undefined; // the store is failing: /readyz says so; the gauge keeps its last values
+        return;
+      }
+      this.reset();
+      for (const c of counts) this.set({ namespace: c.namespace, app_id: c.appId }, c.count);
+    },
+  });
+  new Gauge({
+    name: 'duetime_engine_listener_errors',
+    help: 'Event listener exceptions caught by the engine since start (logged as engine errors)',
+    registers: [registry],
+    collect() {
+      this.set(engine.stats().listenerErrors);
     },
   });
   engine.events.on('attempted', (e) => {

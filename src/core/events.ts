@@ -18,8 +18,14 @@ export interface EngineEvents {
 
 type Listener<T> = (payload: T) => void;
 
+/**
+ * Listeners are isolated: one that throws is reported to onListenerError and the others still
+ * run, so a metrics or logging bug can never wedge the engine that emitted the event.
+ */
 export class TypedEmitter<E extends object> {
   private listeners = new Map<keyof E, Set<Listener<never>>>();
+
+  constructor(private readonly onListenerError: (event: keyof E, error: unknown) => void = () => {}) {}
 
   on<K extends keyof E>(event: K, listener: Listener<E[K]>): () => void {
     let set = this.listeners.get(event);
@@ -31,7 +37,17 @@ export class TypedEmitter<E extends object> {
   emit<K extends keyof E>(event: K, payload: E[K]): void {
     const set = this.listeners.get(event);
     if (!set) return;
-    for (const listener of set) (listener as Listener<E[K]>)(payload);
+    for (const listener of set) {
+      try {
+        (listener as Listener<E[K]>)(payload);
+      } catch (error) {
+        try {
+          this.onListenerError(event, error);
+        } catch {
+          // The error handler itself failed: nothing is left to tell, and the emitter goes on.
+        }
+      }
+    }
   }
 
   /** Resolves with the first payload that satisfies the predicate. */

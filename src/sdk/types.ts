@@ -39,7 +39,7 @@ export interface JobStatus {
   attempts: number;
   lastTrigger?: string;
   nextTrigger?: string;
-  state: 'active' | 'paused';
+  state: 'active' | 'paused' | 'staged';
   manualTriggerPending?: boolean;
 }
 

@@ -114,7 +114,7 @@ export const openApiDocument = {
               attempts: { type: 'integer' },
               lastTrigger: { type: 'string', format: 'date-time' },
               nextTrigger: { type: 'string', format: 'date-time' },
-              state: { enum: ['active', 'paused'] },
+              state: { enum: ['active', 'paused', 'staged'] },
             },
           },
         },

@@ -4,16 +4,19 @@
  *
  * State machine of one job's slot:
  *
- *   store --refill/upsert--> queued --due--> ready --place free--> inflight
+ *   store --refill/upsert--> queued --due--> ready (its app's lane) --slot free--> inflight
  *   inflight --outcome, commit--> queued (next attempt within the window)
  *                               | out of memory (next attempt later; refill brings it back)
  *                               | deleted (no next tick)
- *   inflight --staged (no consumer)--> staged --releaseStaged--> queued
+ *   inflight --staged (no consumer), commit progress.staged--> out of memory, in the store's
+ *            staged index (no refill reads it)
+ *   staged index --releaseStaged, a page at a time--> queued (held by that release)
  *   any --remove/replace--> dropped; an in-flight delivery of it finishes and its outcome is ignored
  *
  * One trigger per job is in flight at a time: the next attempt is placed only after the outcome
  * of the current one is committed. Every progress write goes through KeyLocks and is
- * conditional on the definition's uid and the progress revision.
+ * conditional on the definition's uid and the progress revision. Ready triggers wait in a lane
+ * per app (FairQueue): each app has its own in-flight cap, and apps are served in turn.
  */
 
 import type { Clock, TimerHandle } from '../clock.js';
@@ -24,7 +27,7 @@ import { triggerId, type Outcome, type Trigger } from '../model/trigger.js';
 import type { Deliverer } from '../ports/deliverer.js';
 import type { JobStore, ProgressCommit } from '../ports/job-store.js';
 import { DueHeap } from './due-heap.js';
-import { Fifo } from './fifo.js';
+import { FairQueue, type Lane } from './fair-queue.js';
 import { KeyLocks } from './key-locks.js';
 import { defaultEngineOptions, type EngineOptions } from './options.js';
 import { applyCatchUp, failManual, failTick, finishManual, finishTick, progressWith } from './progression.js';
@@ -41,22 +44,42 @@ interface Slot {
   removed: boolean;
   /** The delivery in flight and the commit of its outcome, while phase is 'inflight'. */
   delivery?: Promise<void>;
+  /** The release that loaded this staged job, until its trigger's outcome is known. */
+  release?: Release;
+}
+
+/** One app's (or, for actor hosts, one namespace's) staged triggers being released. */
+interface Release {
+  key: string;
+  namespace: string;
+  /** undefined: every app of the namespace. */
+  appId: string | undefined;
+  /** Slots this release loaded whose outcome is not known yet. */
+  held: number;
+  reading: boolean;
+  /** Asked to release again while a read was out: read once more before ending. */
+  again: boolean;
+  stopped: boolean;
 }
 
 export interface EngineStats {
   inMemory: number;
   queued: number;
   inFlight: number;
-  staged: number;
+  /** Staged triggers held in memory by releases under way (the rest wait in the store). */
+  releasing: number;
+  /** Listener exceptions caught since start (each also reported as an 'error' event). */
+  listenerErrors: number;
 }
 
 export class Engine {
-  readonly events = new TypedEmitter<EngineEvents>();
+  readonly events = new TypedEmitter<EngineEvents>((event, error) => this.onListenerError(event, error));
   private readonly options: EngineOptions;
   private readonly slots = new Map<string, Slot>();
   private readonly heap = new DueHeap();
-  private readonly ready = new Fifo<Slot>();
-  private readonly staged = new Map<string, Set<Slot>>();
+  private readonly ready: FairQueue<Slot>;
+  private readonly releases = new Map<string, Release>();
+  private listenerErrors = 0;
   private readonly locks = new KeyLocks();
   private readonly schedules = new ScheduleCache();
   private readonly deliveries = new Set<Promise<void>>();
@@ -75,6 +98,7 @@ export class Engine {
     options: Partial<EngineOptions> = {},
   ) {
     this.options = { ...defaultEngineOptions, ...options };
+    this.ready = new FairQueue<Slot>(this.options.maxInFlightPerApp);
   }
 
   async start(): Promise<void> {
@@ -95,11 +119,11 @@ export class Engine {
   }
 
   stats(): EngineStats {
-    let staged = 0;
-    for (const set of this.staged.values()) staged += set.size;
+    let releasing = 0;
+    for (const release of this.releases.values()) releasing += release.held;
     let queued = 0;
     for (const slot of this.slots.values()) if (slot.phase === 'queued' || slot.phase === 'ready') queued++;
-    return { inMemory: this.slots.size, queued, inFlight: this.inFlight, staged };
+    return { inMemory: this.slots.size, queued, inFlight: this.inFlight, releasing, listenerErrors: this.listenerErrors };
   }
 
   // ---- what the API layer calls after it changed the store ----
@@ -186,22 +210,72 @@ export class Engine {
    * other apps' work (an actor type's reminders). Those it cannot take are staged again.
    */
   releaseStagedInNamespace(namespace: string): void {
-    for (const k of [...this.staged.keys()]) {
-      const [ns = '', appId = ''] = k.split('\u0000');
-      if (ns === namespace) this.releaseStaged(ns, appId);
-    }
+    this.startRelease(`${namespace}\u0001`, namespace, undefined);
   }
 
-  /** A consumer for the app appeared: staged triggers go out now. */
+  /** A consumer for the app appeared: its staged triggers go out, in due order, a page at a time. */
   releaseStaged(namespace: string, appId: string): void {
-    const set = this.staged.get(appKey(namespace, appId));
-    if (!set) return;
-    this.staged.delete(appKey(namespace, appId));
-    for (const slot of set) {
-      if (slot.removed || slot.phase !== 'staged') continue;
-      slot.phase = 'idle';
-      this.place(slot);
+    this.startRelease(appKey(namespace, appId), namespace, appId);
+  }
+
+  // ---- releasing staged triggers ----
+
+  private startRelease(key: string, namespace: string, appId: string | undefined): void {
+    const current = this.releases.get(key);
+    if (current) {
+      current.again = true;
+      this.pumpRelease(current);
+      return;
     }
+    const release: Release = { key, namespace, appId, held: 0, reading: false, again: false, stopped: false };
+    this.releases.set(key, release);
+    this.pumpRelease(release);
+  }
+
+  /**
+   * Reads the next page of staged jobs once fewer than half a batch of this release are still
+   * out, so memory holds at most releaseBatch of them and the app's lane never floods. Ends
+   * when a read finds nothing new and nothing it loaded is still out.
+   */
+  private pumpRelease(release: Release): void {
+    if (release.stopped || !this.running || release.reading || release.held * 2 > this.options.releaseBatch) return;
+    release.reading = true;
+    release.again = false;
+    this.store.staged(release.namespace, release.appId, this.options.releaseBatch, (key) => this.holds(keyString(key))).then(
+      (records) => {
+        release.reading = false;
+        if (release.stopped || !this.running) return;
+        let loaded = 0;
+        for (const record of records) {
+          if (!record.progress.staged || this.holds(keyString(record.def.key)) || !this.owns(record.def.key)) continue;
+          loaded++;
+          release.held++;
+          this.adopt(record, true, release);
+        }
+        if (loaded > 0 || release.held > 0) return; // more is read as these go out
+        if (release.again) this.pumpRelease(release);
+        else this.endRelease(release);
+      },
+      (error: unknown) => {
+        release.reading = false;
+        this.events.emit('error', { error, context: 'release' });
+        this.endRelease(release); // the next consumer event or refill of staged apps starts it again
+      },
+    );
+  }
+
+  private endRelease(release: Release): void {
+    release.stopped = true;
+    if (this.releases.get(release.key) === release) this.releases.delete(release.key);
+  }
+
+  /** A released slot's outcome is known (or it left memory): its release may read on. */
+  private leaveRelease(slot: Slot): void {
+    const release = slot.release;
+    if (!release) return;
+    slot.release = undefined;
+    release.held--;
+    if (!release.stopped) queueMicrotask(() => this.pumpRelease(release));
   }
 
   // ---- loading ----
@@ -229,9 +303,9 @@ export class Engine {
   }
 
   /** Takes a record into memory; one loaded from the store gets the catch-up policy applied. */
-  private adopt(record: JobRecord, fromStore: boolean): void {
+  private adopt(record: JobRecord, fromStore: boolean, release?: Release): void {
     if (!this.owns(record.def.key)) return; // another replica's job (cluster)
-    const slot: Slot = { keyStr: keyString(record.def.key), record, phase: 'idle', token: 0, removed: false };
+    const slot: Slot = { keyStr: keyString(record.def.key), record, phase: 'idle', token: 0, removed: false, ...(release ? { release } : {}) };
     this.slots.set(slot.keyStr, slot);
     const caughtUp = fromStore ? this.catchUp(record) : undefined;
     if (!caughtUp) {
@@ -268,6 +342,10 @@ export class Engine {
       return;
     }
     const progress = slot.record.progress;
+    if (progress.staged && !slot.release) {
+      this.forget(slot); // waits in the store's staged index until a release loads it
+      return;
+    }
     const due = progressDueAt(progress);
     if (due === undefined) {
       if (progress.tickAt === undefined && progress.manualAt === undefined) {
@@ -317,23 +395,25 @@ export class Engine {
       dueAts.push(top.dueAt);
     }
     orderTiesByKey(due, dueAts);
-    for (const slot of due) this.ready.push(slot);
+    for (const slot of due) this.ready.push(laneOf(slot), slot);
     this.pump();
     this.armTimer();
   }
 
   private pump(): void {
-    while (this.running && this.inFlight < this.options.maxInFlight && this.ready.length > 0) {
-      const slot = this.ready.shift()!;
-      if (slot.removed || slot.phase !== 'ready') continue;
-      this.dispatch(slot);
+    while (this.running && this.inFlight < this.options.maxInFlight) {
+      const next = this.ready.take();
+      if (!next) return;
+      const { lane, item: slot } = next;
+      if (slot.removed || slot.phase !== 'ready' || !this.dispatch(slot, lane)) this.ready.skipped(lane);
     }
   }
 
-  private dispatch(slot: Slot): void {
+  /** Hands the slot's trigger to delivery; false when it turned out not to be due (nothing dispatched). */
+  private dispatch(slot: Slot, lane: Lane<Slot>): boolean {
     if (!this.owns(slot.record.def.key)) {
       this.forget(slot); // ownership lost since it was queued (cluster): the new owner fires it
-      return;
+      return false;
     }
     const now = this.clock.now();
     const { def, progress } = slot.record;
@@ -344,7 +424,7 @@ export class Engine {
     if (dueAt === undefined || dueAt > now) {
       slot.phase = 'idle'; // progress changed since it was queued
       this.place(slot);
-      return;
+      return false;
     }
     const scheduledAt = manual ? progress.manualAt! : (progress.tickAt ?? dueAt);
     const trigger: Trigger = {
@@ -361,10 +441,11 @@ export class Engine {
     };
     slot.phase = 'inflight';
     this.inFlight++;
-    this.events.emit('dispatched', { trigger, at: now });
+    this.ready.started(lane);
     // Two links per delivery (this runs for every trigger): the outcome, then the bookkeeping.
     const settle = (outcome: Outcome): Promise<void> => {
       this.inFlight--;
+      this.ready.done(lane);
       this.pump();
       return this.locks.run(slot.keyStr, () => this.onOutcome(slot, trigger, outcome, now, now - dueAt));
     };
@@ -385,29 +466,42 @@ export class Engine {
       });
     this.deliveries.add(delivery);
     slot.delivery = delivery;
+    // Emitted after the bookkeeping above: listeners are isolated, and see a consistent engine.
+    this.events.emit('dispatched', { trigger, at: now });
+    return true;
   }
 
   /** Not async: the commit's promise is the answer, without another promise around it. */
   private onOutcome(slot: Slot, trigger: Trigger, outcome: Outcome, startedAt: number, lateMs: number): Promise<void> {
     const finishedAt = this.clock.now();
     const record = slot.record;
+    const release = slot.release;
+    this.leaveRelease(slot);
     let tickOutcome: HistoryEntry['outcome'];
     let next: Progress | null;
-    if (outcome.kind === 'staged') {
-      tickOutcome = 'staged';
-      next = record.progress;
-    } else if (outcome.kind === 'cancel') {
-      tickOutcome = 'success';
-      next = null;
-    } else if (outcome.kind === 'done') {
-      tickOutcome = 'success';
-      next = trigger.manual ? finishManual(record.progress) : this.afterTick(record, finishTick(record.def, this.schedules.get(record.def.schedule), record.progress));
-    } else {
-      const failed = trigger.manual
-        ? failManual(record.def, record.progress, this.options.random)
-        : failTick(record.def, this.schedules.get(record.def.schedule), record.progress, this.options.random);
-      tickOutcome = failed.gaveUp ? 'dropped' : 'failed';
-      next = failed.gaveUp && !trigger.manual ? this.afterTick(record, failed.progress) : failed.progress;
+    switch (outcome.kind) {
+      case 'staged':
+        tickOutcome = 'staged';
+        next = record.progress;
+        break;
+      case 'cancel':
+        tickOutcome = 'success';
+        next = null;
+        break;
+      case 'done':
+        tickOutcome = 'success';
+        next = trigger.manual ? finishManual(record.progress) : this.afterTick(record, finishTick(record.def, this.schedules.get(record.def.schedule), record.progress));
+        break;
+      case 'failed': {
+        const failed = trigger.manual
+          ? failManual(record.def, record.progress, this.options.random)
+          : failTick(record.def, this.schedules.get(record.def.schedule), record.progress, this.options.random);
+        tickOutcome = failed.gaveUp ? 'dropped' : 'failed';
+        next = failed.gaveUp && !trigger.manual ? this.afterTick(record, failed.progress) : failed.progress;
+        break;
+      }
+      default:
+        return unreachable(outcome);
     }
     this.events.emit('attempted', { trigger, outcome: tickOutcome, detail: outcome.detail, startedAt, finishedAt, lateMs });
     if (slot.removed) return DONE;
@@ -417,18 +511,20 @@ export class Engine {
       return DONE;
     }
     if (outcome.kind === 'staged') {
+      // Still nobody to take it: a release under way for this app stops (it would only spin).
+      if (release) this.endRelease(release);
       if (!this.owns(record.def.key)) {
         this.forget(slot); // handed over: the new owner stages it again
         return DONE;
       }
-      slot.phase = 'staged';
-      const k = appKey(record.def.key.namespace, record.def.key.appId);
-      let set = this.staged.get(k);
-      if (!set) this.staged.set(k, (set = new Set()));
-      set.add(slot);
-      this.events.emit('staged', { key: record.def.key });
-      return DONE;
+      if (record.progress.staged) {
+        this.forget(slot); // filed in the staged index already
+        return DONE;
+      }
+      return this.stage(slot);
     }
+    // Any other outcome ends the staging: the job is back in the due index.
+    if (next?.staged) next = progressWith(next, { staged: undefined });
     const finalCount = next?.count ?? record.progress.count;
     if (next && next.tickAt === undefined && next.manualAt === undefined) next = null;
     const history: HistoryEntry = {
@@ -440,6 +536,17 @@ export class Engine {
       ...(outcome.detail !== undefined ? { detail: outcome.detail } : {}),
     };
     return this.commitAndPlace(slot, next, history, finalCount);
+  }
+
+  /**
+   * Files the job in the store's staged index (its attempt and scheduled time unchanged) and lets
+   * it go from memory. 'staged' is emitted after the commit, so a listener that releases the app
+   * (a consumer appeared meanwhile) finds it in the store.
+   */
+  private async stage(slot: Slot): Promise<void> {
+    const { def, progress } = slot.record;
+    await this.commitAndPlace(slot, progressWith(progress, { rev: progress.rev + 1, staged: true }));
+    if (!slot.removed) this.events.emit('staged', { key: def.key });
   }
 
   // ---- committing ----
@@ -529,7 +636,7 @@ export class Engine {
     if (this.slots.get(slot.keyStr) === slot) this.slots.delete(slot.keyStr);
     slot.phase = 'idle';
     slot.token++;
-    this.unstage(slot);
+    this.leaveRelease(slot);
   }
 
   private drop(slot: Slot): void {
@@ -537,9 +644,10 @@ export class Engine {
     this.forget(slot);
   }
 
-  private unstage(slot: Slot): void {
-    const k = appKey(slot.record.def.key.namespace, slot.record.def.key.appId);
-    this.staged.get(k)?.delete(slot);
+  /** An isolated listener threw: counted and reported, never thrown into the engine. */
+  private onListenerError(event: keyof EngineEvents, error: unknown): void {
+    this.listenerErrors++;
+    if (event !== 'error') this.events.emit('error', { error, context: `listener:${String(event)}` });
   }
 }
 
@@ -570,4 +678,15 @@ const DONE: Promise<void> = Promise.resolve();
 
 function appKey(namespace: string, appId: string): string {
   return `${namespace}\u0000${appId}`;
+}
+
+/** The bulkhead lane of a slot: its app. */
+function laneOf(slot: Slot): string {
+  const key = slot.record.def.key;
+  return appKey(key.namespace, key.appId);
+}
+
+/** The compiler proves every Outcome kind is handled: a new kind fails the build here. */
+function unreachable(outcome: never): never {
+  throw new Error(`unhandled outcome ${JSON.stringify(outcome)}`);
 }

@@ -8,6 +8,18 @@ export interface EngineOptions {
   refillLimit: number;
   /** Most deliveries in flight at once, across all jobs. */
   maxInFlight: number;
+  /**
+   * Most deliveries in flight at once for one app (by namespace and app id): a slow, failing or
+   * trickling app holds at most this many of the maxInFlight slots; apps with work waiting are
+   * served in turn.
+   */
+  maxInFlightPerApp: number;
+  /**
+   * Staged triggers of one app read from the store per step of a release; a release holds at
+   * most this many in memory at once and reads more as they go out, so a release of a million
+   * staged triggers neither fills memory nor crowds out other apps.
+   */
+  releaseBatch: number;
   /** A tick found overdue by more than this when a job is loaded counts as missed (catch-up applies). */
   catchUpGraceMs: number;
   /** First wait before retrying a failed store commit; doubles up to 30 s. */
@@ -23,6 +35,8 @@ export const defaultEngineOptions: EngineOptions = {
   refillIntervalMs: 5_000,
   refillLimit: 50_000,
   maxInFlight: 1_000,
+  maxInFlightPerApp: 250,
+  releaseBatch: 1_000,
   catchUpGraceMs: 1_000,
   commitRetryMs: 100,
   stopTimeoutMs: 10_000,

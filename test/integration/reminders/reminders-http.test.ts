@@ -121,8 +121,8 @@ describe('reminder delivery', () => {
 
   it('waits (staged) while no app hosts the type, and fires once one registers', async () => {
     expect((await node.call('POST', path('Late', 'l1', 'wake'), { dueTime: '0s' })).status).toBe(204);
-    // Staged: the engine holds the tick, unfinished, with no retry used up.
-    await expect.poll(() => node.duetime.engine.stats().staged, { timeout: 10_000 }).toBe(1);
+    // Staged: the store holds the tick in its staged index, unfinished, with no retry used up.
+    await expect.poll(async () => (await node.call('GET', '/metrics')).text.match(/^duetime_staged_triggers\{[^}]*\} (\d+)$/m)?.[1], { timeout: 20_000 }).toBe('1');
     expect((await node.call('GET', path('Late', 'l1', 'wake'))).body.status).toMatchObject({ count: 0, attempts: 0 });
     const host = await startReceiver();
     host.respond = (request) =>

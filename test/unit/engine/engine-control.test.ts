@@ -105,25 +105,6 @@ describe('engine: control', () => {
   });
 });
 
-describe('engine: staging', () => {
-  it('a trigger with no consumer waits without using retries and goes out when one appears', async () => {
-    h = await makeHarness();
-    let online = false;
-    h.target.respond = () => (online ? { kind: 'done' } : { kind: 'staged', detail: 'no endpoint' });
-    await h.schedule('st', { dueTime: '1s' });
-    await h.clock.advance(30_000);
-    expect(h.target.of('st')).toHaveLength(1);
-    expect(h.engine.stats().staged).toBe(1);
-    expect((await h.jobs.get(h.key('st'))).status.attempts).toBe(0);
-    online = true;
-    h.engine.releaseStaged('default', 'app');
-    await h.clock.advance(0);
-    expect(h.target.of('st')).toHaveLength(2);
-    expect(h.target.of('st')[1]!.trigger.attempt).toBe(1);
-    expect(await h.store.get(h.key('st'))).toBeUndefined();
-  });
-});
-
 describe('engine: memory holds only what is due soon', () => {
   it('10,000 jobs due next year leave the window empty; a job due now enters it', async () => {
     h = await makeHarness();
