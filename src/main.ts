@@ -126,7 +126,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   readiness.add('engine', () => ({ ok: started, ...(started ? {} : { detail: 'starting' }) }));
   if (cluster) readiness.add('cluster', () => cluster.readiness());
   targets.addReadiness(readiness);
-  const metrics = createMetrics(engine);
+  const metrics = createMetrics(engine, { stagedCounts: () => store.stagedCounts() });
   const jobs = new JobsService(store, engine, clock, targets.targetCheck(), targets.payloads);
   const reminders = new RemindersService(store, engine, clock);
   const identity = { defaultAppId: config.appId, defaultNamespace: config.namespace, tokens };
