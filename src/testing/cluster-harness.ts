@@ -37,6 +37,8 @@ export interface Replica {
   process: ManagedProcess;
   /** The member id it registered under. */
   memberId: string;
+  /** host:port of its scheduler API (WatchJobs, WatchHosts), as it announces itself. */
+  schedulerAddress: string;
   alive: boolean;
   /** When it answered /readyz the first time. */
   readyAt: number;
@@ -111,7 +113,8 @@ export class ClusterHarness {
       throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- ${name} log ---\n${process.logTail()}`);
     }
     const status = await this.status(url);
-    const replica: Replica = { name, url, process, memberId: status.self, alive: true, readyAt: Date.now() };
+    const schedulerAddress = status.members.find((m) => m.self)?.schedulerAddress ?? '';
+    const replica: Replica = { name, url, process, memberId: status.self, schedulerAddress, alive: true, readyAt: Date.now() };
     this.replicas.push(replica);
     return replica;
   }
