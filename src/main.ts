@@ -13,6 +13,7 @@ import { InputBindingDeliverer } from './adapters/deliver-invoke/input-binding-d
 import { InvokeDeliverer } from './adapters/deliver-invoke/invoke-deliverer.js';
 import { StreamChannel } from './adapters/deliver-stream/stream-channel.js';
 import { isEtcdUrl, openEtcdCluster, type EtcdCluster } from './adapters/store-etcd/index.js';
+import { SqliteAppRegistrations } from './adapters/store-sqlite/sqlite-app-registrations.js';
 import { SqliteJobStore } from './adapters/store-sqlite/sqlite-job-store.js';
 import { startGrpcServers, type GrpcServers } from './api/grpc/grpc-servers.js';
 import { createHttpApi } from './api/http/http-server.js';
@@ -33,6 +34,7 @@ import { readConfigFile } from './config/config-file.js';
 import { withDefaults, type DuetimeConfig } from './config/config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { Engine } from './core/engine/engine.js';
+import type { AppRegistrations } from './core/ports/app-registrations.js';
 import type { JobStore } from './core/ports/job-store.js';
 import { parseGoDuration } from './core/schedule/index.js';
 
@@ -65,8 +67,8 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   const file = config.configFile ? readConfigFile(config.configFile) : { apps: [], tokens: [] };
 
   const components = await openComponents(config.componentsPath);
-  const { store, cluster: clusterBackend } = await openStore(config, logger);
-  const apps = new AppRegistry();
+  const { store, cluster: clusterBackend, registrations } = await openStore(config, logger);
+  const apps = new AppRegistry(registrations, { warn: (message, context) => logger.warn(context, message) });
   const httpDeliverer = new HttpDeliverer(apps, { timeoutMs: parseGoDuration(config.deliveryTimeout) });
   const router = new DeliveryRouter(httpDeliverer);
   // Extension targets (SPEC 5): components, service invocation, cron input bindings, jobStateStore.
@@ -109,15 +111,16 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
     if (streams.hasConsumer(namespace, appId) || apps.endpoint(namespace, appId)) queueMicrotask(() => engine.releaseStaged(namespace, appId));
   });
 
+  // Stored registrations (cluster state), then this replica's --app-url and config-file apps, written through.
   const appToken = config.appApiToken ? { token: config.appApiToken } : {};
-  if (config.appUrl) apps.register(config.namespace, config.appId, { url: config.appUrl, actorTypes: [], ...appToken });
-  for (const app of file.apps) {
-    apps.register(app.namespace ?? config.namespace, app.appId, {
-      url: app.url,
-      actorTypes: app.actorTypes ?? [],
-      ...(app.token ? { token: app.token } : config.appApiToken ? { token: config.appApiToken } : {}),
-    });
-  }
+  await apps.start([
+    ...(config.appUrl ? [{ namespace: config.namespace, appId: config.appId, endpoint: { url: config.appUrl, actorTypes: [], ...appToken } }] : []),
+    ...file.apps.map((app) => ({
+      namespace: app.namespace ?? config.namespace,
+      appId: app.appId,
+      endpoint: { url: app.url, actorTypes: app.actorTypes ?? [], ...(app.token ? { token: app.token } : appToken) },
+    })),
+  ]);
   const tokens: ApiToken[] = [...file.tokens];
   if (config.apiToken) tokens.push({ token: config.apiToken });
 
@@ -149,6 +152,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   } catch (error) {
     await engine.stop();
     await Promise.all([httpDeliverer.close(), appCalls.close(), components.registry.close()]);
+    await apps.close();
     await store.close();
     if (error instanceof CronBindingError) throw new Error(`cannot start: a cron binding in ${config.componentsPath} cannot be scheduled:\n${error.message}`);
     throw error;
@@ -177,6 +181,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
     await engine.stop();
     await httpDeliverer.close();
     await Promise.all([appCalls.close(), components.registry.close()]);
+    await apps.close();
     await store.close();
     throw error;
   }
@@ -194,6 +199,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
       await appCalls.close();
       await components.registry.close();
       await actors.close();
+      await apps.close();
       await store.close();
       logger.info('duetime stopped');
     })());
@@ -214,11 +220,19 @@ async function openComponents(path: string | undefined): Promise<{ registry: Com
   }
 }
 
-async function openStore(config: DuetimeConfig, logger: Logger): Promise<{ store: JobStore; cluster?: EtcdCluster }> {
+async function openStore(config: DuetimeConfig, logger: Logger): Promise<{ store: JobStore; cluster?: EtcdCluster; registrations: AppRegistrations }> {
   if (config.store === 'sqlite') {
     const dir = resolve(config.dataDir);
     mkdirSync(dir, { recursive: true });
-    return { store: new SqliteJobStore({ path: join(dir, 'duetime.db'), historyLimit: config.historyLimit }) };
+    const path = join(dir, 'duetime.db');
+    const store = new SqliteJobStore({ path, historyLimit: config.historyLimit });
+    // Its own connection to the file the job store has just migrated.
+    try {
+      return { store, registrations: new SqliteAppRegistrations({ path }) };
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
   }
   if (isEtcdUrl(config.store)) {
     const leaseTtlSeconds = Math.ceil(parseGoDuration(config.leaseTtl) / 1000);

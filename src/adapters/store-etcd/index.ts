@@ -3,6 +3,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { checkPartitionCount } from '../../core/model/partition.js';
+import { EtcdAppRegistrations } from './etcd-app-registrations.js';
 import { EtcdClient, EtcdError } from './etcd-client.js';
 import { EtcdCluster, type ClusterLog } from './etcd-cluster.js';
 import { parseEtcdUrl } from './etcd-url.js';
@@ -11,6 +12,7 @@ import { KeyLayout } from './key-layout.js';
 import { checkPartitionCountInEtcd } from './partition-count-check.js';
 import { PartitionFence } from './partition-fence.js';
 
+export { EtcdAppRegistrations } from './etcd-app-registrations.js';
 export { EtcdClient, EtcdError } from './etcd-client.js';
 export { EtcdCluster } from './etcd-cluster.js';
 export { EtcdJobStore } from './etcd-job-store.js';
@@ -30,10 +32,11 @@ export interface OpenEtcdOptions {
 }
 
 /**
- * Connects, checks the cluster's partition count, and returns the store and the cluster side.
+ * Connects, checks the cluster's partition count, and returns the store, the cluster side and
+ * the app registrations (keys under the same prefix, on the same client).
  * An unreachable etcd is waited for (retried with backoff, logged), not a reason to exit.
  */
-export async function openEtcdCluster(options: OpenEtcdOptions): Promise<{ store: EtcdJobStore; cluster: EtcdCluster }> {
+export async function openEtcdCluster(options: OpenEtcdOptions): Promise<{ store: EtcdJobStore; cluster: EtcdCluster; registrations: EtcdAppRegistrations }> {
   checkPartitionCount(options.partitionCount);
   const { endpoints, prefix } = parseEtcdUrl(options.url);
   const client = new EtcdClient(endpoints);
@@ -60,7 +63,14 @@ export async function openEtcdCluster(options: OpenEtcdOptions): Promise<{ store
       leaseTtlSeconds: options.leaseTtlSeconds,
       ...(options.log ? { log: options.log } : {}),
     });
-    return { store, cluster };
+    const registrations = new EtcdAppRegistrations({
+      client,
+      layout,
+      onWatchState: (connected, error) => {
+        if (!connected && error) options.log?.warn({ err: error }, 'the app registrations watch broke; resuming');
+      },
+    });
+    return { store, cluster, registrations };
   } catch (error) {
     client.close();
     throw error;

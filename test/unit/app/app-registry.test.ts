@@ -1,0 +1,124 @@
+// AppRegistry over the memory store: registrations written through and loaded at start, other
+// replicas' changes applied (each registry is a replica; they share one MemoryRegistrationSpace),
+// a replica's own configuration kept against other replicas' configurations, and store failures
+// reported as "unavailable".
+
+import { describe, expect, it } from 'vitest';
+import { MemoryAppRegistrations, MemoryRegistrationSpace } from '../../../src/adapters/store-memory/memory-app-registrations.js';
+import { AppRegistry, type ConfiguredApp } from '../../../src/app/app-registry.js';
+import { UnavailableError } from '../../../src/core/errors.js';
+import type { AppRegistrations } from '../../../src/core/ports/app-registrations.js';
+
+const NS = 'default';
+const url = (registry: AppRegistry, appId: string) => registry.endpoint(NS, appId)?.url;
+const configured = (appId: string, at: string): ConfiguredApp => ({ namespace: NS, appId, endpoint: { url: at, actorTypes: [] } });
+
+async function replica(space: MemoryRegistrationSpace, config: ConfiguredApp[] = []): Promise<{ registry: AppRegistry; registered: string[] }> {
+  const registry = new AppRegistry(new MemoryAppRegistrations(space));
+  const registered: string[] = [];
+  registry.onRegistered((namespace, appId) => registered.push(`${namespace}/${appId}`));
+  await registry.start(config);
+  return { registry, registered };
+}
+
+describe('AppRegistry', () => {
+  it('writes a registration through, and a new registry on the same store (a restart) loads it', async () => {
+    const space = new MemoryRegistrationSpace();
+    const { registry, registered } = await replica(space);
+    await registry.register(NS, 'orders', { url: 'http://127.0.0.1:8080///', actorTypes: ['Cart'], token: 't' });
+    expect(registry.endpoint(NS, 'orders')).toEqual({ url: 'http://127.0.0.1:8080', actorTypes: ['Cart'], token: 't' });
+    expect(registered).toEqual(['default/orders']); // once, though the store reported the write too
+    await registry.register(NS, 'gone', { url: 'http://g', actorTypes: [] });
+    await registry.unregister(NS, 'gone');
+    expect(registry.endpoint(NS, 'gone')).toBeUndefined();
+    await registry.close();
+
+    const restarted = await replica(space);
+    expect(restarted.registry.list()).toEqual([{ namespace: NS, appId: 'orders', url: 'http://127.0.0.1:8080', actorTypes: ['Cart'], token: 't' }]);
+    expect(restarted.registered).toEqual(['default/orders']);
+  });
+
+  it('applies registrations and removals made on another replica, calling its listeners', async () => {
+    const space = new MemoryRegistrationSpace();
+    const a = await replica(space);
+    const b = await replica(space);
+    await a.registry.register(NS, 'orders', { url: 'http://a', actorTypes: [] });
+    expect(url(b.registry, 'orders')).toBe('http://a');
+    expect(b.registered).toEqual(['default/orders']);
+    await b.registry.register(NS, 'orders', { url: 'http://b', actorTypes: [] });
+    expect(url(a.registry, 'orders')).toBe('http://b');
+    await b.registry.unregister(NS, 'orders');
+    expect(url(a.registry, 'orders')).toBeUndefined();
+    expect(a.registry.list()).toEqual([]);
+  });
+
+  it('writes its configured apps at start; a replica keeps its own configuration, an API registration replaces it everywhere', async () => {
+    const space = new MemoryRegistrationSpace();
+    const a = await replica(space, [configured('default', 'http://a/')]);
+    expect(url(a.registry, 'default')).toBe('http://a');
+    // A replica without configuration of its own learns it.
+    const plain = await replica(space);
+    expect(url(plain.registry, 'default')).toBe('http://a');
+    // Another replica configured differently: each keeps its own; the store holds the latest.
+    const b = await replica(space, [configured('default', 'http://b')]);
+    expect(url(b.registry, 'default')).toBe('http://b');
+    expect(url(a.registry, 'default')).toBe('http://a');
+    expect(url(plain.registry, 'default')).toBe('http://b');
+    // Through the API: every replica, configured or not.
+    await plain.registry.register(NS, 'default', { url: 'http://api', actorTypes: [] });
+    for (const r of [a, b, plain]) expect(url(r.registry, 'default')).toBe('http://api');
+    // And a later start-up configuration is written again.
+    const c = await replica(space, [configured('default', 'http://c')]);
+    expect(url(c.registry, 'default')).toBe('http://c');
+    expect(url(plain.registry, 'default')).toBe('http://c');
+    expect(url(a.registry, 'default')).toBe('http://c'); // its own configuration gave way to the API's until it restarts
+  });
+
+  it('does not write a configured app the store already holds as configured', async () => {
+    const space = new MemoryRegistrationSpace();
+    await replica(space, [configured('default', 'http://a')]);
+    const revision = space.revision;
+    await replica(space, [configured('default', 'http://a')]);
+    expect(space.revision).toBe(revision);
+  });
+
+  it('ignores a change older than one it applied', async () => {
+    const space = new MemoryRegistrationSpace();
+    const { registry } = await replica(space);
+    await registry.register(NS, 'orders', { url: 'http://new', actorTypes: [] });
+    // A stale report, as a slow watch could deliver after the write it preceded.
+    space.publish({ kind: 'put', registration: { namespace: NS, appId: 'orders', endpoint: { url: 'http://old', actorTypes: [] }, origin: 'api' }, revision: 0 });
+    expect(url(registry, 'orders')).toBe('http://new');
+  });
+
+  it('reports a store failure as unavailable and changes nothing', async () => {
+    const space = new MemoryRegistrationSpace();
+    const store = new MemoryAppRegistrations(space);
+    const failing: AppRegistrations = {
+      list: () => store.list(),
+      follow: (listener) => store.follow(listener),
+      close: () => store.close(),
+      put: () => Promise.reject(new Error('SQLITE_IOERR: disk I/O error')),
+      delete: () => Promise.reject(new Error('SQLITE_IOERR: disk I/O error')),
+    };
+    const registry = new AppRegistry(failing);
+    await registry.start();
+    await expect(registry.register(NS, 'orders', { url: 'http://a', actorTypes: [] })).rejects.toBeInstanceOf(UnavailableError);
+    expect(registry.endpoint(NS, 'orders')).toBeUndefined();
+    await expect(registry.unregister(NS, 'orders')).rejects.toThrow(/could not be stored.*disk I\/O error/);
+  });
+
+  it('a throwing listener neither fails the registration nor stops the other listeners', async () => {
+    const warnings: string[] = [];
+    const registry = new AppRegistry(new MemoryAppRegistrations(), { warn: (message) => warnings.push(message) });
+    const seen: string[] = [];
+    registry.onRegistered(() => {
+      throw new Error('listener bug');
+    });
+    registry.onRegistered((_ns, appId) => seen.push(appId));
+    await registry.start();
+    await registry.register(NS, 'orders', { url: 'http://a', actorTypes: [] });
+    expect(seen).toEqual(['orders']);
+    expect(warnings).toHaveLength(1);
+  });
+});
