@@ -3,185 +3,216 @@
  * WatchJobs stream. Each trigger runs its handler; the stream is told SUCCESS when the handler
  * resolves and FAILED when it throws (the job's failure policy then decides).
  *
- *   connecting --server accepts (response headers) or first trigger--> connected (backoff reset)
- *   connecting|connected --stream ends or fails--> waiting (backoff delay, capped) --> connecting
- *   any --close()--> closing: running handlers finish and ack, the stream half-closes --> closed
+ * In a cluster each replica fires only the jobs of the partitions it owns, and hands them only to
+ * streams connected to it; so the listener holds one stream per live replica (WatchConnection),
+ * and learns the replicas from WatchHosts (HostsWatch), asked of any replica it can reach:
  *
- * A handler still running when its stream breaks does not ack: the server redelivers that
- * trigger (to this app once it reconnects), so handlers should be idempotent.
+ *   starting: a stream to each given address, and WatchHosts asked of the first
+ *   starting|following --host list of one address (a single node)--> following: one stream, to
+ *            the address WatchHosts answered on (the one the app was given, which it can reach)
+ *   starting|following --host list of several--> following: a stream to each listed address;
+ *            streams to addresses no longer listed close (their running handlers still ack)
+ *   starting --WatchHosts unimplemented or refused--> static: streams to the given addresses only
+ *   any --close()--> closed: WatchHosts stops; every stream lets its handlers ack, then closes
+ *
+ * While WatchHosts cannot be reached the streams stay as they are; each stream reconnects on its
+ * own with a capped, jittered backoff.
  */
 
-import { credentials as grpcCredentials, Metadata, type ChannelCredentials, type Client, type ClientDuplexStream } from '@grpc/grpc-js';
-import { loadDuetimeProtos } from '../api/grpc/proto-loader.js';
-import { Backoff, type BackoffOptions } from './backoff.js';
+import type { ChannelCredentials } from '@grpc/grpc-js';
+import { addressList, type Addresses } from './addresses.js';
+import type { BackoffOptions } from './backoff.js';
+import { HostsWatch } from './hosts-watch.js';
 import type { JobHandlerFunction, JobHandlers } from './job-trigger.js';
+import { WatchConnection, type TriggerResult } from './watch-connection.js';
 import { toJobTrigger, type WatchJobsResponse } from './watch-message.js';
 
 export interface ListenOptions {
-  /** host:port of Duetime's scheduler API. Default: DUETIME_SCHEDULER_ADDRESS, else 127.0.0.1:50006. */
-  address?: string;
+  /**
+   * host:port of Duetime's scheduler API: one replica, or several (a list, or comma-separated).
+   * In a cluster one is enough: the listener asks it for every live replica (WatchHosts) and
+   * connects to each; give several so that it can start while one of them is down.
+   * @defaultValue `DUETIME_SCHEDULER_ADDRESS` (comma-separated addresses), else `127.0.0.1:50006`
+   */
+  address?: Addresses;
   appId: string;
-  /** Default: the server's --namespace. */
+  /** @defaultValue the server's `--namespace` */
   namespace?: string;
-  /** dapr-api-token, when the server requires one. */
+  /** dapr-api-token, when the server requires one. @defaultValue none */
   apiToken?: string;
   /** Handlers by job name. */
   handlers: JobHandlers;
-  /** For jobs without a handler of their own; without it such a trigger is answered FAILED. */
+  /** For jobs without a handler of their own; without it such a trigger is answered FAILED. @defaultValue none */
   fallback?: JobHandlerFunction;
-  /** Actor types this app hosts: their reminders come here too (as triggers with `actor` set). */
+  /** Actor types this app hosts: their reminders come here too (as triggers with `actor` set). @defaultValue none */
   actorTypes?: string[];
-  /** Reconnect delays (exponential, capped). */
+  /**
+   * Reconnect delays of each stream (and of WatchHosts): exponential, capped, with up to 20 %
+   * jitter, reset after each successful connection.
+   * @defaultValue `{ initialMs: 250, maxMs: 10_000, multiplier: 2 }`
+   */
   reconnect?: BackoffOptions;
-  /** TLS or other channel credentials; default insecure (plaintext). */
+  /** TLS or other channel credentials. @defaultValue insecure (plaintext) */
   credentials?: ChannelCredentials;
-  /** Stream failures (before each reconnect) and handler errors. Default: ignored. */
+  /** Stream failures (before each reconnect) and handler errors. @defaultValue ignored */
   onError?: (error: Error) => void;
-  /** After each (re)connection. */
-  onConnect?: () => void;
-  /** How long close() waits for running handlers, ms. Default 10 000. */
+  /** After each (re)connection of a stream, with the replica's address. @defaultValue none */
+  onConnect?: (address: string) => void;
+  /** How long close() (and the closing of a stream to a replica that left) waits for running handlers, ms. @defaultValue 10_000 */
   closeTimeoutMs?: number;
 }
 
-export interface JobListener {
-  /** True while the stream is open and accepted by the server. */
+/** One stream of a listener: to one scheduler replica. */
+export interface ListenerConnection {
+  /** host:port of the replica's scheduler API. */
+  readonly address: string;
+  /** The server has accepted the stream and it has not broken since. */
   readonly connected: boolean;
-  /** Resolves once connected (at once when already connected). */
+}
+
+export interface JobListener {
+  /** True while at least one stream is open and accepted (see `connections` for each replica). */
+  readonly connected: boolean;
+  /** A stream per replica the listener follows: every live replica in a cluster, else the given address. */
+  readonly connections: readonly ListenerConnection[];
+  /**
+   * Resolves once the listener knows the replicas (WatchHosts answered, or the server has none)
+   * and every one of them has accepted its stream; at once when that holds already.
+   */
   ready(): Promise<void>;
-  /** Stops reconnecting, lets running handlers ack, and closes the stream. */
+  /** Stops reconnecting, lets running handlers ack, and closes the streams. */
   close(): Promise<void>;
 }
 
 export const DEFAULT_SCHEDULER_ADDRESS = '127.0.0.1:50006';
-/** The header Duetime's WatchJobs sends once it has accepted the initial message. */
-const ACCEPTED_HEADER = 'duetime-watch';
-
-type WatchCall = ClientDuplexStream<unknown, WatchJobsResponse>;
+const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 
 export function listen(options: ListenOptions): JobListener {
-  const listener = new StreamListener(options);
+  const listener = new ClusterListener(options);
   listener.open();
   return listener;
 }
 
-class StreamListener implements JobListener {
-  private readonly client: Client & { WatchJobs(metadata: Metadata): WatchCall };
-  private readonly backoff: Backoff;
-  private readonly address: string;
-  private call: WatchCall | undefined;
-  private isConnected = false;
+class ClusterListener implements JobListener {
+  private readonly given: string[];
+  private readonly streams = new Map<string, WatchConnection>();
+  /** Streams to replicas that left, finishing their handlers. */
+  private readonly leaving = new Set<Promise<void>>();
+  private readonly hostsWatch: HostsWatch;
+  private hostsKnown = false;
   private closed = false;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private waiters: Array<() => void> = [];
-  private readonly running = new Set<Promise<void>>();
+  private waiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
 
   constructor(private readonly options: ListenOptions) {
-    this.address = options.address ?? process.env.DUETIME_SCHEDULER_ADDRESS ?? DEFAULT_SCHEDULER_ADDRESS;
-    this.backoff = new Backoff(options.reconnect);
-    const { SchedulerClient } = loadDuetimeProtos();
-    // The channel's own reconnect backoff follows ours, so a restarted server is found as soon
-    // as our next attempt, not after grpc-js's default of up to two minutes.
-    this.client = new SchedulerClient(this.address, options.credentials ?? grpcCredentials.createInsecure(), {
-      'grpc.initial_reconnect_backoff_ms': options.reconnect?.initialMs ?? 250,
-      'grpc.max_reconnect_backoff_ms': options.reconnect?.maxMs ?? 10_000,
-      'grpc.keepalive_time_ms': 30_000,
-    }) as unknown as StreamListener['client'];
+    this.given = addressList(options.address, process.env.DUETIME_SCHEDULER_ADDRESS, DEFAULT_SCHEDULER_ADDRESS);
+    this.hostsWatch = new HostsWatch({
+      ...(options.apiToken ? { apiToken: options.apiToken } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+      ...(options.reconnect ? { reconnect: options.reconnect } : {}),
+      candidates: () => this.candidates(),
+      onHosts: (hosts, via) => this.follow(hosts.length > 1 ? hosts : [via]),
+      onUnsupported: (via, error) => {
+        this.report(new Error(`WatchHosts is not available on ${via} (${error.message}); listening on ${this.given.join(', ')} only`));
+        this.follow(this.given);
+      },
+      report: (error) => this.report(error),
+    });
   }
 
   get connected(): boolean {
-    return this.isConnected;
+    for (const stream of this.streams.values()) if (stream.connected) return true;
+    return false;
+  }
+
+  get connections(): ListenerConnection[] {
+    return [...this.streams.values()].map((s) => ({ address: s.address, connected: s.connected }));
   }
 
   ready(): Promise<void> {
-    if (this.isConnected) return Promise.resolve();
     if (this.closed) return Promise.reject(new Error('the listener is closed'));
-    return new Promise((resolve) => this.waiters.push(resolve));
+    if (this.isReady()) return Promise.resolve();
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
   open(): void {
-    if (this.closed) return;
-    const metadata = new Metadata();
-    if (this.options.apiToken) metadata.set('dapr-api-token', this.options.apiToken);
-    const call = this.client.WatchJobs(metadata);
-    this.call = call;
-    call.on('metadata', (headers: Metadata) => {
-      if (headers.get(ACCEPTED_HEADER).length > 0) this.markConnected(call);
-    });
-    call.on('data', (message: WatchJobsResponse) => {
-      this.markConnected(call);
-      this.run(call, message);
-    });
-    call.on('error', (error: Error) => this.lost(call, error));
-    call.on('end', () => this.lost(call));
-    const actorTypes = this.options.actorTypes ?? [];
-    call.write({
-      initial: {
-        appId: this.options.appId,
-        namespace: this.options.namespace ?? '',
-        actorTypes,
-        acceptJobTypes: ['JOB_TARGET_TYPE_JOB', ...(actorTypes.length > 0 ? ['JOB_TARGET_TYPE_ACTOR_REMINDER'] : [])],
-      },
-    });
+    this.follow(this.given, false); // the given addresses are a start, not yet known to be the replicas
+    this.hostsWatch.start();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.retryTimer);
-    await withTimeout(Promise.allSettled([...this.running]), this.options.closeTimeoutMs ?? 10_000);
-    const call = this.call;
-    this.call = undefined;
-    this.isConnected = false;
-    if (call) {
-      const ended = new Promise<void>((resolve) => {
-        call.once('status', () => resolve());
-        call.once('error', () => resolve());
-      });
-      call.end();
-      await withTimeout(ended, 2_000);
-      call.cancel();
-    }
-    this.client.close();
-  }
-
-  private markConnected(call: WatchCall): void {
-    if (this.call !== call || this.isConnected) return;
-    this.isConnected = true;
-    this.backoff.reset();
-    this.options.onConnect?.();
+    this.hostsWatch.stop();
+    const waitMs = this.options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    const streams = [...this.streams.values()];
+    this.streams.clear();
+    await Promise.all([...streams.map((s) => s.close(waitMs)), ...this.leaving]);
     const waiters = this.waiters;
     this.waiters = [];
-    for (const resolve of waiters) resolve();
+    for (const waiter of waiters) waiter.reject(new Error('the listener was closed before it was ready'));
   }
 
-  private lost(call: WatchCall, error?: Error): void {
-    if (this.call !== call) return;
-    this.call = undefined;
-    this.isConnected = false;
+  /** Holds a stream to exactly these addresses; `known`: they are the replicas (ready() may resolve). */
+  private follow(addresses: string[], known = true): void {
     if (this.closed) return;
-    const delay = this.backoff.next();
-    this.report(new Error(`WatchJobs stream to ${this.address} ${error ? `failed: ${error.message}` : 'ended'}; reconnecting in ${delay} ms`));
-    this.retryTimer = setTimeout(() => this.open(), delay);
+    this.hostsKnown = known;
+    const wanted = new Set(addresses);
+    for (const [address, stream] of this.streams) {
+      if (wanted.has(address)) continue;
+      this.streams.delete(address);
+      const leaving = stream.close(this.options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS);
+      this.leaving.add(leaving);
+      void leaving.finally(() => this.leaving.delete(leaving));
+    }
+    for (const address of wanted) {
+      if (this.streams.has(address)) continue;
+      const stream = new WatchConnection(address, {
+        appId: this.options.appId,
+        ...(this.options.namespace !== undefined ? { namespace: this.options.namespace } : {}),
+        ...(this.options.apiToken ? { apiToken: this.options.apiToken } : {}),
+        ...(this.options.actorTypes ? { actorTypes: this.options.actorTypes } : {}),
+        ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
+        ...(this.options.reconnect ? { reconnect: this.options.reconnect } : {}),
+        dispatch: (message) => this.dispatch(message),
+        onState: () => this.wakeIfReady(),
+        ...(this.options.onConnect ? { onConnect: this.options.onConnect } : {}),
+        report: (error) => this.report(error),
+      });
+      this.streams.set(address, stream);
+      stream.open();
+    }
+    this.wakeIfReady();
   }
 
-  private run(call: WatchCall, message: WatchJobsResponse): void {
-    const task = (async () => {
-      let status: 'SUCCESS' | 'FAILED' = 'SUCCESS';
-      try {
-        const job = toJobTrigger(message);
-        const handler = this.options.handlers[job.name] ?? this.options.fallback;
-        if (!handler) throw new Error(`no handler for job "${job.name}" and no fallback; answered FAILED`);
-        await handler(job);
-      } catch (error) {
-        status = 'FAILED';
-        this.report(error instanceof Error ? error : new Error(String(error)));
-      }
-      // A result belongs to the stream that sent the trigger; after a reconnect the server has
-      // already taken that trigger back.
-      if (this.call === call && !call.writableEnded) call.write({ result: { id: message.id, status } });
-    })();
-    this.running.add(task);
-    void task.finally(() => this.running.delete(task));
+  /** Where to ask WatchHosts: replicas with a live stream first, then the others, then the given addresses. */
+  private candidates(): string[] {
+    const streams = [...this.streams.values()];
+    const ordered = [...streams.filter((s) => s.connected), ...streams.filter((s) => !s.connected)].map((s) => s.address);
+    return [...new Set([...ordered, ...this.given])];
+  }
+
+  private isReady(): boolean {
+    return this.hostsKnown && this.streams.size > 0 && [...this.streams.values()].every((s) => s.connected);
+  }
+
+  private wakeIfReady(): void {
+    if (this.closed || !this.isReady()) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) waiter.resolve();
+  }
+
+  private async dispatch(message: WatchJobsResponse): Promise<TriggerResult> {
+    try {
+      const job = toJobTrigger(message);
+      const handler = this.options.handlers[job.name] ?? this.options.fallback;
+      if (!handler) throw new Error(`no handler for job "${job.name}" and no fallback; answered FAILED`);
+      await handler(job);
+      return 'SUCCESS';
+    } catch (error) {
+      this.report(error instanceof Error ? error : new Error(String(error)));
+      return 'FAILED';
+    }
   }
 
   private report(error: Error): void {
@@ -191,14 +222,4 @@ class StreamListener implements JobListener {
       // a throwing onError must not break the listener
     }
   }
-}
-
-function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    void promise.finally(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }
