@@ -1,32 +1,49 @@
 // DuetimeClient: Duetime's HTTP API (SPEC section 4) as typed methods. Identity travels as
 // Dapr's headers (dapr-app-id, dapr-namespace, dapr-api-token); error answers are thrown as
 // DuetimeApiError.
+//
+// Given several base URLs (the replicas of a cluster: any of them serves the whole API) it sends
+// each request to the one that answered last, and moves on to the next only when that one cannot
+// be reached (the request surely never arrived: refused, unresolvable, connect timeout) or
+// answers 503 (not ready: it changed nothing). A timeout or a connection lost mid-request may
+// have done the work, so only GET and DELETE, which are safe to repeat, fail over on those.
+// An answer, 4xx or otherwise, is the answer.
 
+import { addressList, AddressRotation, type Addresses } from './addresses.js';
 import { DuetimeApiError } from './api-error.js';
 import type { HistoryEntry, Job, JobPage, JobSpec, ListOptions } from './types.js';
 
 export interface DuetimeClientOptions {
-  /** Base URL of the HTTP API. Default: DUETIME_URL, else http://127.0.0.1:3500. */
-  baseUrl?: string;
-  /** The app the jobs belong to (dapr-app-id); default: the server's --app-id. */
+  /**
+   * Base URL of the HTTP API; or several (a list, or comma-separated), tried in order when one
+   * cannot be reached.
+   * @defaultValue `DUETIME_URL` (comma-separated URLs), else `http://127.0.0.1:3500`
+   */
+  baseUrl?: Addresses;
+  /** The app the jobs belong to (dapr-app-id). @defaultValue the server's `--app-id` */
   appId?: string;
-  /** dapr-namespace; default: the server's --namespace. */
+  /** dapr-namespace. @defaultValue the server's `--namespace` */
   namespace?: string;
-  /** dapr-api-token, when the server requires one. */
+  /** dapr-api-token, when the server requires one. @defaultValue none */
   apiToken?: string;
-  /** Per-request timeout, ms. Default 30 000. */
+  /** Timeout of one attempt at one address, ms. @defaultValue 30_000 */
   timeoutMs?: number;
 }
 
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:3500';
 
+/** Error codes of a connection that was never made: the request did not reach the server. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
+/** Methods whose repetition does no harm. */
+const IDEMPOTENT = new Set(['GET', 'DELETE']);
+
 export class DuetimeClient {
-  private readonly baseUrl: string;
+  private readonly baseUrls: AddressRotation;
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
 
   constructor(options: DuetimeClientOptions = {}) {
-    this.baseUrl = (options.baseUrl ?? process.env.DUETIME_URL ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+    this.baseUrls = new AddressRotation(addressList(options.baseUrl, process.env.DUETIME_URL, DEFAULT_BASE_URL).map((url) => url.replace(/\/+$/, '')));
     this.headers = {
       ...(options.appId ? { 'dapr-app-id': options.appId } : {}),
       ...(options.namespace ? { 'dapr-namespace': options.namespace } : {}),
@@ -103,16 +120,52 @@ export class DuetimeClient {
   }
 
   private async request(method: string, path: string, body?: unknown): Promise<unknown> {
-    const response = await fetch(`${this.baseUrl}${path}`, {
-      method,
-      headers: { ...this.headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      signal: AbortSignal.timeout(this.timeoutMs),
-    });
-    const text = await response.text();
-    if (!response.ok) throw DuetimeApiError.fromResponse(response.status, text);
-    return text === '' ? undefined : JSON.parse(text);
+    const order = this.baseUrls.order();
+    const failures: string[] = [];
+    for (const [k, index] of order.entries()) {
+      const baseUrl = this.baseUrls.addresses[index]!;
+      const last = k === order.length - 1;
+      let response: Response;
+      let text: string;
+      try {
+        response = await fetch(`${baseUrl}${path}`, {
+          method,
+          headers: { ...this.headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+        text = await response.text();
+      } catch (error) {
+        if (order.length === 1) throw error; // one address: fetch's own error, as always
+        failures.push(`${baseUrl}: ${describe(error)}`);
+        if (last || !(NOT_SENT.has(errorCode(error) ?? '') || IDEMPOTENT.has(method))) {
+          throw new Error(`${method} ${path}: no answer from ${failures.join('; ')}${last ? '' : ` (not tried further: the request may have reached the server)`}`, { cause: error });
+        }
+        continue;
+      }
+      if (response.status === 503 && !last) {
+        failures.push(`${baseUrl}: 503 not ready`);
+        continue;
+      }
+      this.baseUrls.answered(index);
+      if (!response.ok) throw DuetimeApiError.fromResponse(response.status, text);
+      return text === '' ? undefined : JSON.parse(text);
+    }
+    throw new Error('unreachable: the address list is never empty');
   }
+}
+
+/** The system error code under fetch's "fetch failed" (undici puts it in `cause`, or in each of an AggregateError's errors). */
+function errorCode(error: unknown): string | undefined {
+  const cause = (error as { cause?: { code?: unknown; errors?: Array<{ code?: unknown }> } } | undefined)?.cause;
+  const code = cause?.code ?? cause?.errors?.[0]?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function describe(error: unknown): string {
+  const code = errorCode(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return code ? `${message} (${code})` : message;
 }
 
 function jobPath(name: string): string {

@@ -3,25 +3,36 @@
 // Identity travels as Dapr's metadata (dapr-app-id, dapr-namespace, dapr-api-token); error
 // answers are thrown as the DuetimeApiError DuetimeClient throws for the same answer.
 // Not here, because the gRPC API has no such methods: pause, resume, trigger, history.
+//
+// Given several addresses (the replicas of a cluster: any of them serves the whole API) it calls
+// the one that answered last, and moves on to the next only when that one cannot be reached
+// (UNAVAILABLE without Duetime's error code: no connection) or is not ready (UNAVAILABLE with
+// it: nothing was done). A passed deadline may hide work done, so only the reads and deletes,
+// which are safe to repeat, fail over on DEADLINE_EXCEEDED. An answer is the answer.
 
-import { credentials as grpcCredentials, Metadata, type ChannelCredentials, type Client, type ServiceError } from '@grpc/grpc-js';
+import { credentials as grpcCredentials, Metadata, status, type ChannelCredentials, type Client, type ServiceError } from '@grpc/grpc-js';
 import { loadDuetimeProtos } from '../api/grpc/proto-loader.js';
+import { addressList, AddressRotation, type Addresses } from './addresses.js';
 import { fromServiceError } from './grpc-error.js';
 import { fromJobMessage, toScheduleRequest, type GrpcJob, type JobMessage } from './grpc-job.js';
 import type { JobSpec } from './types.js';
 
 export interface DuetimeGrpcClientOptions {
-  /** host:port of the gRPC runtime API. Default: DUETIME_GRPC_ADDRESS, else 127.0.0.1:50001. */
-  address?: string;
-  /** The app the jobs belong to (dapr-app-id); default: the server's --app-id. */
+  /**
+   * host:port of the gRPC runtime API; or several (a list, or comma-separated), tried in order
+   * when one cannot be reached.
+   * @defaultValue `DUETIME_GRPC_ADDRESS` (comma-separated addresses), else `127.0.0.1:50001`
+   */
+  address?: Addresses;
+  /** The app the jobs belong to (dapr-app-id). @defaultValue the server's `--app-id` */
   appId?: string;
-  /** dapr-namespace; default: the server's --namespace. */
+  /** dapr-namespace. @defaultValue the server's `--namespace` */
   namespace?: string;
-  /** dapr-api-token, when the server requires one. */
+  /** dapr-api-token, when the server requires one. @defaultValue none */
   apiToken?: string;
-  /** TLS or other channel credentials; default insecure (plaintext). */
+  /** TLS or other channel credentials. @defaultValue insecure (plaintext) */
   credentials?: ChannelCredentials;
-  /** Per-call deadline, ms. Default 30 000. */
+  /** Deadline of one attempt at one address, ms. @defaultValue 30_000 */
   timeoutMs?: number;
 }
 
@@ -34,17 +45,25 @@ export const DEFAULT_GRPC_ADDRESS = '127.0.0.1:50001';
 
 type UnaryMethod = (request: object, metadata: Metadata, options: { deadline: number }, callback: (error: ServiceError | null, response: unknown) => void) => void;
 
+/** Methods whose repetition does no harm. */
+const IDEMPOTENT = new Set(['GetJob', 'ListJobs', 'DeleteJob', 'DeleteJobsByPrefix']);
+/** grpc-js's details when a call failed before any connection was made (so it was never sent). */
+const NOT_CONNECTED = /No connection established|Name resolution failed|ECONNREFUSED|EHOSTUNREACH|ENETUNREACH/i;
+
 export class DuetimeGrpcClient {
-  private readonly client: Client;
+  private readonly addresses: AddressRotation;
+  private readonly clients: Client[];
   private readonly identity: Record<string, string>;
   private readonly timeoutMs: number;
 
   constructor(options: DuetimeGrpcClientOptions = {}) {
-    const address = options.address ?? process.env.DUETIME_GRPC_ADDRESS ?? DEFAULT_GRPC_ADDRESS;
+    this.addresses = new AddressRotation(addressList(options.address, process.env.DUETIME_GRPC_ADDRESS, DEFAULT_GRPC_ADDRESS));
     const { RuntimeClient } = loadDuetimeProtos();
+    const credentials = options.credentials ?? grpcCredentials.createInsecure();
     // ListJobs answers every job of the app in one message, which can outgrow grpc-js's default
-    // 4 MiB receive limit; the server sends it whole, so take it whole.
-    this.client = new RuntimeClient(address, options.credentials ?? grpcCredentials.createInsecure(), { 'grpc.max_receive_message_length': -1 });
+    // 4 MiB receive limit; the server sends it whole, so take it whole. A channel connects on
+    // its first call, so addresses never tried cost nothing.
+    this.clients = this.addresses.addresses.map((address) => new RuntimeClient(address, credentials, { 'grpc.max_receive_message_length': -1 }));
     this.identity = {
       ...(options.appId ? { 'dapr-app-id': options.appId } : {}),
       ...(options.namespace ? { 'dapr-namespace': options.namespace } : {}),
@@ -100,20 +119,47 @@ export class DuetimeGrpcClient {
     await this.call('DeleteJobsByPrefix', prefix ? { namePrefix: prefix } : {});
   }
 
-  /** Closes the channel; calls after this fail. */
+  /** Closes the channels; calls after this fail. */
   close(): void {
-    this.client.close();
+    for (const client of this.clients) client.close();
   }
 
-  private call(method: string, request: object): Promise<unknown> {
+  private async call(method: string, request: object): Promise<unknown> {
+    const order = this.addresses.order();
+    for (const [k, index] of order.entries()) {
+      try {
+        const response = await this.callOne(this.clients[index]!, method, request);
+        this.addresses.answered(index);
+        return response;
+      } catch (error) {
+        const serviceError = error as ServiceError;
+        if (k === order.length - 1 || !failsOver(serviceError, method)) throw fromServiceError(serviceError);
+      }
+    }
+    throw new Error('unreachable: the address list is never empty');
+  }
+
+  private callOne(client: Client, method: string, request: object): Promise<unknown> {
     const metadata = new Metadata();
     for (const [key, value] of Object.entries(this.identity)) metadata.set(key, value);
-    const fn = (this.client as unknown as Record<string, UnaryMethod>)[method]!;
+    const fn = (client as unknown as Record<string, UnaryMethod>)[method]!;
     return new Promise((resolve, reject) => {
-      fn.call(this.client, request, metadata, { deadline: Date.now() + this.timeoutMs }, (error, response) => {
-        if (error) reject(fromServiceError(error));
+      fn.call(client, request, metadata, { deadline: Date.now() + this.timeoutMs }, (error, response) => {
+        if (error) reject(error);
         else resolve(response);
       });
     });
   }
+}
+
+/**
+ * Another address may be asked when this one surely did nothing: no connection was made, or the
+ * replica answered that it is not ready (UNAVAILABLE with Duetime's error code). Calls safe to
+ * repeat also move on after any UNAVAILABLE (a connection lost mid-call) or a passed deadline.
+ */
+function failsOver(error: ServiceError, method: string): boolean {
+  if (IDEMPOTENT.has(method)) return error.code === status.UNAVAILABLE || error.code === status.DEADLINE_EXCEEDED;
+  if (error.code !== status.UNAVAILABLE) return false;
+  const notReady = (error.metadata?.get('dapr-error-code').length ?? 0) > 0;
+  return notReady || NOT_CONNECTED.test(error.details ?? '');
 }
