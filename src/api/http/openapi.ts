@@ -60,12 +60,30 @@ export const openApiDocument = {
     ...jobPaths('/v1.0-alpha1'),
     '/v1.0/apps/{appId}': {
       put: {
-        summary: "Register (or move) an app's HTTP endpoint; releases its staged triggers",
+        summary: "Register (or move) an app's HTTP endpoint on every replica (stored; answered once durable); releases its staged triggers",
         parameters: [{ name: 'appId', in: 'path', required: true, schema: { type: 'string' } }],
-        requestBody: { content: { 'application/json': { schema: { type: 'object', required: ['url'], properties: { url: { type: 'string' }, actorTypes: { type: 'array', items: { type: 'string' } }, token: { type: 'string' } } } } } },
-        responses: { 204: { description: 'registered' }, 400: errorResponse('bad url'), 403: errorResponse('token bound to another app') },
+        requestBody: {
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['url'],
+                properties: {
+                  url: { type: 'string', maxLength: 2048 },
+                  actorTypes: { type: 'array', maxItems: 256, items: { type: 'string', minLength: 1, maxLength: 512 } },
+                  token: { type: 'string', maxLength: 4096 },
+                },
+              },
+            },
+          },
+        },
+        responses: { 204: { description: 'registered' }, 400: errorResponse('bad url, or over a limit'), 403: errorResponse('token bound to another app'), 503: errorResponse('the store could not take the registration') },
       },
-      delete: { summary: 'Unregister an app', parameters: [{ name: 'appId', in: 'path', required: true, schema: { type: 'string' } }], responses: { 204: { description: 'gone' } } },
+      delete: {
+        summary: 'Unregister an app on every replica',
+        parameters: [{ name: 'appId', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { 204: { description: 'gone' }, 503: errorResponse('the store could not take the change') },
+      },
     },
     '/v1.0/apps': { get: { summary: "The namespace's registered apps", responses: { 200: { description: 'apps' } } } },
     '/v1.0/cluster': {
