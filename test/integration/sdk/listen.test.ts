@@ -143,6 +143,17 @@ describe('listen()', () => {
     expect(connects).toBe(2);
   });
 
+  it('against a single node, keeps the address it was given (WatchHosts answers the node\'s own, maybe under another name)', async () => {
+    const given = `localhost:${server.schedulerPort}`; // the node announces 127.0.0.1:<port>
+    const seenHere = collector();
+    const listener = startListening({ address: given, handlers: { alias: seenHere.handler } });
+    await listener.ready();
+    expect(listener.connections).toEqual([{ address: given, connected: true }]);
+    await client.schedule('alias', { dueTime: '0s' });
+    await seenHere.until(1);
+    expect(listener.connections).toEqual([{ address: given, connected: true }]);
+  });
+
   it('close() stops it for good', async () => {
     const listener = startListening({ handlers: {} });
     await listener.ready();
