@@ -57,7 +57,7 @@ function collector(): { seen: JobTrigger[]; handler: (job: JobTrigger) => void; 
   };
 }
 
-function startListening(options: Omit<Parameters<typeof listen>[0], 'address' | 'appId'> & { appId?: string }): JobListener {
+function startListening(options: Omit<Parameters<typeof listen>[0], 'appId'> & { appId?: string }): JobListener {
   const listener = listen({ address: `127.0.0.1:${server.schedulerPort}`, appId: 'worker', reconnect: { initialMs: 50, maxMs: 500 }, ...options });
   listeners.push(listener);
   return listener;
