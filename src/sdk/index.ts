@@ -11,4 +11,5 @@ export { listen, DEFAULT_SCHEDULER_ADDRESS, type JobListener, type ListenerConne
 export { jobHandler, type JobHandlerOptions, type JobRequestHandler, type RequestLike, type ResponseLike } from './job-handler.js';
 export type { JobHandlerFunction, JobHandlers, JobTrigger } from './job-trigger.js';
 export type { BackoffOptions } from './backoff.js';
+export type { Addresses } from './addresses.js';
 export type { FailurePolicy, HistoryEntry, Job, JobFields, JobPage, JobSpec, JobStatus, JobTarget, ListOptions } from './types.js';
