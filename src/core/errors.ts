@@ -1,7 +1,12 @@
 // Errors the core raises, as a few classes with Dapr's error codes. Which HTTP or gRPC status a
 // kind maps to is decided only at the edge (api/), never here.
 
-export type ErrorKind = 'invalid' | 'not-found' | 'conflict' | 'too-large' | 'unauthenticated' | 'forbidden' | 'unavailable' | 'internal';
+/**
+ * `conflict`: the request clashes with what is stored (a name taken). `aborted`: a write lost a
+ * race with other writers of the same job more times than it retries; sending it again may
+ * succeed. `unavailable`: a dependency (the store, a broker) cannot be reached or written now.
+ */
+export type ErrorKind = 'invalid' | 'not-found' | 'conflict' | 'aborted' | 'too-large' | 'unauthenticated' | 'forbidden' | 'unavailable' | 'internal';
 
 export class DuetimeError extends Error {
   constructor(
@@ -39,5 +44,19 @@ export class JobExistsError extends DuetimeError {
 export class UnavailableError extends DuetimeError {
   constructor(code: string, message: string) {
     super('unavailable', code, message);
+  }
+}
+
+/** A write to the job store kept losing races with other writers of the same job; retry it. */
+export class StoreConflictError extends DuetimeError {
+  constructor(message: string) {
+    super('aborted', 'ERR_STORE_CONFLICT', message);
+  }
+}
+
+/** The job store cannot be read or written now (I/O error, disk full, locked, etcd unreachable). */
+export class StoreUnavailableError extends UnavailableError {
+  constructor(message: string) {
+    super('ERR_STORE_UNAVAILABLE', message);
   }
 }

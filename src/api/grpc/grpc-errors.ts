@@ -5,6 +5,7 @@
 
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import { asDuetimeError } from '../../app/store-failures.js';
 import { DuetimeError, type ErrorKind } from '../../core/errors.js';
 import { ProtoWriter } from './protobuf-wire.js';
 
@@ -12,6 +13,7 @@ const CODE: Record<ErrorKind, status> = {
   invalid: status.INVALID_ARGUMENT,
   'not-found': status.NOT_FOUND,
   conflict: status.ALREADY_EXISTS,
+  aborted: status.ABORTED,
   'too-large': status.RESOURCE_EXHAUSTED,
   unauthenticated: status.UNAUTHENTICATED,
   forbidden: status.PERMISSION_DENIED,
@@ -36,6 +38,12 @@ export class GrpcStatusError extends Error {
 export function toGrpcError(error: unknown, logger: Logger): GrpcError {
   if (error instanceof DuetimeError) return statusError(CODE[error.kind], error.code, error.message, error.field);
   if (error instanceof GrpcStatusError) return statusError(error.code, error.errorCode, error.message);
+  // The store's trouble (a write race, locked, disk full, unreachable): ABORTED or UNAVAILABLE.
+  const storeError = asDuetimeError(error);
+  if (storeError) {
+    logger.warn({ err: error }, 'gRPC call failed in the job store');
+    return statusError(CODE[storeError.kind], storeError.code, storeError.message);
+  }
   logger.error({ err: error }, 'gRPC call failed');
   return statusError(status.INTERNAL, 'ERR_INTERNAL', 'internal error; see the server log');
 }

@@ -1,6 +1,7 @@
 // The one place where error kinds become HTTP statuses, and the body takes Dapr's shape.
 
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { asDuetimeError } from '../../app/store-failures.js';
 import { DuetimeError, type ErrorKind } from '../../core/errors.js';
 
 const STATUS: Record<ErrorKind, number> = {
@@ -9,6 +10,7 @@ const STATUS: Record<ErrorKind, number> = {
   forbidden: 403,
   'not-found': 404,
   conflict: 409,
+  aborted: 409,
   'too-large': 413,
   unavailable: 503,
   internal: 500,
@@ -31,6 +33,13 @@ export function errorBody(code: string, message: string, field?: string): DaprEr
 export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
   if (error instanceof DuetimeError) {
     void reply.status(STATUS[error.kind]).send(errorBody(error.code, error.message, error.field));
+    return;
+  }
+  // The store's trouble (a write race, locked, disk full, unreachable): 409 or 503, not a bug.
+  const storeError = asDuetimeError(error);
+  if (storeError) {
+    request.log.warn({ err: error }, 'request failed in the job store');
+    void reply.status(STATUS[storeError.kind]).send(errorBody(storeError.code, storeError.message));
     return;
   }
   const fastifyError = error as FastifyError;
