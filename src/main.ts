@@ -14,9 +14,14 @@ import { InvokeDeliverer } from './adapters/deliver-invoke/invoke-deliverer.js';
 import { StreamChannel } from './adapters/deliver-stream/stream-channel.js';
 import { isEtcdUrl, openEtcdCluster, type EtcdCluster } from './adapters/store-etcd/index.js';
 import { SqliteAppRegistrations } from './adapters/store-sqlite/sqlite-app-registrations.js';
+import { lockDataDir, type DataDirLock } from './adapters/store-sqlite/data-dir-lock.js';
 import { SqliteJobStore } from './adapters/store-sqlite/sqlite-job-store.js';
+import { sqliteWriteProbe, type WriteProbe } from './adapters/store-sqlite/write-probe.js';
 import { startGrpcServers, type GrpcServers } from './api/grpc/grpc-servers.js';
 import { createHttpApi } from './api/http/http-server.js';
+import { listenHttp } from './api/http/listen.js';
+import { gateUntilStarted } from './api/http/start-gate-hook.js';
+import { ListenError } from './api/listen-error.js';
 import { registerClusterRoutes } from './api/http/routes/cluster.js';
 import type { ApiToken } from './api/http/identity.js';
 import { ActorRouting } from './app/actor-routing.js';
@@ -27,11 +32,13 @@ import { JobsService } from './app/jobs-service.js';
 import { RemindersService } from './app/reminders/reminders-service.js';
 import { createMetrics } from './app/metrics.js';
 import { Readiness } from './app/readiness.js';
+import { StartGate } from './app/start-gate.js';
+import { storeReadiness } from './app/store-readiness.js';
 import type { ComponentInfo } from './app/targets/component-directory.js';
 import { CronBindingError } from './app/targets/cron-binding-jobs.js';
 import { Targets } from './app/targets/targets.js';
 import { readConfigFile } from './config/config-file.js';
-import { withDefaults, type DuetimeConfig } from './config/config.js';
+import { settingName, withDefaults, type DuetimeConfig } from './config/config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { Engine } from './core/engine/engine.js';
 import type { AppRegistrations } from './core/ports/app-registrations.js';
@@ -67,7 +74,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   const file = config.configFile ? readConfigFile(config.configFile) : { apps: [], tokens: [] };
 
   const components = await openComponents(config.componentsPath);
-  const { store, cluster: clusterBackend, registrations } = await openStore(config, logger);
+  const { store, cluster: clusterBackend, registrations, lock, writeProbe } = await openStore(config, logger);
   const apps = new AppRegistry(registrations, { warn: (message, context) => logger.warn(context, message) });
   const httpDeliverer = new HttpDeliverer(apps, { timeoutMs: parseGoDuration(config.deliveryTimeout) });
   const router = new DeliveryRouter(httpDeliverer);
@@ -127,6 +134,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   const readiness = new Readiness();
   let started = false;
   readiness.add('engine', () => ({ ok: started, ...(started ? {} : { detail: 'starting' }) }));
+  readiness.add('store', storeReadiness(store, writeProbe ? { writeProbe: () => writeProbe.check() } : {}));
   if (cluster) readiness.add('cluster', () => cluster.readiness());
   targets.addReadiness(readiness);
   const metrics = createMetrics(engine, { stagedCounts: () => store.stagedCounts() });
@@ -146,24 +154,15 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   });
   registerClusterRoutes(http, () => cluster?.status() ?? { mode: 'single', store: config.store }, identity);
 
-  await engine.start();
+  // Ports before work: every port is bound before the engine fires anything, so a port that is
+  // taken fails the start with nothing delivered. Requests in between wait (app/start-gate.ts).
+  const gate = new StartGate();
+  gateUntilStarted(http, gate);
+  let grpc: GrpcServers | undefined;
+  let httpUrl: string;
   try {
-    await targets.startCronBindings({ store, engine, jobs, clock }, { namespace: config.namespace, appId: config.appId });
-  } catch (error) {
-    await engine.stop();
-    await Promise.all([httpDeliverer.close(), appCalls.close(), components.registry.close()]);
-    await apps.close();
-    await store.close();
-    if (error instanceof CronBindingError) throw new Error(`cannot start: a cron binding in ${config.componentsPath} cannot be scheduled:\n${error.message}`);
-    throw error;
-  }
-  started = true;
-  await http.listen({ host: config.host, port: config.port });
-  const address = http.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const httpUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  let grpc: GrpcServers;
-  try {
+    const port = await listenHttp(http, config.host, config.port);
+    httpUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
     grpc = await startGrpcServers({
       jobs,
       reminders,
@@ -174,17 +173,25 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
       grpcPort: config.grpcPort,
       schedulerPort: config.schedulerPort,
       maxMessageBytes: config.bodyLimit,
+      startGate: gate,
       ...(cluster ? { hosts: { addresses: () => cluster.schedulerAddresses(), onChange: (listener) => cluster.onViewChange(listener) } } : {}),
     });
+    await engine.start();
+    await targets.startCronBindings({ store, engine, jobs, clock }, { namespace: config.namespace, appId: config.appId });
   } catch (error) {
-    await http.close();
+    gate.fail(error);
+    await Promise.all([http.close(), grpc?.stop()]);
     await engine.stop();
-    await httpDeliverer.close();
-    await Promise.all([appCalls.close(), components.registry.close()]);
+    await Promise.all([httpDeliverer.close(), appCalls.close(), components.registry.close()]);
+    await actors.close();
     await apps.close();
     await store.close();
-    throw error;
+    writeProbe?.close();
+    lock?.release();
+    throw startError(error, config);
   }
+  started = true;
+  gate.open();
   await cluster?.start({ url: config.advertiseUrl ?? httpUrl, schedulerAddress: grpc.schedulerAddress });
   logger.info({ httpUrl, grpcPort: grpc.grpcPort, schedulerPort: grpc.schedulerPort, store: config.store, dataDir: config.dataDir }, 'duetime is serving');
 
@@ -201,9 +208,20 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
       await actors.close();
       await apps.close();
       await store.close();
+      writeProbe?.close();
+      lock?.release(); // last: the directory is free once nothing of this server writes to it
       logger.info('duetime stopped');
     })());
   return { config, http, httpUrl, grpcPort: grpc.grpcPort, schedulerPort: grpc.schedulerPort, engine, apps, logger, ...(cluster ? { cluster } : {}), stop };
+}
+
+/** A start error in the user's words: which flag to change for a port, what a cron binding lacks. */
+function startError(error: unknown, config: DuetimeConfig): unknown {
+  if (error instanceof ListenError) {
+    return new Error(`cannot start: ${settingName(error.setting)} ${error.port} cannot be bound on ${error.host} (${error.reason}); free that port or choose another`, { cause: error });
+  }
+  if (error instanceof CronBindingError) return new Error(`cannot start: a cron binding in ${config.componentsPath} cannot be scheduled:\n${error.message}`, { cause: error });
+  return error;
 }
 
 /** Reads the components folder (none: an empty registry); a bad folder is a start error listing each file's problems. */
@@ -220,17 +238,31 @@ async function openComponents(path: string | undefined): Promise<{ registry: Com
   }
 }
 
-async function openStore(config: DuetimeConfig, logger: Logger): Promise<{ store: JobStore; cluster?: EtcdCluster; registrations: AppRegistrations }> {
+interface OpenedStore {
+  store: JobStore;
+  cluster?: EtcdCluster;
+  registrations: AppRegistrations;
+  /** The embedded store's hold on its data directory, released last on stop. */
+  lock?: DataDirLock;
+  /** The embedded store's check that a write could commit now, for /readyz. */
+  writeProbe?: WriteProbe;
+}
+
+async function openStore(config: DuetimeConfig, logger: Logger): Promise<OpenedStore> {
   if (config.store === 'sqlite') {
     const dir = resolve(config.dataDir);
     mkdirSync(dir, { recursive: true });
+    // One writer per data directory: a second server exits here, naming the holder's pid.
+    const lock = lockDataDir(dir);
     const path = join(dir, 'duetime.db');
-    const store = new SqliteJobStore({ path, historyLimit: config.historyLimit });
-    // Its own connection to the file the job store has just migrated.
+    let store: SqliteJobStore | undefined;
     try {
-      return { store, registrations: new SqliteAppRegistrations({ path }) };
+      store = new SqliteJobStore({ path, historyLimit: config.historyLimit });
+      // Its own connection to the file the job store has just migrated.
+      return { store, registrations: new SqliteAppRegistrations({ path }), lock, writeProbe: sqliteWriteProbe({ path }) };
     } catch (error) {
-      await store.close();
+      await store?.close();
+      lock.release();
       throw error;
     }
   }

@@ -63,6 +63,12 @@ export function envName(field: ConfigField): string {
   return `DUETIME_${field.flag.toUpperCase().replace(/-/g, '_')}`;
 }
 
+/** How a user sets a field: "--scheduler-port / DUETIME_SCHEDULER_PORT", for messages. */
+export function settingName(key: keyof DuetimeConfig): string {
+  const field = CONFIG_FIELDS.find((f) => f.key === key);
+  return field ? `--${field.flag} / ${envName(field)}` : key;
+}
+
 /** Defaults merged with the given values: what startDuetime() receives. */
 export function withDefaults(values: Partial<DuetimeConfig>): DuetimeConfig {
   const config: Record<string, unknown> = {};

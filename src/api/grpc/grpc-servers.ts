@@ -3,12 +3,14 @@
 // binds a free port; the bound ports are returned.
 
 import { hostname } from 'node:os';
-import { Server, ServerCredentials, type ServerWritableStream } from '@grpc/grpc-js';
+import { Server, ServerCredentials, type ServerWritableStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { StreamChannel } from '../../adapters/deliver-stream/stream-channel.js';
 import type { IdentityOptions } from '../../app/caller-identity.js';
 import type { JobsService } from '../../app/jobs-service.js';
 import type { RemindersService } from '../../app/reminders/reminders-service.js';
+import type { StartGate } from '../../app/start-gate.js';
+import { ListenError, type PortSetting } from '../listen-error.js';
 import { loadDuetimeProtos } from './proto-loader.js';
 import { runtimeService } from './runtime-service.js';
 import { schedulerService, type SchedulerHosts } from './scheduler-service.js';
@@ -29,6 +31,8 @@ export interface GrpcServersOptions {
   hosts?: SchedulerHosts;
   /** How long stop() lets calls finish before cutting them, ms. */
   shutdownGraceMs?: number;
+  /** Calls that arrive before the engine has started wait for it (see app/start-gate.ts). */
+  startGate?: StartGate;
 }
 
 export interface GrpcServers {
@@ -50,14 +54,14 @@ export async function startGrpcServers(options: GrpcServersOptions): Promise<Grp
   let schedulerAddress = '';
 
   const runtime = new Server(serverOptions);
-  runtime.addService(protos.runtimeService, runtimeService(options));
+  runtime.addService(protos.runtimeService, gated(runtimeService(options), options.startGate));
   const scheduler = new Server(serverOptions);
-  scheduler.addService(protos.schedulerService, schedulerService({ ...options, openCalls, address: () => schedulerAddress }));
+  scheduler.addService(protos.schedulerService, gated(schedulerService({ ...options, openCalls, address: () => schedulerAddress }), options.startGate));
 
-  const grpcPort = await bind(runtime, options.host, options.grpcPort);
+  const grpcPort = await bind(runtime, options.host, options.grpcPort, 'grpcPort');
   let schedulerPort: number;
   try {
-    schedulerPort = await bind(scheduler, options.host, options.schedulerPort);
+    schedulerPort = await bind(scheduler, options.host, options.schedulerPort, 'schedulerPort');
   } catch (error) {
     runtime.forceShutdown();
     throw error;
@@ -77,13 +81,31 @@ export async function startGrpcServers(options: GrpcServersOptions): Promise<Grp
   return { grpcPort, schedulerPort, schedulerAddress, stop };
 }
 
-function bind(server: Server, host: string, port: number): Promise<number> {
+/** A failure is a ListenError naming the setting that gave the port. */
+function bind(server: Server, host: string, port: number, setting: PortSetting): Promise<number> {
   return new Promise((resolve, reject) => {
     server.bindAsync(`${formatHost(host)}:${port}`, ServerCredentials.createInsecure(), (error, bound) => {
-      if (error) reject(new Error(`gRPC could not listen on ${host}:${port}: ${error.message}`));
+      if (error) reject(new ListenError(setting, host, port, /EADDRINUSE/.test(error.message) ? 'the address is already in use' : `gRPC: ${error.message}`, { cause: error }));
       else resolve(bound);
     });
   });
+}
+
+/**
+ * Each handler, called before the gate opens, runs once it does (a stream's messages wait in its
+ * buffer meanwhile); if the start fails the servers are shut down, which ends the waiting calls.
+ */
+function gated<T extends UntypedServiceImplementation>(service: T, gate: StartGate | undefined): T {
+  if (!gate) return service;
+  const wrapped: UntypedServiceImplementation = {};
+  for (const [name, handler] of Object.entries(service)) {
+    const call = handler as (...args: unknown[]) => void;
+    wrapped[name] = ((...args: unknown[]) => {
+      if (gate.isOpen) call(...args);
+      else gate.whenOpen().then(() => call(...args), () => undefined);
+    }) as typeof handler;
+  }
+  return wrapped as T;
 }
 
 function shutdown(server: Server, graceMs: number): Promise<void> {
