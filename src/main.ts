@@ -30,6 +30,7 @@ import { ClusterMember } from './app/cluster/cluster-member.js';
 import { DeliveryRouter } from './app/delivery-router.js';
 import { JobsService } from './app/jobs-service.js';
 import { RemindersService } from './app/reminders/reminders-service.js';
+import { StagedRelease } from './app/staged-release.js';
 import { createMetrics } from './app/metrics.js';
 import { Readiness } from './app/readiness.js';
 import { StartGate } from './app/start-gate.js';
@@ -102,21 +103,21 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   // Cluster (etcd): the engine fires only the partitions this replica owns.
   const cluster = clusterBackend ? new ClusterMember(clusterBackend, engine, { log: logger }) : undefined;
   await cluster?.prepare();
-  apps.onRegistered((namespace, appId) => engine.releaseStaged(namespace, appId));
   // Reminders wait (staged) for an app hosting their actor type; a registration may bring one.
-  actors.onHostAvailable((namespace, appId) => engine.releaseStaged(namespace, appId));
   apps.onRegistered(() => void actors.recheck());
-  streams.onConsumerConnected((namespace, appId) => {
-    engine.releaseStaged(namespace, appId);
-    engine.releaseStagedInNamespace(namespace); // it may host actor types other apps' reminders wait for
-  });
-  // A trigger staged while its app's consumer was connecting missed that release: if a consumer
-  // or endpoint is there by the time it is staged, release it again (once it is in the staged set).
-  engine.events.on('attempted', ({ trigger, outcome }) => {
-    const { namespace, appId } = trigger.key;
-    if (outcome !== 'staged' || trigger.target.kind !== 'app') return;
-    if (streams.hasConsumer(namespace, appId) || apps.endpoint(namespace, appId)) queueMicrotask(() => engine.releaseStaged(namespace, appId));
-  });
+  // When staged triggers go out again: the rule lives in app/staged-release.ts.
+  const stagedRelease = new StagedRelease(
+    engine,
+    {
+      hasEndpoint: (namespace, appId) => apps.endpoint(namespace, appId) !== undefined,
+      endpoints: () => apps.list(),
+      onRegistered: (listener) => apps.onRegistered(listener),
+      hasConsumer: (namespace, appId) => streams.hasConsumer(namespace, appId),
+      onConsumerConnected: (listener) => streams.onConsumerConnected(listener),
+      onActorHostAvailable: (listener) => actors.onHostAvailable(listener),
+    },
+    clock,
+  );
 
   // Stored registrations (cluster state), then this replica's --app-url and config-file apps, written through.
   const appToken = config.appApiToken ? { token: config.appApiToken } : {};
@@ -193,6 +194,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   started = true;
   gate.open();
   await cluster?.start({ url: config.advertiseUrl ?? httpUrl, schedulerAddress: grpc.schedulerAddress });
+  stagedRelease.start();
   logger.info({ httpUrl, grpcPort: grpc.grpcPort, schedulerPort: grpc.schedulerPort, store: config.store, dataDir: config.dataDir }, 'duetime is serving');
 
   let stopping: Promise<void> | undefined;
@@ -200,6 +202,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
     (stopping ??= (async () => {
       started = false;
       await Promise.all([http.close(), grpc.stop()]);
+      stagedRelease.stop();
       await cluster?.stop(); // hands its partitions over while the engine can still settle them
       await engine.stop();
       await httpDeliverer.close();

@@ -10,8 +10,10 @@ export interface EngineEvents {
   attempted: { trigger: Trigger; outcome: TickOutcome; detail?: string; startedAt: number; finishedAt: number; lateMs: number };
   /** A job has no further tick and was deleted. */
   finished: { key: JobKey; count: number };
-  /** Triggers of an app wait for a consumer. */
+  /** A job's trigger found no consumer and is now filed in the store's staged index. */
   staged: { key: JobKey };
+  /** The set of jobs this replica fires changed (cluster partitions moved) and was loaded. */
+  ownership: Record<string, never>;
   /** A store or commit failure, retried. */
   error: { error: unknown; context: string };
 }

@@ -186,7 +186,10 @@ export class Engine {
   async retainOnly(owns: (key: JobKey) => boolean): Promise<void> {
     this.owns = owns;
     for (const slot of [...this.slots.values()]) if (!owns(slot.record.def.key) && slot.phase !== 'inflight') this.drop(slot);
+    // Releases under way read partitions that may have moved: they start again from the store.
+    for (const release of [...this.releases.values()]) this.endRelease(release);
     await this.refillNow();
+    this.events.emit('ownership', {});
   }
 
   /** Resolves once no delivery of a job the predicate accepts is in flight, or after timeoutMs. */
