@@ -7,7 +7,7 @@
 // written in the same transaction as the progress, so a replica reads only what is due soon in
 // the partitions it owns.
 
-import { JobExistsError } from '../../core/errors.js';
+import { JobExistsError, StoreConflictError } from '../../core/errors.js';
 import type { HistoryEntry, JobKey, JobRecord, Progress } from '../../core/model/job.js';
 import { partitionOf } from '../../core/model/partition.js';
 import type { JobStore, ListOptions, ListPage, ProgressCommit, StagedCount } from '../../core/ports/job-store.js';
@@ -432,7 +432,7 @@ export class EtcdJobStore implements JobStore {
       if (outcome === 'done') return;
       useCache = false;
     }
-    throw new Error(`job "${key.name}" changed repeatedly while being written; try again`);
+    throw new StoreConflictError(`job "${key.name}" changed repeatedly while being written; try again`);
   }
 
   private async readCurrent(key: JobKey): Promise<CurrentProgress | undefined> {

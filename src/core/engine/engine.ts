@@ -20,7 +20,7 @@
  */
 
 import type { Clock, TimerHandle } from '../clock.js';
-import { JobNotFoundError } from '../errors.js';
+import { JobNotFoundError, StoreConflictError } from '../errors.js';
 import { TypedEmitter, type EngineEvents } from '../events.js';
 import { keyString, progressDueAt, type HistoryEntry, type JobKey, type JobRecord, type Progress } from '../model/job.js';
 import { triggerId, type Outcome, type Trigger } from '../model/trigger.js';
@@ -104,6 +104,8 @@ export class Engine {
   async start(): Promise<void> {
     this.running = true;
     await this.refill();
+    // Jobs placed before start (an API call during start-up) found no timer armed: arm it now.
+    this.armTimer();
   }
 
   /** Stops firing; waits (bounded) for deliveries in flight and their commits. */
@@ -614,7 +616,7 @@ export class Engine {
         if (!progress) return record;
         const ok = await this.store.commitProgress({ key, uid: record.def.uid, expectedRev: record.progress.rev, progress });
         if (!ok) {
-          if (attempt >= 3) throw new Error(`job "${key.name}" changed repeatedly while being updated; try again`);
+          if (attempt >= 3) throw new StoreConflictError(`job "${key.name}" changed repeatedly while being updated; try again`);
           if (slot) this.forget(slot);
           continue;
         }
