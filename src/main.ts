@@ -95,6 +95,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   router.route('actor', new ActorRouting(actors, streams));
   const engine = new Engine(store, targets.wrap(router), clock, {
     maxInFlight: config.maxInFlight,
+    maxInFlightPerApp: Math.min(config.maxInFlightPerApp, config.maxInFlight),
     lookaheadMs: parseGoDuration(config.lookahead),
     refillIntervalMs: Math.max(50, Math.floor(parseGoDuration(config.lookahead) / 4)),
   });

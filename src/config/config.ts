@@ -18,6 +18,7 @@ export interface DuetimeConfig {
   configFile?: string;
   deliveryTimeout: string;
   maxInFlight: number;
+  maxInFlightPerApp: number;
   bodyLimit: number;
   historyLimit: number;
   lookahead: string;
@@ -51,6 +52,7 @@ export const CONFIG_FIELDS: ConfigField[] = [
   { key: 'configFile', flag: 'config', kind: 'string', description: 'YAML file with apps and tokens (see docs/configuration.md)' },
   { key: 'deliveryTimeout', flag: 'delivery-timeout', kind: 'string', default: '30s', description: 'how long one delivery attempt may take before it counts as failed' },
   { key: 'maxInFlight', flag: 'max-in-flight', kind: 'int', default: 1000, description: 'most deliveries in flight at once' },
+  { key: 'maxInFlightPerApp', flag: 'max-in-flight-per-app', kind: 'int', default: 250, description: 'most deliveries in flight at once for one app: a slow app holds no more; apps waiting are served in turn' },
   { key: 'bodyLimit', flag: 'body-limit', kind: 'int', default: 4 * 1024 * 1024, description: 'largest request body in bytes (413 above it)' },
   { key: 'historyLimit', flag: 'history-limit', kind: 'int', default: 20, description: 'tick outcomes kept per job for GET .../history' },
   { key: 'lookahead', flag: 'lookahead', kind: 'string', default: '20s', description: 'jobs due within this window are held in memory' },
