@@ -14,25 +14,16 @@
  * crashed replica's registration and partitions vanish together when the lease expires.
  */
 
-import type { JobKey, JobRecord } from '../../core/model/job.js';
+import type { ClusterMembership, JobChange, MemberInfo } from '../../core/ports/cluster-membership.js';
 import type { WatchEvent } from './etcd-api.js';
 import type { EtcdClient } from './etcd-client.js';
 import type { EtcdJobStore } from './etcd-job-store.js';
 import type { KeyLayout } from './key-layout.js';
 import { LeaseKeeper, type LeaseState } from './lease-keeper.js';
 import type { PartitionFence } from './partition-fence.js';
+import { EtcdJobWatch } from './etcd-job-watch.js';
 import { RangeWatch } from './range-watch.js';
-import { decodeDefinition, decodeProgress } from './records.js';
 import { createRevisionIs, del, put } from './txn-ops.js';
-
-// Structural twins of src/app/cluster/cluster-backend.ts (adapters do not import app/).
-interface MemberInfo {
-  id: string;
-  url?: string;
-  schedulerAddress?: string;
-  joinedAt: number;
-}
-type JobChange = { kind: 'upsert'; record: JobRecord } | { kind: 'removed'; key: JobKey } | { kind: 'resync' };
 
 export interface ClusterLog {
   info(data: object, message: string): void;
@@ -56,10 +47,9 @@ interface Owner {
   lease: string;
 }
 
-const SEEN_PRUNE_MS = 5_000;
 const RETRY_MAX_MS = 2_000;
 
-export class EtcdCluster {
+export class EtcdCluster implements ClusterMembership {
   readonly memberId: string;
   readonly partitionCount: number;
   private readonly client: EtcdClient;
@@ -72,11 +62,10 @@ export class EtcdCluster {
   private members = new Map<string, MemberInfo>();
   private owners = new Map<number, Owner>();
   private clusterWatch: RangeWatch | undefined;
-  private jobWatch: RangeWatch | undefined;
+  private jobWatch: EtcdJobWatch | undefined;
   private readonly changeListeners = new Set<() => void>();
   private readonly jobListeners = new Set<(change: JobChange) => void>();
   private registering: Promise<void> | undefined;
-  private lastPrune = 0;
   private lastError: string | undefined;
   private stopped = false;
   /** The lease fell in doubt and has not been confirmed since. */
@@ -110,13 +99,16 @@ export class EtcdCluster {
       onCompacted: () => this.loadView(),
       onState: (_connected, error) => this.noteError(error),
     });
-    this.jobWatch = new RangeWatch(this.client, {
-      name: 'jobs',
-      range: this.layout.jobsRange,
+    this.jobWatch = new EtcdJobWatch({
+      client: this.client,
+      layout: this.layout,
+      fence: this.fence,
+      store: this.store,
       fromRevision: revision + 1,
-      onEvents: (events) => this.applyJobEvents(events),
-      onCompacted: () => this.resyncJobs(),
-      onState: (_connected, error) => this.noteError(error),
+      emit: (change) => {
+        for (const listener of this.jobListeners) listener(change);
+      },
+      onState: (error) => this.noteError(error),
     });
     this.clusterWatch.start();
     this.jobWatch.start();
@@ -334,63 +326,6 @@ export class EtcdCluster {
         this.fence.fenceOff(p);
       }
     }
-  }
-
-  // ---- job changes ----
-
-  private async applyJobEvents(events: WatchEvent[]): Promise<void> {
-    const byJob = new Map<string, { key: JobKey; def?: WatchEvent; progress?: WatchEvent; rev: number }>();
-    for (const event of events) {
-      const found = this.layout.jobOfJobKey(event.kv.key);
-      if (!found) continue;
-      const id = this.layout.jobId(found.key);
-      const entry = byJob.get(id) ?? { key: found.key, rev: 0 };
-      if (found.kind === 'def') entry.def = event;
-      else entry.progress = event;
-      // A delete, whoever made it: a refill that read before it must not bring the job back.
-      if (found.kind === 'progress' && Number(event.type) === 1) this.store.known.noteDeleted(id, Number(event.kv.modRevision));
-      entry.rev = Math.max(entry.rev, Number(event.kv.modRevision));
-      byJob.set(id, entry);
-    }
-    const relevant = [...byJob]
-      // Skip this replica's own writes (the engine already has them) and other owners' jobs. A
-      // partition in doubt still hears of changes: the engine drops what they make stale.
-      .filter(([id, entry]) => entry.rev > this.store.known.seenRevision(id) && this.fence.tokenFor(this.store.partitionOf(entry.key)) !== undefined)
-      .map(([, entry]) => entry);
-    const changes = await Promise.all(relevant.map((entry) => this.changeOf(entry)));
-    for (const { change, modRevision } of changes) {
-      // A state older than one this replica wrote or deleted since (reads raced with its own
-      // commits): the engine already has newer, or let the job go on purpose.
-      if (change.kind === 'upsert' && modRevision < this.store.known.engineKnownRevision(this.layout.jobId(change.record.def.key))) continue;
-      for (const listener of this.jobListeners) listener(change);
-    }
-    // Every event up to the last one here has been handed over, so own writes up to it can no
-    // longer be seen again. (Not the header revision: etcd sends a lagging watcher its backlog
-    // in batches, each with the current revision in the header.)
-    const now = Date.now();
-    if (now - this.lastPrune > SEEN_PRUNE_MS && events.length > 0) {
-      this.lastPrune = now;
-      this.store.known.pruneSeen(Number(events[events.length - 1]!.kv.modRevision));
-    }
-  }
-
-  private async changeOf(entry: { key: JobKey; def?: WatchEvent; progress?: WatchEvent }): Promise<{ change: JobChange; modRevision: number }> {
-    const { def, progress } = entry;
-    if (def && Number(def.type) === 1) return { change: { kind: 'removed', key: entry.key }, modRevision: Number(def.kv.modRevision) };
-    if (def && progress && Number(progress.type) === 0) {
-      const record = { def: decodeDefinition(def.kv.value), progress: decodeProgress(progress.kv.value).progress };
-      return { change: { kind: 'upsert', record }, modRevision: Number(progress.kv.modRevision) };
-    }
-    // Progress alone (pause, resume, trigger served elsewhere): read the definition with it.
-    const found = await this.store.getWithRevision(entry.key);
-    return found ? { change: { kind: 'upsert', record: found.record }, modRevision: found.modRevision } : { change: { kind: 'removed', key: entry.key }, modRevision: 0 };
-  }
-
-  /** The job watch fell behind a compaction: start over from the current state. */
-  private async resyncJobs(): Promise<number> {
-    const response = await this.client.range({ key: this.layout.partitionsKey, countOnly: true });
-    for (const listener of this.jobListeners) listener({ kind: 'resync' });
-    return Number(response.header.revision);
   }
 
   // ---- plumbing ----

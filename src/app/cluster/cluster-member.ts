@@ -22,7 +22,7 @@ import type { Engine } from '../../core/engine/engine.js';
 import type { JobKey } from '../../core/model/job.js';
 import { partitionOf } from '../../core/model/partition.js';
 import { assignPartitions } from './assignment.js';
-import type { ClusterBackend, JobChange, MemberInfo } from './cluster-backend.js';
+import type { ClusterMembership, JobChange, MemberInfo } from '../../core/ports/cluster-membership.js';
 
 export interface ClusterLogger {
   info(data: object, message: string): void;
@@ -79,7 +79,7 @@ export class ClusterMember {
   private unsubscribe: Array<() => void> = [];
 
   constructor(
-    private readonly backend: ClusterBackend,
+    private readonly backend: ClusterMembership,
     private readonly engine: Engine,
     private readonly options: ClusterMemberOptions = {},
   ) {

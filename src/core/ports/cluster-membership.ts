@@ -1,8 +1,8 @@
-// What the cluster member (cluster-member.ts) needs from the coordination store, in scheduler
-// words. The etcd adapter implements it (src/adapters/store-etcd/etcd-cluster.ts); main.ts
-// wires the two together, so this layer never imports an adapter.
+// The cluster membership port: what the cluster member (app/cluster/cluster-member.ts) needs from
+// the coordination store, in scheduler words. The etcd adapter implements it
+// (adapters/store-etcd/etcd-cluster.ts); main.ts wires the two together.
 
-import type { JobKey, JobRecord } from '../../core/model/job.js';
+import type { JobKey, JobRecord } from '../model/job.js';
 
 export interface MemberInfo {
   id: string;
@@ -36,7 +36,7 @@ export interface BackendHealth {
  */
 export type JobChange = { kind: 'upsert'; record: JobRecord } | { kind: 'removed'; key: JobKey } | { kind: 'resync' };
 
-export interface ClusterBackend {
+export interface ClusterMembership {
   readonly memberId: string;
   readonly partitionCount: number;
   /** Registers this replica, loads the view and starts following changes. */
