@@ -1,6 +1,7 @@
 import { DuetimeError, UnavailableError } from '../core/errors.js';
 import type { AppDirectory, AppEndpoint } from '../core/ports/app-directory.js';
 import type { AppRegistration, AppRegistrationChange, AppRegistrations } from '../core/ports/app-registrations.js';
+import { appKeyString, parseAppKeyString } from '../core/model/job-key.js';
 
 /** An app this replica is configured with (--app-url, the config file). */
 export interface ConfiguredApp {
@@ -155,11 +156,5 @@ function sameEndpoint(a: AppEndpoint, b: AppEndpoint): boolean {
   return a.url === b.url && a.token === b.token && a.actorTypes.length === b.actorTypes.length && a.actorTypes.every((t, i) => t === b.actorTypes[i]);
 }
 
-function key(namespace: string, appId: string): string {
-  return `${namespace}\u0000${appId}`;
-}
-
-function split(k: string): { namespace: string; appId: string } {
-  const nul = k.indexOf('\u0000');
-  return { namespace: k.slice(0, nul), appId: k.slice(nul + 1) };
-}
+const key = appKeyString;
+const split = parseAppKeyString;

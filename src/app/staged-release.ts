@@ -13,6 +13,7 @@
 
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { Engine } from '../core/engine/engine.js';
+import { appKeyString } from '../core/model/job-key.js';
 
 export interface StagedReleaseSources {
   /** The app has a registered HTTP endpoint. */
@@ -51,7 +52,7 @@ export class StagedRelease {
     sources.onRegistered((namespace, appId) => engine.releaseStaged(namespace, appId));
     sources.onActorHostAvailable((namespace, appId) => engine.releaseStaged(namespace, appId));
     sources.onConsumerConnected((namespace, appId) => {
-      this.streamed.set(`${namespace}\u0000${appId}`, { namespace, appId });
+      this.streamed.set(appKeyString(namespace, appId), { namespace, appId });
       engine.releaseStaged(namespace, appId);
       engine.releaseStagedInNamespace(namespace); // it may host actor types other apps' reminders wait for
     });

@@ -12,6 +12,7 @@ import { toStoreError, type EtcdClient } from './etcd-client.js';
 import type { KeyLayout } from './key-layout.js';
 import { RangeWatch } from './range-watch.js';
 import { del, put } from './txn-ops.js';
+import { appKeyString, parseAppKeyString } from '../../core/model/job-key.js';
 
 export interface EtcdAppRegistrationsOptions {
   client: EtcdClient;
@@ -129,7 +130,7 @@ export class EtcdAppRegistrations implements AppRegistrations {
     const { registrations, revision } = await this.read();
     const present = new Set(registrations.map((r) => id(r.namespace, r.appId)));
     for (const gone of [...this.known].filter((k) => !present.has(k))) {
-      const [namespace = '', appId = ''] = gone.split('\u0000');
+      const { namespace, appId } = parseAppKeyString(gone);
       this.known.delete(gone);
       this.tell({ kind: 'delete', namespace, appId, revision });
     }
@@ -160,6 +161,4 @@ export class EtcdAppRegistrations implements AppRegistrations {
   }
 }
 
-function id(namespace: string, appId: string): string {
-  return `${namespace}\u0000${appId}`;
-}
+const id = appKeyString;

@@ -9,6 +9,7 @@
 
 import { JobExistsError, StoreConflictError } from '../../core/errors.js';
 import type { HistoryEntry, JobKey, JobRecord, Progress } from '../../core/model/job.js';
+import { appKeyString } from '../../core/model/job-key.js';
 import { partitionOf } from '../../core/model/partition.js';
 import type { JobStore, ListOptions, ListPage, ProgressCommit, StagedCount } from '../../core/ports/job-store.js';
 import type { KeyValue, RequestOp } from './etcd-api.js';
@@ -340,7 +341,7 @@ export class EtcdJobStore implements JobStore {
               failure: [],
             });
             apps.forEach((a, i) => {
-              const k = `${a.ns}\u0000${a.appId}`;
+              const k = appKeyString(a.ns, a.appId);
               const entry = counts.get(k) ?? { namespace: a.ns, appId: a.appId, count: 0 };
               entry.count += Number(rangeOf(counted.responses[i]).count);
               counts.set(k, entry);

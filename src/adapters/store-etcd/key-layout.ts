@@ -19,6 +19,7 @@
 // job/d and job/p sit side by side so one watch range (job/) follows every change to jobs.
 
 import type { JobKey } from '../../core/model/job.js';
+import { appKeyString, keyString, parseAppKeyString, parseKeyString } from '../../core/model/job-key.js';
 
 const AT_DIGITS = 16;
 const PART_DIGITS = 4;
@@ -60,7 +61,7 @@ export class KeyLayout {
   }
 
   appKey(namespace: string, appId: string): Buffer {
-    return Buffer.from(`${this.apps}${namespace}\u0000${appId}`);
+    return Buffer.from(`${this.apps}${appKeyString(namespace, appId)}`);
   }
 
   /** The app a registration key names, or undefined for another key. */
@@ -68,13 +69,12 @@ export class KeyLayout {
     const text = key.toString('utf8');
     if (!text.startsWith(this.apps)) return undefined;
     const id = text.slice(this.apps.length);
-    const nul = id.indexOf('\u0000');
-    return nul < 0 ? undefined : { namespace: id.slice(0, nul), appId: id.slice(nul + 1) };
+    return id.includes('\u0000') ? parseAppKeyString(id) : undefined;
   }
 
   /** The job part of keys: namespace NUL appId NUL name. */
   jobId(key: JobKey): string {
-    return `${key.namespace}\u0000${key.appId}\u0000${key.name}`;
+    return keyString(key);
   }
 
   defKey(key: JobKey): Buffer {
@@ -199,10 +199,7 @@ export function prefixRange(prefix: Buffer): { start: Buffer; end: Buffer } {
 }
 
 function parseJobId(id: string): JobKey {
-  const first = id.indexOf('\u0000');
-  const second = id.indexOf('\u0000', first + 1);
-  if (first < 0 || second < 0) throw new Error(`etcd store: malformed job key ${JSON.stringify(id)}`);
-  return { namespace: id.slice(0, first), appId: id.slice(first + 1, second), name: id.slice(second + 1) };
+  return parseKeyString(id);
 }
 
 function part(partition: number): string {

@@ -2,6 +2,7 @@
 // it the way replicas share etcd: each sees the others' writes through follow().
 
 import type { AppRegistration, AppRegistrationChange, AppRegistrations, StoredRegistration } from '../../core/ports/app-registrations.js';
+import { appKeyString } from '../../core/model/job-key.js';
 
 /** The storage several handles share (one per simulated replica). */
 export class MemoryRegistrationSpace {
@@ -66,9 +67,7 @@ export class MemoryAppRegistrations implements AppRegistrations {
   }
 }
 
-function id(namespace: string, appId: string): string {
-  return `${namespace}\u0000${appId}`;
-}
+const id = appKeyString;
 
 /** A copy a caller may change without touching what is stored (JSON, as the real stores keep it). */
 function copy<T>(value: T): T {

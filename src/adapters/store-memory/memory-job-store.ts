@@ -4,9 +4,10 @@
 // passed in or got back cannot change what is stored.
 
 import { JobExistsError } from '../../core/errors.js';
-import { indexedDueAt, indexedStagedAt, keyString, type HistoryEntry, type JobKey, type JobRecord } from '../../core/model/job.js';
+import { indexedDueAt, indexedStagedAt, type HistoryEntry, type JobKey, type JobRecord } from '../../core/model/job.js';
 import type { JobStore, ListOptions, ListPage, ProgressCommit, StagedCount } from '../../core/ports/job-store.js';
-import { compareCodePoints } from './name-order.js';
+import { compareCodePoints } from '../../core/model/code-point-order.js';
+import { appKeyString, keyString } from '../../core/model/job-key.js';
 
 export interface MemoryJobStoreOptions {
   /** History entries kept per job, newest first. @defaultValue 20 */
@@ -134,7 +135,7 @@ export class MemoryJobStore implements JobStore {
     for (const id of [...this.jobs.keys()].sort(compareCodePoints)) {
       const { def, progress } = this.jobs.get(id)!.record;
       if (indexedStagedAt(progress) === undefined) continue;
-      const appKey = `${def.key.namespace}\u0000${def.key.appId}`;
+      const appKey = appKeyString(def.key.namespace, def.key.appId);
       const entry = counts.get(appKey) ?? { namespace: def.key.namespace, appId: def.key.appId, count: 0 };
       entry.count++;
       counts.set(appKey, entry);

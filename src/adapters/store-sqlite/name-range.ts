@@ -3,22 +3,7 @@
 // puts U+10000 and above before U+E000..U+FFFF). Prefix and cursor queries become index ranges
 // `lower <= name < upper`, so a narrow prefix or a deep page never scans the rest of the app.
 
-/** Negative, zero or positive as a is before, equal to or after b in code point order. */
-export function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    // Only where a surrogate meets a unit at or above U+E000 do UTF-16 and code point order
-    // disagree: the surrogate (a code point >= U+10000) belongs after.
-    const xs = x >= 0xd800 && x <= 0xdfff;
-    const ys = y >= 0xd800 && y <= 0xdfff;
-    if (xs !== ys && Math.max(x, y) >= 0xe000) return xs ? 1 : -1;
-    return x - y;
-  }
-  return a.length - b.length;
-}
+import { compareCodePoints } from '../../core/model/code-point-order.js';
 
 /**
  * The smallest string after every string that starts with prefix, or undefined when there is

@@ -6,7 +6,8 @@
 // leaves its payload behind; docs/components.md says so.
 
 import type { EngineEvents, TypedEmitter } from '../../core/events.js';
-import { keyString, type DataRef } from '../../core/model/job.js';
+import type { DataRef } from '../../core/model/job.js';
+import { keyString } from '../../core/model/job-key.js';
 import type { JobPayloads } from './job-payloads.js';
 
 export interface FinishedPayloadOptions {

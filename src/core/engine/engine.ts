@@ -22,7 +22,8 @@
 import type { Clock, TimerHandle } from '../clock.js';
 import { JobNotFoundError, StoreConflictError } from '../errors.js';
 import { TypedEmitter, type EngineEvents } from '../events.js';
-import { keyString, progressDueAt, type HistoryEntry, type JobKey, type JobRecord, type Progress } from '../model/job.js';
+import { appKeyString, keyString } from '../model/job-key.js';
+import { progressDueAt, type HistoryEntry, type JobKey, type JobRecord, type Progress } from '../model/job.js';
 import { triggerId, type Outcome, type Trigger } from '../model/trigger.js';
 import type { Deliverer } from '../ports/deliverer.js';
 import type { JobStore, ProgressCommit } from '../ports/job-store.js';
@@ -220,7 +221,7 @@ export class Engine {
 
   /** A consumer for the app appeared: its staged triggers go out, in due order, a page at a time. */
   releaseStaged(namespace: string, appId: string): void {
-    this.startRelease(appKey(namespace, appId), namespace, appId);
+    this.startRelease(appKeyString(namespace, appId), namespace, appId);
   }
 
   // ---- releasing staged triggers ----
@@ -681,14 +682,11 @@ const MIN_TIES_TO_ORDER = 64;
 /** What a step that has nothing to wait for answers. */
 const DONE: Promise<void> = Promise.resolve();
 
-function appKey(namespace: string, appId: string): string {
-  return `${namespace}\u0000${appId}`;
-}
 
 /** The bulkhead lane of a slot: its app. */
 function laneOf(slot: Slot): string {
   const key = slot.record.def.key;
-  return appKey(key.namespace, key.appId);
+  return appKeyString(key.namespace, key.appId);
 }
 
 /** The compiler proves every Outcome kind is handled: a new kind fails the build here. */

@@ -125,11 +125,6 @@ export interface HistoryEntry {
   detail?: string;
 }
 
-export function keyString(key: JobKey): string {
-  // NUL cannot appear in a valid name, app id or namespace, so the joined string is unambiguous.
-  return `${key.namespace}\u0000${key.appId}\u0000${key.name}`;
-}
-
 /**
  * Where a store files a job: in the due index at progressDueAt (refills read it), in the staged
  * index at the same instant (only a release of its app reads it), or in neither.

@@ -4,6 +4,7 @@
 // under its partition.
 
 import type { JobKey } from './job.js';
+import { keyString } from './job-key.js';
 
 /** The partition count a cluster uses unless configured otherwise. */
 export const DEFAULT_PARTITION_COUNT = 256;
@@ -28,7 +29,7 @@ export function fnv1a32(text: string): number {
 
 /** The partition of a job: FNV-1a of namespace, app id and name (NUL-separated) mod count. */
 export function partitionOf(key: JobKey, count: number): number {
-  return fnv1a32(`${key.namespace}\u0000${key.appId}\u0000${key.name}`) % count;
+  return fnv1a32(keyString(key)) % count;
 }
 
 export function checkPartitionCount(count: number): void {

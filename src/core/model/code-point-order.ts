@@ -1,6 +1,7 @@
 // Names are ordered by Unicode code point, the order of their UTF-8 bytes: what SQLite's BINARY
 // collation and etcd's byte-ordered keys give. JavaScript's `<` compares UTF-16 code units,
-// which puts U+10000 and above before U+E000..U+FFFF, so the reference store cannot use it.
+// which puts U+10000 and above before U+E000..U+FFFF, so code that orders names in memory uses
+// this instead.
 
 /** Negative, zero or positive as a is before, equal to or after b in code point order. */
 export function compareCodePoints(a: string, b: string): number {
