@@ -8,6 +8,7 @@
 
 import type { Outcome, Trigger } from '../../core/model/trigger.js';
 import type { Deliverer } from '../../core/ports/deliverer.js';
+import type { StreamConsumers } from '../../core/ports/stream-consumers.js';
 import { StreamConsumer, type ConsumerInfo, type ConsumerSink, type PendingDelivery } from './stream-consumer.js';
 
 export interface StreamChannelOptions {
@@ -51,7 +52,7 @@ class Pools {
   }
 }
 
-export class StreamChannel implements Deliverer {
+export class StreamChannel implements Deliverer, StreamConsumers {
   private readonly apps = new Pools();
   private readonly actorHosts = new Pools();
   private readonly consumers = new Set<StreamConsumer>();

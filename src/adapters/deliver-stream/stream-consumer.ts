@@ -16,23 +16,9 @@
  */
 
 import type { Outcome, Trigger } from '../../core/model/trigger.js';
+import type { ConnectedConsumer, ConsumerInfo, ConsumerSink, ResultStatus } from '../../core/ports/stream-consumers.js';
 
-/** Writes one trigger to the stream under its id; throws when the stream cannot take it. */
-export interface ConsumerSink {
-  send(id: number, trigger: Trigger): void;
-}
-
-/** What the consumer said about itself in its initial message. */
-export interface ConsumerInfo {
-  namespace: string;
-  appId: string;
-  /** Actor types it hosts (their reminders may come to it). */
-  actorTypes: string[];
-  /** Takes the app's own jobs (JOB_TARGET_TYPE_JOB, or no accept list at all). */
-  acceptsJobs: boolean;
-  /** Takes actor reminders (JOB_TARGET_TYPE_ACTOR_REMINDER, or no accept list at all). */
-  acceptsReminders: boolean;
-}
+export type { ConsumerInfo, ConsumerSink, ResultStatus };
 
 /** A trigger handed to delivery, waiting for its one outcome. */
 export interface PendingDelivery {
@@ -40,9 +26,7 @@ export interface PendingDelivery {
   settle(outcome: Outcome): void;
 }
 
-export type ResultStatus = 'SUCCESS' | 'FAILED';
-
-export class StreamConsumer {
+export class StreamConsumer implements ConnectedConsumer {
   private nextId = 0;
   private readonly inFlight = new Map<number, { pending: PendingDelivery; timer: NodeJS.Timeout }>();
   private open = true;

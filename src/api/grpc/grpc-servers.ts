@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import { Server, ServerCredentials, type ServerWritableStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { StreamChannel } from '../../adapters/deliver-stream/stream-channel.js';
+import type { StreamConsumers } from '../../core/ports/stream-consumers.js';
 import type { IdentityOptions } from '../../app/caller-identity.js';
 import type { JobsService } from '../../app/jobs-service.js';
 import type { RemindersService } from '../../app/reminders/reminders-service.js';
@@ -19,7 +19,7 @@ import type { WatchJobsCall } from './watch-jobs.js';
 export interface GrpcServersOptions {
   jobs: JobsService;
   reminders: RemindersService;
-  streams: StreamChannel;
+  streams: StreamConsumers;
   identity: IdentityOptions;
   logger: Logger;
   host: string;

@@ -5,7 +5,7 @@
 
 import type { ServerWritableStream, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { StreamChannel } from '../../adapters/deliver-stream/stream-channel.js';
+import type { StreamConsumers } from '../../core/ports/stream-consumers.js';
 import type { Caller, IdentityOptions } from '../../app/caller-identity.js';
 import type { JobsService } from '../../app/jobs-service.js';
 import type { RemindersService } from '../../app/reminders/reminders-service.js';
@@ -21,7 +21,7 @@ import { handleWatchJobs, type WatchJobsCall } from './watch-jobs.js';
 export interface SchedulerServiceDeps {
   jobs: JobsService;
   reminders: RemindersService;
-  streams: StreamChannel;
+  streams: StreamConsumers;
   identity: IdentityOptions;
   logger: Logger;
   /** host:port of this replica's scheduler API. */

@@ -16,8 +16,7 @@ import { Metadata, status, type ServerDuplexStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { IdentityOptions } from '../../app/caller-identity.js';
 import { ownerOfReminderApp } from '../../app/reminders/reminder-keys.js';
-import type { StreamChannel } from '../../adapters/deliver-stream/stream-channel.js';
-import type { StreamConsumer } from '../../adapters/deliver-stream/stream-consumer.js';
+import type { ConnectedConsumer, StreamConsumers } from '../../core/ports/stream-consumers.js';
 import type { Trigger } from '../../core/model/trigger.js';
 import { schedulerCaller } from './call-identity.js';
 import { GrpcStatusError, toGrpcError } from './grpc-errors.js';
@@ -30,7 +29,7 @@ export const ACCEPTED_HEADER = 'duetime-watch';
 export type WatchJobsCall = ServerDuplexStream<WatchJobsRequestMessage, WatchJobsResponseMessage>;
 
 export interface WatchJobsDeps {
-  streams: StreamChannel;
+  streams: StreamConsumers;
   identity: IdentityOptions;
   logger: Logger;
   /** Open calls, so the server can end them when it stops. */
@@ -39,7 +38,7 @@ export interface WatchJobsDeps {
 
 export function handleWatchJobs(call: WatchJobsCall, deps: WatchJobsDeps): void {
   const { streams, identity, logger, openCalls } = deps;
-  let consumer: StreamConsumer | undefined;
+  let consumer: ConnectedConsumer | undefined;
   let ended = false;
   openCalls.add(call);
 

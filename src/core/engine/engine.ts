@@ -116,9 +116,7 @@ export class Engine {
     this.refillTimer?.cancel();
     this.timer = this.refillTimer = this.timerAt = undefined;
     const settled = Promise.allSettled([...this.deliveries]).then(() => this.locks.drain());
-    let timeout: NodeJS.Timeout | undefined;
-    await Promise.race([settled, new Promise<void>((resolve) => (timeout = setTimeout(resolve, this.options.stopTimeoutMs)))]);
-    clearTimeout(timeout);
+    await this.raceTimeout(settled, this.options.stopTimeoutMs);
   }
 
   stats(): EngineStats {
@@ -200,9 +198,14 @@ export class Engine {
     const pending: Promise<void>[] = [];
     for (const slot of this.slots.values()) if (slot.phase === 'inflight' && slot.delivery && which(slot.record.def.key)) pending.push(slot.delivery);
     if (pending.length === 0) return;
-    let timeout: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled(pending), new Promise<void>((resolve) => (timeout = setTimeout(resolve, timeoutMs)))]);
-    clearTimeout(timeout);
+    await this.raceTimeout(Promise.allSettled(pending), timeoutMs);
+  }
+
+  /** Waits for work, or for timeoutMs on the engine's clock, whichever is first. */
+  private async raceTimeout(work: Promise<unknown>, timeoutMs: number): Promise<void> {
+    let timer: TimerHandle | undefined;
+    await Promise.race([work, new Promise<void>((resolve) => (timer = this.clock.setTimer(this.clock.now() + timeoutMs, resolve)))]);
+    timer?.cancel();
   }
 
   /** Loads from the store now instead of waiting for the next refill tick. */

@@ -7,7 +7,7 @@ import { makeHarness } from './harness.js';
 
 let h: Awaited<ReturnType<typeof makeHarness>>;
 afterEach(async () => {
-  await h?.engine.stop();
+  await h?.stop();
 });
 
 /** A target that stages every trigger of the apps in `away`, and delivers the rest. */

@@ -1,7 +1,7 @@
 import { MemoryJobStore } from '../../../src/adapters/store-memory/index.js';
 import { JobsService } from '../../../src/app/jobs-service.js';
 import { Engine } from '../../../src/core/engine/engine.js';
-import type { EngineOptions } from '../../../src/core/engine/options.js';
+import { defaultEngineOptions, type EngineOptions } from '../../../src/core/engine/options.js';
 import type { JobKey } from '../../../src/core/model/job.js';
 import { FakeClock } from '../../../src/testing/fake-clock.js';
 import { ScriptedDeliverer } from '../../../src/testing/scripted-deliverer.js';
@@ -24,7 +24,13 @@ export async function makeHarness(options: Partial<EngineOptions> = {}) {
       if (d.at < d.trigger.scheduledAt) throw new Error(`${d.trigger.key.name} delivered at ${d.at} before ${d.trigger.scheduledAt}`);
     }
   };
-  return { clock, store, target, engine, jobs, key, schedule, assertNeverEarly };
+  /** Stops the engine; the fake clock runs through the stop timeout, for deliveries that never settle. */
+  const stop = async (): Promise<void> => {
+    const stopping = engine.stop();
+    await clock.advance(options.stopTimeoutMs ?? defaultEngineOptions.stopTimeoutMs);
+    await stopping;
+  };
+  return { clock, store, target, engine, jobs, key, schedule, assertNeverEarly, stop };
 }
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
