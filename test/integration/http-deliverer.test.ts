@@ -90,7 +90,7 @@ describe('HttpDeliverer', () => {
     receiver.respond = () => ({ status: 200, delayMs: 1_500 });
     const outcome = await deliverer.deliver(trigger('slow'));
     expect(outcome.kind).toBe('failed');
-    expect(outcome.detail).toMatch(/UND_ERR_HEADERS_TIMEOUT/);
+    expect(outcome.detail).toMatch(/^delivery timeout: the attempt did not complete within 500 ms \(no response\)/);
   });
 
   it('a refused connection is a failed attempt naming the error; no endpoint stages the trigger', async () => {

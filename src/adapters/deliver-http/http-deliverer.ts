@@ -6,6 +6,14 @@
 // Readable body stream, an AsyncResource, a parsed headers object and two promises (the
 // response, then body.dump()). In a 20,000-job burst that machinery was a fifth of the
 // client's CPU per delivery.
+//
+// The delivery timeout is a deadline on the whole attempt: from dispatch (the wait for a pooled
+// connection included) to the response's last byte. One timer per attempt enforces it; undici's
+// per-phase headers/body timeouts are off, since they restart with every chunk and do not count
+// the wait for a connection (a trickling app would hold an attempt for as long as it trickles).
+// On expiry the attempt is failed at once and the request cancelled: a request on a socket is
+// aborted (undici destroys the socket, which frees the connection), and one still queued for a
+// connection is dropped when it reaches one, without writing a byte.
 
 import { Agent, errors as undiciErrors } from 'undici';
 import type { Outcome, Trigger } from '../../core/model/trigger.js';
@@ -13,13 +21,16 @@ import type { AppDirectory } from '../../core/ports/app-directory.js';
 import type { Deliverer } from '../../core/ports/deliverer.js';
 
 export interface HttpDelivererOptions {
-  /** Per attempt, ms: the longest wait for the response headers, and between body chunks (undici's timeouts; no extra timer per request). */
+  /** Deadline of one attempt, ms: from dispatch, the wait for a connection included, to the response's last byte. */
   timeoutMs: number;
-  /** Keep-alive connections per app origin. */
-  connectionsPerOrigin: number;
+  /** Most connections open to one app endpoint (origin); more deliveries wait for one, inside their deadline. */
+  connectionsPerEndpoint: number;
 }
 
-export const defaultHttpDelivererOptions: HttpDelivererOptions = { timeoutMs: 30_000, connectionsPerOrigin: 128 };
+export const defaultHttpDelivererOptions: HttpDelivererOptions = { timeoutMs: 30_000, connectionsPerEndpoint: 64 };
+
+/** The longest a TCP (and TLS) connect may take, ms, when the deadline is longer. */
+const MAX_CONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * A response body is read and dropped; one larger than this is not read to its end (the
@@ -48,10 +59,11 @@ export class HttpDeliverer implements Deliverer {
   ) {
     this.options = { ...defaultHttpDelivererOptions, ...options };
     this.agent = new Agent({
-      connections: this.options.connectionsPerOrigin,
-      headersTimeout: this.options.timeoutMs,
-      bodyTimeout: this.options.timeoutMs,
-      connect: { timeout: Math.min(this.options.timeoutMs, 10_000) },
+      connections: this.options.connectionsPerEndpoint,
+      // Off: the attempt's own deadline covers both phases and the wait before them.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      connect: { timeout: Math.min(this.options.timeoutMs, MAX_CONNECT_TIMEOUT_MS) },
     });
   }
 
@@ -60,6 +72,7 @@ export class HttpDeliverer implements Deliverer {
     const endpoint = this.apps.endpoint(trigger.key.namespace, trigger.key.appId);
     if (!endpoint) return Promise.resolve({ kind: 'staged', detail: `app "${trigger.key.appId}" has no registered endpoint` });
     return new Promise<Outcome>((resolve) => {
+      const handler = new OutcomeHandler(resolve, this.options.timeoutMs);
       try {
         const { origin, jobPath } = this.parse(endpoint.url);
         // A flat [name, value, ...] list: undici walks it without the entry arrays an object costs.
@@ -75,9 +88,9 @@ export class HttpDeliverer implements Deliverer {
         ];
         if (endpoint.token) headers.push('dapr-api-token', endpoint.token);
         const body = trigger.rawData ? rawBody(trigger.rawData.value) : trigger.data === undefined ? '' : JSON.stringify(trigger.data);
-        this.agent.dispatch({ origin, path: jobPath + encodeURIComponent(trigger.key.name), method: 'POST', headers, body }, new OutcomeHandler(resolve));
+        this.agent.dispatch({ origin, path: jobPath + encodeURIComponent(trigger.key.name), method: 'POST', headers, body }, handler);
       } catch (error) {
-        resolve({ kind: 'failed', detail: describe(error) });
+        handler.onError(error as Error);
       }
     });
   }
@@ -108,8 +121,8 @@ export class HttpDeliverer implements Deliverer {
 
 /**
  * Turns one exchange into an Outcome: 2xx and 404 are done, any other status failed, and an
- * error before the response ended (connect, timeout, reset) failed with its description. The
- * body is discarded as it arrives. Settles exactly once.
+ * error before the response ended (connect, reset, the deadline) failed with its description.
+ * The body is discarded as it arrives. Settles exactly once, and clears its deadline timer then.
  *
  * These are undici's own handler callbacks (onConnect, onHeaders, onData, onComplete, onError),
  * which its dispatchers run natively. undici 7 marks them deprecated in favour of
@@ -122,11 +135,26 @@ class OutcomeHandler {
   private status = 0;
   private bodyBytes = 0;
   private settled = false;
+  private expired = false;
   private abort: ((error?: Error) => void) | undefined;
+  private readonly deadline: NodeJS.Timeout;
 
-  constructor(private readonly resolve: (outcome: Outcome) => void) {}
+  constructor(
+    private readonly resolve: (outcome: Outcome) => void,
+    private readonly timeoutMs: number,
+  ) {
+    // setTimeout's extra argument instead of a closure: one allocation less per attempt.
+    this.deadline = setTimeout(expire, timeoutMs, this);
+  }
 
+  /** Called when the request reaches a socket, just before it is written. */
   onConnect(abort: (error?: Error) => void): void {
+    if (this.expired) {
+      // Its deadline passed while it waited for a connection: never sent. Throwing here (rather
+      // than calling abort, which would destroy the healthy socket it was given) makes undici
+      // drop the request and hand the socket to the next one.
+      throw new DeadlineExceeded(this.timeoutMs, 'waiting for a connection');
+    }
     this.abort = abort;
   }
 
@@ -154,10 +182,33 @@ class OutcomeHandler {
     this.settle({ kind: 'failed', detail: describe(error) });
   }
 
+  /** The deadline passed: the attempt fails now, and its request is cancelled. */
+  expire(): void {
+    if (this.settled) return;
+    this.expired = true;
+    const error = new DeadlineExceeded(this.timeoutMs, this.status === 0 ? 'no response' : `HTTP ${this.status} headers, body not complete`);
+    this.settle({ kind: 'failed', detail: error.message });
+    // On a socket: abort it (undici closes the connection). Still queued: onConnect drops it.
+    this.abort?.(error);
+  }
+
   private settle(outcome: Outcome): void {
     if (this.settled) return;
     this.settled = true;
+    clearTimeout(this.deadline);
     this.resolve(outcome);
+  }
+}
+
+function expire(handler: OutcomeHandler): void {
+  handler.expire();
+}
+
+/** An attempt that did not end within the delivery timeout. */
+class DeadlineExceeded extends Error {
+  constructor(timeoutMs: number, state: string) {
+    super(`delivery timeout: the attempt did not complete within ${timeoutMs} ms (${state})`);
+    this.name = 'DeadlineExceeded';
   }
 }
 
