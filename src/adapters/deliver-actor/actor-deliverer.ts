@@ -4,6 +4,10 @@
 // `X-DaprReminderCancel: true` = cancel (the reminder ends, whatever the status); anything else,
 // a timeout or a refused connection = failed. No app hosting the type = staged: the trigger waits
 // without using a retry until a host appears (an app registers, or a config answer names the type).
+//
+// timeoutMs is a deadline on the whole attempt: from deliver(), the host lookup and the wait for a
+// pooled connection included, to the response's last byte. At the deadline the attempt fails and
+// the request is aborted. undici's per-phase timeouts are off (they restart with every chunk).
 
 import { Agent, errors as undiciErrors } from 'undici';
 import type { JobKey } from '../../core/model/job.js';
@@ -14,10 +18,10 @@ import { ActorHosts, type ActorAppDirectory } from './actor-hosts.js';
 import { rawPayloadAsJson } from '../../core/model/raw-payload.js';
 
 export interface ActorDelivererOptions {
-  /** Whole-request timeout per attempt, ms. */
+  /** Deadline of one attempt, ms: from deliver(), host lookup and the wait for a connection included, to the last byte. */
   timeoutMs: number;
-  /** Keep-alive connections per app origin. */
-  connectionsPerOrigin: number;
+  /** Most connections open to one app endpoint (origin); more calls wait for one, inside their deadline. */
+  connectionsPerEndpoint: number;
   /** Timeout of one GET /dapr/config, ms. */
   configTimeoutMs: number;
   /** An app's /dapr/config answer is used for this long before it is fetched again, ms. */
@@ -31,7 +35,7 @@ export interface ActorDelivererOptions {
 
 export const defaultActorDelivererOptions: ActorDelivererOptions = {
   timeoutMs: 30_000,
-  connectionsPerOrigin: 128,
+  connectionsPerEndpoint: 64,
   configTimeoutMs: 5_000,
   configTtlMs: 30_000,
   missRefreshMs: 1_000,
@@ -61,10 +65,11 @@ export class ActorDeliverer implements Deliverer {
   constructor(apps: ActorAppDirectory, options: Partial<ActorDelivererOptions> = {}) {
     this.options = { ...defaultActorDelivererOptions, ...options };
     this.agent = new Agent({
-      connections: this.options.connectionsPerOrigin,
-      headersTimeout: this.options.timeoutMs,
-      bodyTimeout: this.options.timeoutMs,
-      connect: { timeout: Math.min(this.options.timeoutMs, 10_000) },
+      connections: this.options.connectionsPerEndpoint,
+      // Off: the attempt's deadline covers both phases and the wait before them.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      connect: { timeout: Math.min(this.options.timeoutMs, MAX_CONNECT_TIMEOUT_MS) },
     });
     this.hosts = new ActorHosts(apps, this.agent, this.options);
   }
@@ -77,11 +82,37 @@ export class ActorDeliverer implements Deliverer {
     this.releaseListeners.push(listener);
   }
 
-  async deliver(trigger: Trigger): Promise<Outcome> {
+  deliver(trigger: Trigger): Promise<Outcome> {
+    return new Promise<Outcome>((resolve) => {
+      const controller = new AbortController();
+      let settled = false;
+      const settle = (outcome: Outcome): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        resolve(outcome);
+      };
+      const deadline = setTimeout(() => {
+        const error = new Error(`delivery timeout: the reminder call did not complete within ${this.options.timeoutMs} ms`);
+        settle({ kind: 'failed', detail: error.message });
+        controller.abort(error);
+      }, this.options.timeoutMs);
+      void this.attempt(trigger, controller.signal).then(settle);
+    });
+  }
+
+  /** One attempt, host lookup to the response's end; never rejects. */
+  private async attempt(trigger: Trigger, signal: AbortSignal): Promise<Outcome> {
     const call = readActorCall(trigger);
     if (!call) return { kind: 'failed', detail: 'target.actor needs a non-empty "type" and "id"' };
     const { namespace } = trigger.key;
-    const host = await this.hosts.pick(namespace, call.actorType, call.actorId, call.ownerAppId);
+    let host: Awaited<ReturnType<ActorHosts['pick']>>;
+    try {
+      host = await this.hosts.pick(namespace, call.actorType, call.actorId, call.ownerAppId);
+    } catch (error) {
+      return { kind: 'failed', detail: describe(error) };
+    }
+    if (signal.aborted) return { kind: 'failed', detail: describe(signal.reason) };
     if (!host) {
       this.remember(trigger.key, call.actorType);
       return { kind: 'staged', detail: `no app in namespace "${namespace}" hosts actor type "${call.actorType}"` };
@@ -106,9 +137,10 @@ export class ActorDeliverer implements Deliverer {
         method: 'PUT',
         headers,
         body,
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        signal,
       });
-      await response.body.dump();
+      // Read to the end (dump() would stop quietly at an abort): a body that never completes is no answer.
+      await drain(response.body);
       const status = response.statusCode;
       if (cancelRequested(response.headers['x-daprremindercancel'])) return { kind: 'cancel', detail: `HTTP ${status} from ${host.appId} with X-DaprReminderCancel` };
       if ((status >= 200 && status < 300) || status === 404) return { kind: 'done', detail: `HTTP ${status} from ${host.appId}` };
@@ -164,6 +196,20 @@ export class ActorDeliverer implements Deliverer {
     this.stopTimer();
     await this.rechecking?.catch(() => undefined);
     await this.agent.close();
+  }
+}
+
+/** A response body is read and dropped; one larger than this is not read to its end. */
+const MAX_DRAINED_BODY_BYTES = 128 * 1024;
+/** The longest a TCP (and TLS) connect may take, ms, when the deadline is longer. */
+const MAX_CONNECT_TIMEOUT_MS = 10_000;
+
+/** Reads a body to its end and drops it; rejects when it breaks (an abort, a reset). */
+async function drain(body: AsyncIterable<Buffer>): Promise<void> {
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.length;
+    if (total > MAX_DRAINED_BODY_BYTES) break; // leaving the loop destroys the body
   }
 }
 

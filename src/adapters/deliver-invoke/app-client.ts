@@ -1,22 +1,33 @@
 // One pooled keep-alive HTTP client (undici Agent) for calls Duetime makes to registered apps
 // outside the job callback: service invocation targets and cron input bindings. It turns one
 // request into an Outcome with the rule the caller gives; it never throws.
+//
+// The timeout is a deadline on the whole attempt: from the call, the wait for a pooled connection
+// included, to the response's last byte. At the deadline the attempt fails at once and the
+// request is aborted (undici cancels it on its socket, or as soon as it reaches one). undici's
+// per-phase timeouts are off: they restart with every body chunk, so a trickling app would
+// outlast them.
 
 import { Agent, errors as undiciErrors } from 'undici';
 import type { Outcome, Trigger } from '../../core/model/trigger.js';
 import type { AppEndpoint } from '../../core/ports/app-directory.js';
 
 export interface AppClientOptions {
-  /** Whole-request timeout per attempt, ms. */
+  /** Deadline of one attempt, ms: from the call, the wait for a connection included, to the response's last byte. */
   timeoutMs: number;
-  /** Keep-alive connections per app origin. */
-  connectionsPerOrigin: number;
+  /** Most connections open to one app endpoint (origin); more calls wait for one, inside their deadline. */
+  connectionsPerEndpoint: number;
 }
 
-export const defaultAppClientOptions: AppClientOptions = { timeoutMs: 30_000, connectionsPerOrigin: 64 };
+export const defaultAppClientOptions: AppClientOptions = { timeoutMs: 30_000, connectionsPerEndpoint: 64 };
+
+/** The longest a TCP (and TLS) connect may take, ms, when the deadline is longer. */
+const MAX_CONNECT_TIMEOUT_MS = 10_000;
 
 /** How much of an error answer's body goes into the attempt's detail. */
 const ERROR_BODY_EXCERPT = 200;
+/** A response body is read and dropped; one larger than this is not read to its end. */
+const MAX_DRAINED_BODY_BYTES = 128 * 1024;
 
 export interface AppRequest {
   method: string;
@@ -35,15 +46,36 @@ export class AppClient {
   constructor(options: Partial<AppClientOptions> = {}) {
     this.options = { ...defaultAppClientOptions, ...options };
     this.agent = new Agent({
-      connections: this.options.connectionsPerOrigin,
-      headersTimeout: this.options.timeoutMs,
-      bodyTimeout: this.options.timeoutMs,
-      connect: { timeout: Math.min(this.options.timeoutMs, 10_000) },
+      connections: this.options.connectionsPerEndpoint,
+      // Off: the attempt's deadline covers both phases and the wait before them.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      connect: { timeout: Math.min(this.options.timeoutMs, MAX_CONNECT_TIMEOUT_MS) },
     });
   }
 
-  /** 2xx = done; any other status, a refused connection or a timeout = failed with the reason. */
-  async call(endpoint: AppEndpoint, req: AppRequest): Promise<Outcome> {
+  /** 2xx = done; any other status, a refused connection or the deadline = failed with the reason. */
+  call(endpoint: AppEndpoint, req: AppRequest): Promise<Outcome> {
+    return new Promise<Outcome>((resolve) => {
+      const controller = new AbortController();
+      let settled = false;
+      const settle = (outcome: Outcome): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        resolve(outcome);
+      };
+      const deadline = setTimeout(() => {
+        const error = new Error(`delivery timeout: the call did not complete within ${this.options.timeoutMs} ms`);
+        settle({ kind: 'failed', detail: `${req.what}: ${error.message}` });
+        controller.abort(error);
+      }, this.options.timeoutMs);
+      void this.exchange(endpoint, req, controller.signal).then(settle);
+    });
+  }
+
+  /** One request read to its end; never rejects. */
+  private async exchange(endpoint: AppEndpoint, req: AppRequest, signal: AbortSignal): Promise<Outcome> {
     try {
       const url = new URL(endpoint.url);
       const basePath = url.pathname.replace(/\/+$/, '');
@@ -54,14 +86,11 @@ export class AppClient {
         method: req.method as 'POST',
         headers,
         ...(req.body !== undefined ? { body: req.body } : {}),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        signal,
       });
       const status = response.statusCode;
-      if (status >= 200 && status < 300) {
-        await response.body.dump();
-        return { kind: 'done', detail: `HTTP ${status}` };
-      }
-      const text = (await response.body.text()).slice(0, ERROR_BODY_EXCERPT);
+      const text = await readExcerpt(response.body);
+      if (status >= 200 && status < 300) return { kind: 'done', detail: `HTTP ${status}` };
       const missing = status === 404 ? ' (no such route on the app)' : '';
       return { kind: 'failed', detail: `${req.what}: HTTP ${status}${missing}${text ? `: ${text}` : ''}` };
     } catch (error) {
@@ -72,6 +101,29 @@ export class AppClient {
   async close(): Promise<void> {
     await this.agent.close();
   }
+}
+
+/**
+ * Reads a response body to its end (an answer whose body never completes is no answer; body.dump()
+ * would stop quietly at an abort), keeping its first characters for a message. A body longer
+ * than MAX_DRAINED_BODY_BYTES is not read further: the status already says what happened.
+ */
+async function readExcerpt(body: AsyncIterable<Buffer> & { destroy(): unknown }): Promise<string> {
+  const kept: Buffer[] = [];
+  let keptBytes = 0;
+  let total = 0;
+  for await (const chunk of body) {
+    if (keptBytes < ERROR_BODY_EXCERPT) {
+      kept.push(chunk);
+      keptBytes += chunk.length;
+    }
+    total += chunk.length;
+    if (total > MAX_DRAINED_BODY_BYTES) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(kept).toString('utf8').slice(0, ERROR_BODY_EXCERPT);
 }
 
 /** The extension headers every trigger carries (SPEC 5), so a receiver can de-duplicate. */
