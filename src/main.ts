@@ -77,20 +77,24 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   const components = await openComponents(config.componentsPath);
   const { store, cluster: clusterBackend, registrations, lock, writeProbe } = await openStore(config, logger);
   const apps = new AppRegistry(registrations, { warn: (message, context) => logger.warn(context, message) });
-  const httpDeliverer = new HttpDeliverer(apps, { timeoutMs: parseGoDuration(config.deliveryTimeout) });
+  // --delivery-timeout is a deadline per attempt (dispatch to last byte) in every deliverer below.
+  const deliveryTimeoutMs = parseGoDuration(config.deliveryTimeout);
+  const endpointLimits = { timeoutMs: deliveryTimeoutMs, connectionsPerEndpoint: config.connectionsPerEndpoint };
+  const httpDeliverer = new HttpDeliverer(apps, endpointLimits);
   const router = new DeliveryRouter(httpDeliverer);
   // Extension targets (SPEC 5): components, service invocation, cron input bindings, jobStateStore.
-  const appCalls = new AppClient({ timeoutMs: parseGoDuration(config.deliveryTimeout) });
+  const appCalls = new AppClient(endpointLimits);
   const targets = new Targets({
     components: components.registry,
     info: components.info,
     apps,
     appCalls: { invoke: new InvokeDeliverer(apps, appCalls), inputBinding: new InputBindingDeliverer(apps, appCalls) },
     warn: (message, context) => logger.warn(context, message),
+    deliveryTimeoutMs,
   });
   targets.route(router);
-  const actors = new ActorDeliverer(apps, { timeoutMs: parseGoDuration(config.deliveryTimeout) });
-  const streams = new StreamChannel({ deliveryTimeoutMs: parseGoDuration(config.deliveryTimeout) });
+  const actors = new ActorDeliverer(apps, endpointLimits);
+  const streams = new StreamChannel({ deliveryTimeoutMs });
   router.useStream(streams);
   router.route('actor', new ActorRouting(actors, streams));
   const engine = new Engine(store, targets.wrap(router), clock, {

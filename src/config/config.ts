@@ -17,6 +17,7 @@ export interface DuetimeConfig {
   logLevel: string;
   configFile?: string;
   deliveryTimeout: string;
+  connectionsPerEndpoint: number;
   maxInFlight: number;
   maxInFlightPerApp: number;
   bodyLimit: number;
@@ -50,7 +51,8 @@ export const CONFIG_FIELDS: ConfigField[] = [
   { key: 'appApiToken', flag: 'app-api-token', kind: 'string', description: 'token sent to apps as dapr-api-token on each trigger' },
   { key: 'logLevel', flag: 'log-level', kind: 'string', default: 'info', description: 'fatal, error, warn, info, debug or trace' },
   { key: 'configFile', flag: 'config', kind: 'string', description: 'YAML file with apps and tokens (see docs/configuration.md)' },
-  { key: 'deliveryTimeout', flag: 'delivery-timeout', kind: 'string', default: '30s', description: 'how long one delivery attempt may take before it counts as failed' },
+  { key: 'deliveryTimeout', flag: 'delivery-timeout', kind: 'string', default: '30s', description: 'deadline of one delivery attempt, from dispatch (the wait for a connection included) to the last byte; then it is cancelled and counts as failed' },
+  { key: 'connectionsPerEndpoint', flag: 'connections-per-endpoint', kind: 'int', default: 64, description: 'most connections open to one app endpoint (scheme, host and port) at once; more deliveries wait for one within their --delivery-timeout' },
   { key: 'maxInFlight', flag: 'max-in-flight', kind: 'int', default: 1000, description: 'most deliveries in flight at once' },
   { key: 'maxInFlightPerApp', flag: 'max-in-flight-per-app', kind: 'int', default: 250, description: 'most deliveries in flight at once for one app: a slow app holds no more; apps waiting are served in turn' },
   { key: 'bodyLimit', flag: 'body-limit', kind: 'int', default: 4 * 1024 * 1024, description: 'largest request body in bytes (413 above it)' },

@@ -2,6 +2,12 @@
 // calls its port. Whatever goes wrong (a component down, a timeout, a spec that no longer
 // matches the components folder) is a failed attempt with the reason, under the job's failure
 // policy; nothing here throws.
+//
+// Each attempt is held to --delivery-timeout (deadlineMs): past it, the attempt fails at once.
+// The component's own call cannot be cancelled through its port; its own timeouts
+// (connectTimeout, operationTimeout: 5 s each by default) end it. A publish that still lands
+// after the deadline is repeated by the retry under the same CloudEvent id (the trigger id), so
+// a subscriber can de-duplicate.
 
 import type { RawPayload } from '../../core/model/job.js';
 import type { Outcome, Trigger } from '../../core/model/trigger.js';
@@ -11,10 +17,13 @@ import { parseBindingSpec, parsePubsubSpec, parseStateSpec, SCHEDULE_CODE } from
 
 /** `{"pubsub":...}`: publishes the data as a CloudEvent whose id is the trigger id (stable across retries). */
 export class PubsubDeliverer implements Deliverer {
-  constructor(private readonly components: ComponentDirectory) {}
+  constructor(
+    private readonly components: ComponentDirectory,
+    private readonly deadlineMs: number,
+  ) {}
 
   deliver(trigger: Trigger): Promise<Outcome> {
-    return attempt(async () => {
+    return attempt(this.deadlineMs, async () => {
       const spec = parsePubsubSpec(specFor(trigger, 'pubsub'));
       const publisher = this.components.pubsub(spec.name, trigger.key.appId, { code: SCHEDULE_CODE, field: 'target.pubsub.name' });
       await publisher.publish({ topic: spec.topic, data: payloadOf(trigger), metadata: spec.metadata, id: trigger.triggerId, source: trigger.key.appId });
@@ -25,10 +34,13 @@ export class PubsubDeliverer implements Deliverer {
 
 /** `{"state":...}`: saves the data (null when the job has none) under the key. */
 export class StateDeliverer implements Deliverer {
-  constructor(private readonly components: ComponentDirectory) {}
+  constructor(
+    private readonly components: ComponentDirectory,
+    private readonly deadlineMs: number,
+  ) {}
 
   deliver(trigger: Trigger): Promise<Outcome> {
-    return attempt(async () => {
+    return attempt(this.deadlineMs, async () => {
       const spec = parseStateSpec(specFor(trigger, 'state'));
       const store = this.components.stateStore(spec.store, trigger.key.appId, { code: SCHEDULE_CODE, field: 'target.state.store' });
       await store.save(spec.key, payloadOf(trigger) ?? null);
@@ -39,10 +51,13 @@ export class StateDeliverer implements Deliverer {
 
 /** `{"binding":...}`: invokes the output binding's operation with the data and metadata. */
 export class BindingDeliverer implements Deliverer {
-  constructor(private readonly components: ComponentDirectory) {}
+  constructor(
+    private readonly components: ComponentDirectory,
+    private readonly deadlineMs: number,
+  ) {}
 
   deliver(trigger: Trigger): Promise<Outcome> {
-    return attempt(async () => {
+    return attempt(this.deadlineMs, async () => {
       const spec = parseBindingSpec(specFor(trigger, 'binding'));
       const binding = this.components.binding(spec.name, trigger.key.appId, { code: SCHEDULE_CODE, field: 'target.binding.name' });
       const response = await binding.invoke({ operation: spec.operation, data: payloadOf(trigger), metadata: spec.metadata });
@@ -66,10 +81,19 @@ function specFor(trigger: Trigger, type: string): Record<string, unknown> {
   return target.spec;
 }
 
-async function attempt(run: () => Promise<string>): Promise<Outcome> {
-  try {
-    return { kind: 'done', detail: await run() };
-  } catch (error) {
-    return { kind: 'failed', detail: error instanceof Error ? error.message : String(error) };
-  }
+function attempt(deadlineMs: number, run: () => Promise<string>): Promise<Outcome> {
+  return new Promise<Outcome>((resolve) => {
+    let settled = false;
+    const settle = (outcome: Outcome): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      resolve(outcome);
+    };
+    const deadline = setTimeout(() => settle({ kind: 'failed', detail: `delivery timeout: the component call did not complete within ${deadlineMs} ms` }), deadlineMs);
+    run().then(
+      (detail) => settle({ kind: 'done', detail }),
+      (error: unknown) => settle({ kind: 'failed', detail: error instanceof Error ? error.message : String(error) }),
+    );
+  });
 }

@@ -12,10 +12,11 @@ export interface AppCallDeliverers {
   inputBinding: Deliverer;
 }
 
-export function routeTargets(router: DeliveryRouter, components: ComponentDirectory, apps: AppCallDeliverers): void {
-  router.route('pubsub', new PubsubDeliverer(components));
-  router.route('state', new StateDeliverer(components));
-  router.route('binding', new BindingDeliverer(components));
+/** deadlineMs: --delivery-timeout, the most one component call may take as an attempt. */
+export function routeTargets(router: DeliveryRouter, components: ComponentDirectory, apps: AppCallDeliverers, deadlineMs: number): void {
+  router.route('pubsub', new PubsubDeliverer(components, deadlineMs));
+  router.route('state', new StateDeliverer(components, deadlineMs));
+  router.route('binding', new BindingDeliverer(components, deadlineMs));
   router.route('invoke', apps.invoke);
   router.route(INPUT_BINDING_TARGET, apps.inputBinding);
 }

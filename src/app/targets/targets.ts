@@ -28,6 +28,8 @@ export interface TargetsDeps {
   appCalls: AppCallDeliverers;
   /** Where best-effort failures (payload removals) are reported. */
   warn: PayloadWarn;
+  /** --delivery-timeout: the deadline of one component call (publish, save, binding), ms. */
+  deliveryTimeoutMs: number;
 }
 
 export class Targets {
@@ -44,7 +46,7 @@ export class Targets {
   }
 
   route(router: DeliveryRouter): void {
-    routeTargets(router, this.directory, this.deps.appCalls);
+    routeTargets(router, this.directory, this.deps.appCalls, this.deps.deliveryTimeoutMs);
   }
 
   /** The deliverer the engine gets: reads jobStateStore payloads back, then hands on. */
