@@ -20,48 +20,22 @@
  */
 
 import type { Clock, TimerHandle } from '../clock.js';
-import { JobNotFoundError, StoreConflictError } from '../errors.js';
 import { TypedEmitter, type EngineEvents } from '../events.js';
 import { appKeyString, keyString } from '../model/job-key.js';
 import { progressDueAt, type HistoryEntry, type JobKey, type JobRecord, type Progress } from '../model/job.js';
-import { triggerId, type Outcome, type Trigger } from '../model/trigger.js';
+import type { Outcome, Trigger } from '../model/trigger.js';
 import type { Deliverer } from '../ports/deliverer.js';
 import type { JobStore, ProgressCommit } from '../ports/job-store.js';
 import { DueHeap } from './due-heap.js';
+import { dueTrigger } from './due-trigger.js';
 import { FairQueue, type Lane } from './fair-queue.js';
 import { KeyLocks } from './key-locks.js';
 import { defaultEngineOptions, type EngineOptions } from './options.js';
-import { applyCatchUp, failManual, failTick, finishManual, finishTick, progressWith } from './progression.js';
+import { applyCatchUp, progressAfterOutcome, progressWith } from './progression.js';
+import { ManualOperations } from './manual-operations.js';
 import { ScheduleCache } from './schedule-cache.js';
-
-type Phase = 'idle' | 'queued' | 'ready' | 'inflight' | 'staged';
-
-interface Slot {
-  keyStr: string;
-  record: JobRecord;
-  phase: Phase;
-  /** Bumped whenever the slot is re-queued, so older heap entries are recognised as stale. */
-  token: number;
-  removed: boolean;
-  /** The delivery in flight and the commit of its outcome, while phase is 'inflight'. */
-  delivery?: Promise<void>;
-  /** The release that loaded this staged job, until its trigger's outcome is known. */
-  release?: Release;
-}
-
-/** One app's (or, for actor hosts, one namespace's) staged triggers being released. */
-interface Release {
-  key: string;
-  namespace: string;
-  /** undefined: every app of the namespace. */
-  appId: string | undefined;
-  /** Slots this release loaded whose outcome is not known yet. */
-  held: number;
-  reading: boolean;
-  /** Asked to release again while a read was out: read once more before ending. */
-  again: boolean;
-  stopped: boolean;
-}
+import { laneOf, orderTiesByKey, type Release, type Slot } from './slot.js';
+import { StagedReleases } from './staged-releases.js';
 
 export interface EngineStats {
   inMemory: number;
@@ -79,7 +53,8 @@ export class Engine {
   private readonly slots = new Map<string, Slot>();
   private readonly heap = new DueHeap();
   private readonly ready: FairQueue<Slot>;
-  private readonly releases = new Map<string, Release>();
+  private readonly releases: StagedReleases;
+  private readonly manual: ManualOperations;
   private listenerErrors = 0;
   private readonly locks = new KeyLocks();
   private readonly schedules = new ScheduleCache();
@@ -100,6 +75,26 @@ export class Engine {
   ) {
     this.options = { ...defaultEngineOptions, ...options };
     this.ready = new FairQueue<Slot>(this.options.maxInFlightPerApp);
+    this.releases = new StagedReleases(
+      store,
+      {
+        running: () => this.running,
+        holds: (keyStr) => this.holds(keyStr),
+        owns: (key) => this.owns(key),
+        adopt: (record, release) => this.adopt(record, true, release),
+      },
+      this.events,
+      this.options.releaseBatch,
+    );
+    this.manual = new ManualOperations(store, this.locks, clock, {
+      held: (keyStr) => this.slots.get(keyStr)?.record,
+      forget: (keyStr) => {
+        const slot = this.slots.get(keyStr);
+        if (slot) this.forget(slot);
+      },
+      applied: (keyStr, updated) => this.applied(keyStr, updated),
+      catchUp: (record) => this.catchUp(record),
+    });
   }
 
   async start(): Promise<void> {
@@ -120,8 +115,7 @@ export class Engine {
   }
 
   stats(): EngineStats {
-    let releasing = 0;
-    for (const release of this.releases.values()) releasing += release.held;
+    const releasing = this.releases.held();
     let queued = 0;
     for (const slot of this.slots.values()) if (slot.phase === 'queued' || slot.phase === 'ready') queued++;
     return { inMemory: this.slots.size, queued, inFlight: this.inFlight, releasing, listenerErrors: this.listenerErrors };
@@ -159,23 +153,16 @@ export class Engine {
   }
 
   pause(key: JobKey): Promise<JobRecord> {
-    return this.mutate(key, (p) => (p.state === 'paused' ? undefined : progressWith(p, { rev: p.rev + 1, state: 'paused' })));
+    return this.manual.pause(key);
   }
 
   resume(key: JobKey): Promise<JobRecord> {
-    return this.mutate(key, (p, record) => {
-      if (p.state === 'active') return undefined;
-      const resumed = progressWith(p, { state: 'active' });
-      return progressWith(this.catchUp({ def: record.def, progress: resumed }) ?? resumed, { rev: p.rev + 1 });
-    });
+    return this.manual.resume(key);
   }
 
   /** Delivers an extra trigger now, outside the schedule; repeated calls coalesce while one is pending. */
   triggerNow(key: JobKey): Promise<JobRecord> {
-    const now = this.clock.now();
-    return this.mutate(key, (p) =>
-      p.manualAt !== undefined ? undefined : progressWith(p, { rev: p.rev + 1, manualAt: now, manualAttempts: 0, manualNextAt: now }),
-    );
+    return this.manual.triggerNow(key);
   }
 
   /**
@@ -188,7 +175,7 @@ export class Engine {
     this.owns = owns;
     for (const slot of [...this.slots.values()]) if (!owns(slot.record.def.key) && slot.phase !== 'inflight') this.drop(slot);
     // Releases under way read partitions that may have moved: they start again from the store.
-    for (const release of [...this.releases.values()]) this.endRelease(release);
+    this.releases.endAll();
     await this.refillNow();
     this.events.emit('ownership', {});
   }
@@ -219,72 +206,13 @@ export class Engine {
    * other apps' work (an actor type's reminders). Those it cannot take are staged again.
    */
   releaseStagedInNamespace(namespace: string): void {
-    this.startRelease(`${namespace}\u0001`, namespace, undefined);
+    // A key no app key can equal: app keys hold a NUL after the namespace, this one a U+0001.
+    this.releases.start(`${namespace}\u0001`, namespace, undefined);
   }
 
   /** A consumer for the app appeared: its staged triggers go out, in due order, a page at a time. */
   releaseStaged(namespace: string, appId: string): void {
-    this.startRelease(appKeyString(namespace, appId), namespace, appId);
-  }
-
-  // ---- releasing staged triggers ----
-
-  private startRelease(key: string, namespace: string, appId: string | undefined): void {
-    const current = this.releases.get(key);
-    if (current) {
-      current.again = true;
-      this.pumpRelease(current);
-      return;
-    }
-    const release: Release = { key, namespace, appId, held: 0, reading: false, again: false, stopped: false };
-    this.releases.set(key, release);
-    this.pumpRelease(release);
-  }
-
-  /**
-   * Reads the next page of staged jobs once fewer than half a batch of this release are still
-   * out, so memory holds at most releaseBatch of them and the app's lane never floods. Ends
-   * when a read finds nothing new and nothing it loaded is still out.
-   */
-  private pumpRelease(release: Release): void {
-    if (release.stopped || !this.running || release.reading || release.held * 2 > this.options.releaseBatch) return;
-    release.reading = true;
-    release.again = false;
-    this.store.staged(release.namespace, release.appId, this.options.releaseBatch, (key) => this.holds(keyString(key))).then(
-      (records) => {
-        release.reading = false;
-        if (release.stopped || !this.running) return;
-        let loaded = 0;
-        for (const record of records) {
-          if (!record.progress.staged || this.holds(keyString(record.def.key)) || !this.owns(record.def.key)) continue;
-          loaded++;
-          release.held++;
-          this.adopt(record, true, release);
-        }
-        if (loaded > 0 || release.held > 0) return; // more is read as these go out
-        if (release.again) this.pumpRelease(release);
-        else this.endRelease(release);
-      },
-      (error: unknown) => {
-        release.reading = false;
-        this.events.emit('error', { error, context: 'release' });
-        this.endRelease(release); // the next consumer event or refill of staged apps starts it again
-      },
-    );
-  }
-
-  private endRelease(release: Release): void {
-    release.stopped = true;
-    if (this.releases.get(release.key) === release) this.releases.delete(release.key);
-  }
-
-  /** A released slot's outcome is known (or it left memory): its release may read on. */
-  private leaveRelease(slot: Slot): void {
-    const release = slot.release;
-    if (!release) return;
-    slot.release = undefined;
-    release.held--;
-    if (!release.stopped) queueMicrotask(() => this.pumpRelease(release));
+    this.releases.start(appKeyString(namespace, appId), namespace, appId);
   }
 
   // ---- loading ----
@@ -425,29 +353,13 @@ export class Engine {
       return false;
     }
     const now = this.clock.now();
-    const { def, progress } = slot.record;
-    const manualDue = progress.manualNextAt ?? progress.manualAt;
-    const regularDue = progress.state === 'active' ? progress.nextAt : undefined;
-    const manual = manualDue !== undefined && manualDue <= now && (regularDue === undefined || manualDue <= regularDue);
-    const dueAt = manual ? manualDue : regularDue;
-    if (dueAt === undefined || dueAt > now) {
+    const due = dueTrigger(slot.record, now);
+    if (!due) {
       slot.phase = 'idle'; // progress changed since it was queued
       this.place(slot);
       return false;
     }
-    const scheduledAt = manual ? progress.manualAt! : (progress.tickAt ?? dueAt);
-    const trigger: Trigger = {
-      key: def.key,
-      uid: def.uid,
-      triggerId: triggerId(def.uid, scheduledAt, manual),
-      scheduledAt,
-      attempt: (manual ? (progress.manualAttempts ?? 0) : progress.attempts) + 1,
-      data: def.data,
-      ...(def.rawData ? { rawData: def.rawData } : {}),
-      ...(def.dataRef ? { dataRef: def.dataRef } : {}),
-      target: def.target,
-      manual,
-    };
+    const { trigger, dueAt } = due;
     slot.phase = 'inflight';
     this.inFlight++;
     this.ready.started(lane);
@@ -485,33 +397,11 @@ export class Engine {
     const finishedAt = this.clock.now();
     const record = slot.record;
     const release = slot.release;
-    this.leaveRelease(slot);
-    let tickOutcome: HistoryEntry['outcome'];
-    let next: Progress | null;
-    switch (outcome.kind) {
-      case 'staged':
-        tickOutcome = 'staged';
-        next = record.progress;
-        break;
-      case 'cancel':
-        tickOutcome = 'success';
-        next = null;
-        break;
-      case 'done':
-        tickOutcome = 'success';
-        next = trigger.manual ? finishManual(record.progress) : this.afterTick(record, finishTick(record.def, this.schedules.get(record.def.schedule), record.progress));
-        break;
-      case 'failed': {
-        const failed = trigger.manual
-          ? failManual(record.def, record.progress, this.options.random)
-          : failTick(record.def, this.schedules.get(record.def.schedule), record.progress, this.options.random);
-        tickOutcome = failed.gaveUp ? 'dropped' : 'failed';
-        next = failed.gaveUp && !trigger.manual ? this.afterTick(record, failed.progress) : failed.progress;
-        break;
-      }
-      default:
-        return unreachable(outcome);
-    }
+    this.releases.leave(slot);
+    const after = progressAfterOutcome(record.def, this.schedules.get(record.def.schedule), record.progress, outcome, trigger.manual, this.options.random);
+    const tickOutcome = after.tickOutcome;
+    // A finished tick whose successor is already overdue gets the job's catch-up policy too.
+    let next = after.finishedTick && after.next ? this.afterTick(record, after.next) : after.next;
     this.events.emit('attempted', { trigger, outcome: tickOutcome, detail: outcome.detail, startedAt, finishedAt, lateMs });
     if (slot.removed) return DONE;
     if (record.def.uid !== trigger.uid) {
@@ -521,7 +411,7 @@ export class Engine {
     }
     if (outcome.kind === 'staged') {
       // Still nobody to take it: a release under way for this app stops (it would only spin).
-      if (release) this.endRelease(release);
+      if (release) this.releases.end(release);
       if (!this.owns(record.def.key)) {
         this.forget(slot); // handed over: the new owner stages it again
         return DONE;
@@ -608,36 +498,18 @@ export class Engine {
     if (fresh && !this.slots.has(slot.keyStr)) this.adopt(fresh, false);
   }
 
-  /** Applies a change to a job's progress, under its lock, whether or not it is in memory. */
-  private mutate(key: JobKey, change: (p: Progress, record: JobRecord) => Progress | undefined): Promise<JobRecord> {
-    const keyStr = keyString(key);
-    return this.locks.run(keyStr, async () => {
-      for (let attempt = 0; ; attempt++) {
-        const slot = this.slots.get(keyStr);
-        const record = slot?.record ?? (await this.store.get(key));
-        if (!record) throw new JobNotFoundError(key.name);
-        const progress = change(record.progress, record);
-        if (!progress) return record;
-        const ok = await this.store.commitProgress({ key, uid: record.def.uid, expectedRev: record.progress.rev, progress });
-        if (!ok) {
-          if (attempt >= 3) throw new StoreConflictError(`job "${key.name}" changed repeatedly while being updated; try again`);
-          if (slot) this.forget(slot);
-          continue;
-        }
-        const updated = { def: record.def, progress };
-        const current = this.slots.get(keyStr);
-        if (current) {
-          current.record = updated;
-          if (current.phase === 'queued' || current.phase === 'ready' || current.phase === 'idle') {
-            current.phase = 'idle';
-            this.place(current);
-          }
-        } else {
-          this.adopt(updated, false);
-        }
-        return updated;
-      }
-    });
+  /** A manual operation committed new progress: the held slot follows it, or the job is taken in. */
+  private applied(keyStr: string, updated: JobRecord): void {
+    const current = this.slots.get(keyStr);
+    if (!current) {
+      this.adopt(updated, false);
+      return;
+    }
+    current.record = updated;
+    if (current.phase === 'queued' || current.phase === 'ready' || current.phase === 'idle') {
+      current.phase = 'idle';
+      this.place(current);
+    }
   }
 
   /** Out of memory but not removed: the store still has it; refill brings it back when due. */
@@ -645,7 +517,7 @@ export class Engine {
     if (this.slots.get(slot.keyStr) === slot) this.slots.delete(slot.keyStr);
     slot.phase = 'idle';
     slot.token++;
-    this.leaveRelease(slot);
+    this.releases.leave(slot);
   }
 
   private drop(slot: Slot): void {
@@ -660,39 +532,5 @@ export class Engine {
   }
 }
 
-/**
- * Jobs due at the same instant go out in key order (the heap leaves ties in no order): their
- * outcomes then commit in about the store's key order, so a COMMIT of finished one-shot jobs
- * rewrites a few neighbouring pages rather than one page per job. A burst of 20,000 jobs with
- * random names cost the SQLite store about twice the CPU per delivery otherwise. `due` is in
- * due order already; only runs of equal instants are sorted.
- */
-function orderTiesByKey(due: Slot[], dueAts: number[]): void {
-  for (let start = 0; start < due.length; ) {
-    let end = start + 1;
-    while (end < due.length && dueAts[end] === dueAts[start]) end++;
-    if (end - start >= MIN_TIES_TO_ORDER) {
-      const run = due.slice(start, end).sort((a, b) => (a.keyStr < b.keyStr ? -1 : a.keyStr > b.keyStr ? 1 : 0));
-      for (let i = 0; i < run.length; i++) due[start + i] = run[i]!;
-    }
-    start = end;
-  }
-}
-
-/** Fewer ties than this are left as they are: they share too few pages to matter. */
-const MIN_TIES_TO_ORDER = 64;
-
 /** What a step that has nothing to wait for answers. */
 const DONE: Promise<void> = Promise.resolve();
-
-
-/** The bulkhead lane of a slot: its app. */
-function laneOf(slot: Slot): string {
-  const key = slot.record.def.key;
-  return appKeyString(key.namespace, key.appId);
-}
-
-/** The compiler proves every Outcome kind is handled: a new kind fails the build here. */
-function unreachable(outcome: never): never {
-  throw new Error(`unhandled outcome ${JSON.stringify(outcome)}`);
-}

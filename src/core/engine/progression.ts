@@ -2,7 +2,8 @@
 // first tick falls, what follows an outcome, when a retry is due, what catch-up skips.
 // The engine calls these and commits what they return.
 
-import type { CatchUp, FailurePolicy, JobDefinition, Progress } from '../model/job.js';
+import type { CatchUp, FailurePolicy, JobDefinition, Progress, TickOutcome } from '../model/job.js';
+import type { Outcome } from '../model/trigger.js';
 import type { Schedule } from '../schedule/index.js';
 
 /** Progress of a job that has just been created (or overwritten). */
@@ -134,4 +135,40 @@ export function applyCatchUp(def: JobDefinition, schedule: Schedule | undefined,
   if (target === tickAt) return progress;
   // The revision is left to the caller, which bumps it once for the whole change it commits.
   return progressWith(progress, { tickAt: target, nextAt: target });
+}
+
+/**
+ * What an attempt's outcome makes of the job's progress: the tick's recorded outcome, the next
+ * progress (null: the job ends; for staged, the progress unchanged), and whether a regular tick
+ * finished (its successor may be overdue, so the caller applies catch-up to it).
+ */
+export function progressAfterOutcome(
+  def: JobDefinition,
+  schedule: Schedule | undefined,
+  progress: Progress,
+  outcome: Outcome,
+  manual: boolean,
+  random: () => number,
+): { tickOutcome: TickOutcome; next: Progress | null; finishedTick: boolean } {
+  switch (outcome.kind) {
+    case 'staged':
+      return { tickOutcome: 'staged', next: progress, finishedTick: false };
+    case 'cancel':
+      return { tickOutcome: 'success', next: null, finishedTick: false };
+    case 'done':
+      return manual
+        ? { tickOutcome: 'success', next: finishManual(progress), finishedTick: false }
+        : { tickOutcome: 'success', next: finishTick(def, schedule, progress), finishedTick: true };
+    case 'failed': {
+      const failed = manual ? failManual(def, progress, random) : failTick(def, schedule, progress, random);
+      return { tickOutcome: failed.gaveUp ? 'dropped' : 'failed', next: failed.progress, finishedTick: failed.gaveUp && !manual };
+    }
+    default:
+      return unreachable(outcome);
+  }
+}
+
+/** The compiler proves every Outcome kind is handled: a new kind fails the build here. */
+function unreachable(outcome: never): never {
+  throw new Error(`unhandled outcome ${JSON.stringify(outcome)}`);
 }

@@ -1,0 +1,78 @@
+// The operations a caller asks for on one job, outside its schedule: pause, resume and a manual
+// trigger. Each is a conditional progress write under the job's lock, whether or not the job is
+// in memory; the engine then places the job where its new progress says.
+
+import type { Clock } from '../clock.js';
+import { JobNotFoundError, StoreConflictError } from '../errors.js';
+import { keyString } from '../model/job-key.js';
+import type { JobKey, JobRecord, Progress } from '../model/job.js';
+import type { JobStore } from '../ports/job-store.js';
+import type { KeyLocks } from './key-locks.js';
+import { progressWith } from './progression.js';
+
+/** What the operations need from the engine. */
+export interface ManualHost {
+  /** The record held in memory for the job, if any. */
+  held(keyStr: string): JobRecord | undefined;
+  /** Lets go of the held copy (the store disagreed with it). */
+  forget(keyStr: string): void;
+  /** The new progress is committed: update or take in the job and place it. */
+  applied(keyStr: string, updated: JobRecord): void;
+  /** The job's catch-up policy applied to a progress (resume replays or skips what it missed). */
+  catchUp(record: JobRecord): Progress | undefined;
+}
+
+/** Conditional writes retried this many times when someone else wrote in between. */
+const MAX_ATTEMPTS = 4;
+
+export class ManualOperations {
+  constructor(
+    private readonly store: JobStore,
+    private readonly locks: KeyLocks,
+    private readonly clock: Clock,
+    private readonly host: ManualHost,
+  ) {}
+
+  pause(key: JobKey): Promise<JobRecord> {
+    return this.mutate(key, (p) => (p.state === 'paused' ? undefined : progressWith(p, { rev: p.rev + 1, state: 'paused' })));
+  }
+
+  resume(key: JobKey): Promise<JobRecord> {
+    return this.mutate(key, (p, record) => {
+      if (p.state === 'active') return undefined;
+      const resumed = progressWith(p, { state: 'active' });
+      return progressWith(this.host.catchUp({ def: record.def, progress: resumed }) ?? resumed, { rev: p.rev + 1 });
+    });
+  }
+
+  /** Delivers an extra trigger now, outside the schedule; repeated calls coalesce while one is pending. */
+  triggerNow(key: JobKey): Promise<JobRecord> {
+    const now = this.clock.now();
+    return this.mutate(key, (p) =>
+      p.manualAt !== undefined ? undefined : progressWith(p, { rev: p.rev + 1, manualAt: now, manualAttempts: 0, manualNextAt: now }),
+    );
+  }
+
+  /** Applies a change to a job's progress, under its lock, whether or not it is in memory. */
+  private mutate(key: JobKey, change: (p: Progress, record: JobRecord) => Progress | undefined): Promise<JobRecord> {
+    const keyStr = keyString(key);
+    return this.locks.run(keyStr, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const held = this.host.held(keyStr);
+        const record = held ?? (await this.store.get(key));
+        if (!record) throw new JobNotFoundError(key.name);
+        const progress = change(record.progress, record);
+        if (!progress) return record;
+        const ok = await this.store.commitProgress({ key, uid: record.def.uid, expectedRev: record.progress.rev, progress });
+        if (!ok) {
+          if (attempt >= MAX_ATTEMPTS) throw new StoreConflictError(`job "${key.name}" changed repeatedly while being updated; try again`);
+          if (held) this.host.forget(keyStr);
+          continue;
+        }
+        const updated = { def: record.def, progress };
+        this.host.applied(keyStr, updated);
+        return updated;
+      }
+    });
+  }
+}
