@@ -31,6 +31,7 @@ import { DeliveryRouter } from './app/delivery-router.js';
 import { JobsService } from './app/jobs-service.js';
 import { RemindersService } from './app/reminders/reminders-service.js';
 import { StagedRelease } from './app/staged-release.js';
+import { TeardownStack } from './app/teardown-stack.js';
 import { createMetrics } from './app/metrics.js';
 import { Readiness } from './app/readiness.js';
 import { StartGate } from './app/start-gate.js';
@@ -74,16 +75,34 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   const clock = options.clock ?? systemClock;
   const file = config.configFile ? readConfigFile(config.configFile) : { apps: [], tokens: [] };
 
+  // Everything below that needs closing is pushed as it is made; one stack closes it all, in
+  // reverse, on a failed start and on stop alike.
+  const teardown = new TeardownStack(logger);
   const components = await openComponents(config.componentsPath);
-  const { store, cluster: clusterBackend, registrations, lock, writeProbe } = await openStore(config, logger);
+  teardown.push('components', () => components.registry.close());
+  let opened: OpenedStore;
+  try {
+    opened = await openStore(config, logger);
+  } catch (error) {
+    await teardown.run();
+    throw error;
+  }
+  const { store, cluster: clusterBackend, registrations, lock, writeProbe } = opened;
+  // The lock goes last: the directory is free once nothing of this server writes to it.
+  if (lock) teardown.push('data directory lock', () => lock.release());
+  teardown.push('job store', () => store.close());
+  if (writeProbe) teardown.push('store write probe', () => writeProbe.close());
   const apps = new AppRegistry(registrations, { warn: (message, context) => logger.warn(context, message) });
+  teardown.push('app registrations', () => apps.close());
   // --delivery-timeout is a deadline per attempt (dispatch to last byte) in every deliverer below.
   const deliveryTimeoutMs = parseGoDuration(config.deliveryTimeout);
   const endpointLimits = { timeoutMs: deliveryTimeoutMs, connectionsPerEndpoint: config.connectionsPerEndpoint };
   const httpDeliverer = new HttpDeliverer(apps, endpointLimits);
+  teardown.push('http deliverer', () => httpDeliverer.close());
   const router = new DeliveryRouter(httpDeliverer);
   // Extension targets (SPEC 5): components, service invocation, cron input bindings, jobStateStore.
   const appCalls = new AppClient(endpointLimits);
+  teardown.push('app calls', () => appCalls.close());
   const targets = new Targets({
     components: components.registry,
     info: components.info,
@@ -94,6 +113,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   });
   targets.route(router);
   const actors = new ActorDeliverer(apps, endpointLimits);
+  teardown.push('actor deliverer', () => actors.close());
   const streams = new StreamChannel({ deliveryTimeoutMs });
   router.useStream(streams);
   router.route('actor', new ActorRouting(actors, streams));
@@ -103,11 +123,19 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
     lookaheadMs: parseGoDuration(config.lookahead),
     refillIntervalMs: Math.max(50, Math.floor(parseGoDuration(config.lookahead) / 4)),
   });
+  teardown.push('engine', () => engine.stop());
   engine.events.on('error', ({ error, context }) => logger.error({ err: error, context }, 'engine error (retrying)'));
   targets.watch(engine.events);
   // Cluster (etcd): the engine fires only the partitions this replica owns.
   const cluster = clusterBackend ? new ClusterMember(clusterBackend, engine, { log: logger }) : undefined;
-  await cluster?.prepare();
+  // Before the engine stops: hands its partitions over while the engine can still settle them.
+  if (cluster) teardown.push('cluster membership', () => cluster.stop());
+  try {
+    await cluster?.prepare();
+  } catch (error) {
+    await teardown.run();
+    throw error;
+  }
   // Reminders wait (staged) for an app hosting their actor type; a registration may bring one.
   apps.onRegistered(() => void actors.recheck());
   // When staged triggers go out again: the rule lives in app/staged-release.ts.
@@ -123,17 +151,24 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
     },
     clock,
   );
+  teardown.push('staged release', () => stagedRelease.stop());
 
   // Stored registrations (cluster state), then this replica's --app-url and config-file apps, written through.
   const appToken = config.appApiToken ? { token: config.appApiToken } : {};
-  await apps.start([
+  const configured = [
     ...(config.appUrl ? [{ namespace: config.namespace, appId: config.appId, endpoint: { url: config.appUrl, actorTypes: [], ...appToken } }] : []),
     ...file.apps.map((app) => ({
       namespace: app.namespace ?? config.namespace,
       appId: app.appId,
       endpoint: { url: app.url, actorTypes: app.actorTypes ?? [], ...(app.token ? { token: app.token } : appToken) },
     })),
-  ]);
+  ];
+  try {
+    await apps.start(configured);
+  } catch (error) {
+    await teardown.run();
+    throw error;
+  }
   const tokens: ApiToken[] = [...file.tokens];
   if (config.apiToken) tokens.push({ token: config.apiToken });
 
@@ -166,6 +201,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   gateUntilStarted(http, gate);
   let grpc: GrpcServers | undefined;
   let httpUrl: string;
+  teardown.push('http and grpc servers', () => Promise.all([http.close(), grpc?.stop()]));
   try {
     const port = await listenHttp(http, config.host, config.port);
     httpUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -186,14 +222,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
     await targets.startCronBindings({ store, engine, jobs, clock }, { namespace: config.namespace, appId: config.appId });
   } catch (error) {
     gate.fail(error);
-    await Promise.all([http.close(), grpc?.stop()]);
-    await engine.stop();
-    await Promise.all([httpDeliverer.close(), appCalls.close(), components.registry.close()]);
-    await actors.close();
-    await apps.close();
-    await store.close();
-    writeProbe?.close();
-    lock?.release();
+    await teardown.run();
     throw startError(error, config);
   }
   started = true;
@@ -206,18 +235,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       started = false;
-      await Promise.all([http.close(), grpc.stop()]);
-      stagedRelease.stop();
-      await cluster?.stop(); // hands its partitions over while the engine can still settle them
-      await engine.stop();
-      await httpDeliverer.close();
-      await appCalls.close();
-      await components.registry.close();
-      await actors.close();
-      await apps.close();
-      await store.close();
-      writeProbe?.close();
-      lock?.release(); // last: the directory is free once nothing of this server writes to it
+      await teardown.run();
       logger.info('duetime stopped');
     })());
   return { config, http, httpUrl, grpcPort: grpc.grpcPort, schedulerPort: grpc.schedulerPort, engine, apps, logger, ...(cluster ? { cluster } : {}), stop };
