@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
 const forbid = (regex, message) => ({ regex, message });
 
 // Paths as written in imports (relative, with .js): what a file in each layer may not reach.
-const SERVER_LAYERS = 'adapters|app|api|cli|config|sdk|testing';
+const SERVER_LAYERS = 'adapters|app|api|cli|config|testing';
 const NO_TESTING = forbid('(^|/)testing/', 'production code never imports testing/: it is for tests only');
 const NODE_IO = '^node:(fs|fs/promises|net|http|https|http2|dgram|child_process|worker_threads|cluster|tls|dns)$';
 const DRIVERS = '^(better-sqlite3|fastify|undici|ioredis|pg|mqtt|amqplib|@nats-io/.*|@grpc/.*|pino|prom-client|yaml|commander)$';
@@ -30,7 +30,7 @@ export const layerRules = [
     files: ['src/adapters/*/*.ts'],
     patterns: [
       forbid('^\\.\\./(?!\\.\\.)', 'an adapter does not import another adapter: share through core/ or main.ts'),
-      forbid(`^\\.\\./\\.\\./(app|api|cli|config|sdk|testing|main\\.js)(/|$)`, 'adapters import only core (ports and model)'),
+      forbid(`^\\.\\./\\.\\./(app|api|cli|config|testing|main\\.js)(/|$)`, 'adapters import only core (ports and model)'),
       NO_TESTING,
     ],
   },
@@ -39,29 +39,39 @@ export const layerRules = [
     files: ['src/adapters/components/*/*.ts'],
     patterns: [
       forbid('^\\.\\./\\.\\./(?!\\.\\.)', 'an adapter does not import another adapter: share through core/ or main.ts'),
-      forbid(`^\\.\\./\\.\\./\\.\\./(app|api|cli|config|sdk|testing|main\\.js)(/|$)`, 'adapters import only core (ports and model)'),
+      forbid(`^\\.\\./\\.\\./\\.\\./(app|api|cli|config|testing|main\\.js)(/|$)`, 'adapters import only core (ports and model)'),
       NO_TESTING,
     ],
   },
   {
     name: 'app: use cases over core; no adapters, no api',
     files: ['src/app/**/*.ts'],
-    patterns: [forbid('(^|/)(adapters|api|cli|sdk)/|(^|/)main\\.js$', 'app depends on core ports only; main.ts picks the adapters'), NO_TESTING],
+    patterns: [forbid('(^|\\./)(adapters|api|cli)/|(^|/)main\\.js$', 'app depends on core ports only; main.ts picks the adapters'), NO_TESTING],
   },
   {
     name: 'api: the edge; calls app and core, never adapters',
     files: ['src/api/**/*.ts'],
-    patterns: [forbid('(^|/)(adapters|cli|sdk)/|(^|/)main\\.js$', 'api reaches adapters only through core ports that main.ts wires'), NO_TESTING],
+    patterns: [forbid('(^|\\./)(adapters|cli)/|(^|/)main\\.js$', 'api reaches adapters only through core ports that main.ts wires'), NO_TESTING],
   },
   {
     name: 'the composition root, the CLI and the config schema: anything but testing/',
     files: ['src/cli/**/*.ts', 'src/config/**/*.ts', 'src/main.ts'],
     patterns: [NO_TESTING],
   },
+  {
+    name: 'the SDK (packages/sdk, @duetime/sdk): its own files, Node built-ins and @grpc/* only; the server may import it, never the reverse',
+    files: ['packages/sdk/src/**/*.ts'],
+    patterns: [
+      // src/*.ts reach src/protocol/ downwards only; src/protocol/*.ts, the wire contract the
+      // server imports too, never go up: so no file leaves src/ and protocol/ needs no client code.
+      forbid('^\\.\\./', 'the SDK imports no server code (it installs alone) and protocol/ none of the clients: share through packages/sdk/src/protocol'),
+      forbid('^(?!node:|@grpc/|\\.)', 'the SDK depends only on @grpc/grpc-js and @grpc/proto-loader (and Node built-ins)'),
+    ],
+  },
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', '.tmp/**'] },
+  { ignores: ['dist/**', 'packages/*/dist/**', 'docs/sdk-api/**', 'node_modules/**', 'data/**', 'coverage/**', '.tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,12 +1,22 @@
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
+
+// The SDK workspace (packages/sdk, `@duetime/sdk`) exports its TypeScript sources under the
+// "duetime-source" condition: tests, and the server code they run, use the SDK's sources, never
+// a stale build. In-process through Vite's resolver; in child processes (`node --import tsx`)
+// through NODE_OPTIONS, which they inherit with process.env.
+const SOURCE_CONDITION = 'duetime-source';
 
 // Two projects: fast unit/conformance tests (fake clock, in-process) and integration tests
 // that start real servers and processes. Integration files run one at a time so that real-time
 // bounds are not squeezed by neighbours on a 2-core machine.
 export default defineConfig({
+  ssr: { resolve: { conditions: [SOURCE_CONDITION, ...defaultServerConditions] } },
   test: {
+    env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --conditions=${SOURCE_CONDITION}`.trim() },
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts', 'test/conformance/**/*.test.ts'],
@@ -14,6 +24,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],

@@ -2,7 +2,7 @@
 // job into the spec that recreates it from where it is now: the next trigger becomes an absolute
 // dueTime and repeats counts only the ticks left. A relative ttl counts again from the import.
 
-import type { Job, JobSpec } from '../sdk/types.js';
+import type { Job, JobSpec } from '@duetime/sdk';
 
 export interface ExportedJob extends JobSpec {
   name: string;

@@ -5,8 +5,7 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import { SingleBar, Presets } from 'cli-progress';
 import Table from 'cli-table3';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DuetimeClient } from '../sdk/client.js';
-import type { Job, JobSpec } from '../sdk/types.js';
+import { DuetimeClient, type Job, type JobSpec } from '@duetime/sdk';
 import { parseExportLines, toExportLine } from './job-transfer.js';
 
 interface Connection {

@@ -7,7 +7,7 @@ import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { asDuetimeError } from '../../app/store-failures.js';
 import { DuetimeError, type ErrorKind } from '../../core/errors.js';
-import { ProtoWriter } from './protobuf-wire.js';
+import { ProtoWriter } from '@duetime/sdk/protocol';
 
 const CODE: Record<ErrorKind, status> = {
   invalid: status.INVALID_ARGUMENT,

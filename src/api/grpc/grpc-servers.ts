@@ -11,7 +11,7 @@ import type { JobsService } from '../../app/jobs-service.js';
 import type { RemindersService } from '../../app/reminders/reminders-service.js';
 import type { StartGate } from '../../app/start-gate.js';
 import { ListenError, type PortSetting } from '../listen-error.js';
-import { loadDuetimeProtos } from './proto-loader.js';
+import { loadDuetimeProtos } from '@duetime/sdk/protocol';
 import { runtimeService } from './runtime-service.js';
 import { schedulerService, type SchedulerHosts } from './scheduler-service.js';
 import type { WatchJobsCall } from './watch-jobs.js';

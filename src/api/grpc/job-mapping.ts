@@ -6,7 +6,7 @@ import { InvalidRequestError } from '../../core/errors.js';
 import { isObject, parseFailurePolicy } from '../../core/model/failure-policy.js';
 import type { RawPayload } from '../../core/model/job.js';
 import type { JobView } from '../../app/job-view.js';
-import type { FailurePolicyMessage, JobFieldsMessage } from './messages.js';
+import type { FailurePolicyMessage, JobFieldsMessage } from '@duetime/sdk/protocol';
 import { anyFromPayload, payloadFromAny } from './payload.js';
 import { durationToGo, msToDuration } from './proto-duration.js';
 

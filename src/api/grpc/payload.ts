@@ -4,8 +4,7 @@
 
 import { InvalidRequestError } from '../../core/errors.js';
 import type { RawPayload } from '../../core/model/job.js';
-import type { AnyMessage } from './messages.js';
-import { decodeValue, encodeValue, VALUE_TYPE_URL } from './protobuf-value.js';
+import { decodeValue, encodeValue, VALUE_TYPE_URL, type AnyMessage } from '@duetime/sdk/protocol';
 
 export interface Payload {
   data?: unknown;

@@ -2,8 +2,7 @@
 // A failure policy's interval crosses here in both directions.
 
 import { InvalidRequestError } from '../../core/errors.js';
-import { formatGoDuration } from './go-duration-format.js';
-import type { DurationMessage } from './messages.js';
+import { formatGoDuration, type DurationMessage } from '@duetime/sdk/protocol';
 
 const NS_PER_SECOND = 1_000_000_000n;
 

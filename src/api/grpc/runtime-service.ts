@@ -9,7 +9,7 @@ import { MAX_LIST_LIMIT, type JobsService } from '../../app/jobs-service.js';
 import type { JobView } from '../../app/job-view.js';
 import { runtimeCaller } from './call-identity.js';
 import { jobToScheduleArguments, jobViewToFields } from './job-mapping.js';
-import type { RuntimeJobMessage } from './messages.js';
+import type { RuntimeJobMessage } from '@duetime/sdk/protocol';
 import { unary } from './unary.js';
 
 export interface RuntimeServiceDeps {

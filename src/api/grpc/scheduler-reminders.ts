@@ -14,7 +14,7 @@ import type { Caller } from '../../app/caller-identity.js';
 import { reminderPrefix } from '../../app/reminders/reminder-keys.js';
 import type { RemindersService } from '../../app/reminders/reminders-service.js';
 import { jobToScheduleArguments, jobViewToFields } from './job-mapping.js';
-import type { JobFieldsMessage, JobMetadataMessage } from './messages.js';
+import type { JobFieldsMessage, JobMetadataMessage } from '@duetime/sdk/protocol';
 
 export interface ActorRef {
   type: string;

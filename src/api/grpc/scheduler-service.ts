@@ -12,7 +12,7 @@ import type { RemindersService } from '../../app/reminders/reminders-service.js'
 import type { Metadata } from '@grpc/grpc-js';
 import { schedulerCaller } from './call-identity.js';
 import { jobToScheduleArguments, jobViewToFields } from './job-mapping.js';
-import type { JobFieldsMessage, JobMetadataMessage } from './messages.js';
+import type { JobFieldsMessage, JobMetadataMessage } from '@duetime/sdk/protocol';
 import { listAll } from './runtime-service.js';
 import { actorOf, SchedulerReminders, type NamedJobMessage } from './scheduler-reminders.js';
 import { unary } from './unary.js';

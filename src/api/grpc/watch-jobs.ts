@@ -20,7 +20,7 @@ import type { ConnectedConsumer, StreamConsumers } from '../../core/ports/stream
 import type { Trigger } from '../../core/model/trigger.js';
 import { schedulerCaller } from './call-identity.js';
 import { GrpcStatusError, toGrpcError } from './grpc-errors.js';
-import { JOB_TARGET_TYPE_ACTOR_REMINDER, JOB_TARGET_TYPE_JOB, type TargetMessage, type WatchJobsRequestMessage, type WatchJobsResponseMessage } from './messages.js';
+import { JOB_TARGET_TYPE_ACTOR_REMINDER, JOB_TARGET_TYPE_JOB, type TargetMessage, type WatchJobsRequestMessage, type WatchJobsResponseMessage } from '@duetime/sdk/protocol';
 import { anyFromPayload } from './payload.js';
 
 /** Response header sent once the initial message is accepted. */

@@ -8,7 +8,7 @@ import { fromBinary, fromJson, toBinary, toJson, type JsonValue } from '@bufbuil
 import { ValueSchema } from '@bufbuild/protobuf/wkt';
 import { credentials, loadPackageDefinition, Metadata, type Client, type ClientDuplexStream, type ServiceClientConstructor, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { LOADER_OPTIONS } from '../../../src/api/grpc/proto-loader.js';
+import { LOADER_OPTIONS } from '@duetime/sdk/protocol';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const DAPR_PROTO_DIR = path.resolve(here, '../../../node_modules/@dapr/dapr/proto');

@@ -11,7 +11,7 @@ import { toJson } from '@bufbuild/protobuf';
 import { credentials, status, type Client } from '@grpc/grpc-js';
 import { GRPCClient } from '@dapr/dapr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDuetimeProtos } from '../../../src/api/grpc/proto-loader.js';
+import { loadDuetimeProtos } from '@duetime/sdk/protocol';
 import { startNode, type Node } from '../support.js';
 import { daprRuntimeClient, grpcError, readValueAny, unary, valueAny } from './helpers.js';
 

@@ -4,7 +4,7 @@
 // real single nodes (each its own SQLite), so "which node answered" is visible in the data.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuetimeApiError, DuetimeClient, DuetimeGrpcClient } from '../../../src/sdk/index.js';
+import { DuetimeApiError, DuetimeClient, DuetimeGrpcClient } from '@duetime/sdk';
 import { freePort } from '../../../src/testing/servers/free-port.js';
 import { startNode, type Node } from '../support.js';
 

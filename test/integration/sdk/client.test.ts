@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuetimeApiError, DuetimeClient, type Job } from '../../../src/sdk/index.js';
+import { DuetimeApiError, DuetimeClient, type Job } from '@duetime/sdk';
 import { startNode, type Node } from '../support.js';
 
 let node: Node;

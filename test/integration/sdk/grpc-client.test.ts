@@ -7,8 +7,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { credentials, Metadata, status, type Client, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDuetimeProtos } from '../../../src/api/grpc/proto-loader.js';
-import { DuetimeApiError, DuetimeClient, DuetimeGrpcClient, type JobSpec } from '../../../src/sdk/index.js';
+import { loadDuetimeProtos } from '@duetime/sdk/protocol';
+import { DuetimeApiError, DuetimeClient, DuetimeGrpcClient, type JobSpec } from '@duetime/sdk';
 import { startNode, type Node } from '../support.js';
 
 let node: Node;

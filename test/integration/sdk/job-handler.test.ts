@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuetimeClient, jobHandler, type JobTrigger } from '../../../src/sdk/index.js';
+import { DuetimeClient, jobHandler, type JobTrigger } from '@duetime/sdk';
 import { startNode, type Node } from '../support.js';
 
 let node: Node;

@@ -10,7 +10,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterHarness, type Replica } from '../../../src/testing/cluster-harness.js';
-import { DuetimeClient, listen, type JobListener } from '../../../src/sdk/index.js';
+import { DuetimeClient, listen, type JobListener } from '@duetime/sdk';
 
 const APP = 'worker';
 const JOBS = 150;

@@ -6,9 +6,8 @@
 
 import { Metadata, Server, ServerCredentials, type ServerDuplexStream } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDuetimeProtos } from '../../../src/api/grpc/proto-loader.js';
-import { encodeValue, VALUE_TYPE_URL } from '../../../src/api/grpc/protobuf-value.js';
-import { listen, type JobTrigger } from '../../../src/sdk/index.js';
+import { encodeValue, loadDuetimeProtos, VALUE_TYPE_URL } from '@duetime/sdk/protocol';
+import { listen, type JobTrigger } from '@duetime/sdk';
 
 let server: Server;
 let address: string;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startDuetime, type RunningDuetime } from '../../../src/main.js';
-import { DuetimeClient, listen, type JobListener, type JobTrigger } from '../../../src/sdk/index.js';
+import { DuetimeClient, listen, type JobListener, type JobTrigger } from '@duetime/sdk';
 
 const logger = pino({ level: process.env.DUETIME_TEST_LOG ?? 'silent' });
 let dataDir: string;

@@ -25,6 +25,9 @@ describe('layer rules', () => {
     ['app imports an adapter', 'src/app/targets/x.ts', "import { StreamChannel } from '../../adapters/deliver-stream/stream-channel.js';", /app depends on core ports only/],
     ['api imports an adapter', 'src/api/grpc/x.ts', "import type { StreamChannel } from '../../adapters/deliver-stream/stream-channel.js';", /api reaches adapters only through core ports/],
     ['production code imports testing', 'src/main.ts', "import { FakeClock } from './testing/fake-clock.js';", /never imports testing/],
+    ['the SDK imports server code', 'packages/sdk/src/x.ts', "import { Engine } from '../../../src/core/engine/engine.js';", /the SDK imports no server code/],
+    ['the SDK protocol imports the SDK clients', 'packages/sdk/src/protocol/x.ts', "import { DuetimeClient } from '../client.js';", /protocol\/ none of the clients/],
+    ['the SDK imports a server dependency', 'packages/sdk/src/x.ts', "import Database from 'better-sqlite3';", /depends only on @grpc\/grpc-js and @grpc\/proto-loader/],
   ];
   for (const [what, file, source, message] of refused) {
     it(`refuses: ${what}`, async () => {
@@ -41,6 +44,9 @@ describe('layer rules', () => {
     ['app imports core', 'src/app/x.ts', "import { Engine } from '../core/engine/engine.js';"],
     ['api imports app', 'src/api/http/x.ts', "import { JobsService } from '../../app/jobs-service.js';"],
     ['main picks adapters', 'src/main.ts', "import { SqliteJobStore } from './adapters/store-sqlite/sqlite-job-store.js';"],
+    ['api imports the wire contract from the SDK package', 'src/api/grpc/x.ts', "import { loadDuetimeProtos } from '@duetime/sdk/protocol';"],
+    ['app imports the job view type from the SDK package', 'src/app/x.ts', "import type { Job } from '@duetime/sdk';"],
+    ['the SDK imports gRPC and its protocol folder', 'packages/sdk/src/x.ts', "import { Metadata } from '@grpc/grpc-js';\nimport { encodeValue } from './protocol/protobuf-value.js';"],
   ];
   for (const [what, file, source] of allowed) {
     it(`allows: ${what}`, async () => {

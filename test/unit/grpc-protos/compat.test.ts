@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROTO_DIR, RUNTIME_SERVICE, SCHEDULER_SERVICE } from '../../../src/api/grpc/proto-loader.js';
+import { PROTO_DIR, RUNTIME_SERVICE, SCHEDULER_SERVICE } from '@duetime/sdk/protocol';
 import { compareDeclaredTypes, compareService, type Twins } from './compare-protos.js';
 import { loadDaprRoot, loadOurRoot } from './proto-roots.js';
 

@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest';
 import type * as Bufbuild from '@bufbuild/protobuf';
 import type * as DaprPb from '@dapr/dapr/proto/dapr/proto/runtime/v1/dapr_pb.js';
 import type * as SchedulerPb from '@dapr/dapr/proto/dapr/proto/scheduler/v1/scheduler_pb.js';
-import { loadDuetimeProtos, PROTO_DIR } from '../../../src/api/grpc/proto-loader.js';
+import { loadDuetimeProtos, PROTO_DIR } from '@duetime/sdk/protocol';
 
 // Dapr's generated code is CommonJS; protobuf-es is resolved from @dapr/dapr, whose dependency it is.
 const requireCjs = createRequire(import.meta.url);
@@ -43,9 +43,9 @@ const protos = loadDuetimeProtos();
 const VALUE_URL = 'type.googleapis.com/google.protobuf.Value';
 
 describe('loadDuetimeProtos', () => {
-  it('finds proto/ at the package root and parses once', () => {
+  it('finds proto/ at the root of the SDK package (packages/sdk) and parses once', () => {
     const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-    expect(PROTO_DIR).toBe(path.join(root, 'proto'));
+    expect(PROTO_DIR).toBe(path.join(root, 'packages', 'sdk', 'proto'));
     expect(loadDuetimeProtos()).toBe(protos);
   });
 

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
-import { PROTO_DIR, PROTO_FILES } from '../../../src/api/grpc/proto-loader.js';
+import { PROTO_DIR, PROTO_FILES } from '@duetime/sdk/protocol';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 

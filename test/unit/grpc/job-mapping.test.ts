@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { jobToScheduleArguments, jobViewToFields } from '../../../src/api/grpc/job-mapping.js';
-import { encodeValue, VALUE_TYPE_URL } from '../../../src/api/grpc/protobuf-value.js';
+import { encodeValue, VALUE_TYPE_URL } from '@duetime/sdk/protocol';
 import type { JobView } from '../../../src/app/job-view.js';
 
 const status: JobView['status'] = { count: 0, attempts: 0, state: 'active' };

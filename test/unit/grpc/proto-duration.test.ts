@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatGoDuration } from '../../../src/api/grpc/go-duration-format.js';
+import { formatGoDuration } from '@duetime/sdk/protocol';
 import { durationToGo, msToDuration } from '../../../src/api/grpc/proto-duration.js';
 import { parseGoDuration } from '../../../src/core/schedule/index.js';
 

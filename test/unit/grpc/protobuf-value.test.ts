@@ -3,7 +3,7 @@
 
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
-import { decodeValue, encodeValue } from '../../../src/api/grpc/protobuf-value.js';
+import { decodeValue, encodeValue } from '@duetime/sdk/protocol';
 
 const root = protobuf.Root.fromJSON(protobuf.common.get('google/protobuf/struct.proto')!);
 const Value = root.lookupType('google.protobuf.Value');

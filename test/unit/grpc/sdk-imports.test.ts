@@ -1,5 +1,7 @@
-// The SDK is what apps install: it must not pull in server code (engine, stores, HTTP server).
-// Follows every relative import from src/sdk/index.ts and checks where it leads.
+// The SDK is what apps install (packages/sdk, `@duetime/sdk`): it must not pull in server code
+// (engine, stores, HTTP server). Follows every relative import from each of its entry points
+// and checks where it leads. test/integration/sdk/sdk-package.test.ts installs the packed
+// package on its own.
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -7,10 +9,14 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-/** Shared with the server, pure: the .proto loader, the message shapes and the hand-written wire helpers. */
-const ALLOWED_OUTSIDE_SDK = ['src/api/grpc/go-duration-format.ts', 'src/api/grpc/messages.ts', 'src/api/grpc/proto-loader.ts', 'src/api/grpc/protobuf-value.ts', 'src/api/grpc/protobuf-wire.ts'];
+const SDK_SOURCES = 'packages/sdk/src/';
+/** The package's "exports": the main entry and the wire contract it shares with the server. */
+const ENTRIES = ['packages/sdk/src/index.ts', 'packages/sdk/src/protocol/index.ts'];
+type Manifest = { dependencies: Record<string, string> };
+const manifest = JSON.parse(readFileSync(path.join(root, 'packages/sdk/package.json'), 'utf8')) as Manifest;
+const serverManifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as Manifest;
 
-function reachable(entry: string): { files: string[]; packages: string[] } {
+function reachable(entries: string[]): { files: string[]; packages: string[] } {
   const files = new Set<string>();
   const packages = new Set<string>();
   const visit = (file: string): void => {
@@ -26,18 +32,21 @@ function reachable(entry: string): { files: string[]; packages: string[] } {
       visit(path.relative(root, path.resolve(path.dirname(path.join(root, file)), specifier.replace(/\.js$/, '.ts'))));
     }
   };
-  visit(entry);
+  for (const entry of entries) visit(entry);
   return { files: [...files].sort(), packages: [...packages].sort() };
 }
 
 describe('the SDK', () => {
-  it('reaches only its own files and the shared pure gRPC helpers', () => {
-    const { files } = reachable('src/sdk/index.ts');
-    expect(files.filter((f) => !f.startsWith('src/sdk/') && !ALLOWED_OUTSIDE_SDK.includes(f))).toEqual([]);
+  it('reaches only its own files', () => {
+    const { files } = reachable(ENTRIES);
+    expect(files.filter((f) => !f.startsWith(SDK_SOURCES))).toEqual([]);
   });
 
-  it('needs only gRPC packages and Node built-ins', () => {
-    const { packages } = reachable('src/sdk/index.ts');
+  it('needs only gRPC packages and Node built-ins, and declares exactly the two the server pins', () => {
+    const { packages } = reachable(ENTRIES);
     expect(packages.filter((p) => !p.startsWith('node:') && !p.startsWith('@grpc/'))).toEqual([]);
+    expect(Object.keys(manifest.dependencies).sort()).toEqual(['@grpc/grpc-js', '@grpc/proto-loader']);
+    // Pinned to the server's versions: one copy of each in the workspace, one tested pair.
+    for (const [name, version] of Object.entries(manifest.dependencies)) expect(version).toBe(serverManifest.dependencies[name]);
   });
 });

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { durationToGo as serverDurationToGo } from '../../../src/api/grpc/proto-duration.js';
 import { parseIntervalMs } from '../../../src/core/schedule/index.js';
-import { durationToGo, nsToDuration, parseDurationNs } from '../../../src/sdk/proto-duration.js';
+import { durationToGo, nsToDuration, parseDurationNs } from '../../../packages/sdk/src/proto-duration.js';
 
 const ACCEPTED = ['0', '0s', '1s', '1.5s', '2m30s', '1h0m0.5s', '300ms', '1.5ms', '10us', '10µs', '7ns', '+3s', '1h90m', '.5s', 'PT1S', 'pt1m30s', 'PT1.5S', 'PT0,25S', 'P1D', 'P2W', 'P1DT12H', 'P0Y0M1D', ' 5s '];
 

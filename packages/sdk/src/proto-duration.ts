@@ -3,8 +3,8 @@
 // error types, so the SDK parses on its own (returning undefined); the formatter is shared.
 // Exact in nanoseconds, as Go and the server compute; the server then rounds up to whole ms.
 
-import { formatGoDuration } from '../api/grpc/go-duration-format.js';
-import type { DurationMessage } from '../api/grpc/messages.js';
+import { formatGoDuration } from './protocol/go-duration-format.js';
+import type { DurationMessage } from './protocol/messages.js';
 
 const NS_PER_SECOND = 1_000_000_000n;
 const DAY_NS = 86_400n * NS_PER_SECOND;

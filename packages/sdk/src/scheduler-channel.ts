@@ -3,7 +3,7 @@
 // connection (grpc-js pools subchannels of equal target and options).
 
 import { credentials as grpcCredentials, Metadata, type ChannelCredentials, type Client, type ClientDuplexStream, type ClientReadableStream } from '@grpc/grpc-js';
-import { loadDuetimeProtos } from '../api/grpc/proto-loader.js';
+import { loadDuetimeProtos } from './protocol/proto-loader.js';
 import type { BackoffOptions } from './backoff.js';
 import type { WatchJobsResponse } from './watch-message.js';
 

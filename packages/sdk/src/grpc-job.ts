@@ -4,9 +4,9 @@
 // dropped, and values that protobuf would silently change (a negative uint32, a number where a
 // string goes) are refused with the error the HTTP API would answer.
 
-import { decodeValue, encodeValue, VALUE_TYPE_URL } from '../api/grpc/protobuf-value.js';
+import { decodeValue, encodeValue, VALUE_TYPE_URL } from './protocol/protobuf-value.js';
 import { DuetimeApiError } from './api-error.js';
-import type { AnyMessage, DurationMessage, FailurePolicyMessage, RuntimeJobMessage } from '../api/grpc/messages.js';
+import type { AnyMessage, DurationMessage, FailurePolicyMessage, RuntimeJobMessage } from './protocol/messages.js';
 import { durationToGo, nsToDuration, parseDurationNs } from './proto-duration.js';
 import type { FailurePolicy, JobFields, JobSpec } from './types.js';
 

@@ -4,7 +4,7 @@
 // details in `grpc-status-details-bin` (src/api/grpc/grpc-errors.ts).
 
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { readFields, type ProtoField } from '../api/grpc/protobuf-wire.js';
+import { readFields, type ProtoField } from './protocol/protobuf-wire.js';
 import { DuetimeApiError } from './api-error.js';
 
 /** The HTTP status each gRPC code stands for, as the server maps its error kinds both ways. */

@@ -11,7 +11,7 @@
 // which are safe to repeat, fail over on DEADLINE_EXCEEDED. An answer is the answer.
 
 import { credentials as grpcCredentials, Metadata, status, type ChannelCredentials, type Client, type ServiceError } from '@grpc/grpc-js';
-import { loadDuetimeProtos } from '../api/grpc/proto-loader.js';
+import { loadDuetimeProtos } from './protocol/proto-loader.js';
 import { addressList, AddressRotation, type Addresses } from './addresses.js';
 import { fromServiceError } from './grpc-error.js';
 import { fromJobMessage, toScheduleRequest, type GrpcJob, type JobMessage } from './grpc-job.js';

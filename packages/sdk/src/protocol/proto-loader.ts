@@ -1,4 +1,4 @@
-// Loads Duetime's own .proto files (proto/ at the package root) into the definitions that
+// Loads Duetime's own .proto files (proto/ at the @duetime/sdk package root) into the definitions that
 // @grpc/grpc-js serves and calls: dapr.proto.runtime.v1.Dapr (jobs methods only) and
 // dapr.proto.scheduler.v1.Scheduler. The files are wire-compatible with Dapr's; see
 // docs/grpc.md and test/unit/grpc-protos/compat.test.ts.
@@ -10,11 +10,12 @@ import { makeClientConstructor, type ServiceClientConstructor } from '@grpc/grpc
 import { loadSync, type Options, type PackageDefinition, type ServiceDefinition } from '@grpc/proto-loader';
 
 /**
- * proto/ sits at the package root. This module runs as src/api/grpc/proto-loader.ts (tsx,
- * vitest) and as dist/api/grpc/proto-loader.js (built), both three levels below the root, so
- * one relative path serves both. A published package must list "proto" in package.json "files".
+ * proto/ sits at the root of the @duetime/sdk package. This module runs as
+ * src/protocol/proto-loader.ts (tsx, vitest) and as dist/protocol/proto-loader.js (built), both
+ * two levels below that root, so one relative path serves both; the server reaches the same
+ * files through `@duetime/sdk/protocol`. The package lists "proto" in its "files".
  */
-export const PROTO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../proto');
+export const PROTO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../proto');
 
 /** Our files, relative to PROTO_DIR. Imports between them resolve from PROTO_DIR too. */
 export const PROTO_FILES = [

@@ -1,6 +1,6 @@
 // A WatchJobs trigger message as the JobTrigger a handler receives.
 
-import { decodeValue, VALUE_TYPE_URL } from '../api/grpc/protobuf-value.js';
+import { decodeValue, VALUE_TYPE_URL } from './protocol/protobuf-value.js';
 import type { JobTrigger } from './job-trigger.js';
 
 /** WatchJobsResponse as @grpc/proto-loader renders it (Any keeps `type_url`). */
