@@ -1,28 +1,11 @@
-import type { HistoryEntry, JobRecord, RawPayload } from '../core/model/job.js';
+import type { FailurePolicy, HistoryEntry as HistoryJson, Job, JobTarget } from '@duetime/sdk/protocol';
+import type { HistoryEntry, JobRecord } from '../core/model/job.js';
 
-/** A job as the API shows it: Dapr's fields plus the extension `status`. */
-export interface JobView {
-  name: string;
-  schedule?: string;
-  dueTime?: string;
-  repeats?: number;
-  ttl?: string;
-  data?: unknown;
-  /** A non-JSON payload scheduled over gRPC (docs/grpc.md, "Payloads"), instead of data. */
-  rawData?: RawPayload;
-  failurePolicy: unknown;
-  target?: unknown;
-  catchUp?: string;
-  status: {
-    count: number;
-    attempts: number;
-    lastTrigger?: string;
-    nextTrigger?: string;
-    /** staged: active, but its trigger waits for a consumer of the app (SPEC 5). */
-    state: 'active' | 'paused' | 'staged';
-    manualTriggerPending?: boolean;
-  };
-}
+/**
+ * A job as the API shows it: Dapr's fields plus the extension `status`. One definition with the
+ * SDK's `Job`, the HTTP API's JSON as the wire contract declares it (@duetime/sdk/protocol).
+ */
+export type JobView = Job;
 
 export function toJobView(record: JobRecord): JobView {
   const { def, progress } = record;
@@ -35,8 +18,9 @@ export function toJobView(record: JobRecord): JobView {
     ...(def.ttl !== undefined ? { ttl: def.ttl } : {}),
     ...(def.data !== undefined ? { data: def.data } : {}),
     ...(def.rawData !== undefined ? { rawData: def.rawData } : {}),
-    failurePolicy: def.failurePolicySource,
-    ...(def.target.kind !== 'app' ? { target: { [def.target.type]: def.target.spec } } : {}),
+    // As written, validated by parseFailurePolicy when the job was (or the default's source).
+    failurePolicy: def.failurePolicySource as FailurePolicy,
+    ...(def.target.kind !== 'app' ? { target: { [def.target.type]: def.target.spec } as JobTarget } : {}),
     ...(def.catchUp !== 'all' ? { catchUp: def.catchUp } : {}),
     status: {
       count: progress.count,
@@ -49,14 +33,8 @@ export function toJobView(record: JobRecord): JobView {
   };
 }
 
-export interface HistoryView {
-  scheduledTime: string;
-  finishedTime: string;
-  attempt: number;
-  outcome: HistoryEntry['outcome'];
-  manual: boolean;
-  detail?: string;
-}
+/** One finished tick as GET /v1.0/jobs/{name}/history shows it: the SDK's `HistoryEntry`. */
+export type HistoryView = HistoryJson;
 
 export function toHistoryView(entry: HistoryEntry): HistoryView {
   return {

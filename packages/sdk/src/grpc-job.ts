@@ -114,10 +114,11 @@ function toFailurePolicyMessage(policy: unknown): FailurePolicyMessage | undefin
   for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
     if (value === undefined || value === null) continue;
     if (key === 'interval') constant.interval = toDuration(value, 'failurePolicy.constant.interval');
-    else if (key === 'maxRetries') {
-      if (!isUint32(value)) throw invalid(CODE, 'failurePolicy.constant.maxRetries must be a whole number >= 0 (leave it out to retry forever)', 'failurePolicy');
+    else if (key === 'maxRetries' || key === 'max_retries') {
+      // max_retries: Dapr's spelling, which the HTTP API accepts too (and a job read back keeps).
+      if (!isUint32(value)) throw invalid(CODE, `failurePolicy.constant.${key} must be a whole number >= 0 (leave it out to retry forever)`, 'failurePolicy');
       constant.maxRetries = value;
-    } else throw invalid(CODE, `failurePolicy.constant.${key} is not a known field; known: interval, maxRetries`, 'failurePolicy');
+    } else throw invalid(CODE, `failurePolicy.constant.${key} is not a known field; known: interval, maxRetries (or max_retries)`, 'failurePolicy');
   }
   return { constant };
 }
