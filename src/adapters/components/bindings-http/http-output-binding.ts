@@ -1,7 +1,6 @@
 import { Agent, request } from 'undici';
 import type { BindingRequest, BindingResponse, OutputBinding } from '../../../core/ports/output-binding.js';
-import { ConnectionHealth } from '../shared/connection-health.js';
-import { errorMessage } from '../shared/error-message.js';
+import { HealthTrackedComponent } from '../shared/health-tracked-component.js';
 import type { MetadataReader } from '../shared/metadata-reader.js';
 
 /** Dapr's operations for bindings.http; `create` is an alias of `post`. */
@@ -57,8 +56,7 @@ export function readHttpBindingConfig(reader: MetadataReader): HttpBindingConfig
  * entry is sent as a header, and data goes as JSON. A non-2xx answer throws (unless
  * errorIfNot2XX is "false"); so do a refused connection and a timeout.
  */
-export class HttpOutputBinding implements OutputBinding {
-  readonly #health: ConnectionHealth;
+export class HttpOutputBinding extends HealthTrackedComponent implements OutputBinding {
   readonly #agent: Agent;
 
   constructor(
@@ -66,9 +64,9 @@ export class HttpOutputBinding implements OutputBinding {
     private readonly config: HttpBindingConfig,
     label: string,
   ) {
-    this.#health = new ConnectionHealth(label);
+    super(label);
     // Nothing to connect to up front: healthy until a request cannot reach the server.
-    this.#health.up();
+    this.health.up();
     this.#agent = new Agent({
       connect: { timeout: config.connectMs },
       headersTimeout: config.operationMs,
@@ -77,10 +75,10 @@ export class HttpOutputBinding implements OutputBinding {
   }
 
   async invoke(req: BindingRequest): Promise<BindingResponse> {
-    if (this.#health.isClosed) throw new Error(`${this.#health.label}: closed`);
+    this.assertOpen();
     const method = METHOD_OF[req.operation.toLowerCase()];
     if (method === undefined) {
-      throw new Error(`${this.#health.label}: operation "${req.operation}" is not supported; use one of ${HTTP_BINDING_OPERATIONS.join(', ')}`);
+      throw new Error(`${this.health.label}: operation "${req.operation}" is not supported; use one of ${HTTP_BINDING_OPERATIONS.join(', ')}`);
     }
     const url = this.#urlFor(req.metadata.path);
     const headers: Record<string, string> = {};
@@ -104,15 +102,14 @@ export class HttpOutputBinding implements OutputBinding {
       status = response.statusCode;
       const text = await response.body.text();
       data = parseBody(text, String(response.headers['content-type'] ?? ''));
-      this.#health.up();
+      this.health.up();
     } catch (err) {
-      this.#health.down(errorMessage(err));
-      throw new Error(`${this.#health.label}: ${method} ${url.origin}${url.pathname} failed: ${errorMessage(err)}`, { cause: err });
+      throw this.failed(`${method} ${url.origin}${url.pathname}`, err, 'down');
     }
     if (this.config.errorIfNot2XX && (status < 200 || status > 299)) {
       const excerpt = typeof data === 'string' ? data : JSON.stringify(data ?? '');
-      const message = `${this.#health.label}: ${method} ${url.origin}${url.pathname} answered ${status}: ${excerpt.slice(0, ERROR_BODY_EXCERPT)}`;
-      this.#health.noteError(message);
+      const message = `${this.health.label}: ${method} ${url.origin}${url.pathname} answered ${status}: ${excerpt.slice(0, ERROR_BODY_EXCERPT)}`;
+      this.health.noteError(message);
       throw new Error(message);
     }
     return { status, data };
@@ -125,16 +122,7 @@ export class HttpOutputBinding implements OutputBinding {
     return url;
   }
 
-  healthy(): boolean {
-    return this.#health.healthy();
-  }
-
-  lastError(): string | undefined {
-    return this.#health.lastError();
-  }
-
-  async close(): Promise<void> {
-    this.#health.close();
+  protected async release(): Promise<void> {
     await this.#agent.close();
   }
 }

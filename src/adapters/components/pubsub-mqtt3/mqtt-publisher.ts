@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { connect, type MqttClient } from 'mqtt';
 import type { Publisher, PublishMessage } from '../../../core/ports/publisher.js';
 import { encodeMessage } from '../shared/cloud-event.js';
-import { ConnectionHealth } from '../shared/connection-health.js';
+import { HealthTrackedComponent } from '../shared/health-tracked-component.js';
 import { errorMessage } from '../shared/error-message.js';
 import type { MetadataReader } from '../shared/metadata-reader.js';
 import { withTimeout } from '../shared/with-timeout.js';
@@ -44,8 +44,7 @@ export function readMqttConfig(reader: MetadataReader): MqttConfig {
  * mqtt.js's outgoing store and may still reach the broker after reconnecting, besides the
  * engine's retry of the attempt.
  */
-export class MqttPublisher implements Publisher {
-  readonly #health: ConnectionHealth;
+export class MqttPublisher extends HealthTrackedComponent implements Publisher {
   readonly #client: MqttClient;
 
   constructor(
@@ -53,7 +52,7 @@ export class MqttPublisher implements Publisher {
     private readonly config: MqttConfig,
     label: string,
   ) {
-    this.#health = new ConnectionHealth(label);
+    super(label);
     // MQTT 3.1.1 caps client ids at 23 bytes for strict brokers; mosquitto allows more.
     const clientId = `${config.clientIdPrefix}-pub-${randomBytes(4).toString('hex')}`;
     this.#client = connect(config.url.replace(/^tcp:/, 'mqtt:').replace(/^ssl:/, 'mqtts:'), {
@@ -65,18 +64,18 @@ export class MqttPublisher implements Publisher {
       queueQoSZero: false,
       resubscribe: false,
     });
-    this.#client.on('connect', () => this.#health.up());
-    this.#client.on('error', (err) => this.#health.down(errorMessage(err)));
+    this.#client.on('connect', () => this.health.up());
+    this.#client.on('error', (err) => this.health.down(errorMessage(err)));
     this.#client.on('offline', () => {
-      if (this.#health.isUp) this.#health.down('connection lost');
+      if (this.health.isUp) this.health.down('connection lost');
     });
     this.#client.on('close', () => {
-      if (this.#health.isUp) this.#health.down('connection closed');
+      if (this.health.isUp) this.health.down('connection closed');
     });
   }
 
   async publish(msg: PublishMessage): Promise<void> {
-    await this.#health.waitUp(this.config.connectMs);
+    await this.health.waitUp(this.config.connectMs);
     const { body } = encodeMessage(msg, this.name);
     try {
       await withTimeout(
@@ -85,21 +84,11 @@ export class MqttPublisher implements Publisher {
         'waiting for the broker to acknowledge',
       );
     } catch (err) {
-      this.#health.noteError(errorMessage(err));
-      throw new Error(`${this.#health.label}: publish to "${msg.topic}" failed: ${errorMessage(err)}`, { cause: err });
+      throw this.failed(`publish to "${msg.topic}"`, err);
     }
   }
 
-  healthy(): boolean {
-    return this.#health.healthy();
-  }
-
-  lastError(): string | undefined {
-    return this.#health.lastError();
-  }
-
-  async close(): Promise<void> {
-    this.#health.close();
+  protected async release(): Promise<void> {
     // force: do not wait for in-flight acknowledgements of a broker that may be gone.
     await withTimeout(this.#client.endAsync(true), this.config.operationMs, 'closing the MQTT client').catch(() => undefined);
   }

@@ -2,7 +2,7 @@ import { jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, type
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import type { Publisher, PublishMessage } from '../../../core/ports/publisher.js';
 import { encodeMessage } from '../shared/cloud-event.js';
-import { ConnectionHealth } from '../shared/connection-health.js';
+import { HealthTrackedComponent } from '../shared/health-tracked-component.js';
 import { errorMessage } from '../shared/error-message.js';
 import type { MetadataReader } from '../shared/metadata-reader.js';
 import { withTimeout } from '../shared/with-timeout.js';
@@ -57,8 +57,7 @@ export function readJetStreamConfig(reader: MetadataReader): JetStreamConfig {
  * Connection: the first connection is retried here until it succeeds; after that the NATS
  * client reconnects by itself forever. Its status events keep the health current.
  */
-export class JetStreamPublisher implements Publisher {
-  readonly #health: ConnectionHealth;
+export class JetStreamPublisher extends HealthTrackedComponent implements Publisher {
   #connection: { nc: NatsConnection; js: JetStreamClient } | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #attempts = 0;
@@ -72,12 +71,12 @@ export class JetStreamPublisher implements Publisher {
     private readonly config: JetStreamConfig,
     label: string,
   ) {
-    this.#health = new ConnectionHealth(label);
+    super(label);
     void this.#connect();
   }
 
   async #connect(): Promise<void> {
-    if (this.#health.isClosed) return;
+    if (this.health.isClosed) return;
     try {
       const nc = await connect({
         servers: this.config.natsURL,
@@ -89,16 +88,16 @@ export class JetStreamPublisher implements Publisher {
         reconnectTimeWait: RECONNECT_WAIT_MS,
         waitOnFirstConnect: false,
       });
-      if (this.#health.isClosed) {
+      if (this.health.isClosed) {
         await nc.close();
         return;
       }
       this.#attempts = 0;
       this.#connection = { nc, js: jetstream(nc, { timeout: this.config.operationMs }) };
-      this.#health.up();
+      this.health.up();
       void this.#watch(nc);
     } catch (err) {
-      this.#health.down(errorMessage(err));
+      this.health.down(errorMessage(err));
       this.#attempts += 1;
       const delay = Math.min(200 * this.#attempts, RETRY_FIRST_CONNECT_MAX_MS);
       this.#retryTimer = setTimeout(() => void this.#connect(), delay);
@@ -111,15 +110,15 @@ export class JetStreamPublisher implements Publisher {
       for await (const status of nc.status()) {
         switch (status.type) {
           case 'disconnect':
-            this.#health.down(`disconnected from ${status.server}`);
+            this.health.down(`disconnected from ${status.server}`);
             break;
           case 'reconnect':
             // A restarted server may have lost a memory stream: check the subjects again.
             this.#ensured.clear();
-            this.#health.up();
+            this.health.up();
             break;
           case 'error':
-            this.#health.noteError(errorMessage(status.error));
+            this.health.noteError(errorMessage(status.error));
             break;
           default:
             break;
@@ -127,17 +126,17 @@ export class JetStreamPublisher implements Publisher {
       }
     })().catch(() => undefined);
     const closedWith = await nc.closed();
-    if (this.#health.isClosed) return;
+    if (this.health.isClosed) return;
     // The client gave up (it should not, with unlimited reconnects): start over.
     this.#connection = undefined;
-    this.#health.down(closedWith ? errorMessage(closedWith) : 'connection closed');
+    this.health.down(closedWith ? errorMessage(closedWith) : 'connection closed');
     void this.#connect();
   }
 
   async publish(msg: PublishMessage): Promise<void> {
-    await this.#health.waitUp(this.config.connectMs);
+    await this.health.waitUp(this.config.connectMs);
     const connection = this.#connection;
-    if (connection === undefined) throw new Error(`${this.#health.label}: not connected`);
+    if (connection === undefined) throw new Error(`${this.health.label}: not connected`);
     const { body, contentType } = encodeMessage(msg, this.name);
     const hdrs = headers();
     hdrs.set('Content-Type', contentType);
@@ -151,8 +150,7 @@ export class JetStreamPublisher implements Publisher {
       const detail = /no responders|jetstream is not enabled/i.test(errorMessage(err))
         ? `no JetStream stream captures subject "${msg.topic}", or the server runs without JetStream (create a stream, or set metadata streamName to have Duetime create it)`
         : errorMessage(err);
-      this.#health.noteError(detail);
-      throw new Error(`${this.#health.label}: publish to "${msg.topic}" failed: ${detail}`, { cause: err });
+      throw this.failed(`publish to "${msg.topic}"`, err, 'note', detail);
     }
   }
 
@@ -177,16 +175,7 @@ export class JetStreamPublisher implements Publisher {
     return run;
   }
 
-  healthy(): boolean {
-    return this.#health.healthy();
-  }
-
-  lastError(): string | undefined {
-    return this.#health.lastError();
-  }
-
-  async close(): Promise<void> {
-    this.#health.close();
+  protected async release(): Promise<void> {
     clearTimeout(this.#retryTimer);
     const connection = this.#connection;
     this.#connection = undefined;

@@ -1,7 +1,7 @@
 import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import type { Publisher, PublishMessage } from '../../../core/ports/publisher.js';
 import { encodeMessage } from '../shared/cloud-event.js';
-import { ConnectionHealth } from '../shared/connection-health.js';
+import { HealthTrackedComponent } from '../shared/health-tracked-component.js';
 import { errorMessage } from '../shared/error-message.js';
 import type { MetadataReader } from '../shared/metadata-reader.js';
 import { withTimeout } from '../shared/with-timeout.js';
@@ -53,8 +53,7 @@ interface Session {
  * A channel error (e.g. an exchange declared elsewhere with another kind) closes the connection,
  * which then reconnects with a fresh channel.
  */
-export class RabbitMqPublisher implements Publisher {
-  readonly #health: ConnectionHealth;
+export class RabbitMqPublisher extends HealthTrackedComponent implements Publisher {
   #session: Session | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #attempts = 0;
@@ -64,12 +63,12 @@ export class RabbitMqPublisher implements Publisher {
     private readonly config: RabbitMqConfig,
     label: string,
   ) {
-    this.#health = new ConnectionHealth(label);
+    super(label);
     void this.#connect();
   }
 
   async #connect(): Promise<void> {
-    if (this.#health.isClosed) return;
+    if (this.health.isClosed) return;
     let connection: ChannelModel | undefined;
     try {
       connection = await connect(this.config.url, {
@@ -77,23 +76,23 @@ export class RabbitMqPublisher implements Publisher {
         clientProperties: { connection_name: `duetime-${this.name}` },
       });
       const opened = connection;
-      opened.on('error', (err: unknown) => this.#health.noteError(errorMessage(err)));
-      opened.on('blocked', (reason: unknown) => this.#health.noteError(`broker blocked publishing: ${String(reason)}`));
+      opened.on('error', (err: unknown) => this.health.noteError(errorMessage(err)));
+      opened.on('blocked', (reason: unknown) => this.health.noteError(`broker blocked publishing: ${String(reason)}`));
       opened.on('close', (err: unknown) => this.#lost(opened, err ? errorMessage(err) : 'connection closed'));
       const channel = await withTimeout(opened.createConfirmChannel(), this.config.connectMs, 'opening a channel');
-      channel.on('error', (err: unknown) => this.#health.noteError(errorMessage(err)));
+      channel.on('error', (err: unknown) => this.health.noteError(errorMessage(err)));
       channel.on('close', () => {
         if (this.#session?.channel === channel) void opened.close().catch(() => undefined);
       });
-      if (this.#health.isClosed) {
+      if (this.health.isClosed) {
         await opened.close().catch(() => undefined);
         return;
       }
       this.#attempts = 0;
       this.#session = { connection: opened, channel, exchanges: new Set() };
-      this.#health.up();
+      this.health.up();
     } catch (err) {
-      this.#health.down(errorMessage(err));
+      this.health.down(errorMessage(err));
       void connection?.close().catch(() => undefined);
       this.#scheduleReconnect();
     }
@@ -102,12 +101,12 @@ export class RabbitMqPublisher implements Publisher {
   #lost(connection: ChannelModel, reason: string): void {
     if (this.#session?.connection !== connection) return;
     this.#session = undefined;
-    this.#health.down(reason);
+    this.health.down(reason);
     this.#scheduleReconnect();
   }
 
   #scheduleReconnect(): void {
-    if (this.#health.isClosed) return;
+    if (this.health.isClosed) return;
     this.#attempts += 1;
     clearTimeout(this.#retryTimer);
     this.#retryTimer = setTimeout(() => void this.#connect(), Math.min(200 * this.#attempts, RECONNECT_MAX_DELAY_MS));
@@ -115,9 +114,9 @@ export class RabbitMqPublisher implements Publisher {
   }
 
   async publish(msg: PublishMessage): Promise<void> {
-    await this.#health.waitUp(this.config.connectMs);
+    await this.health.waitUp(this.config.connectMs);
     const session = this.#session;
-    if (session === undefined) throw new Error(`${this.#health.label}: not connected`);
+    if (session === undefined) throw new Error(`${this.health.label}: not connected`);
     const { body, contentType } = encodeMessage(msg, this.name);
     const headers = Object.fromEntries(Object.entries(msg.metadata).filter(([key]) => !CONTROL_KEYS.has(key)));
     try {
@@ -149,21 +148,11 @@ export class RabbitMqPublisher implements Publisher {
         'waiting for the broker to confirm',
       );
     } catch (err) {
-      this.#health.noteError(errorMessage(err));
-      throw new Error(`${this.#health.label}: publish to "${msg.topic}" failed: ${errorMessage(err)}`, { cause: err });
+      throw this.failed(`publish to "${msg.topic}"`, err);
     }
   }
 
-  healthy(): boolean {
-    return this.#health.healthy();
-  }
-
-  lastError(): string | undefined {
-    return this.#health.lastError();
-  }
-
-  async close(): Promise<void> {
-    this.#health.close();
+  protected async release(): Promise<void> {
     clearTimeout(this.#retryTimer);
     const session = this.#session;
     this.#session = undefined;

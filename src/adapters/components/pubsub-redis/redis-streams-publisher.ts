@@ -1,8 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Publisher, PublishMessage } from '../../../core/ports/publisher.js';
 import { encodeMessage } from '../shared/cloud-event.js';
-import { ConnectionHealth } from '../shared/connection-health.js';
-import { errorMessage } from '../shared/error-message.js';
+import { HealthTrackedComponent } from '../shared/health-tracked-component.js';
 import type { MetadataReader } from '../shared/metadata-reader.js';
 import { closeRedis, connectRedis, readRedisConfig, type RedisConfig } from '../shared/redis-connection.js';
 
@@ -23,8 +22,7 @@ export function readRedisStreamsConfig(reader: MetadataReader): RedisStreamsConf
  * `data` (the CloudEvent JSON, or the raw payload) and, when the message has metadata, field
  * `metadata` (that metadata as JSON). A Dapr subscriber on the same stream reads it unchanged.
  */
-export class RedisStreamsPublisher implements Publisher {
-  readonly #health: ConnectionHealth;
+export class RedisStreamsPublisher extends HealthTrackedComponent implements Publisher {
   readonly #client: Redis;
 
   constructor(
@@ -32,12 +30,12 @@ export class RedisStreamsPublisher implements Publisher {
     private readonly config: RedisStreamsConfig,
     label: string,
   ) {
-    this.#health = new ConnectionHealth(label);
-    this.#client = connectRedis(config, this.#health);
+    super(label);
+    this.#client = connectRedis(config, this.health);
   }
 
   async publish(msg: PublishMessage): Promise<void> {
-    await this.#health.waitUp(this.config.connectMs);
+    await this.health.waitUp(this.config.connectMs);
     const { body } = encodeMessage(msg, this.name);
     const trim = this.config.maxLenApprox > 0 ? ['MAXLEN', '~', String(this.config.maxLenApprox)] : [];
     const fields: (string | Buffer)[] = ['data', body];
@@ -45,20 +43,11 @@ export class RedisStreamsPublisher implements Publisher {
     try {
       await this.#client.xadd(msg.topic, ...trim, '*', ...fields);
     } catch (err) {
-      this.#health.noteError(errorMessage(err));
-      throw new Error(`${this.#health.label}: publish to "${msg.topic}" failed: ${errorMessage(err)}`, { cause: err });
+      throw this.failed(`publish to "${msg.topic}"`, err);
     }
   }
 
-  healthy(): boolean {
-    return this.#health.healthy();
-  }
-
-  lastError(): string | undefined {
-    return this.#health.lastError();
-  }
-
-  close(): Promise<void> {
-    return closeRedis(this.#client, this.#health, this.config.operationMs);
+  protected release(): Promise<void> {
+    return closeRedis(this.#client, this.health, this.config.operationMs);
   }
 }

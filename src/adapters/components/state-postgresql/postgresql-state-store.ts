@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { StateStore } from '../../../core/ports/state-store.js';
-import { ConnectionHealth } from '../shared/connection-health.js';
+import { HealthTrackedComponent } from '../shared/health-tracked-component.js';
 import { errorMessage } from '../shared/error-message.js';
 import type { MetadataReader } from '../shared/metadata-reader.js';
 import { quoteTableName } from '../shared/sql-identifier.js';
@@ -43,8 +43,7 @@ export function readPostgresStateConfig(reader: MetadataReader): PostgresStateCo
  * stored as jsonb, so SQL reads them as JSON. Rows whose expiredate has passed read as absent,
  * as in Dapr. Keys are stored as given (no `appId||` prefix).
  */
-export class PostgresStateStore implements StateStore {
-  readonly #health: ConnectionHealth;
+export class PostgresStateStore extends HealthTrackedComponent implements StateStore {
   readonly #pool: pg.Pool;
   #tableReady: Promise<void> | undefined;
   readonly #probe: NodeJS.Timeout;
@@ -54,7 +53,7 @@ export class PostgresStateStore implements StateStore {
     private readonly config: PostgresStateConfig,
     label: string,
   ) {
-    this.#health = new ConnectionHealth(label);
+    super(label);
     this.#pool = new pg.Pool({
       ...config.connection,
       max: config.maxConnections,
@@ -65,7 +64,7 @@ export class PostgresStateStore implements StateStore {
       application_name: `duetime-${name}`,
     });
     // An idle client whose server went away emits here; without a listener it would crash us.
-    this.#pool.on('error', (err) => this.#health.down(errorMessage(err)));
+    this.#pool.on('error', (err) => this.health.down(errorMessage(err)));
     void this.#check();
     this.#probe = setInterval(() => void this.#check(), config.healthCheckMs);
     this.#probe.unref();
@@ -75,9 +74,9 @@ export class PostgresStateStore implements StateStore {
     try {
       await this.#ensureTable();
       await this.#pool.query('SELECT 1');
-      if (!this.#health.isClosed) this.#health.up();
+      if (!this.health.isClosed) this.health.up();
     } catch (err) {
-      if (!this.#health.isClosed) this.#health.down(errorMessage(err));
+      if (!this.health.isClosed) this.health.down(errorMessage(err));
     }
   }
 
@@ -127,7 +126,7 @@ export class PostgresStateStore implements StateStore {
   }
 
   async #run<T>(action: string, key: string, op: () => Promise<T>): Promise<T> {
-    if (this.#health.isClosed) throw new Error(`${this.#health.label}: closed`);
+    this.assertOpen();
     try {
       // connect + query each have their own timeouts in pg; this bounds the sum as well.
       const result = await withTimeout(
@@ -135,24 +134,14 @@ export class PostgresStateStore implements StateStore {
         this.config.connectMs + 2 * this.config.operationMs,
         `${action} "${key}"`,
       );
-      this.#health.up();
+      this.health.up();
       return result;
     } catch (err) {
-      this.#health.down(errorMessage(err));
-      throw new Error(`${this.#health.label}: ${action} "${key}" failed: ${errorMessage(err)}`, { cause: err });
+      throw this.failed(`${action} "${key}"`, err, 'down');
     }
   }
 
-  healthy(): boolean {
-    return this.#health.healthy();
-  }
-
-  lastError(): string | undefined {
-    return this.#health.lastError();
-  }
-
-  async close(): Promise<void> {
-    this.#health.close();
+  protected async release(): Promise<void> {
     clearInterval(this.#probe);
     await withTimeout(this.#pool.end(), this.config.operationMs, 'closing the PostgreSQL pool').catch(() => undefined);
   }

@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { StateStore } from '../../../core/ports/state-store.js';
-import { ConnectionHealth } from '../shared/connection-health.js';
-import { errorMessage } from '../shared/error-message.js';
+import { HealthTrackedComponent } from '../shared/health-tracked-component.js';
 import { closeRedis, connectRedis, type RedisConfig } from '../shared/redis-connection.js';
 
 export { readRedisConfig as readRedisStateConfig } from '../shared/redis-connection.js';
@@ -11,8 +10,7 @@ export { readRedisConfig as readRedisStateConfig } from '../shared/redis-connect
  * Redis client reads it with GET. Unlike Dapr's own state.redis this keeps no hash with an etag
  * version and adds no `appId||` key prefix: the key is exactly the one given.
  */
-export class RedisStateStore implements StateStore {
-  readonly #health: ConnectionHealth;
+export class RedisStateStore extends HealthTrackedComponent implements StateStore {
   readonly #client: Redis;
 
   constructor(
@@ -20,8 +18,8 @@ export class RedisStateStore implements StateStore {
     private readonly config: RedisConfig,
     label: string,
   ) {
-    this.#health = new ConnectionHealth(label);
-    this.#client = connectRedis(config, this.#health);
+    super(label);
+    this.#client = connectRedis(config, this.health);
   }
 
   async save(key: string, value: unknown): Promise<void> {
@@ -38,24 +36,15 @@ export class RedisStateStore implements StateStore {
   }
 
   async #run<T>(action: string, key: string, op: () => Promise<T>): Promise<T> {
-    await this.#health.waitUp(this.config.connectMs);
+    await this.health.waitUp(this.config.connectMs);
     try {
       return await op();
     } catch (err) {
-      this.#health.noteError(errorMessage(err));
-      throw new Error(`${this.#health.label}: ${action} "${key}" failed: ${errorMessage(err)}`, { cause: err });
+      throw this.failed(`${action} "${key}"`, err);
     }
   }
 
-  healthy(): boolean {
-    return this.#health.healthy();
-  }
-
-  lastError(): string | undefined {
-    return this.#health.lastError();
-  }
-
-  close(): Promise<void> {
-    return closeRedis(this.#client, this.#health, this.config.operationMs);
+  protected release(): Promise<void> {
+    return closeRedis(this.#client, this.health, this.config.operationMs);
   }
 }

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { StateStore } from '../../../core/ports/state-store.js';
-import { ConnectionHealth } from '../shared/connection-health.js';
-import { errorMessage } from '../shared/error-message.js';
+import { HealthTrackedComponent } from '../shared/health-tracked-component.js';
 import type { MetadataReader } from '../shared/metadata-reader.js';
 import { quoteTableName } from '../shared/sql-identifier.js';
 
@@ -41,8 +40,7 @@ export function readSqliteStateConfig(reader: MetadataReader): SqliteStateConfig
  * mode. SQLite is in-process and synchronous: operations never hang on a network; a locked
  * database fails after busyTimeout. Keys are stored as given (no `appId||` prefix).
  */
-export class SqliteStateStore implements StateStore {
-  readonly #health: ConnectionHealth;
+export class SqliteStateStore extends HealthTrackedComponent implements StateStore {
   readonly #db: Database.Database;
   readonly #upsert: Database.Statement<[string, string, string]>;
   readonly #select: Database.Statement<[string], { value: string }>;
@@ -54,7 +52,7 @@ export class SqliteStateStore implements StateStore {
     config: SqliteStateConfig,
     label: string,
   ) {
-    this.#health = new ConnectionHealth(label);
+    super(label);
     this.#db = new Database(config.path);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma(`busy_timeout = ${config.busyTimeoutMs}`);
@@ -75,7 +73,7 @@ export class SqliteStateStore implements StateStore {
       `SELECT value FROM ${config.table} WHERE key = ? AND (expiration_time IS NULL OR expiration_time > CURRENT_TIMESTAMP)`,
     );
     this.#remove = this.#db.prepare(`DELETE FROM ${config.table} WHERE key = ?`);
-    this.#health.up();
+    this.health.up();
   }
 
   async save(key: string, value: unknown): Promise<void> {
@@ -92,28 +90,17 @@ export class SqliteStateStore implements StateStore {
   }
 
   #run<T>(action: string, key: string, op: () => T): T {
-    if (this.#health.isClosed) throw new Error(`${this.#health.label}: closed`);
+    this.assertOpen();
     try {
       const result = op();
-      this.#health.up();
+      this.health.up();
       return result;
     } catch (err) {
-      this.#health.down(errorMessage(err));
-      throw new Error(`${this.#health.label}: ${action} "${key}" failed: ${errorMessage(err)}`, { cause: err });
+      throw this.failed(`${action} "${key}"`, err, 'down');
     }
   }
 
-  healthy(): boolean {
-    return this.#health.healthy();
-  }
-
-  lastError(): string | undefined {
-    return this.#health.lastError();
-  }
-
-  async close(): Promise<void> {
-    if (this.#health.isClosed) return;
-    this.#health.close();
+  protected async release(): Promise<void> {
     this.#db.close();
   }
 }
