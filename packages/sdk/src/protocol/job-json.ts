@@ -26,7 +26,7 @@ export type JobTarget =
 
 /** What `schedule` sends: the body of POST /v1.0/jobs/{name}. */
 export interface JobSpec {
-  /** Cron (6 fields, seconds first), @every <duration>, @daily... */
+  /** Cron (6 fields, seconds first), `@every <duration>`, `@daily`... */
   schedule?: string;
   /** First trigger: RFC3339 instant, Go duration ("10s") or ISO 8601 duration ("PT2H"). */
   dueTime?: string;
