@@ -92,6 +92,19 @@ describe('state.postgresql', () => {
     expect(await query('SELECT key, value FROM jobs.payloads')).toEqual([{ key: 'p', value: [true, null] }]);
   });
 
+  it('stores a value jsonb cannot hold (NUL, a lone surrogate) as Dapr stores bytes: base64 of its JSON, isbinary', async () => {
+    const store = registry.stateStores.get('pgstate')!;
+    const value = { text: 'a\u0000b', half: '\ud800' };
+    await store.save('binary', value);
+    const [row] = await query<{ value: unknown; isbinary: boolean }>('SELECT value, isbinary FROM state WHERE key = $1', ['binary']);
+    expect(row?.isbinary).toBe(true);
+    expect(Buffer.from(row?.value as string, 'base64').toString()).toBe(JSON.stringify(value));
+    expect(await store.get('binary')).toEqual(value);
+    await store.save('binary', { plain: true });
+    expect(await query('SELECT value, isbinary FROM state WHERE key = $1', ['binary'])).toEqual([{ value: { plain: true }, isbinary: false }]);
+    expect(store.healthy()).toBe(true);
+  });
+
   it('fails within its timeouts while PostgreSQL is down, reports it, and works again once it is back', async () => {
     const store = registry.stateStores.get('pgstate')!;
     await eventually('the store to be healthy', () => store.healthy());
