@@ -7,6 +7,7 @@ import type { ComponentRegistry } from '../../../src/adapters/components/index.j
 import { registryFromYaml } from './helpers.js';
 
 // state.sqlite: save/get/delete through the adapter, checked by a second connection to the file.
+// What every state store must do (JSON edge values, close) is in test/conformance/state-store.suite.ts.
 
 let dir: string;
 let registry: ComponentRegistry;
@@ -83,11 +84,5 @@ describe('state.sqlite', () => {
     const store = registry.stateStores.get('other')!;
     await store.save('k', 'v');
     expect(readRow('other.db', 'job_payloads', 'k')?.value).toBe('"v"');
-  });
-
-  it('rejects operations after close instead of touching a closed database', async () => {
-    const store = registry.stateStores.get('other')!;
-    await store.close();
-    await expect(store.get('k')).rejects.toThrow(/state "other" \(state.sqlite\): closed/);
   });
 });
