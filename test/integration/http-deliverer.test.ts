@@ -1,8 +1,8 @@
 // The HTTP deliverer against a real app: the request it sends (SPEC 5) and the outcome it makes
-// of each kind of answer, including a body too large to read, a timeout and a refused connection.
+// of each kind of answer, including a body too large to read and a timeout. The rules every
+// deliverer shares (a refused connection, no endpoint, idempotency headers) are in
+// test/conformance/deliverer.suite.ts, run by test/integration/conformance/deliver-*.test.ts.
 
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpDeliverer } from '../../src/adapters/deliver-http/http-deliverer.js';
 import type { AppEndpoint } from '../../src/core/ports/app-directory.js';
@@ -91,19 +91,5 @@ describe('HttpDeliverer', () => {
     const outcome = await deliverer.deliver(trigger('slow'));
     expect(outcome.kind).toBe('failed');
     expect(outcome.detail).toMatch(/^delivery timeout: the attempt did not complete within 500 ms \(no response\)/);
-  });
-
-  it('a refused connection is a failed attempt naming the error; no endpoint stages the trigger', async () => {
-    const closed = await new Promise<Server>((resolve) => {
-      const server = createServer().listen(0, '127.0.0.1', () => resolve(server));
-    });
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
-    endpoint = { url: `http://127.0.0.1:${port}`, actorTypes: [] };
-    const refused = await deliverer.deliver(trigger('refused'));
-    expect(refused.kind).toBe('failed');
-    expect(refused.detail).toMatch(/ECONNREFUSED/);
-    endpoint = undefined;
-    expect((await deliverer.deliver(trigger('nowhere'))).kind).toBe('staged');
   });
 });
