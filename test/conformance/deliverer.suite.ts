@@ -9,7 +9,8 @@
 //   failed, with a detail saying which, within the timeout; no endpoint to deliver to is staged;
 //   a 404 is done (the job callback's rule, as Dapr's);
 // - the receiver gets what it needs to de-duplicate: the trigger id, the attempt and the
-//   scheduled time, the same trigger id on every attempt of a tick, and the job's data.
+//   scheduled time, the same trigger id on every attempt of a tick, and the job's data;
+// - after close, deliver() still resolves (failed or staged, never done) and a second close is fine.
 //
 // Deliverers whose documented rule differs say so in `differs` (invoke: a 404 is a missing
 // method, so failed; invoke and cron bindings: an unregistered app is failed, not staged; a stream
@@ -52,7 +53,9 @@ export interface DelivererHarness {
   unsupported?: ReceiverMode[];
   /** Outcomes that differ from the common rule, by documented design of this deliverer. */
   differs?: { notFound?: Outcome['kind']; refused?: Outcome['kind']; noEndpoint?: Outcome['kind'] };
-  /** Frees the deliverer and the receiver. */
+  /** Closes the deliverer (its connections); the suite calls it last, twice. */
+  close(): Promise<void>;
+  /** Frees the receiver (and the deliverer, if the suite did not get to close it). */
   cleanup(): Promise<void>;
 }
 
@@ -154,6 +157,15 @@ export function delivererConformance(name: string, setup: () => Promise<Delivere
       const outcomes = await Promise.all(triggers.map((t) => deliver(t)));
       expect(outcomes.every((o) => o.kind === 'done')).toBe(true);
       expect(h.drain().map((s) => s.triggerId).sort()).toEqual(triggers.map((t) => t.triggerId).sort());
+    });
+
+    it('after close, a delivery resolves without reaching the receiver, and closing twice is fine', async () => {
+      prepare('accept');
+      await h.close();
+      const outcome = await deliver(fresh());
+      expect(['failed', 'staged']).toContain(outcome.kind);
+      expect(h.drain()).toEqual([]);
+      await h.close(); // a second close must not reject
     });
   });
 }

@@ -191,12 +191,18 @@ export class ActorDeliverer implements Deliverer {
     this.recheckTimer = undefined;
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    this.stopTimer();
-    await this.rechecking?.catch(() => undefined);
-    await this.agent.close();
+  /** Stops the rechecks and closes the pool, once; a second call returns the first one's promise. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      this.stopTimer();
+      await this.rechecking?.catch(() => undefined);
+      await this.agent.close();
+    })();
+    return this.closing;
   }
+
+  private closing: Promise<void> | undefined;
 }
 
 /** A response body is read and dropped; one larger than this is not read to its end. */

@@ -114,9 +114,13 @@ export class HttpDeliverer implements Deliverer {
     return entry;
   }
 
-  async close(): Promise<void> {
-    await this.agent.close();
+  /** Closes the pool once; a second call returns the first one's promise (undici rejects a second close). */
+  close(): Promise<void> {
+    this.closing ??= this.agent.close();
+    return this.closing;
   }
+
+  private closing: Promise<void> | undefined;
 }
 
 /**

@@ -41,6 +41,7 @@ delivererConformance('deliver-actor', async () => {
     },
     drain: () => rig.drain((r) => (JSON.parse(r.body) as { data: unknown }).data),
     carriesData: true,
+    close: () => deliverer.close(),
     cleanup: async () => {
       await deliverer.close();
       await rig.receiver.stop();

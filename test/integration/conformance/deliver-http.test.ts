@@ -21,6 +21,7 @@ delivererConformance('deliver-http', async () => {
     },
     drain: () => rig.drain((r) => JSON.parse(r.body) as unknown),
     carriesData: true,
+    close: () => deliverer.close(),
     cleanup: async () => {
       await deliverer.close();
       await rig.receiver.stop();

@@ -32,6 +32,7 @@ delivererConformance('deliver-invoke (invoke)', async () => {
     drain: () => rig.drain((r) => JSON.parse(r.body) as unknown),
     carriesData: true,
     differs: { notFound: 'failed', noEndpoint: 'failed' },
+    close: () => client.close(),
     cleanup: async () => {
       await client.close();
       await rig.receiver.stop();
@@ -60,6 +61,7 @@ delivererConformance('deliver-invoke (cron input binding)', async () => {
     drain: () => rig.drain(() => undefined),
     carriesData: false,
     differs: { notFound: 'failed', noEndpoint: 'failed' },
+    close: () => client.close(),
     cleanup: async () => {
       await client.close();
       await rig.receiver.stop();

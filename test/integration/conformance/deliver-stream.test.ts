@@ -47,6 +47,7 @@ delivererConformance('deliver-stream', async () => {
     carriesData: true,
     unsupported: ['not-found'],
     differs: { refused: 'staged' },
+    close: async () => channel.closeAll(),
     cleanup: async () => channel.closeAll(),
   };
 });
