@@ -2,6 +2,7 @@
 // token is bound to one app), else the app id and namespace the caller names (HTTP headers, gRPC
 // metadata, a scheduler request's JobMetadata), else the server's defaults (SPEC 4).
 
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { DuetimeError } from '../core/errors.js';
 import { validateName } from '../core/model/names.js';
 
@@ -48,7 +49,7 @@ export function resolveCaller(claims: CallerClaims, options: IdentityOptions, fi
   if (options.tokens.length > 0) {
     const presented = present(claims.token);
     if (!presented) throw new DuetimeError('unauthenticated', 'ERR_UNAUTHENTICATED', `missing API token: send it in the ${fields.token} header`, fields.token);
-    bound = options.tokens.find((t) => t.token === presented);
+    bound = matchingToken(options.tokens, presented);
     if (!bound) throw new DuetimeError('unauthenticated', 'ERR_UNAUTHENTICATED', 'the API token is not valid', fields.token);
     if (bound.appId && claimedApp && claimedApp !== bound.appId) {
       throw new DuetimeError('forbidden', 'ERR_PERMISSION_DENIED', `this token belongs to app "${bound.appId}" and cannot act as "${claimedApp}"`, fields.appId);
@@ -59,6 +60,29 @@ export function resolveCaller(claims: CallerClaims, options: IdentityOptions, fi
   validateName(appId, 'app id');
   validateName(namespace, 'namespace');
   return { appId, namespace, bound: bound?.appId !== undefined };
+}
+
+// Tokens are compared in constant time: as SHA-256 digests (equal lengths, whatever was sent)
+// with timingSafeEqual, against every configured token without stopping at a match, so the time
+// taken says nothing about how much of a token was right or which one matched.
+const digests = new WeakMap<ApiToken, Buffer>();
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+function matchingToken(tokens: ApiToken[], presented: string): ApiToken | undefined {
+  const sent = digest(presented);
+  let found: ApiToken | undefined;
+  for (const token of tokens) {
+    let expected = digests.get(token);
+    if (!expected) {
+      expected = digest(token.token);
+      digests.set(token, expected);
+    }
+    if (timingSafeEqual(expected, sent) && !found) found = token;
+  }
+  return found;
 }
 
 function present(value: string | undefined): string | undefined {

@@ -11,6 +11,7 @@ import type { JobsService } from '../../app/jobs-service.js';
 import type { RemindersService } from '../../app/reminders/reminders-service.js';
 import type { Metadata } from '@grpc/grpc-js';
 import { schedulerCaller } from './call-identity.js';
+import { toGrpcError } from './grpc-errors.js';
 import { jobToScheduleArguments, jobViewToFields } from './job-mapping.js';
 import type { JobFieldsMessage, JobMetadataMessage } from '@duetime/sdk/protocol';
 import { listAll } from './runtime-service.js';
@@ -99,6 +100,15 @@ export function schedulerService(deps: SchedulerServiceDeps): UntypedServiceImpl
     }),
     WatchJobs: (call: WatchJobsCall) => handleWatchJobs(call, { ...deps, openCalls: deps.openCalls as Set<WatchJobsCall> }),
     WatchHosts: (call: ServerWritableStream<unknown, unknown>) => {
+      // Behind the same token rules as every other call: with tokens configured, a valid one.
+      if (identity.tokens.length > 0) {
+        try {
+          schedulerCaller(call.metadata, null, identity);
+        } catch (error) {
+          call.emit('error', toGrpcError(error, logger));
+          return;
+        }
+      }
       // The addresses now, and again whenever the set changes; the stream stays open until the
       // client leaves or the server stops, so the sidecar keeps watching.
       deps.openCalls.add(call);

@@ -42,7 +42,9 @@ export function registerAppRoutes(app: FastifyInstance, apps: AppRegistry, ident
 
   app.get('/v1.0/apps', async (request) => {
     const caller = identify(request, identity);
-    return { apps: apps.list().filter((a) => a.namespace === caller.namespace).map(({ appId, url, actorTypes }) => ({ appId, url, actorTypes })) };
+    // A token bound to an app sees that app's registration only (docs/security.md).
+    const visible = apps.list().filter((a) => a.namespace === caller.namespace && (!caller.bound || a.appId === caller.appId));
+    return { apps: visible.map(({ appId, url, actorTypes }) => ({ appId, url, actorTypes })) };
   });
 
   app.delete<{ Params: { appId: string } }>('/v1.0/apps/:appId', async (request, reply) => {
