@@ -41,6 +41,7 @@ import { CronBindingError } from './app/targets/cron-binding-jobs.js';
 import { Targets } from './app/targets/targets.js';
 import { readConfigFile } from './config/config-file.js';
 import { settingName, withDefaults, type DuetimeConfig } from './config/config.js';
+import { readEdgeSettings, SECRET_LOG_PATHS } from './config/edge-settings.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { Engine } from './core/engine/engine.js';
 import type { AppRegistrations } from './core/ports/app-registrations.js';
@@ -71,7 +72,10 @@ export interface StartOptions {
 
 export async function startDuetime(values: Partial<DuetimeConfig>, options: StartOptions = {}): Promise<RunningDuetime> {
   const config = withDefaults(values);
-  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'duetime' } });
+  // Tokens never reach the log, whoever made the logger (docs/security.md).
+  const logger = (options.logger ?? pino({ level: config.logLevel, base: { service: 'duetime' } })).child({}, { redact: { paths: SECRET_LOG_PATHS, censor: '[redacted]' } });
+  // Deadlines, caps, TLS material and tokens (from their files): a bad one fails the start here.
+  const edge = readEdgeSettings(config);
   const clock = options.clock ?? systemClock;
   const file = config.configFile ? readConfigFile(config.configFile) : { apps: [], tokens: [] };
 
@@ -96,7 +100,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   teardown.push('app registrations', () => apps.close());
   // --delivery-timeout is a deadline per attempt (dispatch to last byte) in every deliverer below.
   const deliveryTimeoutMs = parseGoDuration(config.deliveryTimeout);
-  const endpointLimits = { timeoutMs: deliveryTimeoutMs, connectionsPerEndpoint: config.connectionsPerEndpoint };
+  const endpointLimits = { timeoutMs: deliveryTimeoutMs, connectionsPerEndpoint: config.connectionsPerEndpoint, ...(edge.appCa ? { ca: edge.appCa } : {}) };
   const httpDeliverer = new HttpDeliverer(apps, endpointLimits);
   teardown.push('http deliverer', () => httpDeliverer.close());
   const router = new DeliveryRouter(httpDeliverer);
@@ -154,7 +158,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   teardown.push('staged release', () => stagedRelease.stop());
 
   // Stored registrations (cluster state), then this replica's --app-url and config-file apps, written through.
-  const appToken = config.appApiToken ? { token: config.appApiToken } : {};
+  const appToken = edge.appApiToken ? { token: edge.appApiToken } : {};
   const configured = [
     ...(config.appUrl ? [{ namespace: config.namespace, appId: config.appId, endpoint: { url: config.appUrl, actorTypes: [], ...appToken } }] : []),
     ...file.apps.map((app) => ({
@@ -170,7 +174,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
     throw error;
   }
   const tokens: ApiToken[] = [...file.tokens];
-  if (config.apiToken) tokens.push({ token: config.apiToken });
+  if (edge.apiToken) tokens.push({ token: edge.apiToken });
 
   const readiness = new Readiness();
   let started = false;
@@ -192,6 +196,15 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
     logger,
     bodyLimit: config.bodyLimit,
     identity,
+    edge: {
+      requestTimeoutMs: edge.requestTimeoutMs,
+      headersTimeoutMs: edge.headersTimeoutMs,
+      keepAliveTimeoutMs: edge.keepAliveTimeoutMs,
+      connectionsCheckingIntervalMs: edge.connectionsCheckingIntervalMs,
+      maxConnectionsPerClient: edge.maxConnectionsPerClient,
+      ...(edge.tls ? { tls: edge.tls } : {}),
+    },
+    browser: { allowedHosts: edge.allowedHosts, corsOrigins: edge.corsOrigins },
   });
   registerClusterRoutes(http, () => cluster?.status() ?? { mode: 'single', store: config.store }, identity);
 
@@ -204,7 +217,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   teardown.push('http and grpc servers', () => Promise.all([http.close(), grpc?.stop()]));
   try {
     const port = await listenHttp(http, config.host, config.port);
-    httpUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    httpUrl = `${edge.tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
     grpc = await startGrpcServers({
       jobs,
       reminders,
@@ -216,6 +229,16 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
       schedulerPort: config.schedulerPort,
       maxMessageBytes: config.bodyLimit,
       startGate: gate,
+      edge: {
+        handshakeTimeoutMs: edge.headersTimeoutMs,
+        maxConnectionsPerClient: edge.maxConnectionsPerClient,
+        keepaliveTimeMs: edge.grpcKeepaliveTimeMs,
+        keepaliveTimeoutMs: edge.grpcKeepaliveTimeoutMs,
+        maxConnectionIdleMs: edge.grpcMaxConnectionIdleMs,
+        maxConnectionAgeMs: edge.grpcMaxConnectionAgeMs,
+        maxConcurrentStreams: edge.grpcMaxConcurrentStreams,
+        ...(edge.tls ? { tls: edge.tls } : {}),
+      },
       ...(cluster ? { hosts: { addresses: () => cluster.schedulerAddresses(), onChange: (listener) => cluster.onViewChange(listener) } } : {}),
     });
     await engine.start();

@@ -26,6 +26,24 @@ export interface DuetimeConfig {
   leaseTtl: string;
   partitions: number;
   advertiseUrl?: string;
+  requestTimeout: string;
+  headersTimeout: string;
+  keepAliveTimeout: string;
+  connectionsCheckingInterval: string;
+  maxConnectionsPerClient: number;
+  grpcKeepaliveTime: string;
+  grpcKeepaliveTimeout: string;
+  grpcMaxConnectionIdle: string;
+  grpcMaxConnectionAge: string;
+  grpcMaxConcurrentStreams: number;
+  allowedHosts?: string;
+  corsOrigins?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string;
+  appTlsCa?: string;
+  apiTokenFile?: string;
+  appApiTokenFile?: string;
 }
 
 export interface ConfigField {
@@ -61,6 +79,27 @@ export const CONFIG_FIELDS: ConfigField[] = [
   { key: 'leaseTtl', flag: 'lease-ttl', kind: 'string', default: '5s', description: 'cluster (etcd): how long a crashed replica keeps its partitions; whole seconds, at least 2s' },
   { key: 'partitions', flag: 'partitions', kind: 'int', default: 256, description: 'cluster (etcd): virtual partitions jobs are spread over; fixed when the cluster is created' },
   { key: 'advertiseUrl', flag: 'advertise-url', kind: 'string', description: 'cluster (etcd): this replica\'s HTTP URL as others should show it (default: the listening address)' },
+  // The server edge (docs/security.md): deadlines and caps on what a client holds open.
+  { key: 'requestTimeout', flag: 'request-timeout', kind: 'string', default: '30s', description: 'HTTP: a whole request (headers and body) must arrive within this, or its connection is closed' },
+  { key: 'headersTimeout', flag: 'headers-timeout', kind: 'string', default: '10s', description: 'HTTP: a request\'s headers must arrive within this; gRPC and TLS: a new connection must finish its TLS handshake and send the HTTP/2 preface within this' },
+  { key: 'keepAliveTimeout', flag: 'keep-alive-timeout', kind: 'string', default: '5s', description: 'HTTP: an idle keep-alive connection is closed after this' },
+  { key: 'connectionsCheckingInterval', flag: 'connections-checking-interval', kind: 'string', default: '1s', description: 'HTTP: how often connections are checked against --request-timeout and --headers-timeout (a deadline is enforced within this much)' },
+  { key: 'maxConnectionsPerClient', flag: 'max-connections-per-client', kind: 'int', default: 256, description: 'most connections one client address may hold open on each port (HTTP, gRPC runtime, gRPC scheduler); more are closed at once' },
+  { key: 'grpcKeepaliveTime', flag: 'grpc-keepalive-time', kind: 'string', default: '20s', description: 'gRPC: ping a connection after this long without activity' },
+  { key: 'grpcKeepaliveTimeout', flag: 'grpc-keepalive-timeout', kind: 'string', default: '10s', description: 'gRPC: close a connection whose ping is not answered within this' },
+  { key: 'grpcMaxConnectionIdle', flag: 'grpc-max-connection-idle', kind: 'string', default: '5m', description: 'gRPC: close a connection with no call open for this long (0s: never)' },
+  { key: 'grpcMaxConnectionAge', flag: 'grpc-max-connection-age', kind: 'string', default: '0s', description: 'gRPC: ask clients to reconnect after this long, calls open then get as long again to finish (0s: never; WatchJobs streams reconnect when set)' },
+  { key: 'grpcMaxConcurrentStreams', flag: 'grpc-max-concurrent-streams', kind: 'int', default: 1000, description: 'gRPC: most calls open at once on one connection' },
+  // Browser-facing safety (docs/security.md): a web page cannot drive the API.
+  { key: 'allowedHosts', flag: 'allowed-hosts', kind: 'string', description: 'HTTP: Host header names accepted, comma-separated (default: localhost, IP literals, --host, --advertise-url\'s host and this machine\'s name); * accepts any' },
+  { key: 'corsOrigins', flag: 'cors-origins', kind: 'string', description: 'HTTP: browser origins allowed to call the API (CORS), comma-separated, e.g. https://admin.example.com (default: none)' },
+  // TLS and secrets (docs/security.md).
+  { key: 'tlsCert', flag: 'tls-cert', kind: 'string', description: 'PEM certificate chain file: serve HTTPS and gRPC over TLS on every port (with --tls-key)' },
+  { key: 'tlsKey', flag: 'tls-key', kind: 'string', description: 'PEM private key file of --tls-cert' },
+  { key: 'tlsClientCa', flag: 'tls-client-ca', kind: 'string', description: 'PEM CA file: require client certificates signed by it on every port (mutual TLS)' },
+  { key: 'appTlsCa', flag: 'app-tls-ca', kind: 'string', description: 'PEM CA file trusted (besides the system\'s) for https app URLs: deliveries, invocations and reminders' },
+  { key: 'apiTokenFile', flag: 'api-token-file', kind: 'string', description: 'read --api-token from this file (trailing newline trimmed), so it is not in the process list' },
+  { key: 'appApiTokenFile', flag: 'app-api-token-file', kind: 'string', description: 'read --app-api-token from this file (trailing newline trimmed)' },
 ];
 
 export function envName(field: ConfigField): string {

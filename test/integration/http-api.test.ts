@@ -58,9 +58,11 @@ describe('schedule, get, delete', () => {
     expect(res.body).toMatchObject({ errorCode: 'DAPR_SCHEDULER_GET_JOB', message: expect.stringContaining('missing') });
   });
 
-  it('accepts a body sent without content-type (curl -d)', async () => {
+  it('refuses a body not sent as application/json (415; docs/security.md), creating nothing', async () => {
+    // fetch sends a string body as text/plain, the shape of a cross-site "simple" request.
     const res = await fetch(`${node.duetime.httpUrl}/v1.0/jobs/no-ctype`, { method: 'POST', body: JSON.stringify(far) });
-    expect(res.status).toBe(204);
+    expect(res.status).toBe(415);
+    expect((await node.call('GET', '/v1.0/jobs/no-ctype')).status).toBe(404);
   });
 });
 

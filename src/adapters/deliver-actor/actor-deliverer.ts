@@ -18,6 +18,8 @@ import { ActorHosts, type ActorAppDirectory } from './actor-hosts.js';
 import { rawPayloadAsJson } from '../../core/model/raw-payload.js';
 
 export interface ActorDelivererOptions {
+  /** Certificates trusted for https app URLs (the system's roots plus --app-tls-ca); Node's defaults when absent. */
+  ca?: Array<string | Buffer>;
   /** Deadline of one attempt, ms: from deliver(), host lookup and the wait for a connection included, to the last byte. */
   timeoutMs: number;
   /** Most connections open to one app endpoint (origin); more calls wait for one, inside their deadline. */
@@ -69,7 +71,7 @@ export class ActorDeliverer implements Deliverer {
       // Off: the attempt's deadline covers both phases and the wait before them.
       headersTimeout: 0,
       bodyTimeout: 0,
-      connect: { timeout: Math.min(this.options.timeoutMs, MAX_CONNECT_TIMEOUT_MS) },
+      connect: { timeout: Math.min(this.options.timeoutMs, MAX_CONNECT_TIMEOUT_MS), ...(this.options.ca ? { ca: this.options.ca } : {}) },
     });
     this.hosts = new ActorHosts(apps, this.agent, this.options);
   }

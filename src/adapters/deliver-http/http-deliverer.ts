@@ -21,6 +21,8 @@ import type { AppDirectory } from '../../core/ports/app-directory.js';
 import type { Deliverer } from '../../core/ports/deliverer.js';
 
 export interface HttpDelivererOptions {
+  /** Certificates trusted for https app URLs (the system's roots plus --app-tls-ca); Node's defaults when absent. */
+  ca?: Array<string | Buffer>;
   /** Deadline of one attempt, ms: from dispatch, the wait for a connection included, to the response's last byte. */
   timeoutMs: number;
   /** Most connections open to one app endpoint (origin); more deliveries wait for one, inside their deadline. */
@@ -63,7 +65,7 @@ export class HttpDeliverer implements Deliverer {
       // Off: the attempt's own deadline covers both phases and the wait before them.
       headersTimeout: 0,
       bodyTimeout: 0,
-      connect: { timeout: Math.min(this.options.timeoutMs, MAX_CONNECT_TIMEOUT_MS) },
+      connect: { timeout: Math.min(this.options.timeoutMs, MAX_CONNECT_TIMEOUT_MS), ...(this.options.ca ? { ca: this.options.ca } : {}) },
     });
   }
 

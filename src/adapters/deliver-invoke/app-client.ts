@@ -13,6 +13,8 @@ import type { Outcome, Trigger } from '../../core/model/trigger.js';
 import type { AppEndpoint } from '../../core/ports/app-directory.js';
 
 export interface AppClientOptions {
+  /** Certificates trusted for https app URLs (the system's roots plus --app-tls-ca); Node's defaults when absent. */
+  ca?: Array<string | Buffer>;
   /** Deadline of one attempt, ms: from the call, the wait for a connection included, to the response's last byte. */
   timeoutMs: number;
   /** Most connections open to one app endpoint (origin); more calls wait for one, inside their deadline. */
@@ -50,7 +52,7 @@ export class AppClient {
       // Off: the attempt's deadline covers both phases and the wait before them.
       headersTimeout: 0,
       bodyTimeout: 0,
-      connect: { timeout: Math.min(this.options.timeoutMs, MAX_CONNECT_TIMEOUT_MS) },
+      connect: { timeout: Math.min(this.options.timeoutMs, MAX_CONNECT_TIMEOUT_MS), ...(this.options.ca ? { ca: this.options.ca } : {}) },
     });
   }
 

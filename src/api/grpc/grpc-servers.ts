@@ -2,14 +2,17 @@
 // port 50001) and the scheduler API (dapr.proto.scheduler.v1.Scheduler, default 50006). Port 0
 // binds a free port; the bound ports are returned.
 
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { hostname } from 'node:os';
-import { Server, ServerCredentials, type ServerWritableStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { createServer as createTlsServer } from 'node:tls';
+import { Server, ServerCredentials, type ChannelOptions, type ServerWritableStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { StreamConsumers } from '../../core/ports/stream-consumers.js';
 import type { IdentityOptions } from '../../app/caller-identity.js';
 import type { JobsService } from '../../app/jobs-service.js';
 import type { RemindersService } from '../../app/reminders/reminders-service.js';
 import type { StartGate } from '../../app/start-gate.js';
+import { capConnectionsPerClient, tlsServerOptions, type ServerTls } from '../client-connections.js';
 import { ListenError, type PortSetting } from '../listen-error.js';
 import { loadDuetimeProtos } from '@duetime/sdk/protocol';
 import { runtimeService } from './runtime-service.js';
@@ -33,7 +36,43 @@ export interface GrpcServersOptions {
   shutdownGraceMs?: number;
   /** Calls that arrive before the engine has started wait for it (see app/start-gate.ts). */
   startGate?: StartGate;
+  /** Deadlines, caps and TLS on both ports (docs/security.md); defaults below when absent. */
+  edge?: Partial<GrpcEdgeOptions>;
 }
+
+export interface GrpcEdgeOptions {
+  /** A new connection must finish its TLS handshake and send the HTTP/2 preface within this, ms. */
+  handshakeTimeoutMs: number;
+  /** Most connections one client address holds open on each port. */
+  maxConnectionsPerClient: number;
+  /** Ping a connection after this long without activity, ms. */
+  keepaliveTimeMs: number;
+  /** Close a connection whose ping is not answered within this, ms. */
+  keepaliveTimeoutMs: number;
+  /** Close a connection with no call open for this long, ms; 0: never. */
+  maxConnectionIdleMs: number;
+  /** Ask a client to reconnect after this long (open calls get as long again), ms; 0: never. */
+  maxConnectionAgeMs: number;
+  /** Most calls open at once on one connection. */
+  maxConcurrentStreams: number;
+  /** Serve TLS with this certificate (and require client certificates when it has a CA). */
+  tls?: ServerTls;
+}
+
+// Keepalive pings find consumers whose connection died without a FIN (a pulled cable, a frozen
+// VM), so their triggers are handed on instead of waiting for the delivery timeout.
+export const defaultGrpcEdgeOptions: GrpcEdgeOptions = {
+  handshakeTimeoutMs: 10_000,
+  maxConnectionsPerClient: 256,
+  keepaliveTimeMs: 20_000,
+  keepaliveTimeoutMs: 10_000,
+  maxConnectionIdleMs: 300_000,
+  maxConnectionAgeMs: 0,
+  maxConcurrentStreams: 1000,
+};
+
+/** The HTTP/2 client preface ("PRI * HTTP/2.0...") is 24 bytes. */
+const HTTP2_PREFACE_BYTES = 24;
 
 export interface GrpcServers {
   grpcPort: number;
@@ -43,13 +82,18 @@ export interface GrpcServers {
   stop(): Promise<void>;
 }
 
-// Keepalive pings find consumers whose connection died without a FIN (a pulled cable, a frozen
-// VM), so their triggers are handed on instead of waiting for the delivery timeout.
-const KEEPALIVE = { 'grpc.keepalive_time_ms': 20_000, 'grpc.keepalive_timeout_ms': 10_000, 'grpc.http2.min_ping_interval_without_data_ms': 5_000 };
-
 export async function startGrpcServers(options: GrpcServersOptions): Promise<GrpcServers> {
   const protos = loadDuetimeProtos();
-  const serverOptions = { ...KEEPALIVE, 'grpc.max_receive_message_length': options.maxMessageBytes };
+  const edge: GrpcEdgeOptions = { ...defaultGrpcEdgeOptions, ...options.edge };
+  const serverOptions: ChannelOptions = {
+    'grpc.keepalive_time_ms': edge.keepaliveTimeMs,
+    'grpc.keepalive_timeout_ms': edge.keepaliveTimeoutMs,
+    'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+    'grpc.max_concurrent_streams': edge.maxConcurrentStreams,
+    'grpc.max_receive_message_length': options.maxMessageBytes,
+    ...(edge.maxConnectionIdleMs > 0 ? { 'grpc.max_connection_idle_ms': edge.maxConnectionIdleMs } : {}),
+    ...(edge.maxConnectionAgeMs > 0 ? { 'grpc.max_connection_age_ms': edge.maxConnectionAgeMs, 'grpc.max_connection_age_grace_ms': edge.maxConnectionAgeMs } : {}),
+  };
   const openCalls = new Set<WatchJobsCall | ServerWritableStream<unknown, unknown>>();
   let schedulerAddress = '';
 
@@ -58,14 +102,17 @@ export async function startGrpcServers(options: GrpcServersOptions): Promise<Grp
   const scheduler = new Server(serverOptions);
   scheduler.addService(protos.schedulerService, gated(schedulerService({ ...options, openCalls, address: () => schedulerAddress }), options.startGate));
 
-  const grpcPort = await bind(runtime, options.host, options.grpcPort, 'grpcPort');
-  let schedulerPort: number;
+  const runtimeListener = await bind(runtime, options.host, options.grpcPort, 'grpcPort', edge);
+  let schedulerListener: BoundListener;
   try {
-    schedulerPort = await bind(scheduler, options.host, options.schedulerPort, 'schedulerPort');
+    schedulerListener = await bind(scheduler, options.host, options.schedulerPort, 'schedulerPort', edge);
   } catch (error) {
+    runtimeListener.close();
     runtime.forceShutdown();
     throw error;
   }
+  const grpcPort = runtimeListener.port;
+  const schedulerPort = schedulerListener.port;
   schedulerAddress = `${formatHost(advertisedHost(options.host))}:${schedulerPort}`;
 
   let stopping: Promise<void> | undefined;
@@ -76,17 +123,65 @@ export async function startGrpcServers(options: GrpcServersOptions): Promise<Grp
       options.streams.closeAll();
       for (const call of openCalls) if (!call.writableEnded && !call.destroyed) call.end();
       openCalls.clear();
+      runtimeListener.close();
+      schedulerListener.close();
       await Promise.all([shutdown(runtime, options.shutdownGraceMs ?? 2_000), shutdown(scheduler, options.shutdownGraceMs ?? 2_000)]);
     })());
   return { grpcPort, schedulerPort, schedulerAddress, stop };
 }
 
-/** A failure is a ListenError naming the setting that gave the port. */
-function bind(server: Server, host: string, port: number, setting: PortSetting): Promise<number> {
+interface BoundListener {
+  port: number;
+  close(): void;
+}
+
+/**
+ * Listens with a socket server of our own and hands each connection to grpc-js (its connection
+ * injector), so that the edge is ours: the per-address cap, the handshake and preface deadline,
+ * and TLS (terminated here, with ALPN h2, the same way for both ports and for HTTPS). A failure is
+ * a ListenError naming the setting that gave the port.
+ */
+function bind(server: Server, host: string, port: number, setting: PortSetting, edge: GrpcEdgeOptions): Promise<BoundListener> {
+  const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
+  const listener: NetServer = edge.tls
+    ? createTlsServer({ ...tlsServerOptions(edge.tls, edge.handshakeTimeoutMs), ALPNProtocols: ['h2'] })
+    : createNetServer();
+  capConnectionsPerClient(listener, edge.maxConnectionsPerClient);
+  const accept = (socket: Socket): void => {
+    if (socket.destroyed) return;
+    socket.on('error', () => undefined);
+    injector.injectConnection(socket);
+  };
+  if (edge.tls) {
+    listener.on('secureConnection', accept);
+    // A handshake that fails or times out closes its socket; nothing to report per client.
+    listener.on('tlsClientError', () => undefined);
+  } else {
+    listener.on('connection', (socket: Socket) => {
+      if (socket.destroyed) return;
+      // A connection that has not sent the HTTP/2 preface by the deadline is not a gRPC client.
+      const deadline = setTimeout(() => {
+        if (socket.bytesRead < HTTP2_PREFACE_BYTES) socket.destroy();
+      }, edge.handshakeTimeoutMs);
+      deadline.unref();
+      socket.once('close', () => clearTimeout(deadline));
+      accept(socket);
+    });
+  }
   return new Promise((resolve, reject) => {
-    server.bindAsync(`${formatHost(host)}:${port}`, ServerCredentials.createInsecure(), (error, bound) => {
-      if (error) reject(new ListenError(setting, host, port, /EADDRINUSE/.test(error.message) ? 'the address is already in use' : `gRPC: ${error.message}`, { cause: error }));
-      else resolve(bound);
+    const failed = (error: NodeJS.ErrnoException): void => {
+      const reason = error.code === 'EADDRINUSE' ? 'the address is already in use' : `gRPC: ${error.message}`;
+      reject(new ListenError(setting, host, port, reason, { cause: error }));
+    };
+    listener.once('error', failed);
+    listener.listen({ host, port }, () => {
+      listener.off('error', failed);
+      const address = listener.address();
+      resolve({
+        port: typeof address === 'object' && address ? address.port : port,
+        // No new connections; grpc-js's shutdown closes the injected ones with their calls.
+        close: () => listener.close(),
+      });
     });
   });
 }

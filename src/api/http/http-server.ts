@@ -1,3 +1,5 @@
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
@@ -6,6 +8,8 @@ import type { JobsService } from '../../app/jobs-service.js';
 import type { RemindersService } from '../../app/reminders/reminders-service.js';
 import type { Readiness } from '../../app/readiness.js';
 import type { PublishService } from '../../app/targets/publish-service.js';
+import { capConnectionsPerClient, tlsServerOptions, type ServerTls } from '../client-connections.js';
+import { guardBrowsers, isJsonContentType, type BrowserPolicy } from './browser-guard.js';
 import { handleError, errorBody } from './error-mapping.js';
 import type { IdentityOptions } from './identity.js';
 import { registerActorRoutes } from './routes/actors.js';
@@ -27,6 +31,25 @@ export interface HttpApiDeps {
   logger: Logger;
   /** Largest request body, bytes (Dapr's default: 4 MiB). */
   bodyLimit: number;
+  /** Deadlines and caps on connections (docs/security.md); Node's defaults when absent. */
+  edge?: HttpEdgeOptions;
+  /** Host and Origin checks and CORS (docs/security.md); none when absent. */
+  browser?: BrowserPolicy;
+}
+
+export interface HttpEdgeOptions {
+  /** The whole request (headers and body) must arrive within this, ms. */
+  requestTimeoutMs: number;
+  /** A request's headers must arrive within this, ms; also the TLS handshake's deadline. */
+  headersTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this, ms. */
+  keepAliveTimeoutMs: number;
+  /** How often the two deadlines above are checked, ms. */
+  connectionsCheckingIntervalMs: number;
+  /** Most connections one client address holds open. */
+  maxConnectionsPerClient: number;
+  /** Serve HTTPS with this certificate (and require client certificates when it has a CA). */
+  tls?: ServerTls;
 }
 
 export interface RouteEntry {
@@ -42,14 +65,25 @@ export function registeredRoutes(app: FastifyInstance): RouteEntry[] {
 }
 
 export function createHttpApi(deps: HttpApiDeps): FastifyInstance {
+  const edge = deps.edge;
   const app: FastifyInstance = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: deps.bodyLimit, // Per-request log lines cost throughput; errors are still logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
-    routerOptions: { maxParamLength: 2048 } });
-  // Clients (curl -d, some SDKs) send JSON without content-type: parse any body as JSON.
+    routerOptions: { maxParamLength: 2048 },
+    ...(edge ? { serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => edgeServer(handler, edge) } : {}) });
+  if (deps.browser) guardBrowsers(app, deps.browser);
+  // JSON routes take JSON (docs/security.md): a body of another type, or none named, is 415, so a
+  // web page's "simple" cross-site POST (text/plain, a form) cannot be read as a job. An empty
+  // body passes whatever its type, where a route needs none (pause, trigger, DELETE).
   app.removeContentTypeParser(['application/json', 'text/plain']);
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, undefined);
+    const type = request.headers['content-type'];
+    if (!isJsonContentType(type)) {
+      const err = new Error(`the body must be JSON sent with content-type: application/json (got ${type ? `"${type.slice(0, 100)}"` : 'no content-type'})`) as Error & { statusCode?: number };
+      err.statusCode = 415;
+      return done(err, undefined);
+    }
     try {
       done(null, JSON.parse(text));
     } catch (error) {
@@ -76,4 +110,21 @@ export function createHttpApi(deps: HttpApiDeps): FastifyInstance {
   if (deps.publish) registerPublishRoutes(app, deps.publish, deps.identity);
   registerHealthRoutes(app, deps.readiness, deps.metrics);
   return app;
+}
+
+/**
+ * node:http (or https) with the deadlines and the per-address cap. Node checks the request and
+ * headers deadlines every connectionsCheckingInterval and closes a connection past either, so a
+ * client that sends a request slowly, or nothing at all, holds its socket no longer than them.
+ */
+function edgeServer(handler: (req: IncomingMessage, res: ServerResponse) => void, edge: HttpEdgeOptions) {
+  const timeouts = {
+    requestTimeout: edge.requestTimeoutMs,
+    headersTimeout: Math.min(edge.headersTimeoutMs, edge.requestTimeoutMs || edge.headersTimeoutMs),
+    keepAliveTimeout: edge.keepAliveTimeoutMs,
+    connectionsCheckingInterval: edge.connectionsCheckingIntervalMs,
+  };
+  const server = edge.tls ? createHttpsServer({ ...timeouts, ...tlsServerOptions(edge.tls, edge.headersTimeoutMs) }, handler) : createHttpServer(timeouts, handler);
+  capConnectionsPerClient(server, edge.maxConnectionsPerClient);
+  return server;
 }

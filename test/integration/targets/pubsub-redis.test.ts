@@ -111,7 +111,7 @@ describe('POST /v1.0/publish/{pubsub}/{topic}', () => {
     const read = readStream('delayed');
     const res = await node.call('POST', '/v1.0/publish/events/delayed?metadata.delay=1500ms&metadata.tenant=acme', { order: 1 }, { 'dapr-app-id': 'shop' });
     expect(res.status).toBe(204);
-    const jobName = (await fetch(`${node.duetime.httpUrl}/v1.0/publish/events/unused?metadata.delay=1h`, { method: 'POST', body: '1' })).headers.get('duetime-job-name');
+    const jobName = (await fetch(`${node.duetime.httpUrl}/v1.0/publish/events/unused?metadata.delay=1h`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '1' })).headers.get('duetime-job-name');
     expect(jobName).toMatch(/^publish-[0-9a-f-]{36}$/);
     const list = await node.call('GET', '/v1.0/jobs?prefix=publish-', undefined, { 'dapr-app-id': 'shop' });
     expect(list.body.jobs).toHaveLength(1);
