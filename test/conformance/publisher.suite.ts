@@ -180,6 +180,17 @@ export function publisherConformance(name: string, setup: () => Promise<Publishe
         await expect(p.close()).resolves.toBeUndefined();
       });
 
+      it('wakes a publish that waits for the connection, rejecting it at once', async () => {
+        const dead = await make(() => h.makeUnreachable());
+        const waiting = timed(() => dead.publish(message('nowhere', 'trig-waiting', 1)));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const closedAt = Date.now();
+        await dead.close();
+        const attempt = await waiting;
+        expect(attempt.error?.message).toMatch(/closed/);
+        expect(Date.now() - closedAt).toBeLessThan(h.connectMs);
+      });
+
       it('closes while the broker is unreachable, within its timeouts', async () => {
         const dead = await make(() => h.makeUnreachable());
         const closing = await timed(() => dead.close());
