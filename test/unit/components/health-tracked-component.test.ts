@@ -34,9 +34,9 @@ describe('HealthTrackedComponent', () => {
     const c = new Probe('pubsub "p" (test)');
     c.up();
     const cause = new Error('ECONNRESET');
-    const noted = await c.use({ err: cause }).catch((e: Error) => e);
-    expect(noted.message).toBe('pubsub "p" (test): use "k" failed: ECONNRESET');
-    expect(noted.cause).toBe(cause);
+    const noted = await c.use({ err: cause }).then(() => undefined, (e: unknown) => e as Error);
+    expect(noted?.message).toBe('pubsub "p" (test): use "k" failed: ECONNRESET');
+    expect(noted?.cause).toBe(cause);
     expect(c.healthy()).toBe(true);
     expect(c.lastError()).toBe('ECONNRESET');
     await c.use({ err: new Error('gone'), mark: 'down' }).catch(() => undefined);
