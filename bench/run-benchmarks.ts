@@ -1,12 +1,15 @@
 // The bench driver behind `npm run bench` (bench/run.sh builds first, then runs this):
 //   node --import tsx bench/run-benchmarks.ts [--stages throughput,burst,memory]
 //        [--profile auto|always|never] [--duration 10] [--rounds 3] [--burst-jobs 20000]
-//        [--memory-jobs 100000]
+//        [--memory-jobs 100000] [--staged-jobs 1000000]
 //        [--results-dir bench/results] [--no-docs]
 // Runs each stage in turn, each bounded by a timeout and with its own processes killed when it
 // ends, whatever happens. A target missed is reported (and, with --profile auto, profiled); a
 // correctness check failing makes the exit code 1. Results: <results-dir>/<date>-<machine>.json
-// and .md; with the default results dir, the "latest" block of docs/benchmarks.md too.
+// and .md; with the default results dir, the "latest" block of docs/benchmarks.md too. A run of
+// other stages than the default set (say --stages staged-memory, not in the default because it
+// takes several minutes) is named <date>-<stages>-<machine> and leaves docs/benchmarks.md alone:
+// the latest block there shows a full run.
 
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
@@ -20,24 +23,29 @@ import type { BenchResults, StageLoad } from './lib/results.js';
 import { stageContext, withTimeout, type StageContext } from './lib/stage.js';
 import { verdicts } from './lib/targets.js';
 import { defaultMemoryOptions, runMemory } from './memory-window.js';
+import { defaultStagedMemoryOptions, runStagedMemory, STAGED_MEMORY_BUDGET_S } from './staged-memory.js';
 import { defaultThroughputOptions, profileSchedulingThroughput, runSchedulingThroughput } from './scheduling-throughput.js';
 
+const DEFAULT_STAGES = 'throughput,burst,memory';
 const { values: args } = parseArgs({
   options: {
-    stages: { type: 'string', default: 'throughput,burst,memory' },
+    stages: { type: 'string', default: DEFAULT_STAGES },
     profile: { type: 'string', default: 'auto' },
     duration: { type: 'string', default: String(defaultThroughputOptions.durationS) },
     rounds: { type: 'string', default: String(defaultThroughputOptions.rounds) },
     'burst-jobs': { type: 'string', default: String(defaultBurstOptions.jobs) },
     'memory-jobs': { type: 'string', default: String(defaultMemoryOptions.jobs) },
+    'staged-jobs': { type: 'string', default: String(defaultStagedMemoryOptions.jobs) },
     'results-dir': { type: 'string', default: join(PROJECT_DIR, 'bench', 'results') },
     'no-docs': { type: 'boolean', default: false },
   },
 });
 const stages = new Set(args.stages.split(',').map((s) => s.trim()));
+const isDefaultStages = [...stages].sort().join(',') === DEFAULT_STAGES.split(',').sort().join(',');
 const throughputOptions = { ...defaultThroughputOptions, durationS: Number(args.duration), rounds: Math.max(1, Number(args.rounds)) };
 const burstOptions = { ...defaultBurstOptions, jobs: Number(args['burst-jobs']) };
 const memoryOptions = { ...defaultMemoryOptions, jobs: Number(args['memory-jobs']) };
+const stagedMemoryOptions = { ...defaultStagedMemoryOptions, jobs: Number(args['staged-jobs']) };
 const resultsDir = args['results-dir'];
 const isDefaultResultsDir = resultsDir === join(PROJECT_DIR, 'bench', 'results');
 const log = (message: string): void => console.log(`${new Date().toISOString().slice(11, 23)} ${message}`);
@@ -132,7 +140,10 @@ try {
   if (stages.has('memory')) {
     results.memory = await stage('memory', runMs(420), (ctx) => runMemory(ctx, memoryOptions));
   }
-  results.verdicts = verdicts(results.throughput, results.burst, results.memory);
+  if (stages.has('staged-memory')) {
+    results.stagedMemory = await stage('staged-memory', runMs(STAGED_MEMORY_BUDGET_S), (ctx) => runStagedMemory(ctx, stagedMemoryOptions));
+  }
+  results.verdicts = verdicts(results.throughput, results.burst, results.memory, results.stagedMemory);
 
   const missed = (prefix: string): boolean => results.verdicts.some((v) => v.kind === 'target' && !v.ok && v.what.startsWith(prefix));
   const wantProfile = (missedIt: boolean): boolean => args.profile === 'always' || (args.profile === 'auto' && missedIt);
@@ -169,11 +180,12 @@ if (results.load.start.loadavg[0] > results.machine.cores * 0.5 || results.load.
 }
 
 mkdirSync(resultsDir, { recursive: true });
-const base = join(resultsDir, `${results.date}-${machineLabel(results.machine)}`);
+const stagesLabel = isDefaultStages ? '' : `${[...stages].join('+')}-`;
+const base = join(resultsDir, `${results.date}-${stagesLabel}${machineLabel(results.machine)}`);
 writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(`${base}.md`, renderMarkdown(results));
 log(`results: ${base}.json and .md`);
-if (isDefaultResultsDir && !args['no-docs']) updateDocs(relative(PROJECT_DIR, `${base}.md`));
+if (isDefaultResultsDir && isDefaultStages && !args['no-docs']) updateDocs(relative(PROJECT_DIR, `${base}.md`));
 
 for (const v of results.verdicts) log(`${v.ok ? 'ok     ' : v.kind === 'target' ? 'MISSED ' : 'FAILED '} ${v.what}: ${v.value} (target ${v.target})`);
 const failed = results.errors.length > 0 || results.verdicts.some((v) => v.kind === 'check' && !v.ok);

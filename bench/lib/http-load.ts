@@ -18,6 +18,8 @@ export interface LoadResult {
 export interface JobRequestSpec {
   path: string;
   body: string;
+  /** Extra request headers, e.g. dapr-app-id to schedule as another app. */
+  headers?: Record<string, string>;
 }
 
 export async function sendAll(baseUrl: string, count: number, concurrency: number, request: (i: number) => JobRequestSpec): Promise<LoadResult> {
@@ -29,9 +31,9 @@ export async function sendAll(baseUrl: string, count: number, concurrency: numbe
   const startedAt = Date.now();
   const worker = async (): Promise<void> => {
     for (let i = next++; i < count; i = next++) {
-      const { path, body } = request(i);
+      const { path, body, headers } = request(i);
       try {
-        const response = await pool.request({ path, method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        const response = await pool.request({ path, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
         const text = await response.body.text();
         statuses[response.statusCode] = (statuses[response.statusCode] ?? 0) + 1;
         if ((response.statusCode < 200 || response.statusCode > 299) && samples.length < 5) samples.push(`${response.statusCode} ${text.slice(0, 300)}`);

@@ -4,6 +4,7 @@
 import type { ProfileRun, BenchResults } from './results.js';
 import { MiB } from './stats.js';
 import { TARGETS } from './targets.js';
+import { TARGET_STAGED_RSS_MIB, type StagedMemoryResult } from '../staged-memory.js';
 
 const mib = (bytes: number): string => (Number.isFinite(bytes) ? (bytes / MiB).toFixed(1) : 'n/a');
 const n = (value: number): string => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a');
@@ -116,9 +117,58 @@ export function renderMarkdown(r: BenchResults): string {
     out.push('');
   }
 
+  const st = r.stagedMemory;
+  if (st) out.push(...renderStaged(st));
+
   for (const [name, profile] of Object.entries(r.profiles) as Array<[string, ProfileRun]>) out.push(...renderProfile(name, profile));
   for (const e of r.errors) out.push(`## Error in stage ${e.stage}`, '', '```', e.message, '```', '');
   return out.join('\n');
+}
+
+function renderStaged(st: StagedMemoryResult): string[] {
+  const out = [`## 4. Memory with ${n(st.options.jobs)} staged triggers, and their release`, ''];
+  out.push(
+    `${n(st.options.jobs)} one-shot jobs of app \`staged\` (no endpoint), each due at the instant it was sent, scheduled over HTTP with ${st.options.concurrency} connections ` +
+      `in ${n(st.scheduling.durationMs)} ms (${n(st.scheduling.perS)}/s); /metrics reported all of them staged ${n(st.allStagedMs)} ms after the first request; ` +
+      `${n(st.stagedRows)} rows with \`staged_at\` in the file after the restart. Read from GET /metrics and /proc/<pid>/status, as found and after a full GC ` +
+      '(SIGUSR2 to a --expose-gc preload); the target is checked on RSS after GC.',
+    '',
+  );
+  out.push(
+    '| | RSS MiB | heap used MiB | RSS after GC | heap used / committed (new space) after GC | external after GC | anon / file RSS after GC | anon: brk heap / unnamed mmaps / other | staged (metrics) | in-memory window |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const [name, reading] of [
+    ['empty', st.empty],
+    [`${n(st.options.jobs)} staged`, st.staged],
+    [`restarted with ${n(st.options.jobs)} staged`, st.restarted],
+    ['after the release', st.release.after],
+  ] as const) {
+    out.push(
+      `| ${name} | ${mib(reading.rssBytes)} | ${mib(reading.heapUsedBytes)} | **${mib(reading.gcRssBytes)}** | ${mib(reading.gcHeapUsedBytes)} / ${mib(reading.gcHeapTotalBytes)} (${mib(reading.gcNewSpaceBytes ?? Number.NaN)}) | ` +
+        `${mib(reading.gcExternalBytes)} | ${mib(reading.proc.rssAnonBytes)} / ${mib(reading.proc.rssFileBytes)} | ` +
+        `${mib(reading.proc.anon.brkHeapBytes)} / ${mib(reading.proc.anon.unnamedMmapBytes)} / ${mib(reading.proc.anon.otherBytes)} | ${n(reading.staged)} | ${reading.inMemory} |`,
+    );
+  }
+  out.push('');
+  out.push(
+    `RSS after GC, ${n(st.options.jobs)} staged minus empty: **${st.diffMiB} MiB** (after the restart: ${st.restartedDiffMiB} MiB); target <= ${TARGET_STAGED_RSS_MIB} MiB.`,
+    '',
+  );
+  const rel = st.release;
+  const live = st.live;
+  out.push('Release (`PUT /v1.0/apps/staged` to a receiving app, its own process):', '', '| | |', '|---|---|');
+  out.push(`| registration to last staged delivery | **${n(rel.durationMs)} ms** (${n(rel.perS)}/s) |`);
+  out.push(`| registration to first staged delivery | ${n(rel.firstMs)} ms |`);
+  out.push(`| delivered / distinct / duplicates / early | ${n(rel.delivered)} / ${n(rel.distinct)} / ${rel.duplicates} / ${rel.early} |`);
+  out.push(`| peak RSS of the server (VmHWM, since its restart) | ${mib(rel.peakRssBytes)} MiB |`);
+  out.push(`| staged jobs left in the store | ${rel.leftInStore} |`);
+  out.push(
+    `| other app: ${live.jobs} jobs due every ${st.options.liveIntervalMs} ms from ${st.options.liveLeadMs} ms after the registration (${live.dueDuringRelease} due before the last staged delivery) | ` +
+      `${live.distinct} delivered, ${live.early} early; lateness p50 / p90 / p99 / max **${live.latenessMs.p50} / ${live.latenessMs.p90} / ${live.latenessMs.p99} / ${live.latenessMs.max} ms** |`,
+  );
+  out.push('', `Duetime: \`${st.duetimeCommand}\``, '');
+  return out;
 }
 
 function renderProfile(name: string, p: ProfileRun): string[] {

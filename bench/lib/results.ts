@@ -3,6 +3,7 @@
 import type { BurstResult } from '../burst-delivery.js';
 import type { MemoryResult } from '../memory-window.js';
 import type { ThroughputResult } from '../scheduling-throughput.js';
+import type { StagedMemoryResult } from '../staged-memory.js';
 import type { ProfileSummary } from './cpu-profile.js';
 import type { LoadSnapshot, MachineInfo, SourceInfo } from './machine.js';
 import type { Verdict } from './targets.js';
@@ -31,6 +32,7 @@ export interface BenchResults {
   throughput?: ThroughputResult;
   burst?: BurstResult;
   memory?: MemoryResult;
+  stagedMemory?: StagedMemoryResult;
   profiles: { throughput?: ProfileRun; burst?: ProfileRun };
   errors: Array<{ stage: string; message: string }>;
   verdicts: Verdict[];

@@ -16,3 +16,14 @@ export function countJobs(dataDir: string, prefix = ''): number {
     db.close();
   }
 }
+
+/** Jobs of one app whose current trigger is staged (staged_at set, schema version 2). */
+export function countStaged(dataDir: string, namespace: string, appId: string): number {
+  const db = new Database(join(dataDir, 'duetime.db'), { readonly: true, fileMustExist: true });
+  try {
+    const row = db.prepare('SELECT count(*) AS n FROM jobs WHERE namespace = ? AND app_id = ? AND staged_at IS NOT NULL').get(namespace, appId) as { n: number };
+    return row.n;
+  } finally {
+    db.close();
+  }
+}

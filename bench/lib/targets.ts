@@ -5,6 +5,7 @@
 import type { BurstResult } from '../burst-delivery.js';
 import type { MemoryResult } from '../memory-window.js';
 import type { ThroughputResult } from '../scheduling-throughput.js';
+import { TARGET_STAGED_RSS_MIB, type StagedMemoryResult } from '../staged-memory.js';
 
 export const TARGETS = {
   schedulesPerS: 10_000,
@@ -14,6 +15,8 @@ export const TARGETS = {
   daprSchedulesPerS: 921,
   daprDrainMs: 1_050,
   bullmqDrainMs: 3_800,
+  /** Issue 8: another app's jobs arrive on time while a million staged triggers are released. */
+  liveLatenessP99Ms: 1_000,
 } as const;
 
 export interface Verdict {
@@ -25,7 +28,7 @@ export interface Verdict {
   ok: boolean;
 }
 
-export function verdicts(throughput?: ThroughputResult, burst?: BurstResult, memory?: MemoryResult): Verdict[] {
+export function verdicts(throughput?: ThroughputResult, burst?: BurstResult, memory?: MemoryResult, staged?: StagedMemoryResult): Verdict[] {
   const out: Verdict[] = [];
   if (throughput) {
     const d = throughput.duetime;
@@ -55,6 +58,27 @@ export function verdicts(throughput?: ThroughputResult, burst?: BurstResult, mem
     out.push(
       { what: `memory: in-memory window with ${memory.options.jobs} jobs due next year`, value: String(memory.after.inMemory), target: '0', kind: 'check', ok: memory.after.inMemory === 0 && memory.restarted.inMemory === 0 },
       { what: 'memory: jobs on disk', value: String(memory.stored), target: String(memory.options.jobs), kind: 'check', ok: memory.stored === memory.options.jobs },
+    );
+  }
+  if (staged) {
+    const jobs = staged.options.jobs;
+    const target = TARGET_STAGED_RSS_MIB;
+    out.push(
+      { what: `staged: RSS after GC with ${jobs} staged triggers minus empty`, value: `${staged.diffMiB} MiB`, target: `<= ${target} MiB`, kind: 'target', ok: staged.diffMiB <= target },
+      { what: 'staged: same after a restart', value: `${staged.restartedDiffMiB} MiB`, target: `<= ${target} MiB`, kind: 'target', ok: staged.restartedDiffMiB <= target },
+      { what: 'staged: triggers staged (metrics, after the restart)', value: String(staged.restarted.staged), target: String(jobs), kind: 'check', ok: staged.staged.staged === jobs && staged.restarted.staged === jobs },
+      { what: 'staged: in-memory window while staged', value: String(staged.staged.inMemory), target: '0', kind: 'check', ok: staged.staged.inMemory === 0 && staged.restarted.inMemory === 0 },
+      { what: 'staged: release delivered all', value: String(staged.release.distinct), target: String(jobs), kind: 'check', ok: staged.release.complete && staged.release.distinct === jobs },
+      { what: 'staged: early / duplicate deliveries in the release', value: `${staged.release.early} / ${staged.release.duplicates}`, target: '0 / 0', kind: 'check', ok: staged.release.early === 0 && staged.release.duplicates === 0 },
+      { what: 'staged: jobs left in the store after the release', value: String(staged.release.leftInStore), target: '0', kind: 'check', ok: staged.release.leftInStore === 0 },
+      {
+        what: `staged: other app's lateness p99 during the release`,
+        value: `${staged.live.latenessMs.p99} ms`,
+        target: `<= ${TARGETS.liveLatenessP99Ms} ms (on time)`,
+        kind: 'target',
+        ok: staged.live.latenessMs.p99 <= TARGETS.liveLatenessP99Ms,
+      },
+      { what: `staged: other app's ${staged.live.jobs} jobs during the release, all delivered, none early`, value: `${staged.live.distinct}, ${staged.live.early} early`, target: `${staged.live.jobs}, 0 early`, kind: 'check', ok: staged.live.distinct === staged.live.jobs && staged.live.early === 0 },
     );
   }
   return out;
