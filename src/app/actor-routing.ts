@@ -1,6 +1,7 @@
 // Actor reminders go to a WatchJobs consumer that hosts the actor type when one is connected
 // (SPEC 5/7: apps without an inbound port), else to an HTTP app hosting it.
 
+import { actorCallOf } from '../core/model/target.js';
 import type { Outcome, Trigger } from '../core/model/trigger.js';
 import type { Deliverer } from '../core/ports/deliverer.js';
 
@@ -16,8 +17,7 @@ export class ActorRouting implements Deliverer {
   ) {}
 
   deliver(trigger: Trigger): Promise<Outcome> {
-    const spec = trigger.target.kind === 'other' ? trigger.target.spec : {};
-    const actorType = typeof spec.type === 'string' ? spec.type : '';
+    const actorType = actorCallOf(trigger.target, trigger.key)?.actorType;
     if (actorType && this.streams.hasActorHost(trigger.key.namespace, actorType)) return this.streams.deliverToActorHost(trigger, actorType);
     return this.http.deliver(trigger);
   }

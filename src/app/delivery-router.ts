@@ -1,7 +1,10 @@
-// Picks the channel for each trigger: a connected stream consumer of the app (gRPC WatchJobs)
-// first, else the app's HTTP endpoint, else the trigger is staged until one appears. Targets
-// other than the app go to the channel registered for their kind (components, actors).
+// Picks the channel for each trigger by its target's kind: for the app, a connected stream
+// consumer of the app (gRPC WatchJobs) first, else the app's HTTP endpoint, else the trigger is
+// staged until one appears; every other kind goes to the deliverer registered for it
+// (components, service invocation, cron bindings, actors). The switch is exhaustive: a target
+// kind added to the union and not handled here fails to compile.
 
+import { unhandledTarget, type TargetKind } from '../core/model/target.js';
 import type { Outcome, Trigger } from '../core/model/trigger.js';
 import type { Deliverer } from '../core/ports/deliverer.js';
 
@@ -10,8 +13,11 @@ export interface ConsumerChannel extends Deliverer {
   hasConsumer(namespace: string, appId: string): boolean;
 }
 
+/** The kinds delivered by a deliverer of their own (the app has the HTTP and stream channels). */
+export type RoutedTargetKind = Exclude<TargetKind, 'app' | 'unreadable'>;
+
 export class DeliveryRouter implements Deliverer {
-  private readonly byTargetType = new Map<string, Deliverer>();
+  private readonly byKind: Partial<Record<RoutedTargetKind, Deliverer>> = {};
   private stream: ConsumerChannel | undefined;
 
   constructor(private readonly http: Deliverer) {}
@@ -21,19 +27,34 @@ export class DeliveryRouter implements Deliverer {
     this.stream = stream;
   }
 
-  /** Triggers whose target is `{ [type]: ... }` go to this deliverer. */
-  route(targetType: string, deliverer: Deliverer): void {
-    this.byTargetType.set(targetType, deliverer);
+  /** Triggers whose target is of this kind go to this deliverer. */
+  route(kind: RoutedTargetKind, deliverer: Deliverer): void {
+    this.byKind[kind] = deliverer;
   }
 
   deliver(trigger: Trigger): Promise<Outcome> {
     const target = trigger.target;
-    if (target.kind === 'app') {
-      if (this.stream?.hasConsumer(trigger.key.namespace, trigger.key.appId)) return this.stream.deliver(trigger);
-      return this.http.deliver(trigger);
+    switch (target.kind) {
+      case 'app':
+        if (this.stream?.hasConsumer(trigger.key.namespace, trigger.key.appId)) return this.stream.deliver(trigger);
+        return this.http.deliver(trigger);
+      case 'unreadable':
+        return Promise.resolve({ kind: 'failed', detail: target.problem });
+      case 'actor':
+      case 'pubsub':
+      case 'invoke':
+      case 'state':
+      case 'binding':
+      case 'inputBinding':
+        return this.routed(target.kind, trigger);
+      default:
+        return unhandledTarget(target);
     }
-    const deliverer = this.byTargetType.get(target.type);
-    if (!deliverer) return Promise.resolve({ kind: 'failed', detail: `no deliverer for target "${target.type}"` });
+  }
+
+  private routed(kind: RoutedTargetKind, trigger: Trigger): Promise<Outcome> {
+    const deliverer = this.byKind[kind];
+    if (!deliverer) return Promise.resolve({ kind: 'failed', detail: `no deliverer for target "${kind}"` });
     return deliverer.deliver(trigger);
   }
 }

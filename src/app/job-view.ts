@@ -1,5 +1,6 @@
 import type { FailurePolicy, HistoryEntry as HistoryJson, Job, JobTarget } from '@duetime/sdk/protocol';
 import type { HistoryEntry, JobRecord } from '../core/model/job.js';
+import { targetJson } from '../core/model/target.js';
 
 /**
  * A job as the API shows it: Dapr's fields plus the extension `status`. One definition with the
@@ -10,6 +11,7 @@ export type JobView = Job;
 export function toJobView(record: JobRecord): JobView {
   const { def, progress } = record;
   const next = progress.state === 'active' ? progress.nextAt : undefined;
+  const target = targetJson(def.target, def.targetSource);
   return {
     name: def.key.name,
     ...(def.schedule !== undefined ? { schedule: def.schedule } : {}),
@@ -20,7 +22,8 @@ export function toJobView(record: JobRecord): JobView {
     ...(def.rawData !== undefined ? { rawData: def.rawData } : {}),
     // As written, validated by parseFailurePolicy when the job was (or the default's source).
     failurePolicy: def.failurePolicySource as FailurePolicy,
-    ...(def.target.kind !== 'app' ? { target: { [def.target.type]: def.target.spec } as JobTarget } : {}),
+    // As written (targetSource), or from the typed fields when the server built the target.
+    ...(target !== undefined ? { target: target as JobTarget } : {}),
     ...(def.catchUp !== 'all' ? { catchUp: def.catchUp } : {}),
     status: {
       count: progress.count,

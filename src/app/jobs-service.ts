@@ -151,10 +151,11 @@ export class JobsService {
 
 function defaultTargetCheck(target: Target): void {
   if (target.kind !== 'app') {
+    const type = target.kind === 'unreadable' ? target.type : target.kind;
     throw new InvalidRequestError(
       'DAPR_SCHEDULER_SCHEDULE_JOB',
-      `target "${target.type}" needs a component or registry this server does not have; use the default app target`,
-      `target.${target.type}`,
+      `target "${type}" needs a component or registry this server does not have; use the default app target`,
+      `target.${type}`,
     );
   }
 }

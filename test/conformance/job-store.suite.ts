@@ -64,7 +64,8 @@ function fullRecord(k: JobKey): JobRecord {
       },
       failurePolicy: { kind: 'exponential', initialIntervalMs: 500, maxIntervalMs: 60_000, multiplier: 2, maxRetries: 5, jitter: 0.25 },
       failurePolicySource: { exponential: { initialInterval: '0.5s', maxRetries: 5 } },
-      target: { kind: 'other', type: 'pubsub', spec: { pubsubName: 'orders', topic: 'due' } },
+      target: { kind: 'pubsub', name: 'orders', topic: 'due', metadata: { ttlInSeconds: '60' } },
+      targetSource: { name: 'orders', topic: 'due', metadata: { ttlInSeconds: 60 } },
       catchUp: 'one',
     },
     progress: {

@@ -70,7 +70,7 @@ export class HttpDeliverer implements Deliverer {
   }
 
   deliver(trigger: Trigger): Promise<Outcome> {
-    if (trigger.target.kind !== 'app') return Promise.resolve({ kind: 'failed', detail: `target "${trigger.target.type}" is not deliverable over HTTP` });
+    if (trigger.target.kind !== 'app') return Promise.resolve({ kind: 'failed', detail: `target "${trigger.target.kind}" is not deliverable over HTTP` });
     const endpoint = this.apps.endpoint(trigger.key.namespace, trigger.key.appId);
     if (!endpoint) return Promise.resolve({ kind: 'staged', detail: `app "${trigger.key.appId}" has no registered endpoint` });
     return new Promise<Outcome>((resolve) => {

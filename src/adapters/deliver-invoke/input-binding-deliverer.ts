@@ -16,9 +16,8 @@ export class InputBindingDeliverer implements Deliverer {
 
   async deliver(trigger: Trigger): Promise<Outcome> {
     const target = trigger.target;
-    const spec = target.kind === 'other' ? target.spec : {};
-    const name = typeof spec.name === 'string' ? spec.name : '';
-    const route = typeof spec.route === 'string' && spec.route.startsWith('/') ? spec.route : `/${name}`;
+    if (target.kind !== 'inputBinding') return { kind: 'failed', detail: 'not a cron binding target' };
+    const { name, route } = target;
     const what = `cron binding "${name}" POST ${route}`;
     const { namespace, appId } = trigger.key;
     const endpoint = this.apps.endpoint(namespace, appId);

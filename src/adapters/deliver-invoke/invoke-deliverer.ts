@@ -7,12 +7,11 @@
 // 2xx = done. Unlike the job callback, a 404 is a failure: the method is missing on the app, and
 // the failure policy decides whether to try again (an app being deployed may add it).
 
+import type { InvokeTarget } from '../../core/model/target.js';
 import type { Outcome, Trigger } from '../../core/model/trigger.js';
 import type { AppDirectory } from '../../core/ports/app-directory.js';
 import type { Deliverer } from '../../core/ports/deliverer.js';
 import { triggerHeaders, type AppClient } from './app-client.js';
-
-const VERBS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
 
 export class InvokeDeliverer implements Deliverer {
   constructor(
@@ -44,15 +43,8 @@ export class InvokeDeliverer implements Deliverer {
   }
 }
 
-/** The call a target describes (checked at schedule time; read defensively here). */
-function readInvoke(trigger: Trigger): { appId: string; method: string; verb: string } | string {
+/** The call a target describes: typed and validated when the job was written (core/model/target.ts). */
+function readInvoke(trigger: Trigger): InvokeTarget | string {
   const target = trigger.target;
-  if (target.kind !== 'other' || target.type !== 'invoke') return 'not an invoke target';
-  const { appId, method, verb = 'POST' } = target.spec;
-  if (typeof appId !== 'string' || appId === '' || typeof method !== 'string' || method === '' || typeof verb !== 'string') {
-    return 'target.invoke needs appId and method strings';
-  }
-  const upper = verb.toUpperCase();
-  if (!VERBS.has(upper)) return `target.invoke.verb "${verb}" is not an HTTP verb Duetime sends`;
-  return { appId: appId.trim(), method: method.trim().replace(/^\/+/, ''), verb: upper };
+  return target.kind === 'invoke' ? target : 'not an invoke target';
 }

@@ -4,6 +4,7 @@
 // it appends one past the limit, without reading the history).
 
 import { progressDueAt, type HistoryEntry, type JobDefinition, type Progress } from '../../core/model/job.js';
+import { decodeStoredDefinition } from '../../core/model/target.js';
 
 export interface StoredProgress {
   uid: string;
@@ -22,8 +23,9 @@ export function encodeDefinition(def: JobDefinition): Buffer {
   return Buffer.from(JSON.stringify(def));
 }
 
+/** Values written before targets were typed are decoded into today's target (core/model/target.ts). */
 export function decodeDefinition(value: Buffer): JobDefinition {
-  return JSON.parse(value.toString('utf8')) as JobDefinition;
+  return decodeStoredDefinition(JSON.parse(value.toString('utf8')) as JobDefinition);
 }
 
 export function encodeProgress(stored: StoredProgress): Buffer {

@@ -7,6 +7,7 @@
 import Database from 'better-sqlite3';
 import { indexedDueAt, indexedStagedAt, type HistoryEntry, type JobKey, type JobRecord, type Progress } from '../../core/model/job.js';
 import type { JobStore, ListOptions, ListPage, ProgressCommit, StagedCount } from '../../core/ports/job-store.js';
+import { decodeStoredDefinition } from '../../core/model/target.js';
 import { GroupCommit } from './group-commit.js';
 import { listLowerBound, prefixUpperBound } from './name-range.js';
 import { applyPragmas, migrate } from './schema.js';
@@ -238,8 +239,9 @@ function jobRow(record: JobRecord): JobRowParams {
   };
 }
 
+/** Rows written before targets were typed are decoded into today's target (core/model/target.ts). */
 function parseRecord(row: JobColumns): JobRecord {
-  return { def: JSON.parse(row.def) as JobRecord['def'], progress: JSON.parse(row.progress) as Progress };
+  return { def: decodeStoredDefinition(JSON.parse(row.def) as JobRecord['def']), progress: JSON.parse(row.progress) as Progress };
 }
 
 function nonNegativeInteger(field: string, value: number): number {

@@ -17,6 +17,7 @@ import type { Logger } from 'pino';
 import type { IdentityOptions } from '../../app/caller-identity.js';
 import { ownerOfReminderApp } from '../../app/reminders/reminder-keys.js';
 import type { ConnectedConsumer, StreamConsumers } from '../../core/ports/stream-consumers.js';
+import { actorCallOf } from '../../core/model/target.js';
 import type { Trigger } from '../../core/model/trigger.js';
 import { schedulerCaller } from './call-identity.js';
 import { GrpcStatusError, toGrpcError } from './grpc-errors.js';
@@ -122,19 +123,11 @@ function send(call: WatchJobsCall, id: number, trigger: Trigger): void {
 
 /** What the consumer sees in metadata.target: the app's own job, or an actor reminder. */
 function targetOf(trigger: Trigger): TargetMessage {
-  const target = trigger.target;
-  if (target.kind === 'other' && target.type === 'actor') {
-    return { actor: { type: String(target.spec.type ?? ''), id: String(target.spec.id ?? '') } };
-  }
-  return { job: {} };
+  const actor = actorCallOf(trigger.target, trigger.key);
+  return actor ? { actor: { type: actor.actorType, id: actor.actorId } } : { job: {} };
 }
 
 /** An actor reminder goes out under the reminder's own name (the job key holds a composite one). */
 function nameOf(trigger: Trigger): string {
-  const target = trigger.target;
-  if (target.kind === 'other' && target.type === 'actor') {
-    const reminder = target.spec.reminder as { name?: unknown } | undefined;
-    if (typeof reminder?.name === 'string') return reminder.name;
-  }
-  return trigger.key.name;
+  return actorCallOf(trigger.target, trigger.key)?.reminderName ?? trigger.key.name;
 }

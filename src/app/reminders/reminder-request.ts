@@ -11,6 +11,7 @@
 import { DuetimeError, InvalidRequestError } from '../../core/errors.js';
 import { DEFAULT_FAILURE_POLICY, DEFAULT_FAILURE_POLICY_SOURCE, isObject, parseFailurePolicy } from '../../core/model/failure-policy.js';
 import type { JobDefinition, JobKey, Target } from '../../core/model/job.js';
+import type { ActorReminder } from '../../core/model/target.js';
 import { resolveInstant } from '../../core/schedule/index.js';
 import { CREATE_CODE, type Owner, type ReminderRef } from './reminder-keys.js';
 import { planPeriod } from './reminder-period.js';
@@ -19,15 +20,8 @@ import { planPeriod } from './reminder-period.js';
 const FIELDS = new Set(['dueTime', 'due_time', 'period', 'ttl', 'data', 'overwrite', 'failurePolicy', 'failure_policy']);
 const IGNORED = new Set(['name', 'actorType', 'actorID', 'actorId', 'actor_type', 'actor_id']);
 
-/** What the delivery side needs to call the actor, kept in the job's target (target.actor). */
-export interface ReminderSpec {
-  name: string;
-  /** The app that created the reminder: tried first when it hosts the actor type. */
-  appId: string;
-  dueTime?: string;
-  period?: string;
-  ttl?: string;
-}
+/** What the delivery side needs to call the actor, kept in the job's actor target (its reminder). */
+export type ReminderSpec = ActorReminder;
 
 export interface ReminderRequest {
   def: JobDefinition;
@@ -74,7 +68,7 @@ export function parseReminderRequest(key: JobKey, owner: Owner, ref: ReminderRef
     ...(period !== undefined ? { period } : {}),
     ...(ttl !== undefined ? { ttl } : {}),
   };
-  const target: Target = { kind: 'other', type: 'actor', spec: { type: ref.actorType, id: ref.actorId, reminder } };
+  const target: Target = { kind: 'actor', type: ref.actorType, id: ref.actorId, reminder };
   const def: JobDefinition = {
     key,
     uid,
@@ -94,9 +88,7 @@ export function parseReminderRequest(key: JobKey, owner: Owner, ref: ReminderRef
 
 /** The reminder part of an actor target, when the job is a reminder. */
 export function reminderSpecOf(target: Target): ReminderSpec | undefined {
-  if (target.kind !== 'other' || target.type !== 'actor') return undefined;
-  const reminder = target.spec.reminder;
-  return isObject(reminder) && typeof reminder.name === 'string' ? (reminder as unknown as ReminderSpec) : undefined;
+  return target.kind === 'actor' ? target.reminder : undefined;
 }
 
 function optionalString(body: Record<string, unknown>, field: string, alias?: string): string | undefined {

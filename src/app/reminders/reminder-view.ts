@@ -21,11 +21,11 @@ export interface ReminderView {
 export function toReminderView(record: JobRecord): ReminderView {
   const { def } = record;
   const spec = reminderSpecOf(def.target);
-  const target = def.target.kind === 'other' ? def.target.spec : {};
+  const actor = def.target.kind === 'actor' ? def.target : undefined;
   const parsed = parseReminderJobName(def.key.name);
   return {
-    actorType: typeof target.type === 'string' ? target.type : (parsed?.actorType ?? ''),
-    actorID: typeof target.id === 'string' ? target.id : (parsed?.actorId ?? ''),
+    actorType: actor?.type ?? parsed?.actorType ?? '',
+    actorID: actor?.id ?? parsed?.actorId ?? '',
     name: spec?.name ?? parsed?.name ?? def.key.name,
     ...(spec?.dueTime !== undefined ? { dueTime: spec.dueTime } : {}),
     ...(spec?.period !== undefined ? { period: spec.period } : {}),

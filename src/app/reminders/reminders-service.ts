@@ -53,7 +53,7 @@ export class RemindersService {
     const def = {
       ...parsed,
       ...(rawData ? { rawData } : {}),
-      target: { kind: 'other' as const, type: 'actor', spec: { type: ref.actorType, id: ref.actorId, reminder } },
+      target: { kind: 'actor' as const, type: ref.actorType, id: ref.actorId, reminder },
     };
     await this.save(def, overwrite, ref, 'DAPR_SCHEDULER_SCHEDULE_JOB', 'set overwrite to replace it');
   }

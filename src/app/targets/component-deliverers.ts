@@ -1,7 +1,7 @@
-// The deliverers of the component targets: each reads its target spec, finds the component and
-// calls its port. Whatever goes wrong (a component down, a timeout, a spec that no longer
-// matches the components folder) is a failed attempt with the reason, under the job's failure
-// policy; nothing here throws.
+// The deliverers of the component targets: each takes its typed target (checked when the job was
+// written), finds the component and calls its port. Whatever goes wrong (a component down, a
+// timeout, a target that no longer matches the components folder) is a failed attempt with the
+// reason, under the job's failure policy; nothing here throws.
 //
 // Each attempt is held to --delivery-timeout (deadlineMs): past it, the attempt fails at once.
 // The component's own call cannot be cancelled through its port; its own timeouts
@@ -9,11 +9,12 @@
 // after the deadline is repeated by the retry under the same CloudEvent id (the trigger id), so
 // a subscriber can de-duplicate.
 
-import type { RawPayload } from '../../core/model/job.js';
+import type { RawPayload, Target } from '../../core/model/job.js';
+import type { TargetKind, TargetOf } from '../../core/model/target.js';
+import { SCHEDULE_CODE } from '../../core/model/target-specs.js';
 import type { Outcome, Trigger } from '../../core/model/trigger.js';
 import type { Deliverer } from '../../core/ports/deliverer.js';
 import type { ComponentDirectory } from './component-directory.js';
-import { parseBindingSpec, parsePubsubSpec, parseStateSpec, SCHEDULE_CODE } from './target-specs.js';
 
 /** `{"pubsub":...}`: publishes the data as a CloudEvent whose id is the trigger id (stable across retries). */
 export class PubsubDeliverer implements Deliverer {
@@ -24,7 +25,7 @@ export class PubsubDeliverer implements Deliverer {
 
   deliver(trigger: Trigger): Promise<Outcome> {
     return attempt(this.deadlineMs, async () => {
-      const spec = parsePubsubSpec(specFor(trigger, 'pubsub'));
+      const spec = targetFor(trigger.target, 'pubsub');
       const publisher = this.components.pubsub(spec.name, trigger.key.appId, { code: SCHEDULE_CODE, field: 'target.pubsub.name' });
       await publisher.publish({ topic: spec.topic, data: payloadOf(trigger), metadata: spec.metadata, id: trigger.triggerId, source: trigger.key.appId });
       return `published to ${spec.name}/${spec.topic}`;
@@ -41,7 +42,7 @@ export class StateDeliverer implements Deliverer {
 
   deliver(trigger: Trigger): Promise<Outcome> {
     return attempt(this.deadlineMs, async () => {
-      const spec = parseStateSpec(specFor(trigger, 'state'));
+      const spec = targetFor(trigger.target, 'state');
       const store = this.components.stateStore(spec.store, trigger.key.appId, { code: SCHEDULE_CODE, field: 'target.state.store' });
       await store.save(spec.key, payloadOf(trigger) ?? null);
       return `saved to ${spec.store} key ${spec.key}`;
@@ -58,7 +59,7 @@ export class BindingDeliverer implements Deliverer {
 
   deliver(trigger: Trigger): Promise<Outcome> {
     return attempt(this.deadlineMs, async () => {
-      const spec = parseBindingSpec(specFor(trigger, 'binding'));
+      const spec = targetFor(trigger.target, 'binding');
       const binding = this.components.binding(spec.name, trigger.key.appId, { code: SCHEDULE_CODE, field: 'target.binding.name' });
       const response = await binding.invoke({ operation: spec.operation, data: payloadOf(trigger), metadata: spec.metadata });
       return `binding ${spec.name} ${spec.operation}${response.status !== undefined ? `: HTTP ${response.status}` : ''}`;
@@ -75,10 +76,10 @@ function payloadOf(trigger: Trigger): unknown {
   return trigger.data;
 }
 
-function specFor(trigger: Trigger, type: string): Record<string, unknown> {
-  const target = trigger.target;
-  if (target.kind !== 'other' || target.type !== type) throw new Error(`not a ${type} target`);
-  return target.spec;
+/** The router hands each deliverer only its own kind; anything else fails the attempt. */
+function targetFor<K extends TargetKind>(target: Target, kind: K): TargetOf<K> {
+  if (target.kind !== kind) throw new Error(`not a ${kind} target`);
+  return target as TargetOf<K>;
 }
 
 function attempt(deadlineMs: number, run: () => Promise<string>): Promise<Outcome> {

@@ -17,7 +17,6 @@ import { parseSchedule } from '../../core/schedule/index.js';
 import type { JobsService } from '../jobs-service.js';
 
 export const CRON_BINDING_JOB_PREFIX = 'bindings.cron.';
-export const INPUT_BINDING_TARGET = 'inputBinding';
 
 /** A bindings.cron component, as the component layer reads it. */
 export interface CronBindingSpec {
@@ -56,7 +55,7 @@ export async function syncCronBindingJobs(
     const key: JobKey = { ...owner, name: CRON_BINDING_JOB_PREFIX + binding.name };
     try {
       const { def } = parseJobRequest(key, { schedule: binding.schedule, failurePolicy: { drop: {} }, catchUp: 'none' }, deps.clock.now(), randomUUID());
-      def.target = { kind: 'other', type: INPUT_BINDING_TARGET, spec: { name: binding.name, route: binding.route } };
+      def.target = { kind: 'inputBinding', name: binding.name, route: binding.route };
       records.push({ def, progress: initialProgress(def, parseSchedule(binding.schedule)) });
     } catch (error) {
       if (!(error instanceof DuetimeError)) throw error;
@@ -86,7 +85,7 @@ async function jobNames(store: JobStore, owner: { namespace: string; appId: stri
   do {
     const page = await store.list(owner.namespace, owner.appId, { prefix: CRON_BINDING_JOB_PREFIX, limit: 1000, ...(after !== undefined ? { after } : {}) });
     for (const record of page.records) {
-      if (record.def.target.kind === 'other' && record.def.target.type === INPUT_BINDING_TARGET) names.push(record.def.key.name);
+      if (record.def.target.kind === 'inputBinding') names.push(record.def.key.name);
     }
     after = page.next;
   } while (after !== undefined);

@@ -5,7 +5,6 @@ import type { Deliverer } from '../../core/ports/deliverer.js';
 import type { DeliveryRouter } from '../delivery-router.js';
 import type { ComponentDirectory } from './component-directory.js';
 import { BindingDeliverer, PubsubDeliverer, StateDeliverer } from './component-deliverers.js';
-import { INPUT_BINDING_TARGET } from './cron-binding-jobs.js';
 
 export interface AppCallDeliverers {
   invoke: Deliverer;
@@ -18,5 +17,5 @@ export function routeTargets(router: DeliveryRouter, components: ComponentDirect
   router.route('state', new StateDeliverer(components, deadlineMs));
   router.route('binding', new BindingDeliverer(components, deadlineMs));
   router.route('invoke', apps.invoke);
-  router.route(INPUT_BINDING_TARGET, apps.inputBinding);
+  router.route('inputBinding', apps.inputBinding);
 }

@@ -4,10 +4,11 @@
 
 import { InvalidRequestError } from '../../core/errors.js';
 import type { JobKey, Target } from '../../core/model/job.js';
+import { unhandledTarget } from '../../core/model/target.js';
+import { SCHEDULE_CODE } from '../../core/model/target-specs.js';
 import type { TargetCheck } from '../jobs-service.js';
 import { PAYLOAD_KEY_PREFIX } from '../payloads/payload-key.js';
 import type { ComponentDirectory } from './component-directory.js';
-import { parseBindingSpec, parseInvokeSpec, parsePubsubSpec, parseStateSpec, SCHEDULE_CODE } from './target-specs.js';
 
 /** The registered apps, as far as invoke targets need them. */
 export interface RegisteredApps {
@@ -29,42 +30,36 @@ export interface TargetCheckDeps {
 
 export function createTargetCheck(deps: TargetCheckDeps): TargetCheck {
   return (target: Target, key: JobKey): void => {
-    if (target.kind === 'app') return;
-    const { spec } = target;
-    switch (target.type) {
-      case 'pubsub': {
-        const parsed = parsePubsubSpec(spec);
-        deps.components.pubsub(parsed.name, key.appId, { code: SCHEDULE_CODE, field: 'target.pubsub.name' });
+    switch (target.kind) {
+      case 'app':
         return;
-      }
-      case 'state': {
-        const parsed = parseStateSpec(spec);
-        deps.components.stateStore(parsed.store, key.appId, { code: SCHEDULE_CODE, field: 'target.state.store' });
-        if (parsed.store === deps.components.jobStateStoreName && parsed.key.startsWith(PAYLOAD_KEY_PREFIX)) {
+      case 'pubsub':
+        deps.components.pubsub(target.name, key.appId, { code: SCHEDULE_CODE, field: 'target.pubsub.name' });
+        return;
+      case 'state':
+        deps.components.stateStore(target.store, key.appId, { code: SCHEDULE_CODE, field: 'target.state.store' });
+        if (target.store === deps.components.jobStateStoreName && target.key.startsWith(PAYLOAD_KEY_PREFIX)) {
           throw new InvalidRequestError(
             SCHEDULE_CODE,
-            `target.state.key "${parsed.key}" starts with "${PAYLOAD_KEY_PREFIX}", where "${parsed.store}" keeps jobs' payloads; choose another key`,
+            `target.state.key "${target.key}" starts with "${PAYLOAD_KEY_PREFIX}", where "${target.store}" keeps jobs' payloads; choose another key`,
             'target.state.key',
           );
         }
         return;
-      }
       case 'binding': {
-        const parsed = parseBindingSpec(spec);
-        deps.components.binding(parsed.name, key.appId, { code: SCHEDULE_CODE, field: 'target.binding.name' });
-        const operations = BINDING_OPERATIONS[deps.components.typeOf(parsed.name) ?? ''];
-        if (operations && !operations.includes(parsed.operation)) {
+        deps.components.binding(target.name, key.appId, { code: SCHEDULE_CODE, field: 'target.binding.name' });
+        const operations = BINDING_OPERATIONS[deps.components.typeOf(target.name) ?? ''];
+        if (operations && !operations.includes(target.operation)) {
           throw new InvalidRequestError(
             SCHEDULE_CODE,
-            `target.binding.operation "${parsed.operation}" is not an operation of ${deps.components.typeOf(parsed.name)}; use one of ${operations.join(', ')}`,
+            `target.binding.operation "${target.operation}" is not an operation of ${deps.components.typeOf(target.name)}; use one of ${operations.join(', ')}`,
             'target.binding.operation',
           );
         }
         return;
       }
-      case 'invoke': {
-        const parsed = parseInvokeSpec(spec);
-        if (deps.apps.endpoint(key.namespace, parsed.appId) === undefined) {
+      case 'invoke':
+        if (deps.apps.endpoint(key.namespace, target.appId) === undefined) {
           const known = deps.apps
             .list()
             .filter((a) => a.namespace === key.namespace)
@@ -73,15 +68,21 @@ export function createTargetCheck(deps: TargetCheckDeps): TargetCheck {
           const list = known.length > 0 ? `registered apps: ${known.join(', ')}` : 'no apps are registered';
           throw new InvalidRequestError(
             SCHEDULE_CODE,
-            `target.invoke.appId "${parsed.appId}" is not a registered app in namespace "${key.namespace}"; ${list} (register it with PUT /v1.0/apps/{appId} or the config file)`,
+            `target.invoke.appId "${target.appId}" is not a registered app in namespace "${key.namespace}"; ${list} (register it with PUT /v1.0/apps/{appId} or the config file)`,
             'target.invoke.appId',
           );
         }
         return;
-      }
-      default:
+      case 'actor':
+      case 'inputBinding':
+        // Written by the reminder APIs and the cron bindings, not by job requests: left to the fallback.
         if (deps.fallback) return deps.fallback(target, key);
-        throw new InvalidRequestError(SCHEDULE_CODE, `target "${target.type}" is not supported by this server`, `target.${target.type}`);
+        throw new InvalidRequestError(SCHEDULE_CODE, `target "${target.kind}" is not supported by this server`, `target.${target.kind}`);
+      case 'unreadable':
+        // Only a target decoded from an old record is unreadable; a request's spec is refused as it is parsed.
+        throw new InvalidRequestError(SCHEDULE_CODE, target.problem, target.field ?? `target.${target.type}`);
+      default:
+        return unhandledTarget(target);
     }
   };
 }

@@ -4,8 +4,9 @@
 import { InvalidRequestError } from '../errors.js';
 import { parseSchedule, resolveInstant } from '../schedule/index.js';
 import { DEFAULT_FAILURE_POLICY, DEFAULT_FAILURE_POLICY_SOURCE, isObject, parseFailurePolicy } from './failure-policy.js';
-import type { CatchUp, JobDefinition, JobKey, Target } from './job.js';
+import type { CatchUp, JobDefinition, JobKey } from './job.js';
 import { validateName } from './names.js';
+import { parseTargetRequest } from './target.js';
 
 const CODE = 'DAPR_SCHEDULER_SCHEDULE_JOB';
 
@@ -66,6 +67,9 @@ export function parseJobRequest(key: JobKey, body: unknown, now: number, uid: st
   const overwrite = body.overwrite ?? false;
   if (typeof overwrite !== 'boolean') throw new InvalidRequestError(CODE, 'overwrite must be true or false', 'overwrite');
 
+  const { target, source: targetSource } = parseTargetRequest(body.target);
+  const catchUp = parseCatchUp(body.catchUp ?? body.catch_up);
+
   const def: JobDefinition = {
     key,
     uid,
@@ -77,8 +81,9 @@ export function parseJobRequest(key: JobKey, body: unknown, now: number, uid: st
     ...(body.data !== undefined ? { data: body.data } : {}),
     failurePolicy,
     failurePolicySource: policySource ?? DEFAULT_FAILURE_POLICY_SOURCE,
-    target: parseTarget(body.target),
-    catchUp: parseCatchUp(body.catchUp ?? body.catch_up),
+    target,
+    ...(targetSource !== undefined ? { targetSource } : {}),
+    catchUp,
   };
   return { def, overwrite };
 }
@@ -90,22 +95,6 @@ function optionalString(body: Record<string, unknown>, field: string, alias?: st
   const trimmed = value.trim();
   if (trimmed === '') return undefined;
   return trimmed;
-}
-
-const TARGET_KINDS = ['app', 'pubsub', 'invoke', 'state', 'binding', 'actor'];
-
-function parseTarget(raw: unknown): Target {
-  if (raw === undefined || raw === null) return { kind: 'app' };
-  if (!isObject(raw)) throw new InvalidRequestError(CODE, 'target must be an object such as {"app":{}} or {"pubsub":{"name":"p","topic":"t"}}', 'target');
-  const kinds = Object.keys(raw);
-  const kind = kinds[0];
-  if (kinds.length !== 1 || kind === undefined || !TARGET_KINDS.includes(kind)) {
-    throw new InvalidRequestError(CODE, `target takes exactly one of ${TARGET_KINDS.join(', ')}`, 'target');
-  }
-  const spec = raw[kind] ?? {};
-  if (!isObject(spec)) throw new InvalidRequestError(CODE, `target.${kind} must be an object`, `target.${kind}`);
-  if (kind === 'app') return { kind: 'app' };
-  return { kind: 'other', type: kind, spec };
 }
 
 function parseCatchUp(raw: unknown): CatchUp {

@@ -2,6 +2,8 @@
 // progress record (how far it has got). The two live apart so that progress can be committed
 // on its own, guarded by the definition's uid.
 
+import type { Target } from './target.js';
+
 export interface JobKey {
   namespace: string;
   appId: string;
@@ -47,8 +49,8 @@ export interface DataRef {
   raw?: boolean;
 }
 
-/** Where a trigger goes. Only the owning app for now; other kinds are added with their adapters. */
-export type Target = { kind: 'app' } | { kind: 'other'; type: string; spec: Record<string, unknown> };
+/** Where a trigger goes: a discriminated union on kind (target.ts). */
+export type { Target } from './target.js';
 
 export interface JobDefinition {
   key: JobKey;
@@ -74,6 +76,8 @@ export interface JobDefinition {
   /** The policy as the user wrote it (or the default), for GET. */
   failurePolicySource: unknown;
   target: Target;
+  /** The target's spec as the user wrote it, for GET (target.ts targetJson); absent when the server built the target. */
+  targetSource?: Record<string, unknown>;
   catchUp: CatchUp;
 }
 

@@ -28,7 +28,7 @@ delivererConformance('deliver-actor', async () => {
     trigger: (fields) => ({
       key: { namespace: 'default', appId: 'counter-app', name: 'tick' },
       uid: 'u1',
-      target: { kind: 'other', type: 'actor', spec: { type: 'Counter', id: 'c-1' } },
+      target: { kind: 'actor', type: 'Counter', id: 'c-1' },
       manual: false,
       ...fields,
     }),

@@ -21,7 +21,7 @@ delivererConformance('deliver-invoke (invoke)', async () => {
     trigger: (fields) => ({
       key: { namespace: 'default', appId: 'shop', name: 'close-orders' },
       uid: 'u1',
-      target: { kind: 'other', type: 'invoke', spec: { appId: 'billing', method: 'orders/close', verb: 'POST' } },
+      target: { kind: 'invoke', appId: 'billing', method: 'orders/close', verb: 'POST' },
       manual: false,
       ...fields,
     }),
@@ -50,7 +50,7 @@ delivererConformance('deliver-invoke (cron input binding)', async () => {
     trigger: (fields) => ({
       key: { namespace: 'default', appId: 'app', name: 'nightly' },
       uid: 'u1',
-      target: { kind: 'other', type: 'inputBinding', spec: { name: 'nightly', route: '/nightly' } },
+      target: { kind: 'inputBinding', name: 'nightly', route: '/nightly' },
       manual: false,
       ...fields,
     }),

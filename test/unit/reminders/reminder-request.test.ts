@@ -24,7 +24,7 @@ describe('reminder body to job', () => {
     expect(overwrite).toBe(true);
     expect(def.dueAt).toBe(NOW);
     expect(def.schedule).toBeUndefined();
-    expect(def.target).toEqual({ kind: 'other', type: 'actor', spec: { type: 'Cart', id: 'c-1', reminder: { name: 'expire', appId: 'app' } } });
+    expect(def.target).toEqual({ kind: 'actor', type: 'Cart', id: 'c-1', reminder: { name: 'expire', appId: 'app' } });
   });
 
   it('an empty body (no JSON at all) is a one-shot reminder', () => {
@@ -36,7 +36,7 @@ describe('reminder body to job', () => {
     expect(def.dueAt).toBe(Date.parse('2026-01-31T09:00:00Z'));
     expect(def.schedule).toBe('@every P1M from 2026-01-31T09:00:00.000Z');
     expect(def.data).toEqual({ n: 1 });
-    expect(def.target.kind === 'other' && def.target.spec.reminder).toEqual({ name: 'expire', appId: 'app', dueTime: '2026-01-31T09:00:00Z', period: 'P1M' });
+    expect(def.target.kind === 'actor' && def.target.reminder).toEqual({ name: 'expire', appId: 'app', dueTime: '2026-01-31T09:00:00Z', period: 'P1M' });
   });
 
   it('a period without dueTime starts one period after creation, anchored on now', () => {

@@ -41,9 +41,10 @@ describe('reminders on the engine (fake clock)', () => {
     expect(first.at).toBe(Date.parse('2026-01-31T09:00:00Z'));
     expect(first.trigger.data).toBe('invoice');
     expect(first.trigger.target).toEqual({
-      kind: 'other',
-      type: 'actor',
-      spec: { type: 'Billing', id: 'acct-1', reminder: { name: 'monthly', appId: 'app', dueTime: '2026-01-31T09:00:00Z', period: 'P1M' } },
+      kind: 'actor',
+      type: 'Billing',
+      id: 'acct-1',
+      reminder: { name: 'monthly', appId: 'app', dueTime: '2026-01-31T09:00:00Z', period: 'P1M' },
     });
     const view = await h.reminders.get(owner, ref('monthly'));
     expect(view.status.count).toBe(3);

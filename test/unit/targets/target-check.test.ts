@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ComponentDirectory } from '../../../src/app/targets/component-directory.js';
 import { createTargetCheck } from '../../../src/app/targets/target-check.js';
-import { parseInvokeSpec, parsePubsubSpec } from '../../../src/app/targets/target-specs.js';
+import { decodeLegacyTarget } from '../../../src/core/model/target.js';
+import { parseInvokeSpec, parsePubsubSpec } from '../../../src/core/model/target-specs.js';
 import { InvalidRequestError } from '../../../src/core/errors.js';
 import type { JobKey, Target } from '../../../src/core/model/job.js';
 import type { OutputBinding } from '../../../src/core/ports/output-binding.js';
@@ -34,7 +35,8 @@ const apps = {
 };
 const key: JobKey = { namespace: 'default', appId: 'app', name: 'j' };
 const check = createTargetCheck({ components: directory, apps });
-const other = (type: string, spec: Record<string, unknown>): Target => ({ kind: 'other', type, spec });
+// A target of the old `{kind:'other', type, spec}` form, as a store decodes it (a refused spec is `unreadable`).
+const other = (type: string, spec: Record<string, unknown>): Target => decodeLegacyTarget(type, spec);
 
 function refusal(target: Target, k: JobKey = key): InvalidRequestError {
   try {
@@ -84,7 +86,7 @@ describe('target check', () => {
   it('leaves other target types to the fallback, refusing them without one', () => {
     expect(refusal(other('actor', { type: 'T', id: '1' })).message).toBe('target "actor" is not supported by this server');
     const seen: string[] = [];
-    const withFallback = createTargetCheck({ components: directory, apps, fallback: (t) => void seen.push(t.kind === 'other' ? t.type : 'app') });
+    const withFallback = createTargetCheck({ components: directory, apps, fallback: (t) => void seen.push(t.kind) });
     withFallback(other('actor', { type: 'T', id: '1' }), key);
     expect(seen).toEqual(['actor']);
   });

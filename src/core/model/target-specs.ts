@@ -1,9 +1,8 @@
-// The shapes of the extension targets (SPEC 5), read from a job's `target` as stored. Schedule
-// time checks them (target-check.ts) and the deliverers read them again at delivery, so each is
-// parsed by one function here. Errors name the field and the fix.
+// The shapes of the extension targets (SPEC 5) as a request writes them: one parser per kind,
+// run once when a job is written (target.ts parseTargetRequest) and when a record stored before
+// targets were typed is decoded (target.ts decodeStoredTarget). Errors name the field and the fix.
 
-import { InvalidRequestError } from '../../core/errors.js';
-import type { Target } from '../../core/model/job.js';
+import { InvalidRequestError } from '../errors.js';
 
 export const SCHEDULE_CODE = 'DAPR_SCHEDULER_SCHEDULE_JOB';
 
@@ -34,10 +33,16 @@ export interface BindingSpec {
   metadata: Record<string, string>;
 }
 
+/** `{"actor":{"type","id"}}`: call an actor (a reminder without one of the reminder APIs). */
+export interface ActorSpec {
+  type: string;
+  id: string;
+}
+
 export const INVOKE_VERBS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 export type InvokeVerb = (typeof INVOKE_VERBS)[number];
 
-/** The target types this module knows; others (actor) belong to their own modules. */
+/** The component target types (the other request kinds are app and actor). */
 export const COMPONENT_TARGET_TYPES = ['pubsub', 'invoke', 'state', 'binding'] as const;
 
 export function parsePubsubSpec(spec: Record<string, unknown>): PubsubSpec {
@@ -82,9 +87,13 @@ export function parseBindingSpec(spec: Record<string, unknown>): BindingSpec {
   };
 }
 
-/** The spec of a target of this type, or undefined when the target is another kind. */
-export function specOf(target: Target, type: string): Record<string, unknown> | undefined {
-  return target.kind === 'other' && target.type === type ? target.spec : undefined;
+/** An actor target as a job request writes it: the reminder details belong to the reminder APIs. */
+export function parseActorSpec(spec: Record<string, unknown>): ActorSpec {
+  allowOnly(spec, 'actor', ['type', 'id']);
+  return {
+    type: requiredString(spec, 'actor', 'type', '"Cart" (an actor type an app hosts)'),
+    id: requiredString(spec, 'actor', 'id', '"cart-42"'),
+  };
 }
 
 function requiredString(spec: Record<string, unknown>, kind: string, field: string, example: string): string {
