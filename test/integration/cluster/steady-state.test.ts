@@ -88,7 +88,7 @@ describe('cluster: steady state', () => {
 
   it('refuses a job larger than etcd takes in one request with 413, and keeps working', async () => {
     const via = cluster.live()[0]!;
-    const response = await fetch(`${via.url}/v1.0-alpha1/jobs/too-big`, { method: 'POST', body: JSON.stringify({ dueTime: '1h', data: 'x'.repeat(2 * 1024 * 1024) }) });
+    const response = await fetch(`${via.url}/v1.0-alpha1/jobs/too-big`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dueTime: '1h', data: 'x'.repeat(2 * 1024 * 1024) }) });
     expect(response.status).toBe(413);
     expect(((await response.json()) as { message: string }).message).toMatch(/max-request-bytes/);
     const get = await fetch(`${via.url}/v1.0-alpha1/jobs/too-big`);
