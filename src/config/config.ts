@@ -84,7 +84,7 @@ export const CONFIG_FIELDS: ConfigField[] = [
   { key: 'headersTimeout', flag: 'headers-timeout', kind: 'string', default: '10s', description: 'HTTP: a request\'s headers must arrive within this; gRPC and TLS: a new connection must finish its TLS handshake and send the HTTP/2 preface within this' },
   { key: 'keepAliveTimeout', flag: 'keep-alive-timeout', kind: 'string', default: '5s', description: 'HTTP: an idle keep-alive connection is closed after this' },
   { key: 'connectionsCheckingInterval', flag: 'connections-checking-interval', kind: 'string', default: '1s', description: 'HTTP: how often connections are checked against --request-timeout and --headers-timeout (a deadline is enforced within this much)' },
-  { key: 'maxConnectionsPerClient', flag: 'max-connections-per-client', kind: 'int', default: 256, description: 'most connections one client address may hold open on each port (HTTP, gRPC runtime, gRPC scheduler); more are closed at once' },
+  { key: 'maxConnectionsPerClient', flag: 'max-connections-per-client', kind: 'int', default: 1024, description: 'most connections one client address may hold open on each port (HTTP, gRPC runtime, gRPC scheduler); more are closed at once' },
   { key: 'grpcKeepaliveTime', flag: 'grpc-keepalive-time', kind: 'string', default: '20s', description: 'gRPC: ping a connection after this long without activity' },
   { key: 'grpcKeepaliveTimeout', flag: 'grpc-keepalive-timeout', kind: 'string', default: '10s', description: 'gRPC: close a connection whose ping is not answered within this' },
   { key: 'grpcMaxConnectionIdle', flag: 'grpc-max-connection-idle', kind: 'string', default: '5m', description: 'gRPC: close a connection with no call open for this long (0s: never)' },

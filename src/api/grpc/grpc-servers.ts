@@ -63,7 +63,7 @@ export interface GrpcEdgeOptions {
 // VM), so their triggers are handed on instead of waiting for the delivery timeout.
 export const defaultGrpcEdgeOptions: GrpcEdgeOptions = {
   handshakeTimeoutMs: 10_000,
-  maxConnectionsPerClient: 256,
+  maxConnectionsPerClient: 1024,
   keepaliveTimeMs: 20_000,
   keepaliveTimeoutMs: 10_000,
   maxConnectionIdleMs: 300_000,
