@@ -50,7 +50,7 @@ export function registerJobsCommand(program: Command): void {
       if (opts.json) return print(all);
       const table = new Table({ head: ['name', 'schedule', 'next trigger', 'count', 'state'] });
       for (const j of all) table.push([j.name, j.schedule ?? `once at ${j.dueTime ?? ''}`, j.status.nextTrigger ?? '', String(j.status.count), j.status.state]);
-      console.log(all.length ? table.toString() : 'no jobs');
+      console.log(all.length ? `${table.toString()}\n${stateSummary(all)}` : 'no jobs');
     });
 
   jobs
@@ -196,4 +196,12 @@ function json(text: string): unknown {
   } catch {
     throw new InvalidArgumentError(`not valid JSON: ${text.slice(0, 60)}`);
   }
+}
+
+/** "3 jobs: 2 active, 1 staged": a staged count answers "why has my app not been called?" at a glance. */
+function stateSummary(all: Job[]): string {
+  const counts = new Map<string, number>();
+  for (const j of all) counts.set(j.status.state, (counts.get(j.status.state) ?? 0) + 1);
+  const parts = [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([state, n]) => `${n} ${state}`);
+  return `${all.length} ${all.length === 1 ? 'job' : 'jobs'}: ${parts.join(', ')}`;
 }

@@ -45,6 +45,17 @@ describe('duetime jobs', () => {
     expect(JSON.parse((await duetime('--json', 'list')).stdout)).toEqual([]);
   });
 
+  it('lists a trigger of an app with no endpoint as staged, with a count per state', async () => {
+    expect((await duetime('schedule', 'waiting', '--due-time', '0s')).code).toBe(0);
+    expect((await duetime('schedule', 'later', '--due-time', '1h')).code).toBe(0);
+    // cli-app has no endpoint: its due trigger is staged in the store until one appears.
+    await expect.poll(async () => JSON.parse((await duetime('--json', 'get', 'waiting')).stdout).status.state, { timeout: 10_000 }).toBe('staged');
+    const table = (await duetime('list')).stdout;
+    expect(table).toMatch(/waiting.*staged/);
+    expect(table).toContain('2 jobs: 1 active, 1 staged');
+    expect((await duetime('delete', '--prefix', '')).stdout).toContain('deleted 2 jobs');
+  });
+
   it('exports and imports: the jobs come back with their next trigger', async () => {
     for (const n of ['a', 'b', 'c']) await duetime('schedule', `move-${n}`, '--due-time', '2030-01-01T00:00:00Z', '--data', JSON.stringify(n));
     const file = join(node.dataDir, 'export.jsonl');
