@@ -27,6 +27,8 @@ export interface ClusterHarnessOptions {
   args?: string[];
   /** The app's answer. @defaultValue 200 at once */
   respond?: RecordingReceiver['respond'];
+  /** An etcd the caller runs (e.g. a 3-member cluster); without it the harness starts one of its own. */
+  store?: string;
 }
 
 export interface Replica {
@@ -71,14 +73,14 @@ export class ClusterHarness {
   private readonly parsed: Delivery[] = [];
   private parsedUpTo = 0;
   private readonly logs = makeTempDir('cluster-logs');
-  private readonly options: Required<Omit<ClusterHarnessOptions, 'respond'>> & Pick<ClusterHarnessOptions, 'respond'>;
+  private readonly options: Required<Omit<ClusterHarnessOptions, 'respond' | 'store'>> & Pick<ClusterHarnessOptions, 'respond' | 'store'>;
 
   constructor(options: ClusterHarnessOptions = {}) {
     this.options = { replicas: 3, leaseTtl: '5s', partitions: 256, args: [], ...options };
   }
 
   async start(): Promise<this> {
-    this.etcd = await startEtcd();
+    if (this.options.store === undefined) this.etcd = await startEtcd();
     await this.receiver.start();
     if (this.options.respond) this.receiver.respond = this.options.respond;
     // One at a time: on two cores, parallel tsx start-ups only make each slower.
@@ -97,7 +99,7 @@ export class ClusterHarness {
       args: [
         '--import', 'tsx', CLI, 'serve',
         '--port', String(port), '--grpc-port', '0', '--scheduler-port', '0',
-        '--store', this.etcd.storeUrl,
+        '--store', this.options.store ?? this.etcd.storeUrl,
         '--lease-ttl', this.options.leaseTtl,
         '--partitions', String(this.options.partitions),
         '--app-url', `${this.receiver.url}/${name}`,
