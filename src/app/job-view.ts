@@ -32,6 +32,7 @@ export function toJobView(record: JobRecord): JobView {
       ...(next !== undefined ? { nextTrigger: iso(next) } : {}),
       state: progress.state === 'active' && progress.staged ? 'staged' : progress.state,
       ...(progress.manualAt !== undefined ? { manualTriggerPending: true } : {}),
+      ...(progress.finishedAt !== undefined ? { finishedTime: iso(progress.finishedAt) } : {}),
     },
   };
 }

@@ -35,6 +35,13 @@ export class JobNotFoundError extends DuetimeError {
   }
 }
 
+/** The job has finished (its tombstone is kept to be read): it cannot be paused, resumed or triggered. */
+export class JobFinishedError extends DuetimeError {
+  constructor(name: string, state: string) {
+    super('conflict', 'ERR_JOB_FINISHED', `job "${name}" has finished (${state}); schedule it again under its name to run it again`);
+  }
+}
+
 export class JobExistsError extends DuetimeError {
   constructor(name: string) {
     super('conflict', 'DAPR_SCHEDULER_SCHEDULE_JOB', `job "${name}" already exists; send "overwrite": true to replace it`, 'overwrite');

@@ -1,6 +1,6 @@
 // The engine's typed events: metrics, logs and tests listen here instead of polling or sleeping.
 
-import type { JobKey, TickOutcome } from './model/job.js';
+import type { FinishedState, JobKey, TickOutcome } from './model/job.js';
 import type { Trigger } from './model/trigger.js';
 
 export interface EngineEvents {
@@ -8,8 +8,11 @@ export interface EngineEvents {
   dispatched: { trigger: Trigger; at: number };
   /** An attempt finished. `lateMs` = when delivery started minus the attempt's due instant. */
   attempted: { trigger: Trigger; outcome: TickOutcome; detail?: string; startedAt: number; finishedAt: number; lateMs: number };
-  /** A job has no further tick and was deleted. */
-  finished: { key: JobKey; count: number };
+  /**
+   * A job has no further tick: deleted, or kept as a tombstone in `state` (completed: its last
+   * tick was delivered or it had none left; failed: its last tick was given up).
+   */
+  finished: { key: JobKey; count: number; state?: FinishedState };
   /** A job's trigger found no consumer and is now filed in the store's staged index. */
   staged: { key: JobKey };
   /** The set of jobs this replica fires changed (cluster partitions moved) and was loaded. */

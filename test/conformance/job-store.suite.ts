@@ -624,6 +624,76 @@ export function jobStoreConformance(
       });
     });
 
+    describe('finished jobs (tombstones)', () => {
+      /** The progress the engine commits when a job has no further tick and leaves a tombstone. */
+      function finished(p: Progress, at: number, state: 'completed' | 'failed' = 'completed'): Progress {
+        return { rev: p.rev + 1, count: p.count + 1, attempts: 0, state, finishedAt: at, lastTrigger: p.tickAt ?? 0 };
+      }
+
+      async function tombstone(name: string, at: number, state: 'completed' | 'failed' = 'completed'): Promise<JobRecord> {
+        const r = dueRecord(key(name), 1_000);
+        await store.create(r, { overwrite: false });
+        const progress = finished(r.progress, at, state);
+        expect(await store.commitProgress({ key: r.def.key, uid: r.def.uid, expectedRev: 1, progress, history: entry(1, 'last') })).toBe(true);
+        return { def: r.def, progress };
+      }
+
+      it('keeps a finished job readable with its last history, in no index', async () => {
+        const t = await tombstone('done', 5_000, 'failed');
+        expect(await store.get(t.def.key)).toEqual(t);
+        expect(await store.history(t.def.key, 10)).toEqual(historyLimit > 0 ? [entry(1, 'last')] : []);
+        expect(await listAll(store, NS, APP)).toEqual(['done']);
+        expect(await store.dueBefore(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+        expect(await store.staged(NS, APP, 10)).toEqual([]);
+        expect(await store.stagedCounts()).toEqual([]);
+      });
+
+      it('a create without overwrite replaces a tombstone: the name is free', async () => {
+        const t = await tombstone('again', 5_000);
+        const fresh = dueRecord(key('again'), 9_000);
+        await store.create(fresh, { overwrite: false });
+        expect(await store.get(t.def.key)).toEqual(fresh);
+        expect(await store.history(t.def.key, 10)).toEqual([]);
+        expect((await store.dueBefore(10_000, 10)).map((r) => r.def.key.name)).toEqual(['again']);
+        // The job is live again: a second create without overwrite is refused.
+        await expect(store.create(dueRecord(key('again'), 9_500), { overwrite: false })).rejects.toBeInstanceOf(JobExistsError);
+        // And the sweep leaves it alone.
+        expect(await store.purgeFinished(Number.MAX_SAFE_INTEGER, 10)).toBe(0);
+        expect(await store.get(t.def.key)).toEqual(fresh);
+      });
+
+      it('delete removes a tombstone and its history', async () => {
+        const t = await tombstone('gone', 5_000);
+        expect(await store.delete(t.def.key)).toBe(true);
+        expect(await store.get(t.def.key)).toBeUndefined();
+        expect(await store.history(t.def.key, 10)).toEqual([]);
+        expect(await store.purgeFinished(Number.MAX_SAFE_INTEGER, 10)).toBe(0);
+      });
+
+      it('purgeFinished deletes tombstones finished at or before the instant, oldest first, a page at a time', async () => {
+        for (let i = 0; i < 5; i++) await tombstone(`t${i}`, 1_000 * (5 - i));
+        const live = dueRecord(key('live'), 1_000);
+        await store.create(live, { overwrite: false });
+        expect(await store.purgeFinished(3_000, 2)).toBe(2); // t4 (1000), t3 (2000)
+        expect(await listAll(store, NS, APP)).toEqual(['live', 't0', 't1', 't2']);
+        expect(await store.history(key('t4'), 10)).toEqual([]);
+        expect(await store.purgeFinished(3_000, 10)).toBe(1); // t2 (3000)
+        expect(await store.purgeFinished(3_000, 10)).toBe(0);
+        expect(await listAll(store, NS, APP)).toEqual(['live', 't0', 't1']);
+        expect(await store.purgeFinished(Number.MAX_SAFE_INTEGER, 10)).toBe(2);
+        expect(await store.get(live.def.key)).toEqual(live);
+      });
+
+      it('overwrite and deleteByPrefix take tombstones with them', async () => {
+        await tombstone('p-1', 1_000);
+        await tombstone('p-2', 1_000);
+        await store.create(dueRecord(key('p-1'), 7_000), { overwrite: true });
+        expect(await store.deleteByPrefix(NS, APP, 'p-')).toBe(2);
+        expect(await store.purgeFinished(Number.MAX_SAFE_INTEGER, 10)).toBe(0);
+        expect(await listAll(store, NS, APP)).toEqual([]);
+      });
+    });
+
     describe('concurrency', () => {
       it('lands 2,000 concurrent creates', async () => {
         const records = Array.from({ length: 2_000 }, (_, i) => dueRecord(key(`bulk-${String(i).padStart(4, '0')}`), 10_000 + i));

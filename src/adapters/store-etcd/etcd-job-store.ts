@@ -8,7 +8,7 @@
 // the partitions it owns.
 
 import { JobExistsError, StoreConflictError } from '../../core/errors.js';
-import type { HistoryEntry, JobKey, JobRecord, Progress } from '../../core/model/job.js';
+import { isFinished, type HistoryEntry, type JobKey, type JobRecord, type Progress } from '../../core/model/job.js';
 import { appKeyString } from '../../core/model/job-key.js';
 import { partitionOf } from '../../core/model/partition.js';
 import type { JobStore, ListOptions, ListPage, ProgressCommit, StagedCount } from '../../core/ports/job-store.js';
@@ -47,6 +47,8 @@ const DELETE_CHUNK = 30;
 
 interface CurrentProgress extends KnownProgress {
   fromCache: boolean;
+  /** Read from etcd (not the cache): the progress is a finished job's tombstone. */
+  finished?: boolean;
 }
 
 export class EtcdJobStore implements JobStore {
@@ -94,13 +96,18 @@ export class EtcdJobStore implements JobStore {
     await this.order.writeJob(id, () =>
       guard(async () => {
         if (!options.overwrite) {
-          const response = await this.batch.txn({ compare: [createRevisionIs(this.layout.defKey(key), 0)], success: writes(), failure: [] });
-          if (!response.succeeded) throw new JobExistsError(key.name);
-          this.remember(id, stored, response.revision);
-          return;
+          const response = await this.batch.txn({ compare: [createRevisionIs(this.layout.defKey(key), 0)], success: writes(), failure: [get(this.layout.progressKey(key))] });
+          if (response.succeeded) {
+            this.remember(id, stored, response.revision);
+            return;
+          }
+          // Taken by a live job; a tombstone gives its name up (replaced below, as an overwrite).
+          const taken = firstKv(response.responses[0]);
+          if (taken && !isFinished(decodeProgress(taken.value).progress)) throw new JobExistsError(key.name);
         }
         // Overwrite: the old job's index entry and history go in the same transaction.
         await this.withCurrent(key, 'read', async (current) => {
+          if (!options.overwrite && current && !current.finished) throw new JobExistsError(key.name);
           const ops: RequestOp[] = [];
           if (current) ops.push(...this.removalOps(key, current, { keepDefAndProgress: true }));
           ops.push(...writes());
@@ -355,6 +362,56 @@ export class EtcdJobStore implements JobStore {
     );
   }
 
+  /**
+   * The oldest tombstones of the partitions this replica reads, from the finished index; each
+   * chunk is deleted in one transaction conditional on every progress key being unchanged since
+   * it was read (a job replaced meanwhile is not purged: the next sweep reads it again).
+   */
+  async purgeFinished(finishedBefore: number, limit: number): Promise<number> {
+    this.open();
+    const max = Math.max(0, Math.trunc(limit));
+    if (max === 0) return 0;
+    return this.order.writeWide(() =>
+      guard(async () => {
+        const found: Array<{ at: number; jobKey: Buffer; key: JobKey }> = [];
+        for (const group of chunks(this.readablePartitions(), MAX_TXN_OPS)) {
+          const response = await this.client.txn({
+            compare: [],
+            success: group.map((p) => getRange(this.layout.finishedRange(p, finishedBefore), { limit: max, keysOnly: true })),
+            failure: [],
+          });
+          for (const op of response.responses) {
+            for (const kv of rangeOf(op).kvs) {
+              const { key, at } = this.layout.parseFinishedKey(kv.key);
+              found.push({ at, jobKey: Buffer.from(this.layout.jobId(key)), key });
+            }
+          }
+        }
+        found.sort((a, b) => a.at - b.at || Buffer.compare(a.jobKey, b.jobKey));
+        let count = 0;
+        for (const chunk of chunks(found.slice(0, max), DELETE_CHUNK)) {
+          const read = await this.client.txn({ compare: [], success: chunk.map((f) => get(this.layout.progressKey(f.key))), failure: [] });
+          const jobs: Array<{ key: JobKey; current: CurrentProgress }> = [];
+          chunk.forEach((f, i) => {
+            const kv = firstKv(read.responses[i]);
+            const current = kv && this.currentFromKv(kv, false);
+            if (current?.finished && current.index !== undefined && current.index.at <= finishedBefore) jobs.push({ key: f.key, current });
+          });
+          if (jobs.length === 0) continue;
+          const response = await this.client.txn({
+            compare: jobs.map((j) => modRevisionIs(this.layout.progressKey(j.key), j.current.modRevision)),
+            success: jobs.flatMap((j) => this.removalOps(j.key, j.current)),
+            failure: [],
+          });
+          if (!response.succeeded) continue;
+          count += jobs.length;
+          for (const j of jobs) this.known.forget(this.layout.jobId(j.key), revisionOf(response), true);
+        }
+        return count;
+      }),
+    );
+  }
+
   async history(key: JobKey, limit: number): Promise<HistoryEntry[]> {
     this.open();
     const max = Math.min(Math.max(0, Math.trunc(limit)), this.historyLimit);
@@ -407,6 +464,7 @@ export class EtcdJobStore implements JobStore {
   /** The key of a job's entry in the due or the staged index. */
   private indexKey(key: JobKey, entry: IndexEntry): Buffer {
     const partition = this.partitionOf(key);
+    if (entry.finished) return this.layout.finishedKey(partition, entry.at, key);
     return entry.staged ? this.layout.stagedKey(partition, entry.at, key) : this.layout.dueKey(partition, entry.at, key);
   }
 
@@ -458,6 +516,7 @@ export class EtcdJobStore implements JobStore {
       index: indexEntry(stored.progress),
       history: stored.history,
       fromCache,
+      finished: isFinished(stored.progress),
     };
   }
 

@@ -11,6 +11,8 @@
 //                                 the staged index: jobs whose trigger waits for a consumer of
 //                                 their app, by partition, then app, then due instant, so a
 //                                 release reads one app's staged jobs in due order
+//   {P}ended/{part}/{at}/{K}      the finished index: tombstones (finished jobs kept to be read)
+//                                 by partition, then the instant they finished, for the sweep
 //   {P}cluster/members/{id}       a live replica, under its lease
 //   {P}cluster/owners/{part}      the member owning a partition, under that member's lease
 //   {P}meta/partitions            the partition count the cluster was created with
@@ -33,6 +35,7 @@ export class KeyLayout {
   private readonly hist: string;
   private readonly due: string;
   private readonly stagedIndex: string;
+  private readonly finishedIndex: string;
   readonly members: string;
   readonly owners: string;
   readonly partitionsKey: Buffer;
@@ -51,6 +54,7 @@ export class KeyLayout {
     this.hist = `${this.prefix}hist/`;
     this.due = `${this.prefix}due/`;
     this.stagedIndex = `${this.prefix}staged/`;
+    this.finishedIndex = `${this.prefix}ended/`;
     this.members = `${this.prefix}cluster/members/`;
     this.owners = `${this.prefix}cluster/owners/`;
     this.partitionsKey = Buffer.from(`${this.prefix}meta/partitions`);
@@ -102,6 +106,25 @@ export class KeyLayout {
   dueRange(partition: number, until: number): { start: Buffer; end: Buffer } {
     const base = `${this.due}${part(partition)}/`;
     return { start: Buffer.from(base), end: Buffer.from(base + instant(Math.min(until, MAX_AT - 1) + 1)) };
+  }
+
+  finishedKey(partition: number, at: number, key: JobKey): Buffer {
+    return Buffer.from(`${this.finishedIndex}${part(partition)}/${instant(at)}/${this.jobId(key)}`);
+  }
+
+  /** Finished-index entries of one partition that finished at or before `until`. */
+  finishedRange(partition: number, until: number): { start: Buffer; end: Buffer } {
+    const base = `${this.finishedIndex}${part(partition)}/`;
+    return { start: Buffer.from(base), end: Buffer.from(base + instant(Math.min(until, MAX_AT - 1) + 1)) };
+  }
+
+  /** The job and instant a finished-index key files. */
+  parseFinishedKey(finishedKey: Buffer): { key: JobKey; at: number } {
+    const start = Buffer.byteLength(this.finishedIndex) + PART_DIGITS + 1;
+    return {
+      at: Number(finishedKey.subarray(start, start + AT_DIGITS).toString('latin1')),
+      key: parseJobId(finishedKey.subarray(start + AT_DIGITS + 1).toString('utf8')),
+    };
   }
 
   stagedKey(partition: number, at: number, key: JobKey): Buffer {

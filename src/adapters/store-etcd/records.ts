@@ -3,7 +3,7 @@
 // history entries kept for the job, oldest first (so a commit knows which entry to drop when
 // it appends one past the limit, without reading the history).
 
-import { progressDueAt, type HistoryEntry, type JobDefinition, type Progress } from '../../core/model/job.js';
+import { indexedFinishedAt, progressDueAt, type HistoryEntry, type JobDefinition, type Progress } from '../../core/model/job.js';
 import { decodeStoredDefinition } from '../../core/model/target.js';
 
 export interface StoredProgress {
@@ -46,18 +46,24 @@ export function decodeHistory(value: Buffer): HistoryEntry {
   return JSON.parse(value.toString('utf8')) as HistoryEntry;
 }
 
-/** Where a progress is filed: the due index, or the staged index (SPEC: staging), at an instant. */
+/**
+ * Where a progress is filed: the due index, the staged index (SPEC: staging), or, for a finished
+ * job's tombstone, the finished index, at an instant.
+ */
 export interface IndexEntry {
   at: number;
   staged: boolean;
+  finished?: true;
 }
 
-/** The index entry of a progress, or undefined when it is in neither index. */
+/** The index entry of a progress, or undefined when it is in no index. */
 export function indexEntry(progress: Progress): IndexEntry | undefined {
+  const finishedAt = indexedFinishedAt(progress);
+  if (finishedAt !== undefined) return { at: finishedAt, staged: false, finished: true };
   const at = progressDueAt(progress);
   return at === undefined ? undefined : { at, staged: progress.staged === true };
 }
 
 export function sameIndexEntry(a: IndexEntry | undefined, b: IndexEntry | undefined): boolean {
-  return a === b || (a !== undefined && b !== undefined && a.at === b.at && a.staged === b.staged);
+  return a === b || (a !== undefined && b !== undefined && a.at === b.at && a.staged === b.staged && a.finished === b.finished);
 }

@@ -4,7 +4,7 @@
 // passed in or got back cannot change what is stored.
 
 import { JobExistsError } from '../../core/errors.js';
-import { indexedDueAt, indexedStagedAt, type HistoryEntry, type JobKey, type JobRecord } from '../../core/model/job.js';
+import { indexedDueAt, indexedFinishedAt, indexedStagedAt, isFinished, type HistoryEntry, type JobKey, type JobRecord } from '../../core/model/job.js';
 import type { JobStore, ListOptions, ListPage, ProgressCommit, StagedCount } from '../../core/ports/job-store.js';
 import { compareCodePoints } from '../../core/model/code-point-order.js';
 import { appKeyString, keyString } from '../../core/model/job-key.js';
@@ -36,7 +36,9 @@ export class MemoryJobStore implements JobStore {
   async create(record: JobRecord, options: { overwrite: boolean }): Promise<void> {
     this.open();
     const id = keyString(record.def.key);
-    if (!options.overwrite && this.jobs.has(id)) throw new JobExistsError(record.def.key.name);
+    const existing = this.jobs.get(id);
+    // A tombstone does not hold the name: a new job replaces it as an overwrite would.
+    if (!options.overwrite && existing && !isFinished(existing.record.progress)) throw new JobExistsError(record.def.key.name);
     // Overwriting makes a new job: its own progress and no history from the one it replaces.
     this.jobs.set(id, { record: structuredClone(record), history: [] });
   }
@@ -141,6 +143,20 @@ export class MemoryJobStore implements JobStore {
       counts.set(appKey, entry);
     }
     return [...counts.values()];
+  }
+
+  async purgeFinished(finishedBefore: number, limit: number): Promise<number> {
+    this.open();
+    // A scan: fine for a reference store. Oldest first, ties by key, as the SQLite index does.
+    const found: Array<{ at: number; id: string }> = [];
+    for (const [id, { record }] of this.jobs) {
+      const at = indexedFinishedAt(record.progress);
+      if (at !== undefined && at <= finishedBefore) found.push({ at, id });
+    }
+    found.sort((a, b) => a.at - b.at || compareCodePoints(a.id, b.id));
+    const chosen = found.slice(0, Math.max(0, Math.trunc(limit)));
+    for (const { id } of chosen) this.jobs.delete(id);
+    return chosen.length;
   }
 
   async history(key: JobKey, limit: number): Promise<HistoryEntry[]> {

@@ -23,6 +23,11 @@ import type { Database } from 'better-sqlite3';
  *   in due order, and counts per app come from it without touching the rows.
  * - apps: app registrations (endpoint URL, token, actor types) as JSON, keyed by namespace and
  *   app id, so they survive a restart.
+ *
+ * Version 3:
+ * - jobs.finished_at: when a finished job (state completed or failed) finished, NULL for a live
+ *   job. A finished row is a tombstone: due_at and staged_at are NULL, so no refill or release
+ *   reads it; the partial index jobs_finished lets the sweep purge the oldest a page at a time.
  */
 const MIGRATIONS: readonly string[] = [
   `
@@ -56,6 +61,10 @@ const MIGRATIONS: readonly string[] = [
     endpoint  TEXT NOT NULL,
     PRIMARY KEY (namespace, app_id)
   ) WITHOUT ROWID;
+  `,
+  `
+  ALTER TABLE jobs ADD COLUMN finished_at INTEGER;
+  CREATE INDEX jobs_finished ON jobs (finished_at) WHERE finished_at IS NOT NULL;
   `,
 ];
 

@@ -5,7 +5,7 @@
 // connection.
 
 import Database from 'better-sqlite3';
-import { indexedDueAt, indexedStagedAt, type HistoryEntry, type JobKey, type JobRecord, type Progress } from '../../core/model/job.js';
+import { indexedDueAt, indexedFinishedAt, indexedStagedAt, type HistoryEntry, type JobKey, type JobRecord, type Progress } from '../../core/model/job.js';
 import type { JobStore, ListOptions, ListPage, ProgressCommit, StagedCount } from '../../core/ports/job-store.js';
 import { decodeStoredDefinition } from '../../core/model/target.js';
 import { GroupCommit } from './group-commit.js';
@@ -128,7 +128,7 @@ export class SqliteJobStore implements JobStore {
     if (progress === null) return this.write({ kind: 'deleteIf', guard, key: guard }) as Promise<boolean>;
     let update, entry: string | undefined;
     try {
-      update = { namespace, app_id, name, uid, expected_rev, rev: progress.rev, progress: JSON.stringify(progress), due_at: indexedDueAt(progress) ?? null, staged_at: indexedStagedAt(progress) ?? null };
+      update = { namespace, app_id, name, uid, expected_rev, rev: progress.rev, progress: JSON.stringify(progress), due_at: indexedDueAt(progress) ?? null, staged_at: indexedStagedAt(progress) ?? null, finished_at: indexedFinishedAt(progress) ?? null };
       entry = history && JSON.stringify(history);
     } catch (error) {
       return Promise.reject(error);
@@ -172,6 +172,11 @@ export class SqliteJobStore implements JobStore {
   async stagedCounts(): Promise<StagedCount[]> {
     await this.readable();
     return this.sql.stagedCounts.all().map((r) => ({ namespace: r.namespace, appId: r.app_id, count: r.count }));
+  }
+
+  /** One write: the tombstones' keys are read and deleted in the same transaction. */
+  purgeFinished(finishedBefore: number, limit: number): Promise<number> {
+    return this.write({ kind: 'purgeFinished', finishedBefore, limit }) as Promise<number>;
   }
 
   async history(key: JobKey, limit: number): Promise<HistoryEntry[]> {
@@ -236,6 +241,7 @@ function jobRow(record: JobRecord): JobRowParams {
     progress: JSON.stringify(progress),
     due_at: indexedDueAt(progress) ?? null,
     staged_at: indexedStagedAt(progress) ?? null,
+    finished_at: indexedFinishedAt(progress) ?? null,
   };
 }
 

@@ -21,6 +21,7 @@ export interface Stmt<P, R = unknown> {
 export interface PositionalStmt<A extends unknown[], R = unknown> {
   run(...params: A): { changes: number };
   get(...params: A): R | undefined;
+  all(...params: A): R[];
 }
 
 /** A query without parameters. */
@@ -47,6 +48,7 @@ export interface JobRowParams extends KeyParams {
   progress: string;
   due_at: number | null;
   staged_at: number | null;
+  finished_at: number | null;
 }
 
 /** One app's names from lower (inclusive) to upper (exclusive) or to the end of the app. */
@@ -68,10 +70,10 @@ const KEY_AT = 'namespace = ? AND app_id = ? AND name = ?';
 /** A key's columns as positional parameters. */
 export type KeyArgs = [namespace: string, appId: string, name: string];
 const APP = 'namespace = @namespace AND app_id = @app_id';
-const COLUMNS = '(namespace, app_id, name, uid, def, rev, progress, due_at, staged_at)';
-const VALUES_AT = '(?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const COLUMNS = '(namespace, app_id, name, uid, def, rev, progress, due_at, staged_at, finished_at)';
+const VALUES_AT = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 /** A job row as positional parameters, in COLUMNS order. */
-export type RowArgs = [namespace: string, appId: string, name: string, uid: string, def: string, rev: number, progress: string, dueAt: number | null, stagedAt: number | null];
+export type RowArgs = [namespace: string, appId: string, name: string, uid: string, def: string, rev: number, progress: string, dueAt: number | null, stagedAt: number | null, finishedAt: number | null];
 
 export function prepareStatements(db: Database) {
   const prepare = <P extends object, R = unknown>(sql: string): Stmt<P, R> => db.prepare<P, R>(sql);
@@ -92,8 +94,16 @@ export function prepareStatements(db: Database) {
     insertJob: positional<RowArgs>(`INSERT INTO jobs ${COLUMNS} VALUES ${VALUES_AT} ON CONFLICT DO NOTHING`),
     replaceJob: positional<RowArgs>(`INSERT OR REPLACE INTO jobs ${COLUMNS} VALUES ${VALUES_AT}`),
     deleteJob: positional<KeyArgs>(`DELETE FROM jobs WHERE ${KEY_AT}`),
-    updateProgress: positional<[rev: number, progress: string, dueAt: number | null, stagedAt: number | null, ...KeyArgs, uid: string, expectedRev: number]>(
-      `UPDATE jobs SET rev = ?, progress = ?, due_at = ?, staged_at = ? WHERE ${KEY_AT} AND uid = ? AND rev = ?`,
+    // A create over a tombstone (the name is free once a job finished): only a finished row changes.
+    replaceFinished: positional<[uid: string, def: string, rev: number, progress: string, dueAt: number | null, stagedAt: number | null, finishedAt: number | null, ...KeyArgs]>(
+      `UPDATE jobs SET uid = ?, def = ?, rev = ?, progress = ?, due_at = ?, staged_at = ?, finished_at = ? WHERE ${KEY_AT} AND finished_at IS NOT NULL`,
+    ),
+    updateProgress: positional<[rev: number, progress: string, dueAt: number | null, stagedAt: number | null, finishedAt: number | null, ...KeyArgs, uid: string, expectedRev: number]>(
+      `UPDATE jobs SET rev = ?, progress = ?, due_at = ?, staged_at = ?, finished_at = ? WHERE ${KEY_AT} AND uid = ? AND rev = ?`,
+    ),
+    // The oldest tombstones, from the jobs_finished index, for the sweep.
+    finishedBefore: positional<[finishedBefore: number, limit: number], KeyParams>(
+      `SELECT namespace, app_id, name FROM jobs WHERE finished_at IS NOT NULL AND finished_at <= ? ORDER BY finished_at LIMIT ?`,
     ),
     deleteJobIf: positional<[...KeyArgs, uid: string, expectedRev: number]>(`DELETE FROM jobs WHERE ${KEY_AT} AND uid = ? AND rev = ?`),
     lastHistorySeq: db.prepare<KeyArgs, number | null>(`SELECT max(seq) FROM history WHERE ${KEY_AT}`).pluck() as PositionalStmt<KeyArgs, number | null>,

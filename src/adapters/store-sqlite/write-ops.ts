@@ -17,19 +17,22 @@ export type WriteOp =
   | { kind: 'delete'; key: KeyParams }
   | { kind: 'deleteByPrefix'; range: { namespace: string; app_id: string; lower: string }; upper: string | undefined }
   | { kind: 'deleteIf'; guard: Guard; key: KeyParams }
-  | { kind: 'progress'; update: Guard & { rev: number; progress: string; due_at: number | null; staged_at: number | null }; key: KeyParams; entry: string | undefined };
+  | { kind: 'progress'; update: Guard & { rev: number; progress: string; due_at: number | null; staged_at: number | null; finished_at: number | null }; key: KeyParams; entry: string | undefined }
+  | { kind: 'purgeFinished'; finishedBefore: number; limit: number };
 
 /** Applies one write inside the caller's transaction; its return value is the write's answer. */
 export function applyWriteOp(sql: Statements, historyLimit: number, op: WriteOp): unknown {
   switch (op.kind) {
     case 'create': {
-      const { namespace, app_id, name, uid, def, rev, progress, due_at, staged_at } = op.row;
+      const { namespace, app_id, name, uid, def, rev, progress, due_at, staged_at, finished_at } = op.row;
       if (op.overwrite) {
         // A new job: new definition, the given progress, no history from the one it replaces.
-        sql.replaceJob.run(namespace, app_id, name, uid, def, rev, progress, due_at, staged_at);
+        sql.replaceJob.run(namespace, app_id, name, uid, def, rev, progress, due_at, staged_at, finished_at);
         sql.deleteHistory.run(namespace, app_id, name);
-      } else if (sql.insertJob.run(namespace, app_id, name, uid, def, rev, progress, due_at, staged_at).changes === 0) {
-        throw new JobExistsError(name);
+      } else if (sql.insertJob.run(namespace, app_id, name, uid, def, rev, progress, due_at, staged_at, finished_at).changes === 0) {
+        // Taken: by a tombstone, which gives its name up (and its history), or by a live job.
+        if (sql.replaceFinished.run(uid, def, rev, progress, due_at, staged_at, finished_at, namespace, app_id, name).changes === 0) throw new JobExistsError(name);
+        sql.deleteHistory.run(namespace, app_id, name);
       }
       return undefined;
     }
@@ -53,10 +56,19 @@ export function applyWriteOp(sql: Statements, historyLimit: number, op: WriteOp)
       return true;
     }
     case 'progress': {
-      const { namespace, app_id, name, uid, expected_rev, rev, progress, due_at, staged_at } = op.update;
-      if (sql.updateProgress.run(rev, progress, due_at, staged_at, namespace, app_id, name, uid, expected_rev).changes === 0) return false;
+      const { namespace, app_id, name, uid, expected_rev, rev, progress, due_at, staged_at, finished_at } = op.update;
+      if (sql.updateProgress.run(rev, progress, due_at, staged_at, finished_at, namespace, app_id, name, uid, expected_rev).changes === 0) return false;
       if (op.entry !== undefined) appendHistory(sql, historyLimit, op.key, op.entry);
       return true;
+    }
+    case 'purgeFinished': {
+      // Read and deleted in the same transaction: a row found finished is still finished here.
+      const keys = sql.finishedBefore.all(op.finishedBefore, Math.max(0, Math.trunc(op.limit)));
+      for (const { namespace, app_id, name } of keys) {
+        sql.deleteJob.run(namespace, app_id, name);
+        sql.deleteHistory.run(namespace, app_id, name);
+      }
+      return keys.length;
     }
   }
 }

@@ -7,7 +7,7 @@
  *   store --refill/upsert--> queued --due--> ready (its app's lane) --slot free--> inflight
  *   inflight --outcome, commit--> queued (next attempt within the window)
  *                               | out of memory (next attempt later; refill brings it back)
- *                               | deleted (no next tick)
+ *                               | deleted, or kept as a tombstone (no next tick; keepFinished)
  *   inflight --staged (no consumer), commit progress.staged--> out of memory, in the store's
  *            staged index (no refill reads it)
  *   staged index --releaseStaged, a page at a time--> queued (held by that release)
@@ -22,7 +22,7 @@
 import type { Clock, TimerHandle } from '../clock.js';
 import { TypedEmitter, type EngineEvents } from '../events.js';
 import { appKeyString, keyString } from '../model/job-key.js';
-import { progressDueAt, type HistoryEntry, type JobKey, type JobRecord, type Progress } from '../model/job.js';
+import { isFinished, progressDueAt, type FinishedState, type HistoryEntry, type JobKey, type JobRecord, type Progress } from '../model/job.js';
 import type { Outcome, Trigger } from '../model/trigger.js';
 import type { Deliverer } from '../ports/deliverer.js';
 import type { JobStore, ProgressCommit } from '../ports/job-store.js';
@@ -279,6 +279,10 @@ export class Engine {
       return;
     }
     const progress = slot.record.progress;
+    if (isFinished(progress)) {
+      this.forget(slot); // a tombstone: kept to be read, never fired
+      return;
+    }
     if (progress.staged && !slot.release) {
       this.forget(slot); // waits in the store's staged index until a release loads it
       return;
@@ -286,7 +290,9 @@ export class Engine {
     const due = progressDueAt(progress);
     if (due === undefined) {
       if (progress.tickAt === undefined && progress.manualAt === undefined) {
-        void this.locks.run(slot.keyStr, () => this.commitAndPlace(slot, null));
+        // No tick at all (its ttl passed before the first, or catch-up left none): it is finished.
+        const end = this.ending(slot.record, progressWith(progress, { rev: progress.rev + 1 }), 'completed', this.clock.now());
+        void this.locks.run(slot.keyStr, () => this.commitAndPlace(slot, end));
       } else {
         this.forget(slot); // paused: nothing to do until resumed
       }
@@ -425,7 +431,11 @@ export class Engine {
     // Any other outcome ends the staging: the job is back in the due index.
     if (next?.staged) next = progressWith(next, { staged: undefined });
     const finalCount = next?.count ?? record.progress.count;
-    if (next && next.tickAt === undefined && next.manualAt === undefined) next = null;
+    if (next === null || (next.tickAt === undefined && next.manualAt === undefined)) {
+      // The job's last outcome: a tombstone (in this same commit) or nothing.
+      const last = next ?? progressWith(record.progress, { rev: record.progress.rev + 1 });
+      next = this.ending(record, last, tickOutcome === 'dropped' ? 'failed' : 'completed', finishedAt);
+    }
     const history: HistoryEntry = {
       scheduledAt: trigger.scheduledAt,
       at: finishedAt,
@@ -448,12 +458,32 @@ export class Engine {
     if (!slot.removed) this.events.emit('staged', { key: def.key });
   }
 
+  /**
+   * What a finished job's last commit writes: its tombstone (state, finishedAt, no tick, in no
+   * index) when keepFinished says so, else null (deleted). `last` carries the final count and the
+   * bumped revision.
+   */
+  private ending(record: JobRecord, last: Progress, state: FinishedState, at: number): Progress | null {
+    if (!this.options.keepFinished(record.def)) return null;
+    return progressWith(last, {
+      state,
+      finishedAt: at,
+      tickAt: undefined,
+      nextAt: undefined,
+      manualAt: undefined,
+      manualAttempts: undefined,
+      manualNextAt: undefined,
+      staged: undefined,
+    });
+  }
+
   // ---- committing ----
 
   /** Commits new progress (null = the job is finished) and places the slot; must run under the job's lock. */
   private async commitAndPlace(slot: Slot, progress: Progress | null, history?: HistoryEntry, finalCount?: number): Promise<void> {
     const { def, progress: current } = slot.record;
-    // A finished job's history is deleted with it, so writing its last entry would be wasted I/O.
+    // A deleted job's history goes with it, so writing its last entry would be wasted I/O; a
+    // tombstone keeps it (its last outcome is what "did it run?" asks for).
     const keepHistory = history && progress !== null;
     const commit: ProgressCommit = { key: def.key, uid: def.uid, expectedRev: current.rev, progress, ...(keepHistory ? { history } : {}) };
     const ok = await this.commitWithRetry(commit);
@@ -466,9 +496,10 @@ export class Engine {
       await this.reload(slot);
       return;
     }
-    if (progress === null) {
+    if (progress === null || isFinished(progress)) {
       this.forget(slot);
-      this.events.emit('finished', { key: def.key, count: finalCount ?? current.count });
+      const state = progress?.state;
+      this.events.emit('finished', { key: def.key, count: finalCount ?? progress?.count ?? current.count, ...(state === 'completed' || state === 'failed' ? { state } : {}) });
       return;
     }
     slot.record = { def, progress };

@@ -3,9 +3,9 @@
 // in memory; the engine then places the job where its new progress says.
 
 import type { Clock } from '../clock.js';
-import { JobNotFoundError, StoreConflictError } from '../errors.js';
+import { JobFinishedError, JobNotFoundError, StoreConflictError } from '../errors.js';
 import { keyString } from '../model/job-key.js';
-import type { JobKey, JobRecord, Progress } from '../model/job.js';
+import { isFinished, type JobKey, type JobRecord, type Progress } from '../model/job.js';
 import type { JobStore } from '../ports/job-store.js';
 import type { KeyLocks } from './key-locks.js';
 import { progressWith } from './progression.js';
@@ -61,6 +61,8 @@ export class ManualOperations {
         const held = this.host.held(keyStr);
         const record = held ?? (await this.store.get(key));
         if (!record) throw new JobNotFoundError(key.name);
+        // A tombstone is kept to be read: it is never paused, resumed or fired again.
+        if (isFinished(record.progress)) throw new JobFinishedError(key.name, record.progress.state);
         const progress = change(record.progress, record);
         if (!progress) return record;
         const ok = await this.store.commitProgress({ key, uid: record.def.uid, expectedRev: record.progress.rev, progress });

@@ -1,3 +1,5 @@
+import type { JobDefinition } from '../model/job.js';
+
 /** Engine tuning. Every field has a documented default in defaultEngineOptions. */
 export interface EngineOptions {
   /** Jobs due within this many ms are held in memory; later ones stay in the store. */
@@ -28,6 +30,14 @@ export interface EngineOptions {
   stopTimeoutMs: number;
   /** Source of randomness for exponential-backoff jitter. */
   random: () => number;
+  /**
+   * Whether a job that finishes (no further tick: delivered, given up, out of repeats or ttl)
+   * leaves a tombstone, state completed or failed with its history, written by the same commit as
+   * its last outcome, instead of being deleted. Tombstones are purged by the store's
+   * purgeFinished (app/tombstone-sweep.ts). Off by default; main.ts turns it on with
+   * --tombstone-ttl, for jobs other than actor reminders.
+   */
+  keepFinished: (def: JobDefinition) => boolean;
 }
 
 export const defaultEngineOptions: EngineOptions = {
@@ -41,4 +51,5 @@ export const defaultEngineOptions: EngineOptions = {
   commitRetryMs: 100,
   stopTimeoutMs: 10_000,
   random: Math.random,
+  keepFinished: () => false,
 };

@@ -45,6 +45,7 @@ export function progressWith(progress: Progress, changes: Partial<Progress>): Pr
     manualAttempts: 'manualAttempts' in changes ? changes.manualAttempts : progress.manualAttempts,
     manualNextAt: 'manualNextAt' in changes ? changes.manualNextAt : progress.manualNextAt,
     staged: 'staged' in changes ? changes.staged : progress.staged,
+    finishedAt: 'finishedAt' in changes ? changes.finishedAt : progress.finishedAt,
   } satisfies Record<keyof Progress, unknown>;
 }
 

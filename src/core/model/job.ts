@@ -81,7 +81,15 @@ export interface JobDefinition {
   catchUp: CatchUp;
 }
 
-export type JobState = 'active' | 'paused';
+/**
+ * active and paused: the job has ticks to come. completed and failed: it has none (its last tick
+ * was delivered, or given up by its failure policy) and what is left is a tombstone: readable
+ * (GET, history) until the sweep purges it, never fired, its name free for a new job.
+ */
+export type JobState = 'active' | 'paused' | 'completed' | 'failed';
+
+/** The states of a job that has finished: a tombstone. */
+export type FinishedState = 'completed' | 'failed';
 
 export interface Progress {
   /** Bumped on every progress write; a write must name the revision it read. */
@@ -109,6 +117,18 @@ export interface Progress {
    * consumer appears and the engine releases it. Cleared by the next outcome other than staged.
    */
   staged?: boolean;
+  /** When the job finished (state completed or failed): the tombstone's age is counted from here. */
+  finishedAt?: number;
+}
+
+/** A tombstone: the job has finished and is kept only to be read. */
+export function isFinished(progress: Progress): boolean {
+  return progress.state === 'completed' || progress.state === 'failed';
+}
+
+/** The instant a tombstone is filed under in the stores' finished index; undefined for a live job. */
+export function indexedFinishedAt(progress: Progress): number | undefined {
+  return isFinished(progress) ? (progress.finishedAt ?? 0) : undefined;
 }
 
 export interface JobRecord {

@@ -20,7 +20,11 @@ export interface ProgressCommit {
   uid: string;
   /** The progress revision the writer read: the commit is refused if someone wrote since. */
   expectedRev: number;
-  /** The new progress (its rev must be expectedRev + 1), or null to delete the finished job. */
+  /**
+   * The new progress (its rev must be expectedRev + 1), or null to delete the finished job. A
+   * finished progress (state completed or failed, with finishedAt) keeps the job as a tombstone:
+   * in no due or staged index, filed by finishedAt for purgeFinished, its history kept.
+   */
   progress: Progress | null;
   /** A tick's outcome to append to the job's history. */
   history?: HistoryEntry;
@@ -41,7 +45,10 @@ export interface StagedCount {
  * All pass test/conformance/job-store.suite.ts.
  */
 export interface JobStore {
-  /** Stores a new job. Throws JobExistsError when the name is taken and overwrite is false. */
+  /**
+   * Stores a new job. Throws JobExistsError when the name is taken by a live job and overwrite is
+   * false; a finished job's tombstone does not take its name (it is replaced, its history dropped).
+   */
   create(record: JobRecord, options: { overwrite: boolean }): Promise<void>;
   get(key: JobKey): Promise<JobRecord | undefined>;
   /** Deletes a job with its progress and history; false when there was none. */
@@ -68,6 +75,12 @@ export interface JobStore {
   staged(namespace: string, appId: string | undefined, limit: number, held?: (key: JobKey) => boolean): Promise<JobRecord[]>;
   /** Staged jobs per app (apps with none are left out); in a cluster, of the partitions owned. */
   stagedCounts(): Promise<StagedCount[]>;
+  /**
+   * Deletes at most `limit` tombstones (finished jobs, isFinished(progress)) whose finishedAt is at
+   * or before `finishedBefore`, oldest first, with their history; answers how many. A store serving
+   * a cluster purges the partitions this replica owns. Each call is one bounded page of work.
+   */
+  purgeFinished(finishedBefore: number, limit: number): Promise<number>;
   /** The latest history entries of a job, newest first. */
   history(key: JobKey, limit: number): Promise<HistoryEntry[]>;
   close(): Promise<void>;

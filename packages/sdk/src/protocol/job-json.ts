@@ -48,9 +48,15 @@ export interface JobStatus {
   attempts: number;
   lastTrigger?: string;
   nextTrigger?: string;
-  /** staged: active, but its trigger waits for a consumer of the app (SPEC 5). */
-  state: 'active' | 'paused' | 'staged';
+  /**
+   * staged: active, but its trigger waits for a consumer of the app (SPEC 5). completed and
+   * failed: the job has finished (its last tick delivered, or given up) and this is its tombstone,
+   * kept for --tombstone-ttl; it never fires again and its name is free.
+   */
+  state: 'active' | 'paused' | 'staged' | 'completed' | 'failed';
   manualTriggerPending?: boolean;
+  /** When a finished job (state completed or failed) finished. */
+  finishedTime?: string;
 }
 
 /** Dapr's job fields, as both clients read them back. */
