@@ -145,9 +145,33 @@ export function prepareStatements(db: Database) {
       `SELECT namespace, app_id, name, def, progress FROM jobs WHERE namespace = @namespace AND staged_at IS NOT NULL
        ORDER BY staged_at, app_id, name LIMIT @limit`,
     ),
-    stagedCounts: db.prepare<[], { namespace: string; app_id: string; count: number }>(
-      `SELECT namespace, app_id, count(*) AS count FROM jobs WHERE staged_at IS NOT NULL GROUP BY namespace, app_id ORDER BY namespace, app_id`,
-    ) as Query<{ namespace: string; app_id: string; count: number }>,
+    // Staged counts are read in slices (the store yields between them), so a gauge over a million
+    // staged jobs never holds the event loop for the whole index walk. The first two jump from one
+    // app to the next in the jobs_staged index; the third counts one page of an app's
+    // entries after a (staged_at, name) cursor and gives the page's last entry as the next cursor.
+    // Two seeks rather than one (namespace, app_id) > (?, ?): SQLite walks every entry of the
+    // current app to get past a row-value bound on a prefix (94 ms past 900,000 entries here).
+    nextStagedAppInNamespace: prepare<{ namespace: string; app_id: string }, { namespace: string; app_id: string }>(
+      `SELECT namespace, app_id FROM jobs INDEXED BY jobs_staged
+       WHERE staged_at IS NOT NULL AND namespace = @namespace AND app_id > @app_id
+       ORDER BY namespace, app_id LIMIT 1`,
+    ),
+    firstStagedAppAfterNamespace: prepare<{ namespace: string }, { namespace: string; app_id: string }>(
+      `SELECT namespace, app_id FROM jobs INDEXED BY jobs_staged
+       WHERE staged_at IS NOT NULL AND namespace > @namespace
+       ORDER BY namespace, app_id LIMIT 1`,
+    ),
+    stagedCountPage: prepare<
+      { namespace: string; app_id: string; after_at: number; after_name: string; limit: number },
+      { count: number; staged_at: number; name: string }
+    >(
+      `WITH page AS MATERIALIZED (
+         SELECT staged_at, name FROM jobs INDEXED BY jobs_staged
+         WHERE namespace = @namespace AND app_id = @app_id AND staged_at IS NOT NULL
+           AND (staged_at, name) > (@after_at, @after_name)
+         ORDER BY staged_at, name LIMIT @limit)
+       SELECT (SELECT count(*) FROM page) AS count, staged_at, name FROM page ORDER BY staged_at DESC, name DESC LIMIT 1`,
+    ),
 
     history: pluck<KeyParams & { limit: number }, string>(`SELECT entry FROM history WHERE ${KEY} ORDER BY seq DESC LIMIT @limit`),
   };
