@@ -85,4 +85,9 @@ export default tseslint.config(
     files: ['bin/**/*.js', 'scripts/**/*.js', 'bench/**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
+  {
+    // Plain JavaScript apps a newcomer runs with node: Node's globals (fetch, timers, URL).
+    files: ['examples/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', fetch: 'readonly', setTimeout: 'readonly', setImmediate: 'readonly', URL: 'readonly' } },
+  },
 );
