@@ -88,6 +88,10 @@ export const DEFAULT_SCHEDULER_ADDRESS = '127.0.0.1:50006';
 const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 
 export function listen(options: ListenOptions): JobListener {
+  // From plain JavaScript a missing map would otherwise fail every trigger with a TypeError.
+  if (typeof options.handlers !== 'object' || options.handlers === null) {
+    throw new TypeError('listen(): options.handlers is required, an object of job name -> handler ({} with a fallback takes every job)');
+  }
   const listener = new ClusterListener(options);
   listener.open();
   return listener;

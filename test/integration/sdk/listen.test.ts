@@ -114,6 +114,11 @@ describe('listen()', () => {
     expect(errors.some((e) => /no handler for job "unhandled"/.test(e.message))).toBe(true);
   });
 
+  it('refuses options without a handlers map at once, naming it (from JavaScript every trigger failed with a TypeError)', () => {
+    const untyped = { address: '127.0.0.1:1', appId: 'no-map', fallback: () => undefined } as unknown as Parameters<typeof listen>[0];
+    expect(() => listen(untyped)).toThrow(/options\.handlers is required/);
+  });
+
   it('two listeners of one app share its triggers', async () => {
     const a = collector();
     const b = collector();
