@@ -29,9 +29,12 @@ import { AppRegistry } from './app/app-registry.js';
 import { ClusterMember } from './app/cluster/cluster-member.js';
 import { DeliveryRouter } from './app/delivery-router.js';
 import { JobsService } from './app/jobs-service.js';
+import { ownerOfReminderApp } from './app/reminders/reminder-keys.js';
 import { RemindersService } from './app/reminders/reminders-service.js';
 import { StagedRelease } from './app/staged-release.js';
 import { TeardownStack } from './app/teardown-stack.js';
+import { TombstoneSweep } from './app/tombstone-sweep.js';
+import { logTriggers } from './app/trigger-log.js';
 import { createMetrics } from './app/metrics.js';
 import { Readiness } from './app/readiness.js';
 import { StartGate } from './app/start-gate.js';
@@ -76,6 +79,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   const logger = (options.logger ?? pino({ level: config.logLevel, base: { service: 'duetime' } })).child({}, { redact: { paths: SECRET_LOG_PATHS, censor: '[redacted]' } });
   // Deadlines, caps, TLS material and tokens (from their files): a bad one fails the start here.
   const edge = readEdgeSettings(config);
+  const tombstoneTtlMs = durationSetting(config, 'tombstoneTtl');
   const clock = options.clock ?? systemClock;
   const file = config.configFile ? readConfigFile(config.configFile) : { apps: [], tokens: [] };
 
@@ -122,6 +126,9 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   router.useStream(streams);
   router.route('actor', new ActorRouting(actors, streams));
   const engine = new Engine(store, targets.wrap(router), clock, {
+    // A finished job leaves a tombstone for --tombstone-ttl; actor reminders do not (as in Dapr,
+    // a reminder past its last tick is gone).
+    keepFinished: tombstoneTtlMs > 0 ? (def) => ownerOfReminderApp(def.key.appId) === undefined : () => false,
     maxInFlight: config.maxInFlight,
     maxInFlightPerApp: Math.min(config.maxInFlightPerApp, config.maxInFlight),
     lookaheadMs: parseGoDuration(config.lookahead),
@@ -129,6 +136,8 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   });
   teardown.push('engine', () => engine.stop());
   engine.events.on('error', ({ error, context }) => logger.error({ err: error, context }, 'engine error (retrying)'));
+  // What happened to triggers: failures at warn, given-up ticks at error, staging per app (app/trigger-log.ts).
+  logTriggers(engine.events, logger);
   targets.watch(engine.events);
   // Cluster (etcd): the engine fires only the partitions this replica owns.
   const cluster = clusterBackend ? new ClusterMember(clusterBackend, engine, { log: logger }) : undefined;
@@ -156,6 +165,15 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
     clock,
   );
   teardown.push('staged release', () => stagedRelease.stop());
+  const sweep =
+    tombstoneTtlMs > 0
+      ? new TombstoneSweep(store, clock, {
+          ttlMs: tombstoneTtlMs,
+          onError: (error) => logger.warn({ err: error }, 'tombstone sweep failed; trying again at the next round'),
+          onPurged: (count) => logger.debug({ count }, 'tombstones purged'),
+        })
+      : undefined;
+  if (sweep) teardown.push('tombstone sweep', () => sweep.stop());
 
   // Stored registrations (cluster state), then this replica's --app-url and config-file apps, written through.
   const appToken = edge.appApiToken ? { token: edge.appApiToken } : {};
@@ -252,6 +270,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   gate.open();
   await cluster?.start({ url: config.advertiseUrl ?? httpUrl, schedulerAddress: grpc.schedulerAddress });
   stagedRelease.start();
+  sweep?.start();
   logger.info({ httpUrl, grpcPort: grpc.grpcPort, schedulerPort: grpc.schedulerPort, store: config.store, dataDir: config.dataDir }, 'duetime is serving');
 
   let stopping: Promise<void> | undefined;
@@ -262,6 +281,16 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
       logger.info('duetime stopped');
     })());
   return { config, http, httpUrl, grpcPort: grpc.grpcPort, schedulerPort: grpc.schedulerPort, engine, apps, logger, ...(cluster ? { cluster } : {}), stop };
+}
+
+/** A duration setting in ms; a bad value is a start error naming the flag and its env twin. */
+function durationSetting(config: DuetimeConfig, key: 'tombstoneTtl'): number {
+  const value = config[key];
+  try {
+    return parseGoDuration(value);
+  } catch (error) {
+    throw new Error(`cannot start: ${settingName(key)} "${value}" is not a duration (${error instanceof Error ? error.message : String(error)}); use e.g. 24h, 90m or 0s`, { cause: error });
+  }
 }
 
 /** A start error in the user's words: which flag to change for a port, what a cron binding lacks. */

@@ -6,7 +6,7 @@ import type { Clock } from '../core/clock.js';
 import { InvalidRequestError, JobNotFoundError } from '../core/errors.js';
 import type { Engine } from '../core/engine/engine.js';
 import { initialProgress } from '../core/engine/progression.js';
-import type { DataRef, JobKey, JobRecord, RawPayload, Target } from '../core/model/job.js';
+import { isFinished, type DataRef, type JobKey, type JobRecord, type RawPayload, type Target } from '../core/model/job.js';
 import { parseJobRequest } from '../core/model/job-request.js';
 import { validateName } from '../core/model/names.js';
 import type { JobStore } from '../core/ports/job-store.js';
@@ -61,11 +61,17 @@ export class JobsService {
     void this.payloads.discard(previous?.def.dataRef, 'overwritten');
   }
 
-  async get(key: JobKey): Promise<JobView> {
+  /**
+   * A job, or a finished job's tombstone (state completed or failed) unless hideFinished: Dapr's
+   * own wire (the gRPC APIs) has no status to tell a tombstone apart, so there it is not found,
+   * as in Dapr.
+   */
+  async get(key: JobKey, options: { hideFinished?: boolean } = {}): Promise<JobView> {
     validateName(key.name);
     const record = await this.store.get(key);
-    if (!record) throw new JobNotFoundError(key.name);
-    return toJobView(await this.withPayload(record, 'DAPR_SCHEDULER_GET_JOB'));
+    if (!record || (options.hideFinished && isFinished(record.progress))) throw new JobNotFoundError(key.name);
+    // A tombstone's jobStateStore payload went when it finished (finished-payloads.ts): shown without it.
+    return toJobView(await this.withPayload(record, isFinished(record.progress) ? undefined : 'DAPR_SCHEDULER_GET_JOB'));
   }
 
   async delete(key: JobKey): Promise<void> {
@@ -76,7 +82,8 @@ export class JobsService {
     void this.payloads?.discard(previous?.def.dataRef, 'deleted');
   }
 
-  async list(namespace: string, appId: string, options: { prefix?: string; limit?: number; cursor?: string }): Promise<ListResult> {
+  /** One page of the app's jobs; tombstones are listed with their state unless hideFinished (a page may then hold fewer). */
+  async list(namespace: string, appId: string, options: { prefix?: string; limit?: number; cursor?: string; hideFinished?: boolean }): Promise<ListResult> {
     const limit = options.limit ?? DEFAULT_LIST_LIMIT;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
       throw new InvalidRequestError('DAPR_SCHEDULER_LIST_JOBS', `limit must be a whole number from 1 to ${MAX_LIST_LIMIT}`, 'limit');
@@ -87,7 +94,8 @@ export class JobsService {
       ...(options.prefix ? { prefix: options.prefix } : {}),
       ...(options.cursor ? { after: options.cursor } : {}),
     });
-    const records = await Promise.all(page.records.map((record) => this.withPayload(record, 'DAPR_SCHEDULER_LIST_JOBS')));
+    const shown = options.hideFinished ? page.records.filter((record) => !isFinished(record.progress)) : page.records;
+    const records = await Promise.all(shown.map((record) => this.withPayload(record, isFinished(record.progress) ? undefined : 'DAPR_SCHEDULER_LIST_JOBS')));
     return { jobs: records.map(toJobView), ...(page.next !== undefined ? { nextCursor: page.next } : {}) };
   }
 

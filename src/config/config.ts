@@ -22,6 +22,7 @@ export interface DuetimeConfig {
   maxInFlightPerApp: number;
   bodyLimit: number;
   historyLimit: number;
+  tombstoneTtl: string;
   lookahead: string;
   leaseTtl: string;
   partitions: number;
@@ -75,6 +76,7 @@ export const CONFIG_FIELDS: ConfigField[] = [
   { key: 'maxInFlightPerApp', flag: 'max-in-flight-per-app', kind: 'int', default: 250, description: 'most deliveries in flight at once for one app: a slow app holds no more; apps waiting are served in turn' },
   { key: 'bodyLimit', flag: 'body-limit', kind: 'int', default: 4 * 1024 * 1024, description: 'largest request body in bytes (413 above it)' },
   { key: 'historyLimit', flag: 'history-limit', kind: 'int', default: 20, description: 'tick outcomes kept per job for GET .../history' },
+  { key: 'tombstoneTtl', flag: 'tombstone-ttl', kind: 'string', default: '24h', description: 'a finished job (delivered, given up, out of repeats or ttl) stays readable this long with state completed or failed and its history, then is purged (0s: deleted at once, as Dapr does); not for actor reminders' },
   { key: 'lookahead', flag: 'lookahead', kind: 'string', default: '20s', description: 'jobs due within this window are held in memory' },
   { key: 'leaseTtl', flag: 'lease-ttl', kind: 'string', default: '5s', description: 'cluster (etcd): how long a crashed replica keeps its partitions; whole seconds, at least 2s' },
   { key: 'partitions', flag: 'partitions', kind: 'int', default: 256, description: 'cluster (etcd): virtual partitions jobs are spread over; fixed when the cluster is created' },

@@ -6,8 +6,12 @@ import type { Trigger } from './model/trigger.js';
 export interface EngineEvents {
   /** A trigger was handed to delivery. */
   dispatched: { trigger: Trigger; at: number };
-  /** An attempt finished. `lateMs` = when delivery started minus the attempt's due instant. */
-  attempted: { trigger: Trigger; outcome: TickOutcome; detail?: string; startedAt: number; finishedAt: number; lateMs: number };
+  /**
+   * An attempt finished. `lateMs` = when delivery started minus the attempt's due instant.
+   * `retryAt`: for a failed attempt, when the next one is due. `released`: the trigger had been
+   * staged and went out with a release of its app's staged triggers.
+   */
+  attempted: { trigger: Trigger; outcome: TickOutcome; detail?: string; startedAt: number; finishedAt: number; lateMs: number; retryAt?: number; released?: boolean };
   /**
    * A job has no further tick: deleted, or kept as a tombstone in `state` (completed: its last
    * tick was delivered or it had none left; failed: its last tick was given up).

@@ -68,7 +68,8 @@ describe('kill -9 and restart', () => {
     expect(code).toBe(0);
     server = await start();
     const res = await fetch(`${server.url}/v1.0/jobs/slow`);
-    expect(res.status).toBe(404); // finished and committed: nothing to replay
+    // Finished and committed (its tombstone says so): nothing to replay.
+    expect(((await res.json()) as { status: { state: string } }).status.state).toBe('completed');
     await new Promise((r) => setTimeout(r, 500));
     expect(receiver.forJob('slow')).toHaveLength(1);
   });

@@ -30,17 +30,18 @@ describe('delivery to the app over HTTP', () => {
     expect(got!.headers['duetime-trigger-id']).toMatch(/\S+/);
     expect(got!.scheduledAt! - before).toBeGreaterThanOrEqual(300);
     expect(got!.receivedAt).toBeGreaterThanOrEqual(got!.scheduledAt!);
-    // Finished one-shot jobs are deleted.
-    await expect.poll(async () => (await node.call('GET', '/v1.0/jobs/one')).status).toBe(404);
+    // A finished one-shot job leaves a tombstone (--tombstone-ttl): completed, with its outcome.
+    await expect.poll(async () => (await node.call('GET', '/v1.0/jobs/one')).body?.status?.state).toBe('completed');
+    expect((await node.call('GET', '/v1.0/jobs/one/history')).body.history).toMatchObject([{ outcome: 'success', attempt: 1 }]);
   });
 
-  it('repeats @every with repeats, then the job is gone', async () => {
+  it('repeats @every with repeats, then the job is completed', async () => {
     await node.call('POST', '/v1.0/jobs/every', { schedule: '@every 200ms', repeats: 3, data: 'tick' });
     await node.receiver.waitFor(() => node.receiver.forJob('every').length === 3);
     const got = node.receiver.forJob('every');
     const gaps = got.slice(1).map((r, i) => r.scheduledAt! - got[i]!.scheduledAt!);
     expect(gaps).toEqual([200, 200]);
-    await expect.poll(async () => (await node.call('GET', '/v1.0/jobs/every')).status).toBe(404);
+    await expect.poll(async () => (await node.call('GET', '/v1.0/jobs/every')).body?.status?.state).toBe('completed');
     expect(node.receiver.forJob('every')).toHaveLength(3);
   });
 
@@ -52,7 +53,7 @@ describe('delivery to the app over HTTP', () => {
 
   it('stops at the ttl', async () => {
     await node.call('POST', '/v1.0/jobs/ttl', { schedule: '@every 200ms', ttl: '700ms' });
-    await expect.poll(async () => (await node.call('GET', '/v1.0/jobs/ttl')).status, { timeout: 10_000 }).toBe(404);
+    await expect.poll(async () => (await node.call('GET', '/v1.0/jobs/ttl')).body?.status?.state, { timeout: 10_000 }).toBe('completed');
     expect(node.receiver.forJob('ttl').length).toBe(3);
   });
 
@@ -64,7 +65,7 @@ describe('delivery to the app over HTTP', () => {
     expect(got.map((r) => r.headers['duetime-attempt'])).toEqual(['1', '2', '3', '4']);
     expect(new Set(got.map((r) => r.headers['duetime-trigger-id'])).size).toBe(1);
     for (let i = 1; i < got.length; i++) expect(got[i]!.receivedAt - got[i - 1]!.receivedAt).toBeGreaterThanOrEqual(900);
-    await expect.poll(async () => (await node.call('GET', '/v1.0/jobs/fails')).status).toBe(404);
+    await expect.poll(async () => (await node.call('GET', '/v1.0/jobs/fails')).body?.status?.state).toBe('failed');
     expect(node.receiver.forJob('fails')).toHaveLength(4);
   });
 
@@ -72,8 +73,8 @@ describe('delivery to the app over HTTP', () => {
     node.receiver.respond = () => ({ status: 503 });
     await node.call('POST', '/v1.0/jobs/const', { dueTime: '10ms', failurePolicy: { constant: { interval: '100ms', maxRetries: 2 } } });
     await node.call('POST', '/v1.0/jobs/drop', { dueTime: '10ms', failurePolicy: { drop: {} } });
-    await expect.poll(async () => (await node.call('GET', '/v1.0/jobs/const')).status).toBe(404);
-    await expect.poll(async () => (await node.call('GET', '/v1.0/jobs/drop')).status).toBe(404);
+    await expect.poll(async () => (await node.call('GET', '/v1.0/jobs/const')).body?.status?.state).toBe('failed');
+    await expect.poll(async () => (await node.call('GET', '/v1.0/jobs/drop')).body?.status?.state).toBe('failed');
     expect(node.receiver.forJob('const')).toHaveLength(3);
     expect(node.receiver.forJob('drop')).toHaveLength(1);
   });
@@ -93,7 +94,7 @@ describe('delivery to the app over HTTP', () => {
   it('a 404 from the app is done, never retried', async () => {
     node.receiver.respond = () => ({ status: 404 });
     await node.call('POST', '/v1.0/jobs/nf', { dueTime: '10ms' });
-    await expect.poll(async () => (await node.call('GET', '/v1.0/jobs/nf')).status).toBe(404);
+    await expect.poll(async () => (await node.call('GET', '/v1.0/jobs/nf')).body?.status?.state).toBe('completed');
     expect(node.receiver.forJob('nf')).toHaveLength(1);
   });
 

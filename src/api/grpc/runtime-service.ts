@@ -27,7 +27,8 @@ export function runtimeService({ jobs, identity, logger }: RuntimeServiceDeps): 
   });
   const getJob = unary<{ name: string }, { job: RuntimeJobMessage }>(logger, async (call) => {
     const caller = runtimeCaller(call.metadata, identity);
-    const view = await jobs.get({ namespace: caller.namespace, appId: caller.appId, name: call.request.name });
+    // A finished job's tombstone is not found here, as in Dapr (the message has no status to show it).
+    const view = await jobs.get({ namespace: caller.namespace, appId: caller.appId, name: call.request.name }, { hideFinished: true });
     return { job: toRuntimeJob(view) };
   });
   const deleteJob = unary<{ name: string }, object>(logger, async (call) => {
@@ -63,12 +64,12 @@ function toRuntimeJob(view: JobView): RuntimeJobMessage {
   return { name: view.name, ...jobViewToFields(view) };
 }
 
-/** Dapr's ListJobs is unpaged: every job of the app, read page by page. */
+/** Dapr's ListJobs is unpaged: every job of the app, read page by page; tombstones left out, as in Dapr. */
 export async function listAll(jobs: JobsService, namespace: string, appId: string): Promise<JobView[]> {
   const all: JobView[] = [];
   let cursor: string | undefined;
   do {
-    const page = await jobs.list(namespace, appId, { limit: MAX_LIST_LIMIT, ...(cursor !== undefined ? { cursor } : {}) });
+    const page = await jobs.list(namespace, appId, { limit: MAX_LIST_LIMIT, hideFinished: true, ...(cursor !== undefined ? { cursor } : {}) });
     all.push(...page.jobs);
     cursor = page.nextCursor;
   } while (cursor !== undefined);

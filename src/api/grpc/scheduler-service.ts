@@ -67,7 +67,7 @@ export function schedulerService(deps: SchedulerServiceDeps): UntypedServiceImpl
       const owner = ownerOf(call.metadata, call.request);
       const actor = actorOf(call.request.metadata);
       if (actor) return { job: await reminders.get(owner, actor, call.request.name) };
-      return { job: jobViewToFields(await jobs.get(keyOf(owner, call.request.name))) };
+      return { job: jobViewToFields(await jobs.get(keyOf(owner, call.request.name), { hideFinished: true })) };
     }),
     DeleteJob: unary<Owned & { name: string }, object>(logger, async (call) => {
       const owner = ownerOf(call.metadata, call.request);

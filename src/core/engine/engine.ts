@@ -408,7 +408,17 @@ export class Engine {
     const tickOutcome = after.tickOutcome;
     // A finished tick whose successor is already overdue gets the job's catch-up policy too.
     let next = after.finishedTick && after.next ? this.afterTick(record, after.next) : after.next;
-    this.events.emit('attempted', { trigger, outcome: tickOutcome, detail: outcome.detail, startedAt, finishedAt, lateMs });
+    const retryAt = tickOutcome === 'failed' && next ? (trigger.manual ? next.manualNextAt : next.nextAt) : undefined;
+    this.events.emit('attempted', {
+      trigger,
+      outcome: tickOutcome,
+      detail: outcome.detail,
+      startedAt,
+      finishedAt,
+      lateMs,
+      ...(retryAt !== undefined ? { retryAt } : {}),
+      ...(release ? { released: true } : {}),
+    });
     if (slot.removed) return DONE;
     if (record.def.uid !== trigger.uid) {
       slot.phase = 'idle'; // replaced while in flight: start the new job
