@@ -1,6 +1,7 @@
 // Export and import as JSON Lines: one `{"name":..., ...JobSpec}` per line. An export turns each
 // job into the spec that recreates it from where it is now: the next trigger becomes an absolute
 // dueTime and repeats counts only the ticks left. A relative ttl counts again from the import.
+// Finished jobs (tombstones, status.state completed or failed) are left out.
 
 import type { Job, JobSpec } from '@duetime/sdk';
 
@@ -9,6 +10,8 @@ export interface ExportedJob extends JobSpec {
 }
 
 export function toExportLine(job: Job): ExportedJob | undefined {
+  // A finished job's tombstone has nothing left to run: imported, it would run again.
+  if (job.status.state === 'completed' || job.status.state === 'failed') return undefined;
   const remaining = job.repeats === undefined ? undefined : job.repeats - job.status.count;
   if (remaining !== undefined && remaining < 1) return undefined;
   const nextTrigger = job.status.nextTrigger;

@@ -82,6 +82,19 @@ describe('engine: tombstones of finished jobs', () => {
     expect(h.target.of('reuse')).toHaveLength(2);
   });
 
+  it('a tombstone handed to the engine (the cluster job watch, a refill) is neither fired nor deleted', async () => {
+    h = await makeHarness({ keepFinished: () => true });
+    await h.schedule('seen', { dueTime: '1s' });
+    await h.clock.advance(2_000);
+    const tombstone = (await h.store.get(h.key('seen')))!;
+    h.engine.upsert(tombstone);
+    await h.engine.refillNow();
+    await h.clock.advance(5_000);
+    expect(h.target.of('seen')).toHaveLength(1);
+    expect(await h.store.get(h.key('seen'))).toEqual(tombstone);
+    expect(h.engine.stats().inMemory).toBe(0);
+  });
+
   it('without keepFinished (the default) a finished job is deleted, as before', async () => {
     h = await makeHarness();
     await h.schedule('plain', { dueTime: '1s' });
