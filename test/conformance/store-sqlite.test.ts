@@ -103,6 +103,30 @@ describe('SqliteJobStore', () => {
     expect(() => new SqliteJobStore({ path })).toThrow(/newer/);
   });
 
+  it('brings a file of schema version 2 (before tombstones) to version 3 with its jobs', async () => {
+    const path = join(dir, 'jobs.db');
+    const live = minimalRecord(key('from-v2'), { tickAt: 1_000, nextAt: 1_000 });
+    const first = new SqliteJobStore({ path });
+    await first.create(live, { overwrite: false });
+    await first.close();
+    // Take the file back to version 2 as that release left it: no finished_at, no jobs_finished.
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(path);
+    db.exec('DROP INDEX jobs_finished; ALTER TABLE jobs DROP COLUMN finished_at;');
+    db.pragma('user_version = 2');
+    db.close();
+
+    const store = new SqliteJobStore({ path });
+    expect(await store.get(live.def.key)).toEqual(live);
+    const finished = { rev: 2, count: 1, attempts: 0, state: 'completed' as const, finishedAt: 5_000, lastTrigger: 1_000 };
+    expect(await store.commitProgress({ key: live.def.key, uid: live.def.uid, expectedRev: 1, progress: finished })).toBe(true);
+    expect(await store.purgeFinished(5_000, 10)).toBe(1);
+    await store.close();
+    const check = new Database(path, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(3);
+    check.close();
+  });
+
   it('fails only the write SQLite refuses, and commits the rest of its batch', async () => {
     const store = new SqliteJobStore({ path: join(dir, 'jobs.db') });
     const before = minimalRecord(key('before'));
