@@ -45,6 +45,7 @@ import { Targets } from './app/targets/targets.js';
 import { readConfigFile } from './config/config-file.js';
 import { settingName, withDefaults, type DuetimeConfig } from './config/config.js';
 import { readEdgeSettings, SECRET_LOG_PATHS } from './config/edge-settings.js';
+import { readStoredDataSettings } from './config/stored-data-settings.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { Engine } from './core/engine/engine.js';
 import type { AppRegistrations } from './core/ports/app-registrations.js';
@@ -79,6 +80,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   const logger = (options.logger ?? pino({ level: config.logLevel, base: { service: 'duetime' } })).child({}, { redact: { paths: SECRET_LOG_PATHS, censor: '[redacted]' } });
   // Deadlines, caps, TLS material and tokens (from their files): a bad one fails the start here.
   const edge = readEdgeSettings(config);
+  const stored = readStoredDataSettings(config);
   const tombstoneTtlMs = durationSetting(config, 'tombstoneTtl');
   const clock = options.clock ?? systemClock;
   const file = config.configFile ? readConfigFile(config.configFile) : { apps: [], tokens: [] };
@@ -201,8 +203,8 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   if (cluster) readiness.add('cluster', () => cluster.readiness());
   targets.addReadiness(readiness);
   const metrics = createMetrics(engine, { stagedCounts: () => store.stagedCounts() });
-  const jobs = new JobsService(store, engine, clock, targets.targetCheck(), targets.payloads);
-  const reminders = new RemindersService(store, engine, clock);
+  const jobs = new JobsService(store, engine, clock, targets.targetCheck(), targets.payloads, stored);
+  const reminders = new RemindersService(store, engine, clock, stored.dataLimits);
   const identity = { defaultAppId: config.appId, defaultNamespace: config.namespace, tokens };
   const http = createHttpApi({
     jobs,

@@ -3,10 +3,11 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
-import { InvalidRequestError, JobNotFoundError } from '../core/errors.js';
+import { DuetimeError, InvalidRequestError, JobNotFoundError } from '../core/errors.js';
 import type { Engine } from '../core/engine/engine.js';
 import { initialProgress } from '../core/engine/progression.js';
 import { isFinished, type DataRef, type JobKey, type JobRecord, type RawPayload, type Target } from '../core/model/job.js';
+import { checkJobData, DEFAULT_DATA_LIMITS, type DataLimits } from '../core/model/job-data.js';
 import { parseJobRequest } from '../core/model/job-request.js';
 import { validateName } from '../core/model/names.js';
 import type { JobStore } from '../core/ports/job-store.js';
@@ -25,6 +26,17 @@ export type TargetCheck = (target: Target, key: JobKey) => void;
 export const MAX_LIST_LIMIT = 1000;
 export const DEFAULT_LIST_LIMIT = 100;
 export const DEFAULT_HISTORY_LIMIT = 20;
+/** --list-page-bytes: most bytes of jobs (their JSON) in one list page or one gRPC ListJobs answer. */
+export const DEFAULT_LIST_PAGE_BYTES = 4 * 1024 * 1024;
+/** Records read from the store first for a page; later reads are sized by what these weighed. */
+const FIRST_READ = 16;
+
+export interface JobsServiceOptions {
+  /** --max-data-depth and --max-data-bytes, checked on every write. @defaultValue DEFAULT_DATA_LIMITS */
+  dataLimits?: DataLimits;
+  /** --list-page-bytes. @defaultValue DEFAULT_LIST_PAGE_BYTES */
+  listPageBytes?: number;
+}
 
 export class JobsService {
   constructor(
@@ -34,12 +46,21 @@ export class JobsService {
     private readonly checkTarget: TargetCheck = defaultTargetCheck,
     /** Moves payloads to the jobStateStore and back (app/payloads). */
     private readonly payloads?: JobPayloads,
-  ) {}
+    options: JobsServiceOptions = {},
+  ) {
+    this.dataLimits = options.dataLimits ?? DEFAULT_DATA_LIMITS;
+    this.listPageBytes = options.listPageBytes ?? DEFAULT_LIST_PAGE_BYTES;
+  }
+
+  /** The data limits every write is held to (the gRPC edge names the depth one when decoding fails). */
+  readonly dataLimits: DataLimits;
+  private readonly listPageBytes: number;
 
   /** `rawData`: a non-JSON payload (gRPC), given instead of the body's `data`. */
   async schedule(key: JobKey, body: unknown, rawData?: RawPayload): Promise<void> {
     const { def: parsed, overwrite } = parseJobRequest(key, body, this.clock.now(), randomUUID());
     const def = rawData ? { ...parsed, rawData } : parsed;
+    checkJobData(def, this.dataLimits, 'DAPR_SCHEDULER_SCHEDULE_JOB');
     this.checkTarget(def.target, key);
     const progress = initialProgress(def, def.schedule ? parseSchedule(def.schedule) : undefined);
     if (!this.payloads?.hasStores) {
@@ -89,14 +110,81 @@ export class JobsService {
       throw new InvalidRequestError('DAPR_SCHEDULER_LIST_JOBS', `limit must be a whole number from 1 to ${MAX_LIST_LIMIT}`, 'limit');
     }
     if (options.prefix) validateName(options.prefix, 'prefix');
-    const page = await this.store.list(namespace, appId, {
-      limit,
-      ...(options.prefix ? { prefix: options.prefix } : {}),
-      ...(options.cursor ? { after: options.cursor } : {}),
-    });
-    const shown = options.hideFinished ? page.records.filter((record) => !isFinished(record.progress)) : page.records;
-    const records = await Promise.all(shown.map((record) => this.withPayload(record, isFinished(record.progress) ? undefined : 'DAPR_SCHEDULER_LIST_JOBS')));
-    return { jobs: records.map(toJobView), ...(page.next !== undefined ? { nextCursor: page.next } : {}) };
+    const { jobs, nextCursor } = await this.page(namespace, appId, { ...options, limit });
+    return { jobs, ...(nextCursor !== undefined ? { nextCursor } : {}) };
+  }
+
+  /**
+   * Every job of the app (gRPC ListJobs, which has no pages), as long as they come to at most
+   * --list-page-bytes; more is RESOURCE_EXHAUSTED, read no further than the budget.
+   */
+  async listEvery(namespace: string, appId: string, options: { hideFinished?: boolean } = {}): Promise<JobView[]> {
+    const all: JobView[] = [];
+    let bytes = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await this.page(namespace, appId, { limit: MAX_LIST_LIMIT, ...options, ...(cursor !== undefined ? { cursor } : {}) });
+      bytes += page.bytes;
+      if (bytes > this.listPageBytes) {
+        throw new DuetimeError(
+          'too-large',
+          'DAPR_SCHEDULER_LIST_JOBS',
+          `the app's jobs come to more than ${this.listPageBytes} bytes, the limit of one answer set by --list-page-bytes; ListJobs has no pages, so list them with HTTP GET /v1.0/jobs (paged by limit and cursor), or raise --list-page-bytes`,
+        );
+      }
+      all.push(...page.jobs);
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
+    return all;
+  }
+
+  /**
+   * One page: at most `limit` records read, and jobs whose JSON comes to at most --list-page-bytes
+   * (always at least one job, however large). The store is read a few records at a time, sized by
+   * what the records read so far weighed, so a page of large jobs never holds `limit` of them in
+   * memory. A page cut short by bytes ends with a cursor, as one cut short by `limit` does.
+   */
+  private async page(
+    namespace: string,
+    appId: string,
+    options: { prefix?: string; limit: number; cursor?: string; hideFinished?: boolean },
+  ): Promise<{ jobs: JobView[]; nextCursor?: string; bytes: number }> {
+    const budget = this.listPageBytes;
+    const jobs: JobView[] = [];
+    let bytes = 0;
+    let read = 0;
+    let after = options.cursor || undefined;
+    let want = Math.min(options.limit, FIRST_READ);
+    for (;;) {
+      const page = await this.store.list(namespace, appId, {
+        limit: want,
+        ...(options.prefix ? { prefix: options.prefix } : {}),
+        ...(after !== undefined ? { after } : {}),
+      });
+      const shown = options.hideFinished ? page.records.filter((record) => !isFinished(record.progress)) : page.records;
+      const loaded = await Promise.all(shown.map((record) => this.withPayload(record, isFinished(record.progress) ? undefined : 'DAPR_SCHEDULER_LIST_JOBS')));
+      const views = new Map(loaded.map((record) => [record.def.key.name, toJobView(record)]));
+      for (const record of page.records) {
+        const name = record.def.key.name;
+        const view = views.get(name);
+        const size = view ? jsonBytes(view) : 0;
+        if (view && size !== undefined) {
+          if (jobs.length > 0 && bytes + size > budget) return { jobs, nextCursor: after ?? name, bytes };
+          jobs.push(view);
+          bytes += size;
+        }
+        // A job hidden, or whose data cannot be written as JSON (nested deeper than
+        // JSON.stringify goes, stored before --max-data-depth), is passed over, not a failed list.
+        after = name;
+        read += 1;
+      }
+      if (page.next === undefined) return { jobs, bytes };
+      after = page.next;
+      if (read >= options.limit || bytes >= budget) return { jobs, nextCursor: page.next, bytes };
+      const average = jobs.length > 0 ? bytes / jobs.length : 0;
+      const fit = average > 0 ? Math.floor((budget - bytes) / average) + 1 : want * 2;
+      want = Math.max(1, Math.min(options.limit - read, fit));
+    }
   }
 
   async deleteByPrefix(namespace: string, appId: string, prefix: string): Promise<number> {
@@ -154,6 +242,16 @@ export class JobsService {
       after = page.next;
     } while (after !== undefined);
     return refs;
+  }
+}
+
+/** Bytes of a job as JSON; undefined when it cannot be written as JSON at all (too deep). */
+function jsonBytes(view: JobView): number | undefined {
+  try {
+    return Buffer.byteLength(JSON.stringify(view), 'utf8');
+  } catch (error) {
+    if (error instanceof RangeError) return undefined;
+    throw error;
   }
 }
 

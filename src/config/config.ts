@@ -45,6 +45,9 @@ export interface DuetimeConfig {
   appTlsCa?: string;
   apiTokenFile?: string;
   appApiTokenFile?: string;
+  maxDataDepth: number;
+  maxDataBytes: number;
+  listPageBytes: number;
 }
 
 export interface ConfigField {
@@ -102,6 +105,10 @@ export const CONFIG_FIELDS: ConfigField[] = [
   { key: 'appTlsCa', flag: 'app-tls-ca', kind: 'string', description: 'PEM CA file trusted (besides the system\'s) for https app URLs: deliveries, invocations and reminders' },
   { key: 'apiTokenFile', flag: 'api-token-file', kind: 'string', description: 'read --api-token from this file (trailing newline trimmed), so it is not in the process list' },
   { key: 'appApiTokenFile', flag: 'app-api-token-file', kind: 'string', description: 'read --app-api-token from this file (trailing newline trimmed)' },
+  // Limits on what a caller stores and asks for (docs/security.md, "Limits on requests and stored jobs").
+  { key: 'maxDataDepth', flag: 'max-data-depth', kind: 'int', default: 32, description: 'most levels of objects and arrays in a job\'s or reminder\'s data (400 / INVALID_ARGUMENT deeper); 32 keeps it within the 100 message levels protobuf parsers accept' },
+  { key: 'maxDataBytes', flag: 'max-data-bytes', kind: 'int', default: 1024 * 1024, description: 'largest job or reminder data in bytes, as compact JSON or a raw gRPC payload (413 / RESOURCE_EXHAUSTED above it)' },
+  { key: 'listPageBytes', flag: 'list-page-bytes', kind: 'int', default: 4 * 1024 * 1024, description: 'most bytes of jobs (as JSON) in one GET /v1.0/jobs page, which then ends early with its nextCursor, and in one gRPC ListJobs answer (RESOURCE_EXHAUSTED above it)' },
 ];
 
 export function envName(field: ConfigField): string {

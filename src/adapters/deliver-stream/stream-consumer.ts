@@ -7,6 +7,7 @@
  *
  *   open --take--> open (trigger in flight under a new id)
  *   open --result SUCCESS|FAILED for an id in flight--> open (outcome done|failed)
+ *   open --the sink cannot encode one trigger (UnsendableTriggerError)--> open (that outcome failed)
  *   open --timeout of an id--> open (outcome failed; a later result for that id is ignored)
  *   open --close (stream ended, cancelled, broke, a write failed, or the server stops)--> closed:
  *        timers cleared, every trigger still in flight handed back to the channel
@@ -16,7 +17,7 @@
  */
 
 import type { Outcome, Trigger } from '../../core/model/trigger.js';
-import type { ConnectedConsumer, ConsumerInfo, ConsumerSink, ResultStatus } from '../../core/ports/stream-consumers.js';
+import { UnsendableTriggerError, type ConnectedConsumer, type ConsumerInfo, type ConsumerSink, type ResultStatus } from '../../core/ports/stream-consumers.js';
 
 export type { ConsumerInfo, ConsumerSink, ResultStatus };
 
@@ -61,7 +62,14 @@ export class StreamConsumer implements ConnectedConsumer {
     this.inFlight.set(id, { pending, timer });
     try {
       this.sink.send(id, pending.trigger);
-    } catch {
+    } catch (error) {
+      if (error instanceof UnsendableTriggerError) {
+        // This trigger alone cannot go out: its attempt fails with the reason, the stream stays.
+        this.inFlight.delete(id);
+        clearTimeout(timer);
+        pending.settle({ kind: 'failed', detail: error.message });
+        return;
+      }
       this.close(); // the stream broke under us: the trigger goes back with the others
     }
   }

@@ -4,10 +4,12 @@
 
 import { InvalidRequestError } from '../../core/errors.js';
 import { isObject, parseFailurePolicy } from '../../core/model/failure-policy.js';
+import type { Logger } from 'pino';
+import { DEFAULT_DATA_LIMITS, type DataLimits } from '../../core/model/job-data.js';
 import type { RawPayload } from '../../core/model/job.js';
 import type { JobView } from '../../app/job-view.js';
 import type { FailurePolicyMessage, JobFieldsMessage } from '@duetime/sdk/protocol';
-import { anyFromPayload, payloadFromAny } from './payload.js';
+import { anyFromPayload, payloadFromAny, UnencodableDataError } from './payload.js';
 import { durationToGo, msToDuration } from './proto-duration.js';
 
 export interface ScheduleArguments {
@@ -15,8 +17,12 @@ export interface ScheduleArguments {
   rawData?: RawPayload;
 }
 
-/** A Job message as the body of `POST /v1.0/jobs/{name}`, plus a raw payload if it has one. */
-export function jobToScheduleArguments(job: JobFieldsMessage | null | undefined, overwrite: boolean): ScheduleArguments {
+/**
+ * A Job message as the body of `POST /v1.0/jobs/{name}`, plus a raw payload if it has one. The
+ * service checks the data against `limits`; here they only name the depth limit when a Value is
+ * too deep even to decode.
+ */
+export function jobToScheduleArguments(job: JobFieldsMessage | null | undefined, overwrite: boolean, limits: DataLimits = DEFAULT_DATA_LIMITS): ScheduleArguments {
   if (!job) throw new InvalidRequestError('ERR_MALFORMED_REQUEST', 'the request has no job; set the job field', 'job');
   const body: Record<string, unknown> = { overwrite };
   if (job.schedule !== undefined) body.schedule = job.schedule;
@@ -25,7 +31,7 @@ export function jobToScheduleArguments(job: JobFieldsMessage | null | undefined,
   if (job.ttl !== undefined) body.ttl = job.ttl;
   const policy = failurePolicyToJson(job.failurePolicy);
   if (policy !== undefined) body.failurePolicy = policy;
-  const { data, rawData } = payloadFromAny(job.data);
+  const { data, rawData } = payloadFromAny(job.data, limits.maxDepth);
   if (data !== undefined) body.data = data;
   return { body, ...(rawData ? { rawData } : {}) };
 }
@@ -42,6 +48,24 @@ export function jobViewToFields(view: JobView): JobFieldsMessage {
     ...(data ? { data } : {}),
     ...(policy ? { failurePolicy: policy } : {}),
   };
+}
+
+/**
+ * Each job mapped to its message, leaving out (and logging) a job whose data cannot be encoded,
+ * stored before the depth limit: one such job must not fail the whole list.
+ */
+export function mapEncodable<I extends { name: string } | { job: JobView }, T>(items: readonly I[], map: (item: I) => T, logger: Logger): T[] {
+  const messages: T[] = [];
+  for (const item of items) {
+    try {
+      messages.push(map(item));
+    } catch (error) {
+      if (!(error instanceof UnencodableDataError)) throw error;
+      const name = 'job' in item ? item.job.name : item.name;
+      logger.warn({ job: name }, 'job left out of a gRPC list: its data is nested too deep to encode; delete it or read it over HTTP');
+    }
+  }
+  return messages;
 }
 
 function failurePolicyToJson(policy: FailurePolicyMessage | null | undefined): unknown {

@@ -5,10 +5,10 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { IdentityOptions } from '../../app/caller-identity.js';
-import { MAX_LIST_LIMIT, type JobsService } from '../../app/jobs-service.js';
+import type { JobsService } from '../../app/jobs-service.js';
 import type { JobView } from '../../app/job-view.js';
 import { runtimeCaller } from './call-identity.js';
-import { jobToScheduleArguments, jobViewToFields } from './job-mapping.js';
+import { jobToScheduleArguments, jobViewToFields, mapEncodable } from './job-mapping.js';
 import type { RuntimeJobMessage } from '@duetime/sdk/protocol';
 import { unary } from './unary.js';
 
@@ -21,7 +21,7 @@ export interface RuntimeServiceDeps {
 export function runtimeService({ jobs, identity, logger }: RuntimeServiceDeps): UntypedServiceImplementation {
   const scheduleJob = unary<{ job: RuntimeJobMessage | null; overwrite: boolean }, object>(logger, async (call) => {
     const caller = runtimeCaller(call.metadata, identity);
-    const { body, rawData } = jobToScheduleArguments(call.request.job, call.request.overwrite);
+    const { body, rawData } = jobToScheduleArguments(call.request.job, call.request.overwrite, jobs.dataLimits);
     await jobs.schedule({ namespace: caller.namespace, appId: caller.appId, name: call.request.job?.name ?? '' }, body, rawData);
     return {};
   });
@@ -44,7 +44,7 @@ export function runtimeService({ jobs, identity, logger }: RuntimeServiceDeps): 
   const listJobs = unary<object, { jobs: RuntimeJobMessage[] }>(logger, async (call) => {
     const caller = runtimeCaller(call.metadata, identity);
     const views = await listAll(jobs, caller.namespace, caller.appId);
-    return { jobs: views.map(toRuntimeJob) };
+    return { jobs: mapEncodable(views, toRuntimeJob, logger) };
   });
   return {
     ScheduleJob: scheduleJob,
@@ -64,14 +64,10 @@ function toRuntimeJob(view: JobView): RuntimeJobMessage {
   return { name: view.name, ...jobViewToFields(view) };
 }
 
-/** Dapr's ListJobs is unpaged: every job of the app, read page by page; tombstones left out, as in Dapr. */
+/**
+ * Dapr's ListJobs is unpaged: every job of the app, read page by page; tombstones left out, as in
+ * Dapr. More than --list-page-bytes of jobs is RESOURCE_EXHAUSTED (JobsService.listEvery).
+ */
 export async function listAll(jobs: JobsService, namespace: string, appId: string): Promise<JobView[]> {
-  const all: JobView[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await jobs.list(namespace, appId, { limit: MAX_LIST_LIMIT, hideFinished: true, ...(cursor !== undefined ? { cursor } : {}) });
-    all.push(...page.jobs);
-    cursor = page.nextCursor;
-  } while (cursor !== undefined);
-  return all;
+  return jobs.listEvery(namespace, appId, { hideFinished: true });
 }

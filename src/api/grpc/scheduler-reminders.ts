@@ -10,10 +10,11 @@
 // Unlike Dapr, a reminder belongs to the app named in the metadata (as on the HTTP reminder
 // routes): another app neither sees nor deletes it (docs/grpc.md).
 
+import type { Logger } from 'pino';
 import type { Caller } from '../../app/caller-identity.js';
 import { reminderPrefix } from '../../app/reminders/reminder-keys.js';
 import type { RemindersService } from '../../app/reminders/reminders-service.js';
-import { jobToScheduleArguments, jobViewToFields } from './job-mapping.js';
+import { jobToScheduleArguments, jobViewToFields, mapEncodable } from './job-mapping.js';
 import type { JobFieldsMessage, JobMetadataMessage } from '@duetime/sdk/protocol';
 
 export interface ActorRef {
@@ -34,10 +35,13 @@ export function actorOf(metadata: JobMetadataMessage | null | undefined): ActorR
 }
 
 export class SchedulerReminders {
-  constructor(private readonly reminders: RemindersService) {}
+  constructor(
+    private readonly reminders: RemindersService,
+    private readonly logger: Logger,
+  ) {}
 
   async schedule(owner: Caller, actor: ActorRef, name: string, job: JobFieldsMessage | null, overwrite: boolean): Promise<void> {
-    const { body, rawData } = jobToScheduleArguments(job, overwrite);
+    const { body, rawData } = jobToScheduleArguments(job, overwrite, this.reminders.dataLimits);
     await this.reminders.scheduleAsJob(owner, ref(actor, name), body, rawData);
   }
 
@@ -51,11 +55,15 @@ export class SchedulerReminders {
 
   async list(owner: Caller, actor: ActorRef): Promise<NamedJobMessage[]> {
     const found = await this.reminders.listAsJobs(owner, reminderPrefix(actor.type, actor.id));
-    return found.map(({ ref: r, job }) => ({
-      name: r.name,
-      metadata: { appId: owner.appId, namespace: owner.namespace, target: { actor: { type: r.actorType, id: r.actorId } } },
-      job: jobViewToFields(job),
-    }));
+    return mapEncodable(
+      found,
+      ({ ref: r, job }) => ({
+        name: r.name,
+        metadata: { appId: owner.appId, namespace: owner.namespace, target: { actor: { type: r.actorType, id: r.actorId } } },
+        job: jobViewToFields(job),
+      }),
+      this.logger,
+    );
   }
 
   async deleteByActor(owner: Caller, actor: ActorRef, idPrefixMatch: boolean): Promise<void> {

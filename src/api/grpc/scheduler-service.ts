@@ -12,7 +12,7 @@ import type { RemindersService } from '../../app/reminders/reminders-service.js'
 import type { Metadata } from '@grpc/grpc-js';
 import { schedulerCaller } from './call-identity.js';
 import { toGrpcError } from './grpc-errors.js';
-import { jobToScheduleArguments, jobViewToFields } from './job-mapping.js';
+import { jobToScheduleArguments, jobViewToFields, mapEncodable } from './job-mapping.js';
 import type { JobFieldsMessage, JobMetadataMessage } from '@duetime/sdk/protocol';
 import { listAll } from './runtime-service.js';
 import { actorOf, SchedulerReminders, type NamedJobMessage } from './scheduler-reminders.js';
@@ -46,7 +46,7 @@ interface Owned {
 
 export function schedulerService(deps: SchedulerServiceDeps): UntypedServiceImplementation {
   const { jobs, identity, logger } = deps;
-  const reminders = new SchedulerReminders(deps.reminders);
+  const reminders = new SchedulerReminders(deps.reminders, logger);
   const ownerOf = (metadata: Metadata, request: Owned): Caller => schedulerCaller(metadata, request.metadata, identity);
   const keyOf = (owner: Caller, name: string) => ({ namespace: owner.namespace, appId: owner.appId, name });
 
@@ -59,7 +59,7 @@ export function schedulerService(deps: SchedulerServiceDeps): UntypedServiceImpl
         await reminders.schedule(owner, actor, request.name, request.job, request.overwrite);
         return {};
       }
-      const { body, rawData } = jobToScheduleArguments(request.job, request.overwrite);
+      const { body, rawData } = jobToScheduleArguments(request.job, request.overwrite, jobs.dataLimits);
       await jobs.schedule(keyOf(owner, request.name), body, rawData);
       return {};
     }),
@@ -82,7 +82,7 @@ export function schedulerService(deps: SchedulerServiceDeps): UntypedServiceImpl
       if (actor) return { jobs: await reminders.list(owner, actor) };
       const views = await listAll(jobs, owner.namespace, owner.appId);
       const metadata: JobMetadataMessage = { appId: owner.appId, namespace: owner.namespace, target: { job: {} } };
-      return { jobs: views.map((view) => ({ name: view.name, metadata, job: jobViewToFields(view) })) };
+      return { jobs: mapEncodable(views, (view) => ({ name: view.name, metadata, job: jobViewToFields(view) }), logger) };
     }),
     DeleteByMetadata: unary<Owned & { idPrefixMatch?: boolean }, object>(logger, async (call) => {
       const owner = ownerOf(call.metadata, call.request);

@@ -16,7 +16,7 @@ import { Metadata, status, type ServerDuplexStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { IdentityOptions } from '../../app/caller-identity.js';
 import { ownerOfReminderApp } from '../../app/reminders/reminder-keys.js';
-import type { ConnectedConsumer, StreamConsumers } from '../../core/ports/stream-consumers.js';
+import { UnsendableTriggerError, type ConnectedConsumer, type StreamConsumers } from '../../core/ports/stream-consumers.js';
 import { actorCallOf } from '../../core/model/target.js';
 import type { Trigger } from '../../core/model/trigger.js';
 import { schedulerCaller } from './call-identity.js';
@@ -111,7 +111,13 @@ export function handleWatchJobs(call: WatchJobsCall, deps: WatchJobsDeps): void 
 
 function send(call: WatchJobsCall, id: number, trigger: Trigger): void {
   if (call.cancelled || call.destroyed || call.writableEnded) throw new Error('the stream is closed');
-  const data = anyFromPayload(trigger);
+  let data: ReturnType<typeof anyFromPayload>;
+  try {
+    data = anyFromPayload(trigger);
+  } catch (error) {
+    // Data stored before the depth limit: this trigger fails, the consumer keeps its stream.
+    throw new UnsendableTriggerError(error instanceof Error ? error.message : String(error));
+  }
   call.write({
     name: nameOf(trigger),
     id: String(id),

@@ -89,7 +89,8 @@ export function createHttpApi(deps: HttpApiDeps): FastifyInstance {
     } catch (error) {
       const err = error as Error & { statusCode?: number };
       err.statusCode = 400;
-      err.message = `the body is not valid JSON (${err.message})`;
+      // A parser that recurses runs out of stack on JSON nested thousands deep: still the caller's 400.
+      err.message = error instanceof RangeError ? 'the body is nested too deep to parse; job data may be nested at most --max-data-depth levels' : `the body is not valid JSON (${err.message})`;
       done(err, undefined);
     }
   });

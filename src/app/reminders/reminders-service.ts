@@ -7,6 +7,7 @@ import type { Clock } from '../../core/clock.js';
 import type { Engine } from '../../core/engine/engine.js';
 import { initialProgress } from '../../core/engine/progression.js';
 import { DuetimeError, JobExistsError } from '../../core/errors.js';
+import { checkJobData, DEFAULT_DATA_LIMITS, type DataLimits } from '../../core/model/job-data.js';
 import { parseJobRequest } from '../../core/model/job-request.js';
 import type { JobRecord, RawPayload } from '../../core/model/job.js';
 import type { JobStore } from '../../core/ports/job-store.js';
@@ -25,6 +26,8 @@ export class RemindersService {
     private readonly store: JobStore,
     private readonly engine: Engine,
     private readonly clock: Clock,
+    /** Depth and size of a reminder's data (--max-data-depth, --max-data-bytes), checked on every write. */
+    readonly dataLimits: DataLimits = DEFAULT_DATA_LIMITS,
   ) {}
 
   /** Creates the reminder, or replaces it (overwrite defaults to true, as in Dapr). */
@@ -106,6 +109,7 @@ export class RemindersService {
   }
 
   private async save(def: JobRecord['def'], overwrite: boolean, ref: ReminderRef, conflictCode: string, fix: string): Promise<void> {
+    checkJobData(def, this.dataLimits, conflictCode);
     const record: JobRecord = { def, progress: initialProgress(def, def.schedule ? parseSchedule(def.schedule) : undefined) };
     try {
       await this.store.create(record, { overwrite });

@@ -4,9 +4,20 @@
 
 import type { Trigger } from '../model/trigger.js';
 
-/** Writes one trigger to the stream under its id; throws when the stream cannot take it. */
+/**
+ * Writes one trigger to the stream under its id; throws when the stream cannot take it, or
+ * UnsendableTriggerError when this one trigger cannot be written (the stream is fine).
+ */
 export interface ConsumerSink {
   send(id: number, trigger: Trigger): void;
+}
+
+/** This trigger cannot be put on the wire (its stored data cannot be encoded): its attempt fails, the stream stays. */
+export class UnsendableTriggerError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'UnsendableTriggerError';
+  }
 }
 
 /** What the consumer said about itself in its initial message. */

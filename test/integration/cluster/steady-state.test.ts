@@ -11,7 +11,8 @@ const CLI = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
 const clusterStatus = async (...args: string[]) => (await promisify(execFile)(process.execPath, ['--import', 'tsx', CLI, 'cluster', 'status', ...args])).stdout;
 
 describe('cluster: steady state', () => {
-  const cluster = new ClusterHarness({ replicas: 3 });
+  // --max-data-bytes raised past etcd's request limit (1.5 MiB), so the too-big job below meets etcd's own limit.
+  const cluster = new ClusterHarness({ replicas: 3, args: ['--max-data-bytes', String(4 * 1024 * 1024)] });
 
   beforeAll(async () => {
     await cluster.start();
