@@ -670,14 +670,16 @@ export function jobStoreConformance(
         expect(await store.purgeFinished(Number.MAX_SAFE_INTEGER, 10)).toBe(0);
       });
 
-      it('purgeFinished deletes tombstones finished at or before the instant, oldest first, a page at a time', async () => {
+      it('purgeFinished deletes tombstones finished at or before the instant, a page at a time', async () => {
         for (let i = 0; i < 5; i++) await tombstone(`t${i}`, 1_000 * (5 - i));
         const live = dueRecord(key('live'), 1_000);
         await store.create(live, { overwrite: false });
-        expect(await store.purgeFinished(3_000, 2)).toBe(2); // t4 (1000), t3 (2000)
-        expect(await listAll(store, NS, APP)).toEqual(['live', 't0', 't1', 't2']);
-        expect(await store.history(key('t4'), 10)).toEqual([]);
-        expect(await store.purgeFinished(3_000, 10)).toBe(1); // t2 (3000)
+        expect(await store.purgeFinished(3_000, 2)).toBe(2); // two of t4 (1000), t3 (2000), t2 (3000)
+        const left = await listAll(store, NS, APP);
+        expect(left).toHaveLength(4);
+        expect(left.slice(0, 3)).toEqual(['live', 't0', 't1']); // newer than 3000: kept
+        for (const gone of ['t2', 't3', 't4'].filter((n) => !left.includes(n))) expect(await store.history(key(gone), 10)).toEqual([]);
+        expect(await store.purgeFinished(3_000, 10)).toBe(1); // the third
         expect(await store.purgeFinished(3_000, 10)).toBe(0);
         expect(await listAll(store, NS, APP)).toEqual(['live', 't0', 't1']);
         expect(await store.purgeFinished(Number.MAX_SAFE_INTEGER, 10)).toBe(2);

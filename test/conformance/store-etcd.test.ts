@@ -74,6 +74,43 @@ describe('EtcdJobStore', () => {
     await store.close();
   });
 
+  it('a tombstone keeps its keys in the finished index until purged, then leaves none; a purge reads about limit keys', async () => {
+    const { store, layout } = freshStore();
+    const finish = async (name: string, at: number): Promise<void> => {
+      const r = minimalRecord(key(name), { nextAt: 1_000, tickAt: 1_000 });
+      await store.create(r, { overwrite: false });
+      const entry = { scheduledAt: 1_000, at, attempt: 1, outcome: 'success' as const, manual: false };
+      const progress = { rev: 2, count: 1, attempts: 0, state: 'completed' as const, finishedAt: at, lastTrigger: 1_000 };
+      expect(await store.commitProgress({ key: r.def.key, uid: r.def.uid, expectedRev: 1, progress, history: entry })).toBe(true);
+    };
+    for (let i = 0; i < 40; i++) await finish(`done-${i}`, 5_000 + i);
+    expect(await countKeys(`${layout.prefix}ended/`)).toBe(40);
+    expect(await countKeys(`${layout.prefix}due/`)).toBe(0);
+    // 40 tombstones over 16 partitions: a purge of 5 deletes exactly 5.
+    expect(await store.purgeFinished(10_000, 5)).toBe(5);
+    expect(await countKeys(`${layout.prefix}ended/`)).toBe(35);
+    expect(await store.purgeFinished(10_000, 100)).toBe(35);
+    expect(await countKeys(layout.prefix)).toBe(0);
+    await store.close();
+  });
+
+  it('purges tombstones of held partitions only', async () => {
+    const layout = new KeyLayout(`/conformance-${++stores}/`);
+    const fence = new PartitionFence(16);
+    const store = new EtcdJobStore({ client, layout, partitionCount: 16, fence });
+    const r = minimalRecord(key('ended-here'), { nextAt: 1_000, tickAt: 1_000 });
+    const p = partitionOf(r.def.key, 16);
+    await store.create(r, { overwrite: false });
+    const progress = { rev: 2, count: 1, attempts: 0, state: 'failed' as const, finishedAt: 2_000 };
+    expect(await store.commitProgress({ key: r.def.key, uid: r.def.uid, expectedRev: 1, progress })).toBe(true);
+    expect(await store.purgeFinished(5_000, 10)).toBe(0); // not ours
+    const revision = Number((await client.txn({ compare: [], success: [{ requestPut: { key: layout.ownerKey(p), value: Buffer.from('me') } }], failure: [] })).header.revision);
+    fence.hold(p, revision);
+    expect(await store.purgeFinished(5_000, 10)).toBe(1);
+    expect(await store.get(r.def.key)).toBeUndefined();
+    await store.close();
+  });
+
   it('a second store on the same prefix sees the first one\'s writes and can take over a job', async () => {
     const { store: first, layout } = freshStore();
     const second = new EtcdJobStore({ client, layout, partitionCount: 16 });

@@ -42,6 +42,8 @@ export const ETCD_STORE_DEFAULTS = { historyLimit: 20, knownCapacity: 200_000 } 
 const MAX_ATTEMPTS = 20;
 /** stagedCounts gives up past this many apps staged in one partition (it is a gauge, not a ledger). */
 const STAGED_COUNT_ROUNDS = 1_000;
+/** Partitions whose finished index one purge read covers (each answers at most the keys still wanted). */
+const PURGE_PARTITIONS_PER_READ = 16;
 /** Jobs per page when deleting by prefix: each costs up to 4 operations in one transaction. */
 const DELETE_CHUNK = 30;
 
@@ -363,9 +365,11 @@ export class EtcdJobStore implements JobStore {
   }
 
   /**
-   * The oldest tombstones of the partitions this replica reads, from the finished index; each
-   * chunk is deleted in one transaction conditional on every progress key being unchanged since
-   * it was read (a job replaced meanwhile is not purged: the next sweep reads it again).
+   * Tombstones of the partitions this replica reads, from the finished index, a few partitions
+   * per read until `limit` are found (so a call reads about `limit` keys, not `limit` per
+   * partition; oldest first within what it read, not across every partition). Each chunk is
+   * deleted in one transaction conditional on every progress key being unchanged since it was
+   * read (a job replaced meanwhile is not purged: the next sweep reads it again).
    */
   async purgeFinished(finishedBefore: number, limit: number): Promise<number> {
     this.open();
@@ -374,10 +378,11 @@ export class EtcdJobStore implements JobStore {
     return this.order.writeWide(() =>
       guard(async () => {
         const found: Array<{ at: number; jobKey: Buffer; key: JobKey }> = [];
-        for (const group of chunks(this.readablePartitions(), MAX_TXN_OPS)) {
+        for (const group of chunks(this.readablePartitions(), PURGE_PARTITIONS_PER_READ)) {
+          if (found.length >= max) break;
           const response = await this.client.txn({
             compare: [],
-            success: group.map((p) => getRange(this.layout.finishedRange(p, finishedBefore), { limit: max, keysOnly: true })),
+            success: group.map((p) => getRange(this.layout.finishedRange(p, finishedBefore), { limit: max - found.length, keysOnly: true })),
             failure: [],
           });
           for (const op of response.responses) {

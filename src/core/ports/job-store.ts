@@ -77,8 +77,10 @@ export interface JobStore {
   stagedCounts(): Promise<StagedCount[]>;
   /**
    * Deletes at most `limit` tombstones (finished jobs, isFinished(progress)) whose finishedAt is at
-   * or before `finishedBefore`, oldest first, with their history; answers how many. A store serving
-   * a cluster purges the partitions this replica owns. Each call is one bounded page of work.
+   * or before `finishedBefore`, with their history; answers how many, fewer than `limit` only when
+   * it found no more (or lost a race with a writer: the next call sees those again). Memory and
+   * SQLite take the oldest first; etcd the oldest of the partitions it read. A store serving a
+   * cluster purges the partitions this replica owns. Each call is one bounded page of work.
    */
   purgeFinished(finishedBefore: number, limit: number): Promise<number>;
   /** The latest history entries of a job, newest first. */
