@@ -22,11 +22,12 @@ import { renderLatestBlock, renderMarkdown } from './lib/report-markdown.js';
 import type { BenchResults, StageLoad } from './lib/results.js';
 import { stageContext, withTimeout, type StageContext } from './lib/stage.js';
 import { verdicts } from './lib/targets.js';
+import { defaultEngineCeilingOptions, runEngineCeiling } from './engine-ceiling.js';
 import { defaultMemoryOptions, runMemory } from './memory-window.js';
 import { defaultStagedMemoryOptions, runStagedMemory, STAGED_MEMORY_BUDGET_S } from './staged-memory.js';
 import { defaultThroughputOptions, profileSchedulingThroughput, runSchedulingThroughput } from './scheduling-throughput.js';
 
-const DEFAULT_STAGES = 'throughput,burst,memory';
+const DEFAULT_STAGES = 'throughput,burst,memory,engine-ceiling';
 const { values: args } = parseArgs({
   options: {
     stages: { type: 'string', default: DEFAULT_STAGES },
@@ -36,6 +37,7 @@ const { values: args } = parseArgs({
     'burst-jobs': { type: 'string', default: String(defaultBurstOptions.jobs) },
     'memory-jobs': { type: 'string', default: String(defaultMemoryOptions.jobs) },
     'staged-jobs': { type: 'string', default: String(defaultStagedMemoryOptions.jobs) },
+    'ceiling-jobs': { type: 'string', default: String(defaultEngineCeilingOptions.jobs) },
     'results-dir': { type: 'string', default: join(PROJECT_DIR, 'bench', 'results') },
     'no-docs': { type: 'boolean', default: false },
   },
@@ -46,6 +48,7 @@ const throughputOptions = { ...defaultThroughputOptions, durationS: Number(args.
 const burstOptions = { ...defaultBurstOptions, jobs: Number(args['burst-jobs']) };
 const memoryOptions = { ...defaultMemoryOptions, jobs: Number(args['memory-jobs']) };
 const stagedMemoryOptions = { ...defaultStagedMemoryOptions, jobs: Number(args['staged-jobs']) };
+const engineCeilingOptions = { ...defaultEngineCeilingOptions, jobs: Number(args['ceiling-jobs']) };
 const resultsDir = args['results-dir'];
 const isDefaultResultsDir = resultsDir === join(PROJECT_DIR, 'bench', 'results');
 const log = (message: string): void => console.log(`${new Date().toISOString().slice(11, 23)} ${message}`);
@@ -139,6 +142,10 @@ try {
   }
   if (stages.has('memory')) {
     results.memory = await stage('memory', runMs(420), (ctx) => runMemory(ctx, memoryOptions));
+  }
+  if (stages.has('engine-ceiling')) {
+    const budget = 2 * (engineCeilingOptions.leadMs + engineCeilingOptions.drainTimeoutMs) + runMs(60);
+    results.engineCeiling = await stage('engine-ceiling', budget, (ctx) => runEngineCeiling(ctx, engineCeilingOptions));
   }
   if (stages.has('staged-memory')) {
     results.stagedMemory = await stage('staged-memory', runMs(STAGED_MEMORY_BUDGET_S), (ctx) => runStagedMemory(ctx, stagedMemoryOptions));

@@ -5,6 +5,7 @@ import type { ProfileRun, BenchResults } from './results.js';
 import { MiB } from './stats.js';
 import { TARGETS } from './targets.js';
 import { TARGET_STAGED_RSS_MIB, type StagedMemoryResult } from '../staged-memory.js';
+import type { EngineCeilingResult } from '../engine-ceiling.js';
 
 const mib = (bytes: number): string => (Number.isFinite(bytes) ? (bytes / MiB).toFixed(1) : 'n/a');
 const n = (value: number): string => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a');
@@ -119,6 +120,7 @@ export function renderMarkdown(r: BenchResults): string {
 
   const st = r.stagedMemory;
   if (st) out.push(...renderStaged(st));
+  if (r.engineCeiling) out.push(...renderEngineCeiling(r.engineCeiling));
 
   for (const [name, profile] of Object.entries(r.profiles) as Array<[string, ProfileRun]>) out.push(...renderProfile(name, profile));
   for (const e of r.errors) out.push(`## Error in stage ${e.stage}`, '', '```', e.message, '```', '');
@@ -212,4 +214,21 @@ export function renderLatestBlock(r: BenchResults, resultsPath: string): string 
     out.push(`| same, after a restart | ${mib(mem.restarted.gcRssBytes)} / ${mib(mem.restarted.gcHeapUsedBytes)} MiB | | |`);
   }
   return out.join('\n');
+}
+
+function renderEngineCeiling(ec: EngineCeilingResult): string[] {
+  const out = [`## 5. The engine's own ceiling: ${n(ec.options.jobs)} due at one instant, no network`, ''];
+  out.push(
+    `In the bench process: the engine with a deliverer that answers "done" at once, on the memory store and on a SQLite file; ${n(ec.options.jobs)} one-shot jobs ` +
+      `scheduled through JobsService, due ${n(ec.options.leadMs)} ms after the first. Drain: the due instant to the last committed outcome.`,
+    '',
+  );
+  out.push('| store | scheduled in ms | drain ms | triggers/s | delivered | early | duplicates | lateness p50 / p99 / max ms |', '|---|---|---|---|---|---|---|---|');
+  for (const run of ec.runs) {
+    out.push(`| ${run.store} | ${n(run.scheduleMs)} | ${n(run.drainMs)} | **${n(run.perS)}** | ${n(run.delivered)} | ${run.early} | ${run.duplicates} | ${run.latenessMs.p50} / ${run.latenessMs.p99} / ${run.latenessMs.max} |`);
+  }
+  const [memory, sqlite] = ec.runs;
+  if (memory && sqlite) out.push('', `SQLite's rate is ${(sqlite.perS / memory.perS).toFixed(2)} of the memory store's.`);
+  out.push('');
+  return out;
 }

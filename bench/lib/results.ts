@@ -1,6 +1,7 @@
 // The shape of one run's results file (bench/results/<date>-<machine>.json).
 
 import type { BurstResult } from '../burst-delivery.js';
+import type { EngineCeilingResult } from '../engine-ceiling.js';
 import type { MemoryResult } from '../memory-window.js';
 import type { ThroughputResult } from '../scheduling-throughput.js';
 import type { StagedMemoryResult } from '../staged-memory.js';
@@ -33,6 +34,7 @@ export interface BenchResults {
   burst?: BurstResult;
   memory?: MemoryResult;
   stagedMemory?: StagedMemoryResult;
+  engineCeiling?: EngineCeilingResult;
   profiles: { throughput?: ProfileRun; burst?: ProfileRun };
   errors: Array<{ stage: string; message: string }>;
   verdicts: Verdict[];
