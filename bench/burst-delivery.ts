@@ -68,7 +68,7 @@ export interface BurstResult {
   /** Attempts other than the first (the receiver always answers 200, so there should be none). */
   retries: number;
   engine: { failedAttempts: number; successAttempts: number; inMemoryAfter: number };
-  /** burst-* rows left in the store after the drain (delivered one-shot jobs are deleted). */
+  /** Live burst-* jobs left in the store after the drain (a delivered one-shot job is finished: deleted, or a tombstone). */
   storedAfter: number;
   duetimeCommand: string;
   /** Wall-clock instants, ms, for cutting a profile. */

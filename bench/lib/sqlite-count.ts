@@ -5,12 +5,17 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 
-/** Rows of the jobs table whose name starts with prefix (all rows when prefix is ''). */
+/**
+ * Live jobs (not tombstones of finished ones) whose name starts with prefix (all when prefix is
+ * ''). A finished job's row stays for --tombstone-ttl with finished_at set (schema version 3).
+ */
 export function countJobs(dataDir: string, prefix = ''): number {
   const db = new Database(join(dataDir, 'duetime.db'), { readonly: true, fileMustExist: true });
   try {
+    const hasTombstones = (db.prepare("SELECT count(*) AS n FROM pragma_table_info('jobs') WHERE name = 'finished_at'").get() as { n: number }).n > 0;
     // name is compared as a range, not with LIKE, whose _ and % would need escaping.
-    const row = db.prepare('SELECT count(*) AS n FROM jobs WHERE name >= ? AND name < ?').get(prefix, `${prefix}\u{10FFFF}`) as { n: number };
+    const live = hasTombstones ? ' AND finished_at IS NULL' : '';
+    const row = db.prepare(`SELECT count(*) AS n FROM jobs WHERE name >= ? AND name < ?${live}`).get(prefix, `${prefix}\u{10FFFF}`) as { n: number };
     return row.n;
   } finally {
     db.close();
