@@ -92,8 +92,8 @@ export class DuetimeClient {
 
   /** Deletes the app's jobs whose names start with `prefix` ('' = all of them); returns how many. */
   async deleteByPrefix(prefix: string): Promise<number> {
-    const suffix = prefix ? `?${new URLSearchParams({ prefix })}` : '';
-    const body = (await this.request('DELETE', `/v1.0/jobs${suffix}`)) as { deleted: number };
+    // Always sent, even empty: the server refuses a bulk delete without an explicit prefix.
+    const body = (await this.request('DELETE', `/v1.0/jobs?${new URLSearchParams({ prefix })}`)) as { deleted: number };
     return body.deleted;
   }
 

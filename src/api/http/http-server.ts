@@ -12,6 +12,7 @@ import { capConnectionsPerClient, tlsServerOptions, type ServerTls } from '../cl
 import { guardBrowsers, isJsonContentType, type BrowserPolicy } from './browser-guard.js';
 import { handleError, errorBody } from './error-mapping.js';
 import type { IdentityOptions } from './identity.js';
+import { checkQueryStrings } from './query-check.js';
 import { registerActorRoutes } from './routes/actors.js';
 import { registerAppRoutes } from './routes/apps.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -71,6 +72,7 @@ export function createHttpApi(deps: HttpApiDeps): FastifyInstance {
     routerOptions: { maxParamLength: 2048 },
     ...(edge ? { serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => edgeServer(handler, edge) } : {}) });
   if (deps.browser) guardBrowsers(app, deps.browser);
+  checkQueryStrings(app);
   // JSON routes take JSON (docs/security.md): a body of another type, or none named, is 415, so a
   // web page's "simple" cross-site POST (text/plain, a form) cannot be read as a job. An empty
   // body passes whatever its type, where a route needs none (pause, trigger, DELETE).

@@ -36,8 +36,11 @@ const jobPaths = (base: string) => ({
     },
     delete: {
       summary: "Delete the app's jobs whose name starts with prefix (all of the app's when empty)",
-      parameters: [appHeader, { name: 'prefix', in: 'query', schema: { type: 'string' } }],
-      responses: { 200: { description: 'count', content: { 'application/json': { schema: { type: 'object', properties: { deleted: { type: 'integer' } } } } } } },
+      parameters: [appHeader, { name: 'prefix', in: 'query', required: true, allowEmptyValue: true, schema: { type: 'string' }, description: 'required: send prefix= (empty) to delete every job of the app' }],
+      responses: {
+        200: { description: 'count', content: { 'application/json': { schema: { type: 'object', properties: { deleted: { type: 'integer' } } } } } },
+        400: errorResponse('no prefix parameter, or a repeated one'),
+      },
     },
   },
   [`${base}/jobs/{name}/pause`]: { post: { summary: 'Pause a job', parameters: [nameParam, appHeader], responses: { 200: jobView, 404: errorResponse('no such job') } } },

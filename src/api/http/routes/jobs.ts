@@ -47,7 +47,17 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobsService, ident
     });
     app.delete<{ Querystring: ListQuery }>(`${base}/jobs`, async (request) => {
       const caller = identify(request, identity);
-      const deleted = await jobs.deleteByPrefix(caller.namespace, caller.appId, request.query.prefix ?? '');
+      // Deleting every job takes `prefix=` on purpose: a bare DELETE /v1.0/jobs (a path cut short,
+      // a client that dropped an empty parameter) must not empty the app.
+      const { prefix } = request.query;
+      if (prefix === undefined) {
+        throw new InvalidRequestError(
+          'DAPR_SCHEDULER_DELETE_JOB',
+          'prefix is required: DELETE /v1.0/jobs?prefix=<start of the names> deletes the jobs whose names start with it; send prefix= (empty) to delete every job of the app',
+          'prefix',
+        );
+      }
+      const deleted = await jobs.deleteByPrefix(caller.namespace, caller.appId, prefix);
       return { deleted };
     });
 
