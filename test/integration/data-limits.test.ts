@@ -78,7 +78,7 @@ describe('data nesting depth, over HTTP', () => {
     expect(res.status).toBe(400);
     expect(res.body.errorCode).toBe('DAPR_SCHEDULER_SCHEDULE_JOB');
     expectNamesDepth(res.body.message);
-    expect(res.body.details[0].field_violations[0].field).toBe('data');
+    expect(res.body.details.at(-1).field_violations[0].field).toBe('data');
     await expectNoJob('depth', 'deep-33');
   });
 
@@ -135,7 +135,7 @@ describe('data size', () => {
     expect(res.body.message).toContain('data');
     expect(res.body.message).toContain('1048576');
     expect(res.body.message).toContain('--max-data-bytes');
-    expect(res.body.details[0].field_violations[0].field).toBe('data');
+    expect(res.body.details.at(-1).field_violations[0].field).toBe('data');
     await expectNoJob('size', 'too-big');
     const reminder = await node.call('PUT', '/v1.0/actors/Clock/c-1/reminders/too-big', { dueTime: '1h', data: big }, { 'dapr-app-id': 'size' });
     expect(reminder.status).toBe(413);

@@ -43,7 +43,7 @@ export function fromServiceError(error: ServiceError): Error {
   return new DuetimeApiError(HTTP_STATUS[error.code] ?? 500, errorCode, error.details || error.message, details, { grpcCode: error.code, cause: error });
 }
 
-/** google.rpc.Status details: ErrorInfo's reason, and BadRequest entries in the HTTP API's JSON shape. */
+/** google.rpc.Status details: ErrorInfo's reason, and the ErrorInfo and BadRequest entries in the HTTP API's JSON shape. */
 function statusDetails(bytes: unknown): { reason?: string; details: unknown[] } {
   if (!Buffer.isBuffer(bytes)) return { details: [] };
   try {
@@ -54,8 +54,13 @@ function statusDetails(bytes: unknown): { reason?: string; details: unknown[] } 
       const fields = readFields(any);
       const typeUrl = lengthDelimited(fields, 1)[0]?.toString('utf8');
       const value = lengthDelimited(fields, 2)[0] ?? Buffer.alloc(0);
-      // ErrorInfo{reason = 1, domain = 2}
-      if (typeUrl === ERROR_INFO_URL) reason = lengthDelimited(readFields(value), 1)[0]?.toString('utf8') || reason;
+      // ErrorInfo{reason = 1, domain = 2}, kept in the HTTP API's JSON shape as well
+      if (typeUrl === ERROR_INFO_URL) {
+        const info = readFields(value);
+        const infoReason = lengthDelimited(info, 1)[0]?.toString('utf8') ?? '';
+        reason = infoReason || reason;
+        details.push({ '@type': ERROR_INFO_URL, reason: infoReason, domain: lengthDelimited(info, 2)[0]?.toString('utf8') ?? '', metadata: null });
+      }
       // BadRequest{repeated FieldViolation field_violations = 1}; FieldViolation{field = 1, description = 2}
       if (typeUrl === BAD_REQUEST_URL) {
         const violations = lengthDelimited(readFields(value), 1).map((violation) => {

@@ -151,7 +151,8 @@ function isUint32(value: unknown): value is number {
 
 /** What the HTTP API would answer for the same input: 400 with the field named. */
 function invalid(errorCode: string, message: string, field?: string): DuetimeApiError {
-  const details = field ? [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', field_violations: [{ field, description: message }] }] : [];
+  const details: unknown[] = [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: errorCode, domain: 'dapr.io', metadata: null }];
+  if (field) details.push({ '@type': 'type.googleapis.com/google.rpc.BadRequest', field_violations: [{ field, description: message }] });
   return new DuetimeApiError(400, errorCode, message, details);
 }
 

@@ -22,12 +22,15 @@ export interface DaprErrorBody {
   details: unknown[];
 }
 
+/**
+ * Dapr's HTTP error body: the rich error model's details in JSON, as Dapr's own tests read them.
+ * ErrorInfo always (reason = the error code, domain dapr.io, as the gRPC errors carry it), then
+ * BadRequest naming the field when there is one.
+ */
 export function errorBody(code: string, message: string, field?: string): DaprErrorBody {
-  return {
-    errorCode: code,
-    message,
-    details: field ? [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', field_violations: [{ field, description: message }] }] : [],
-  };
+  const details: unknown[] = [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: code, domain: 'dapr.io', metadata: null }];
+  if (field) details.push({ '@type': 'type.googleapis.com/google.rpc.BadRequest', field_violations: [{ field, description: message }] });
+  return { errorCode: code, message, details };
 }
 
 export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {

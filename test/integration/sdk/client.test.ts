@@ -43,7 +43,10 @@ describe('DuetimeClient', () => {
   it('errors carry status, Dapr error code, message and details', async () => {
     const invalid = await thrown(client.schedule('bad', { repeats: 2 }));
     expect([invalid.status, invalid.errorCode]).toEqual([400, 'DAPR_SCHEDULER_SCHEDULE_EMPTY']);
-    expect(invalid.details).toEqual([expect.objectContaining({ '@type': 'type.googleapis.com/google.rpc.BadRequest' })]);
+    expect(invalid.details).toEqual([
+      expect.objectContaining({ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'DAPR_SCHEDULER_SCHEDULE_EMPTY', domain: 'dapr.io' }),
+      expect.objectContaining({ '@type': 'type.googleapis.com/google.rpc.BadRequest' }),
+    ]);
     await client.schedule('taken', { dueTime: '1h' });
     expect((await thrown(client.schedule('taken', { dueTime: '1h' }))).status).toBe(409);
   });

@@ -159,7 +159,10 @@ describe('DuetimeGrpcClient', () => {
     }
     const empty = await apiError(grpc.schedule('empty', { repeats: 2 }));
     expect([empty.status, empty.errorCode]).toEqual([400, 'DAPR_SCHEDULER_SCHEDULE_EMPTY']);
-    expect(empty.details).toEqual([{ '@type': 'type.googleapis.com/google.rpc.BadRequest', field_violations: [{ field: 'schedule', description: empty.message }] }]);
+    expect(empty.details).toEqual([
+      { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'DAPR_SCHEDULER_SCHEDULE_EMPTY', domain: 'dapr.io', metadata: null },
+      { '@type': 'type.googleapis.com/google.rpc.BadRequest', field_violations: [{ field: 'schedule', description: empty.message }] },
+    ]);
 
     await grpc.schedule('taken', { dueTime: '1h' });
     const taken = await apiError(grpc.schedule('taken', { dueTime: '2h' }));
