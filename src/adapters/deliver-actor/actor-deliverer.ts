@@ -129,6 +129,10 @@ export class ActorDeliverer implements Deliverer {
     const data = trigger.rawData ? rawPayloadAsJson(trigger.rawData) : (trigger.data ?? null);
     const body = JSON.stringify({ data, dueTime: call.dueTime, period: call.period });
     const segments = [call.actorType, call.actorId, 'method', 'remind', call.reminderName];
+    // A reminder stored before Dapr's name rule was applied: "." or ".." cannot be encoded out of
+    // a path (a URL parser resolves %2E too), so it would call another route of the app.
+    const dotted = segments.find((segment) => segment === '.' || segment === '..');
+    if (dotted !== undefined) return { kind: 'failed', detail: `"${dotted}" cannot be sent as a segment of the actor's URL; delete this reminder and create it under another name` };
     try {
       const url = new URL(host.endpoint.url);
       const basePath = url.pathname.replace(/\/$/, '');

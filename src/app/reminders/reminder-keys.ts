@@ -9,6 +9,7 @@
 import { InvalidRequestError } from '../../core/errors.js';
 import type { JobKey } from '../../core/model/job.js';
 import { MAX_NAME_LENGTH } from '../../core/model/names.js';
+import { checkSegmentName } from '../../core/model/segment-name.js';
 
 export const REMINDER_APP_SUFFIX = '/actor-reminders';
 const SEPARATOR = '||';
@@ -58,6 +59,17 @@ export function reminderJobKey(owner: Owner, ref: ReminderRef, code = CREATE_COD
     );
   }
   return { namespace: owner.namespace, appId: reminderAppId(owner.appId), name };
+}
+
+/**
+ * Dapr's rules for a reminder being written (create, or ScheduleJob for an actor): its name, its
+ * actor's id and type become segments of the app's URL path (segment-name.ts). Reads and deletes
+ * do not check, so a reminder stored before the rule can still be found and removed.
+ */
+export function checkReminderRef(ref: ReminderRef, code = CREATE_CODE): void {
+  checkSegmentName(ref.actorType, 'actor type', 'actorType', code);
+  checkSegmentName(ref.actorId, 'actor id', 'actorId', code);
+  checkSegmentName(ref.name, 'reminder name', 'name', code);
 }
 
 /** The job-name prefix shared by every reminder of one actor. */

@@ -13,7 +13,7 @@ import type { JobRecord, RawPayload } from '../../core/model/job.js';
 import type { JobStore } from '../../core/ports/job-store.js';
 import { parseSchedule } from '../../core/schedule/index.js';
 import { toJobView, type JobView } from '../job-view.js';
-import { actorPrefix, parseReminderJobName, reminderAppId, reminderJobKey, type Owner, type ReminderRef } from './reminder-keys.js';
+import { actorPrefix, checkReminderRef, parseReminderJobName, reminderAppId, reminderJobKey, type Owner, type ReminderRef } from './reminder-keys.js';
 import { parseReminderRequest, type ReminderSpec } from './reminder-request.js';
 import { toReminderView, type ReminderView } from './reminder-view.js';
 
@@ -33,6 +33,7 @@ export class RemindersService {
   /** Creates the reminder, or replaces it (overwrite defaults to true, as in Dapr). */
   async create(owner: Owner, ref: ReminderRef, body: unknown): Promise<void> {
     const key = reminderJobKey(owner, ref);
+    checkReminderRef(ref);
     const { def, overwrite } = parseReminderRequest(key, owner, ref, body, this.clock.now(), randomUUID());
     await this.save(def, overwrite, ref, 'ERR_ACTOR_REMINDER_CREATE', 'leave "overwrite" out (it defaults to true) to replace it');
   }
@@ -45,6 +46,7 @@ export class RemindersService {
    */
   async scheduleAsJob(owner: Owner, ref: ReminderRef, body: Record<string, unknown>, rawData?: RawPayload): Promise<void> {
     const key = reminderJobKey(owner, ref, 'DAPR_SCHEDULER_SCHEDULE_JOB');
+    checkReminderRef(ref, 'DAPR_SCHEDULER_SCHEDULE_JOB');
     const { def: parsed, overwrite } = parseJobRequest(key, body, this.clock.now(), randomUUID());
     const reminder: ReminderSpec = {
       name: ref.name,

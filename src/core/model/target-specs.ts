@@ -3,6 +3,7 @@
 // targets were typed is decoded (target.ts decodeStoredTarget). Errors name the field and the fix.
 
 import { InvalidRequestError } from '../errors.js';
+import { checkSegmentName } from './segment-name.js';
 
 export const SCHEDULE_CODE = 'DAPR_SCHEDULER_SCHEDULE_JOB';
 
@@ -90,10 +91,12 @@ export function parseBindingSpec(spec: Record<string, unknown>): BindingSpec {
 /** An actor target as a job request writes it: the reminder details belong to the reminder APIs. */
 export function parseActorSpec(spec: Record<string, unknown>): ActorSpec {
   allowOnly(spec, 'actor', ['type', 'id']);
-  return {
-    type: requiredString(spec, 'actor', 'type', '"Cart" (an actor type an app hosts)'),
-    id: requiredString(spec, 'actor', 'id', '"cart-42"'),
-  };
+  const type = requiredString(spec, 'actor', 'type', '"Cart" (an actor type an app hosts)');
+  const id = requiredString(spec, 'actor', 'id', '"cart-42"');
+  // Both are segments of the actor's callback URL (Dapr's name rule).
+  checkSegmentName(type, 'actor type', 'target.actor.type', SCHEDULE_CODE);
+  checkSegmentName(id, 'actor id', 'target.actor.id', SCHEDULE_CODE);
+  return { type, id };
 }
 
 function requiredString(spec: Record<string, unknown>, kind: string, field: string, example: string): string {
