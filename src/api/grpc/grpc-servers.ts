@@ -17,6 +17,7 @@ import { ListenError, type PortSetting } from '../listen-error.js';
 import { loadDuetimeProtos } from '@duetime/sdk/protocol';
 import { runtimeService } from './runtime-service.js';
 import { schedulerService, type SchedulerHosts } from './scheduler-service.js';
+import { refuseUndecodable, tolerantDeserializers } from './undecodable.js';
 import type { WatchJobsCall } from './watch-jobs.js';
 
 export interface GrpcServersOptions {
@@ -97,10 +98,11 @@ export async function startGrpcServers(options: GrpcServersOptions): Promise<Grp
   const openCalls = new Set<WatchJobsCall | ServerWritableStream<unknown, unknown>>();
   let schedulerAddress = '';
 
-  const runtime = new Server(serverOptions);
-  runtime.addService(protos.runtimeService, gated(runtimeService(options), options.startGate));
-  const scheduler = new Server(serverOptions);
-  scheduler.addService(protos.schedulerService, gated(schedulerService({ ...options, openCalls, address: () => schedulerAddress }), options.startGate));
+  // Undecodable request messages are INVALID_ARGUMENT, not grpc-js's INTERNAL (undecodable.ts).
+  const runtime = new Server({ ...serverOptions, interceptors: [refuseUndecodable] });
+  runtime.addService(tolerantDeserializers(protos.runtimeService), gated(runtimeService(options), options.startGate));
+  const scheduler = new Server({ ...serverOptions, interceptors: [refuseUndecodable] });
+  scheduler.addService(tolerantDeserializers(protos.schedulerService), gated(schedulerService({ ...options, openCalls, address: () => schedulerAddress }), options.startGate));
 
   const runtimeListener = await bind(runtime, options.host, options.grpcPort, 'grpcPort', edge);
   let schedulerListener: BoundListener;

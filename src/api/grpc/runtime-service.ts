@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { IdentityOptions } from '../../app/caller-identity.js';
 import type { JobsService } from '../../app/jobs-service.js';
 import type { JobView } from '../../app/job-view.js';
+import { InvalidRequestError } from '../../core/errors.js';
 import { runtimeCaller } from './call-identity.js';
 import { jobToScheduleArguments, jobViewToFields, mapEncodable } from './job-mapping.js';
 import type { RuntimeJobMessage } from '@duetime/sdk/protocol';
@@ -21,6 +22,8 @@ export interface RuntimeServiceDeps {
 export function runtimeService({ jobs, identity, logger }: RuntimeServiceDeps): UntypedServiceImplementation {
   const scheduleJob = unary<{ job: RuntimeJobMessage | null; overwrite: boolean }, object>(logger, async (call) => {
     const caller = runtimeCaller(call.metadata, identity);
+    // No job at all is Dapr's DAPR_SCHEDULER_EMPTY ("Job is empty"), before any field of it.
+    if (!call.request.job) throw new InvalidRequestError('DAPR_SCHEDULER_EMPTY', 'the request has no job: ScheduleJobRequest.job must hold the job (its name, and a schedule or a dueTime)', 'job');
     const { body, rawData } = jobToScheduleArguments(call.request.job, call.request.overwrite, jobs.dataLimits);
     await jobs.schedule({ namespace: caller.namespace, appId: caller.appId, name: call.request.job?.name ?? '' }, body, rawData);
     return {};
