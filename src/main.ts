@@ -46,6 +46,7 @@ import { readConfigFile } from './config/config-file.js';
 import { settingName, withDefaults, type DuetimeConfig } from './config/config.js';
 import { readEdgeSettings, SECRET_LOG_PATHS } from './config/edge-settings.js';
 import { readStoredDataSettings } from './config/stored-data-settings.js';
+import { checkStartSettings } from './config/start-settings.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { Engine } from './core/engine/engine.js';
 import type { AppRegistrations } from './core/ports/app-registrations.js';
@@ -76,6 +77,8 @@ export interface StartOptions {
 
 export async function startDuetime(values: Partial<DuetimeConfig>, options: StartOptions = {}): Promise<RunningDuetime> {
   const config = withDefaults(values);
+  // Ports, log level, --app-url: a bad one fails here with the flag's name, before any library sees it.
+  checkStartSettings(config);
   // Tokens never reach the log, whoever made the logger (docs/security.md).
   const logger = (options.logger ?? pino({ level: config.logLevel, base: { service: 'duetime' } })).child({}, { redact: { paths: SECRET_LOG_PATHS, censor: '[redacted]' } });
   // Deadlines, caps, TLS material and tokens (from their files): a bad one fails the start here.
@@ -297,11 +300,20 @@ function durationSetting(config: DuetimeConfig, key: 'tombstoneTtl'): number {
 
 /** A start error in the user's words: which flag to change for a port, what a cron binding lacks. */
 function startError(error: unknown, config: DuetimeConfig): unknown {
+  if (error instanceof ListenError && isHostProblem(error)) {
+    return new Error(`cannot start: ${settingName('host')} ${error.host} cannot be listened on (${error.reason}); use an address of this machine, e.g. 127.0.0.1 or 0.0.0.0`, { cause: error });
+  }
   if (error instanceof ListenError) {
     return new Error(`cannot start: ${settingName(error.setting)} ${error.port} cannot be bound on ${error.host} (${error.reason}); free that port or choose another`, { cause: error });
   }
   if (error instanceof CronBindingError) return new Error(`cannot start: a cron binding in ${config.componentsPath} cannot be scheduled:\n${error.message}`, { cause: error });
   return error;
+}
+
+/** The address, not the port, is at fault: a name that does not resolve or an IP not on this machine. */
+function isHostProblem(error: ListenError): boolean {
+  const code = (error.cause as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME';
 }
 
 /** Reads the components folder (none: an empty registry); a bad folder is a start error listing each file's problems. */

@@ -12,6 +12,9 @@
 
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { InvalidRequestError } from '../core/errors.js';
+import { validateAppEndpoint } from '../core/model/app-endpoint.js';
+import { validateName } from '../core/model/names.js';
 
 export interface FileApp {
   appId: string;
@@ -43,14 +46,33 @@ export function readConfigFile(path: string): ConfigFile {
   const apps = list(doc.apps, path, 'apps').map((entry, i) => {
     const where = `${path}: apps[${i}]`;
     if (typeof entry.appId !== 'string' || !entry.appId) throw new Error(`${where}.appId must be a non-empty string`);
-    if (typeof entry.url !== 'string' || !/^https?:\/\//.test(entry.url)) throw new Error(`${where}.url must be an http(s) URL`);
-    return entry as unknown as FileApp;
+    // The rules of PUT /v1.0/apps/{appId}, which is what registering these apps amounts to.
+    const app = asRequest(where, () => {
+      validateName(entry.appId as string, 'app id');
+      if (entry.namespace !== undefined) {
+        if (typeof entry.namespace !== 'string') throw new InvalidRequestError('ERR_MALFORMED_REQUEST', 'namespace must be a string', 'namespace');
+        validateName(entry.namespace, 'namespace');
+      }
+      return validateAppEndpoint({ url: entry.url, actorTypes: entry.actorTypes, token: entry.token });
+    });
+    return { ...(entry as unknown as FileApp), ...app };
   });
   const tokens = list(doc.tokens, path, 'tokens').map((entry, i) => {
     if (typeof entry.token !== 'string' || !entry.token) throw new Error(`${path}: tokens[${i}].token must be a non-empty string`);
     return entry as unknown as FileToken;
   });
   return { apps, tokens };
+}
+
+/** Runs an API rule on a file entry; its refusal names the entry and field: "file: apps[1].url: ...". */
+function asRequest<T>(where: string, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (!(error instanceof InvalidRequestError)) throw error;
+    const field = error.field === 'app id' ? 'appId' : error.field;
+    throw new Error(`${where}${field ? `.${field}` : ''}: ${error.message}`, { cause: error });
+  }
 }
 
 function list(value: unknown, path: string, field: string): Record<string, unknown>[] {
