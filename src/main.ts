@@ -80,7 +80,9 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   // Ports, log level, --app-url: a bad one fails here with the flag's name, before any library sees it.
   checkStartSettings(config);
   // Tokens never reach the log, whoever made the logger (docs/security.md).
-  const logger = (options.logger ?? pino({ level: config.logLevel, base: { service: 'duetime' } })).child({}, { redact: { paths: SECRET_LOG_PATHS, censor: '[redacted]' } });
+  // Synchronous writes to stdout: with pino's default (asynchronous) destination a write pending at
+  // exit meets EPIPE when the log reader has gone, and sonic-boom's exit flush retries it forever.
+  const logger = (options.logger ?? pino({ level: config.logLevel, base: { service: 'duetime' } }, pino.destination({ dest: 1, sync: true }))).child({}, { redact: { paths: SECRET_LOG_PATHS, censor: '[redacted]' } });
   // Deadlines, caps, TLS material and tokens (from their files): a bad one fails the start here.
   const edge = readEdgeSettings(config);
   const stored = readStoredDataSettings(config);
