@@ -12,7 +12,8 @@ import { DuetimeError, InvalidRequestError } from '../../core/errors.js';
 import { DEFAULT_FAILURE_POLICY, DEFAULT_FAILURE_POLICY_SOURCE, isObject, parseFailurePolicy } from '../../core/model/failure-policy.js';
 import type { JobDefinition, JobKey, Target } from '../../core/model/job.js';
 import type { ActorReminder } from '../../core/model/target.js';
-import { resolveInstant } from '../../core/schedule/index.js';
+import { checkDurationText, checkScheduleStep, checkScheduleText, type RequestLimits } from '../../core/model/request-limits.js';
+import { parseSchedule, resolveInstant } from '../../core/schedule/index.js';
 import { CREATE_CODE, type Owner, type ReminderRef } from './reminder-keys.js';
 import { planPeriod } from './reminder-period.js';
 
@@ -28,7 +29,8 @@ export interface ReminderRequest {
   overwrite: boolean;
 }
 
-export function parseReminderRequest(key: JobKey, owner: Owner, ref: ReminderRef, body: unknown, now: number, uid: string): ReminderRequest {
+/** `limits`: what a caller may ask for (core/model/request-limits.ts); the service always gives them. */
+export function parseReminderRequest(key: JobKey, owner: Owner, ref: ReminderRef, body: unknown, now: number, uid: string, limits?: RequestLimits): ReminderRequest {
   if (body === undefined || body === null) body = {};
   if (!isObject(body)) {
     throw new InvalidRequestError('ERR_MALFORMED_REQUEST', 'the body must be a JSON object such as {"dueTime":"10s","period":"1m","data":{}}');
@@ -38,25 +40,37 @@ export function parseReminderRequest(key: JobKey, owner: Owner, ref: ReminderRef
       throw new InvalidRequestError(CREATE_CODE, `"${field}" is not a reminder field; known fields: dueTime, period, ttl, data, overwrite, failurePolicy`, field);
     }
   }
+  // Lengths before any parsing (request-limits.ts).
+  if (limits) {
+    const text = (field: string, alias?: string): unknown => body[field] ?? (alias ? body[alias] : undefined);
+    const period = text('period');
+    if (typeof period === 'string') checkScheduleText(period, limits, 'period', CREATE_CODE);
+    for (const [field, value] of [['dueTime', text('dueTime', 'due_time')], ['ttl', text('ttl')]] as const) {
+      if (typeof value === 'string') checkDurationText(value, limits, field, CREATE_CODE);
+    }
+  }
   const dueTime = optionalString(body, 'dueTime', 'due_time');
   const period = optionalString(body, 'period');
   const ttl = optionalString(body, 'ttl');
 
   const dueAt = dueTime === undefined ? undefined : reworded(() => resolveInstant(dueTime, now, 'dueTime'));
   const plan = period === undefined ? undefined : planPeriod(period, dueAt ?? now);
+  const planned = plan === undefined ? undefined : parseSchedule(plan.schedule);
+  if (limits && planned && period !== undefined) checkScheduleStep(planned, period, limits, 'period', CREATE_CODE);
   // A one-shot reminder without dueTime fires at once.
   const firstAt = dueAt ?? (plan === undefined ? now : undefined);
 
   let expiresAt: number | undefined;
   if (ttl !== undefined) {
     expiresAt = reworded(() => resolveInstant(ttl, dueAt ?? now, 'ttl'));
-    if (expiresAt < (firstAt ?? now)) {
+    // Without dueTime a periodic reminder first fires one period on.
+    if (expiresAt < (firstAt ?? planned?.next(now) ?? now)) {
       throw new InvalidRequestError(CREATE_CODE, 'ttl expires before the reminder first fires; set a later ttl or an earlier dueTime', 'ttl');
     }
   }
 
   const policySource = body.failurePolicy ?? body.failure_policy;
-  const failurePolicy = policySource === undefined || policySource === null ? DEFAULT_FAILURE_POLICY : reworded(() => parseFailurePolicy(policySource));
+  const failurePolicy = policySource === undefined || policySource === null ? DEFAULT_FAILURE_POLICY : reworded(() => parseFailurePolicy(policySource, limits));
 
   const overwrite = body.overwrite ?? true;
   if (typeof overwrite !== 'boolean') throw new InvalidRequestError(CREATE_CODE, 'overwrite must be true or false (default true)', 'overwrite');

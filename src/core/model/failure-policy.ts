@@ -1,6 +1,7 @@
 import { InvalidRequestError } from '../errors.js';
 import { parseIntervalMs } from '../schedule/index.js';
 import type { FailurePolicy } from './job.js';
+import { checkDurationText, checkRetryInterval, type RequestLimits } from './request-limits.js';
 
 /** Dapr's default when a job has no policy: constant, every 1 s, 3 retries (4 attempts a tick). */
 export const DEFAULT_FAILURE_POLICY: FailurePolicy = { kind: 'constant', intervalMs: 1000, maxRetries: 3 };
@@ -8,8 +9,22 @@ export const DEFAULT_FAILURE_POLICY_SOURCE = { constant: { interval: '1s', maxRe
 
 const CODE = 'DAPR_SCHEDULER_SCHEDULE_JOB';
 
-/** Parses `failurePolicy` as sent: {"drop":{}} | {"constant":{...}} | {"exponential":{...}}. */
-export function parseFailurePolicy(raw: unknown): FailurePolicy {
+/**
+ * Parses `failurePolicy` as sent: {"drop":{}} | {"constant":{...}} | {"exponential":{...}}.
+ * `limits` (when a job is written, never when a stored one is read): interval lengths before
+ * parsing, and retries no sooner than the least interval.
+ */
+export function parseFailurePolicy(raw: unknown, limits?: RequestLimits): FailurePolicy {
+  const policy = parsePolicy(raw, limits);
+  if (limits) checkRetryInterval(policy, limits, CODE);
+  return policy;
+}
+
+function parsePolicy(raw: unknown, limits: RequestLimits | undefined): FailurePolicy {
+  const interval = (value: unknown, field: string): number => {
+    if (typeof value === 'string' && limits) checkDurationText(value, limits, field, CODE);
+    return readInterval(value, field);
+  };
   if (!isObject(raw)) throw invalid('failurePolicy must be an object such as {"constant":{"interval":"1s","maxRetries":3}} or {"drop":{}}');
   const kinds = Object.keys(raw);
   if (kinds.length !== 1) throw invalid(`failurePolicy takes exactly one of drop, constant, exponential; got ${kinds.length ? kinds.join(', ') : 'none'}`);
@@ -51,7 +66,7 @@ function retries(body: Record<string, unknown>, kind: string): { maxRetries?: nu
   return { maxRetries: value };
 }
 
-function interval(value: unknown, field: string): number {
+function readInterval(value: unknown, field: string): number {
   if (typeof value !== 'string') throw invalid(`${field} must be a duration string such as "1s" or "PT1S"`, field);
   return parseIntervalMs(value, field);
 }

@@ -2,10 +2,11 @@
 // InvalidRequestError naming the field and the fix. Pure: `now` and `uid` come from the caller.
 
 import { InvalidRequestError } from '../errors.js';
-import { parseSchedule, resolveInstant } from '../schedule/index.js';
+import { parseSchedule, resolveInstant, type Schedule } from '../schedule/index.js';
 import { DEFAULT_FAILURE_POLICY, DEFAULT_FAILURE_POLICY_SOURCE, isObject, parseFailurePolicy } from './failure-policy.js';
 import type { CatchUp, JobDefinition, JobKey } from './job.js';
 import { validateName } from './names.js';
+import { checkDurationText, checkScheduleStep, checkScheduleText, type RequestLimits } from './request-limits.js';
 import { parseTargetRequest } from './target.js';
 
 const CODE = 'DAPR_SCHEDULER_SCHEDULE_JOB';
@@ -18,7 +19,11 @@ export interface JobRequest {
   overwrite: boolean;
 }
 
-export function parseJobRequest(key: JobKey, body: unknown, now: number, uid: string): JobRequest {
+/**
+ * `limits`: what a caller may ask for (request-limits.ts), given by the services for every job a
+ * caller writes; left out only for jobs the server builds from its own configuration (cron bindings).
+ */
+export function parseJobRequest(key: JobKey, body: unknown, now: number, uid: string, limits?: RequestLimits): JobRequest {
   validateName(key.name);
   if (!isObject(body)) {
     throw new InvalidRequestError('ERR_MALFORMED_REQUEST', 'the body must be a JSON object such as {"schedule":"@every 10s","data":{}}');
@@ -31,12 +36,21 @@ export function parseJobRequest(key: JobKey, body: unknown, now: number, uid: st
       throw new InvalidRequestError(CODE, `"${field}" is not a job field; known fields: ${[...FIELDS].join(', ')}`, field);
     }
   }
+  // Lengths before any parsing: a megabyte of cron or digits must cost nothing.
+  const length = (field: string, alias: string | undefined, check: typeof checkDurationText): void => {
+    const value = body[field] ?? (alias ? body[alias] : undefined);
+    if (limits && typeof value === 'string') check(value, limits, field, CODE);
+  };
+  length('schedule', undefined, checkScheduleText);
+  length('dueTime', 'due_time', checkDurationText);
+  length('ttl', undefined, checkDurationText);
   const schedule = optionalString(body, 'schedule');
   const dueTime = optionalString(body, 'dueTime', 'due_time');
   if (schedule === undefined && dueTime === undefined) {
     throw new InvalidRequestError('DAPR_SCHEDULER_SCHEDULE_EMPTY', 'a job needs a schedule, a dueTime, or both', 'schedule');
   }
-  if (schedule !== undefined) parseSchedule(schedule);
+  const parsedSchedule: Schedule | undefined = schedule === undefined ? undefined : parseSchedule(schedule);
+  if (limits && parsedSchedule && schedule !== undefined) checkScheduleStep(parsedSchedule, schedule, limits, 'schedule', CODE);
   const dueAt = dueTime === undefined ? undefined : resolveInstant(dueTime, now, 'dueTime');
 
   const repeats = body.repeats;
@@ -59,10 +73,16 @@ export function parseJobRequest(key: JobKey, body: unknown, now: number, uid: st
     if (dueAt !== undefined && expiresAt < dueAt) {
       throw new InvalidRequestError(CODE, 'ttl expires before dueTime; set a later ttl or an earlier dueTime', 'ttl');
     }
+    // A ttl that ends before the first tick would leave a job that silently never fires.
+    const firstAt = dueAt ?? parsedSchedule?.next(now);
+    if (firstAt === undefined || expiresAt < firstAt) {
+      const first = firstAt === undefined ? 'the schedule has no tick' : `the first tick is at ${new Date(firstAt).toISOString()}`;
+      throw new InvalidRequestError(CODE, `ttl "${ttl}" ends at ${new Date(expiresAt).toISOString()}, before the job would ever fire (${first}); set a ttl that ends after the first tick, or add an earlier dueTime`, 'ttl');
+    }
   }
 
   const policySource = body.failurePolicy ?? body.failure_policy;
-  const failurePolicy = policySource === undefined || policySource === null ? DEFAULT_FAILURE_POLICY : parseFailurePolicy(policySource);
+  const failurePolicy = policySource === undefined || policySource === null ? DEFAULT_FAILURE_POLICY : parseFailurePolicy(policySource, limits);
 
   const overwrite = body.overwrite ?? false;
   if (typeof overwrite !== 'boolean') throw new InvalidRequestError(CODE, 'overwrite must be true or false', 'overwrite');

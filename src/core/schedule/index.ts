@@ -6,3 +6,4 @@ export type { IsoDuration, IsoRepeating } from './durations.js';
 export { resolveInstant, parseIntervalMs } from './instants.js';
 export { canonicalTimeZone } from './time-zone.js';
 export { SCHEDULE_JOB_CODE } from './field-error.js';
+export { shortestStepMs } from './shortest-step.js';

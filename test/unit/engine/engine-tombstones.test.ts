@@ -3,7 +3,10 @@
 // history; never fired again, refused by manual operations, replaced by a create of its name.
 
 import { afterEach, describe, expect, it } from 'vitest';
+import { initialProgress } from '../../../src/core/engine/progression.js';
 import { JobFinishedError } from '../../../src/core/errors.js';
+import { parseJobRequest } from '../../../src/core/model/job-request.js';
+import { parseSchedule } from '../../../src/core/schedule/index.js';
 import { makeHarness, T0 } from './harness.js';
 
 type Harness = Awaited<ReturnType<typeof makeHarness>>;
@@ -51,7 +54,13 @@ describe('engine: tombstones of finished jobs', () => {
   it('a repeating job whose ticks run out completes; one whose ttl passed before its first tick completes with none', async () => {
     h = await makeHarness({ keepFinished: () => true });
     await h.schedule('thrice', { schedule: '@every 1s', repeats: 3 });
-    await h.schedule('expired', { schedule: '@every 10s', ttl: '5s' });
+    // Such a job is refused now (ttl before the first tick, issue 10 row 15), but one stored before
+    // that rule still loads: write it to the store directly.
+    const { def } = parseJobRequest(h.key('expired'), { schedule: '@every 10s', ttl: '15s' }, T0, 'uid-expired');
+    const expired = { ...def, ttl: '5s', expiresAt: T0 + 5_000 };
+    const record = { def: expired, progress: initialProgress(expired, parseSchedule('@every 10s')) };
+    await h.store.create(record, { overwrite: false });
+    h.engine.upsert(record);
     await h.clock.advance(10_000);
     expect(h.target.of('thrice')).toHaveLength(3);
     expect((await h.jobs.get(h.key('thrice'))).status).toMatchObject({ state: 'completed', count: 3 });
