@@ -38,6 +38,7 @@ import { logTriggers } from './app/trigger-log.js';
 import { createMetrics } from './app/metrics.js';
 import { Readiness } from './app/readiness.js';
 import { StartGate } from './app/start-gate.js';
+import { AppQuota } from './app/app-quota.js';
 import { storeReadiness } from './app/store-readiness.js';
 import type { ComponentInfo } from './app/targets/component-directory.js';
 import { CronBindingError } from './app/targets/cron-binding-jobs.js';
@@ -46,6 +47,7 @@ import { readConfigFile } from './config/config-file.js';
 import { settingName, withDefaults, type DuetimeConfig } from './config/config.js';
 import { readEdgeSettings, SECRET_LOG_PATHS } from './config/edge-settings.js';
 import { readStoredDataSettings } from './config/stored-data-settings.js';
+import { readRequestLimitSettings } from './config/request-limit-settings.js';
 import { checkStartSettings } from './config/start-settings.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { Engine } from './core/engine/engine.js';
@@ -86,6 +88,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   // Deadlines, caps, TLS material and tokens (from their files): a bad one fails the start here.
   const edge = readEdgeSettings(config);
   const stored = readStoredDataSettings(config);
+  const asked = readRequestLimitSettings(config);
   const tombstoneTtlMs = durationSetting(config, 'tombstoneTtl');
   const clock = options.clock ?? systemClock;
   const file = config.configFile ? readConfigFile(config.configFile) : { apps: [], tokens: [] };
@@ -208,8 +211,10 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   if (cluster) readiness.add('cluster', () => cluster.readiness());
   targets.addReadiness(readiness);
   const metrics = createMetrics(engine, { stagedCounts: () => store.stagedCounts() });
-  const jobs = new JobsService(store, engine, clock, targets.targetCheck(), targets.payloads, stored);
-  const reminders = new RemindersService(store, engine, clock, stored.dataLimits);
+  // One quota for both services: jobs and reminders are filed under different app ids anyway.
+  const quota = new AppQuota(asked.quota, clock, store.countLive ? (namespace, appId) => store.countLive!(namespace, appId) : undefined);
+  const jobs = new JobsService(store, engine, clock, targets.targetCheck(), targets.payloads, { ...stored, requestLimits: asked.requestLimits, quota });
+  const reminders = new RemindersService(store, engine, clock, stored.dataLimits, { requestLimits: asked.requestLimits, quota });
   const identity = { defaultAppId: config.appId, defaultNamespace: config.namespace, tokens };
   const http = createHttpApi({
     jobs,

@@ -37,6 +37,9 @@ export async function startDuetime(scope: Scope, name: string, options: DuetimeS
     '--scheduler-port', '0',
     '--app-id', 'app',
     '--data-dir', options.dataDir,
+    // The bench measures the engine and the store, not the per-app quotas: one app sends it all.
+    '--max-jobs-per-app', '0',
+    '--schedule-rate-per-app', '0',
     ...(options.appUrl ? ['--app-url', options.appUrl] : []),
     ...(options.serveArgs ?? []),
   ];

@@ -9,9 +9,11 @@ import { initialProgress } from '../core/engine/progression.js';
 import { isFinished, type DataRef, type JobKey, type JobRecord, type RawPayload, type Target } from '../core/model/job.js';
 import { checkJobData, DEFAULT_DATA_LIMITS, type DataLimits } from '../core/model/job-data.js';
 import { parseJobRequest } from '../core/model/job-request.js';
+import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from '../core/model/request-limits.js';
 import { validateName } from '../core/model/names.js';
 import type { JobStore } from '../core/ports/job-store.js';
 import { parseSchedule } from '../core/schedule/index.js';
+import type { AppQuota } from './app-quota.js';
 import { toHistoryView, toJobView, type HistoryView, type JobView } from './job-view.js';
 import type { JobPayloads } from './payloads/job-payloads.js';
 
@@ -36,6 +38,10 @@ export interface JobsServiceOptions {
   dataLimits?: DataLimits;
   /** --list-page-bytes. @defaultValue DEFAULT_LIST_PAGE_BYTES */
   listPageBytes?: number;
+  /** --min-interval, --max-schedule-length, --max-duration-length. @defaultValue DEFAULT_REQUEST_LIMITS */
+  requestLimits?: RequestLimits;
+  /** Per-app schedule rate and job count (app-quota.ts). @defaultValue none: no quota */
+  quota?: AppQuota;
 }
 
 export class JobsService {
@@ -50,18 +56,25 @@ export class JobsService {
   ) {
     this.dataLimits = options.dataLimits ?? DEFAULT_DATA_LIMITS;
     this.listPageBytes = options.listPageBytes ?? DEFAULT_LIST_PAGE_BYTES;
+    this.requestLimits = options.requestLimits ?? DEFAULT_REQUEST_LIMITS;
+    this.quota = options.quota;
   }
 
   /** The data limits every write is held to (the gRPC edge names the depth one when decoding fails). */
   readonly dataLimits: DataLimits;
   private readonly listPageBytes: number;
+  private readonly requestLimits: RequestLimits;
+  private readonly quota: AppQuota | undefined;
 
   /** `rawData`: a non-JSON payload (gRPC), given instead of the body's `data`. */
   async schedule(key: JobKey, body: unknown, rawData?: RawPayload): Promise<void> {
-    const { def: parsed, overwrite } = parseJobRequest(key, body, this.clock.now(), randomUUID());
+    // The rate first: a flood is refused before any parsing work.
+    this.quota?.takeSchedule(key, 'DAPR_SCHEDULER_SCHEDULE_JOB');
+    const { def: parsed, overwrite } = parseJobRequest(key, body, this.clock.now(), randomUUID(), this.requestLimits);
     const def = rawData ? { ...parsed, rawData } : parsed;
     checkJobData(def, this.dataLimits, 'DAPR_SCHEDULER_SCHEDULE_JOB');
     this.checkTarget(def.target, key);
+    await this.quota?.checkJobCount(key, 'DAPR_SCHEDULER_SCHEDULE_JOB', async () => overwrite && isLive(await this.store.get(key)));
     const progress = initialProgress(def, def.schedule ? parseSchedule(def.schedule) : undefined);
     if (!this.payloads?.hasStores) {
       const record: JobRecord = { def, progress };
@@ -264,4 +277,8 @@ function defaultTargetCheck(target: Target): void {
       `target.${type}`,
     );
   }
+}
+
+function isLive(record: JobRecord | undefined): boolean {
+  return record !== undefined && !isFinished(record.progress);
 }

@@ -5,7 +5,7 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import { SingleBar, Presets } from 'cli-progress';
 import Table from 'cli-table3';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DuetimeClient, type Job, type JobSpec } from '@duetime/sdk';
+import { DuetimeApiError, DuetimeClient, type Job, type JobSpec } from '@duetime/sdk';
 import { parseExportLines, toExportLine } from './job-transfer.js';
 
 interface Connection {
@@ -158,7 +158,7 @@ export function registerJobsCommand(program: Command): void {
         while (next < entries.length) {
           const { name, ...spec } = entries[next++]!;
           try {
-            await api.schedule(name, { ...spec, ...(o.overwrite ? { overwrite: true } : {}) });
+            await scheduleWithinQuota(() => api.schedule(name, { ...spec, ...(o.overwrite ? { overwrite: true } : {}) }));
           } catch (error) {
             failures.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
           }
@@ -204,4 +204,22 @@ function stateSummary(all: Job[]): string {
   for (const j of all) counts.set(j.status.state, (counts.get(j.status.state) ?? 0) + 1);
   const parts = [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([state, n]) => `${n} ${state}`);
   return `${all.length} ${all.length === 1 ? 'job' : 'jobs'}: ${parts.join(', ')}`;
+}
+
+/**
+ * An import sends one app's jobs as fast as it can: past --schedule-burst-per-app the server
+ * answers 429 (its --schedule-rate-per-app). Wait a second and send again, a bounded number of
+ * times, rather than report the rest as failed.
+ */
+async function scheduleWithinQuota(send: () => Promise<void>): Promise<void> {
+  const attempts = 120;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await send();
+      return;
+    } catch (error) {
+      if (!(error instanceof DuetimeApiError) || error.status !== 429 || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
 }

@@ -48,6 +48,12 @@ export interface DuetimeConfig {
   maxDataDepth: number;
   maxDataBytes: number;
   listPageBytes: number;
+  minInterval: string;
+  maxScheduleLength: number;
+  maxDurationLength: number;
+  maxJobsPerApp: number;
+  scheduleRatePerApp: number;
+  scheduleBurstPerApp: number;
 }
 
 export interface ConfigField {
@@ -109,6 +115,12 @@ export const CONFIG_FIELDS: ConfigField[] = [
   { key: 'maxDataDepth', flag: 'max-data-depth', kind: 'int', default: 32, description: 'most levels of objects and arrays in a job\'s or reminder\'s data (400 / INVALID_ARGUMENT deeper); 32 keeps it within the 100 message levels protobuf parsers accept' },
   { key: 'maxDataBytes', flag: 'max-data-bytes', kind: 'int', default: 1024 * 1024, description: 'largest job or reminder data in bytes, as compact JSON or a raw gRPC payload (413 / RESOURCE_EXHAUSTED above it)' },
   { key: 'listPageBytes', flag: 'list-page-bytes', kind: 'int', default: 4 * 1024 * 1024, description: 'most bytes of jobs (as JSON) in one GET /v1.0/jobs page, which then ends early with its nextCursor, and in one gRPC ListJobs answer (RESOURCE_EXHAUSTED above it)' },
+  { key: 'minInterval', flag: 'min-interval', kind: 'string', default: '100ms', description: 'least time between ticks of an @every schedule or reminder period, and between retries of a failure policy (400 / INVALID_ARGUMENT shorter); cron fires at most once a second anyway' },
+  { key: 'maxScheduleLength', flag: 'max-schedule-length', kind: 'int', default: 256, description: 'most characters in a schedule or reminder period, checked before it is parsed (400 / INVALID_ARGUMENT longer); a cron field list holds at most 60 entries whatever this is' },
+  { key: 'maxDurationLength', flag: 'max-duration-length', kind: 'int', default: 64, description: 'most characters in a dueTime, ttl or failure-policy interval, checked before it is parsed (400 / INVALID_ARGUMENT longer)' },
+  { key: 'maxJobsPerApp', flag: 'max-jobs-per-app', kind: 'int', default: 1_000_000, description: 'most live jobs one app may hold, tombstones not counted (429 / RESOURCE_EXHAUSTED beyond); 0: no limit. SQLite only: not enforced on etcd' },
+  { key: 'scheduleRatePerApp', flag: 'schedule-rate-per-app', kind: 'int', default: 1000, description: 'schedules per second one app may sustain on this server, jobs and reminders each (429 with Retry-After / RESOURCE_EXHAUSTED beyond); 0: no limit' },
+  { key: 'scheduleBurstPerApp', flag: 'schedule-burst-per-app', kind: 'int', default: 10_000, description: 'schedules one app may send at once after a quiet spell, before --schedule-rate-per-app applies' },
 ];
 
 export function envName(field: ConfigField): string {

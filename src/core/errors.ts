@@ -4,9 +4,10 @@
 /**
  * `conflict`: the request clashes with what is stored (a name taken). `aborted`: a write lost a
  * race with other writers of the same job more times than it retries; sending it again may
- * succeed. `unavailable`: a dependency (the store, a broker) cannot be reached or written now.
+ * succeed. `quota`: one app asked for more than its share (a rate, a count); try again later.
+ * `unavailable`: a dependency (the store, a broker) cannot be reached or written now.
  */
-export type ErrorKind = 'invalid' | 'not-found' | 'conflict' | 'aborted' | 'too-large' | 'unauthenticated' | 'forbidden' | 'unavailable' | 'internal';
+export type ErrorKind = 'invalid' | 'not-found' | 'conflict' | 'aborted' | 'too-large' | 'quota' | 'unauthenticated' | 'forbidden' | 'unavailable' | 'internal';
 
 export class DuetimeError extends Error {
   constructor(
@@ -45,6 +46,18 @@ export class JobFinishedError extends DuetimeError {
 export class JobExistsError extends DuetimeError {
   constructor(name: string) {
     super('conflict', 'DAPR_SCHEDULER_SCHEDULE_JOB', `job "${name}" already exists; send "overwrite": true to replace it`, 'overwrite');
+  }
+}
+
+/** One app is over a per-app quota (app/app-quota.ts); nothing was written. */
+export class QuotaExceededError extends DuetimeError {
+  constructor(
+    code: string,
+    message: string,
+    /** When trying again may succeed, in ms (HTTP Retry-After, gRPC RetryInfo). */
+    readonly retryAfterMs: number,
+  ) {
+    super('quota', code, message);
   }
 }
 

@@ -696,6 +696,38 @@ export function jobStoreConformance(
       });
     });
 
+    describe('countLive (--max-jobs-per-app), where the store keeps a count', () => {
+      it('counts an app\'s live jobs through create, overwrite, finish, revive, delete and deleteByPrefix', async (context) => {
+        if (!store.countLive) return context.skip();
+        const count = () => store.countLive!(NS, APP);
+        expect(await count()).toBe(0);
+        for (const name of ['a', 'b', 'c', 'd']) await store.create(dueRecord(key(name), 1_000), { overwrite: false });
+        await store.create(dueRecord(key('other'), 1_000), { overwrite: false });
+        await store.create(dueRecord(key('x', 'another-app'), 1_000), { overwrite: false });
+        expect(await count()).toBe(5);
+        // An overwrite replaces: no change. A refused create: no change.
+        await store.create(dueRecord(key('a'), 2_000), { overwrite: true });
+        await expect(store.create(dueRecord(key('a'), 2_000), { overwrite: false })).rejects.toBeInstanceOf(JobExistsError);
+        expect(await count()).toBe(5);
+        // A job that finishes as a tombstone leaves the count; one replaced by a new create comes back.
+        const b = (await store.get(key('b')))!;
+        const done: Progress = { rev: 2, count: 1, attempts: 0, state: 'completed', finishedAt: 5_000, lastTrigger: 1_000 };
+        expect(await store.commitProgress({ key: key('b'), uid: b.def.uid, expectedRev: 1, progress: done })).toBe(true);
+        expect(await count()).toBe(4);
+        await store.create(dueRecord(key('b'), 9_000), { overwrite: false });
+        expect(await count()).toBe(5);
+        // Finished and deleted at once; a plain delete; a tombstone purged (no change).
+        const c = (await store.get(key('c')))!;
+        expect(await store.commitProgress({ key: key('c'), uid: c.def.uid, expectedRev: 1, progress: null })).toBe(true);
+        expect(await store.delete(key('d'))).toBe(true);
+        expect(await count()).toBe(3);
+        expect(await store.deleteByPrefix(NS, APP, '')).toBe(3);
+        expect(await count()).toBe(0);
+        expect(await store.countLive(NS, 'another-app')).toBe(1);
+        expect(await store.countLive('elsewhere', APP)).toBe(0);
+      });
+    });
+
     describe('concurrency', () => {
       it('lands 2,000 concurrent creates', async () => {
         const records = Array.from({ length: 2_000 }, (_, i) => dueRecord(key(`bulk-${String(i).padStart(4, '0')}`), 10_000 + i));

@@ -112,6 +112,7 @@ describe('SqliteJobStore', () => {
     // Take the file back to version 2 as that release left it: no finished_at, no jobs_finished.
     const { default: Database } = await import('better-sqlite3');
     const db = new Database(path);
+    db.exec('DROP TRIGGER app_jobs_insert; DROP TRIGGER app_jobs_delete; DROP TRIGGER app_jobs_finish; DROP TABLE app_jobs;');
     db.exec('DROP INDEX jobs_finished; ALTER TABLE jobs DROP COLUMN finished_at;');
     db.pragma('user_version = 2');
     db.close();
@@ -123,7 +124,7 @@ describe('SqliteJobStore', () => {
     expect(await store.purgeFinished(5_000, 10)).toBe(1);
     await store.close();
     const check = new Database(path, { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(3);
+    expect(check.pragma('user_version', { simple: true })).toBe(4);
     check.close();
   });
 

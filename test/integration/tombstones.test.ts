@@ -50,7 +50,7 @@ describe('tombstones of finished jobs (--tombstone-ttl 4s)', () => {
 
   it('a given-up job reads as failed with every attempt', async () => {
     node.receiver.respond = (r) => (r.path === '/job/doomed' ? { status: 500 } : { status: 200 });
-    await node.call('POST', '/v1.0/jobs/doomed', { dueTime: '10ms', failurePolicy: { constant: { interval: '50ms', maxRetries: 1 } } });
+    expect((await node.call('POST', '/v1.0/jobs/doomed', { dueTime: '10ms', failurePolicy: { constant: { interval: '100ms', maxRetries: 1 } } })).status).toBe(204);
     await expect.poll(async () => (await node.call('GET', '/v1.0/jobs/doomed')).body?.status?.state, { timeout: 10_000 }).toBe('failed');
     const history = (await node.call('GET', '/v1.0/jobs/doomed/history')).body.history as Array<{ outcome: string; attempt: number }>;
     expect(history.map((e) => [e.outcome, e.attempt])).toEqual([

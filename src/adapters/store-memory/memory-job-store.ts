@@ -145,6 +145,14 @@ export class MemoryJobStore implements JobStore {
     return [...counts.values()];
   }
 
+  async countLive(namespace: string, appId: string): Promise<number> {
+    this.open();
+    // A scan: fine for a reference store (only tests and the bench use it).
+    let count = 0;
+    for (const { record } of this.jobs.values()) if (inApp(record, namespace, appId) && !isFinished(record.progress)) count++;
+    return count;
+  }
+
   async purgeFinished(finishedBefore: number, limit: number): Promise<number> {
     this.open();
     // A scan: fine for a reference store. Oldest first, ties by key, as the SQLite index does.

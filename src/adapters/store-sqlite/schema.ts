@@ -28,6 +28,13 @@ import type { Database } from 'better-sqlite3';
  * - jobs.finished_at: when a finished job (state completed or failed) finished, NULL for a live
  *   job. A finished row is a tombstone: due_at and staged_at are NULL, so no refill or release
  *   reads it; the partial index jobs_finished lets the sweep purge the oldest a page at a time.
+ *
+ * Version 4:
+ * - app_jobs: live (unfinished) jobs per app, kept by triggers on jobs in the same transaction as
+ *   every insert, delete and finish, so --max-jobs-per-app reads one row instead of counting an
+ *   app's rows (which, in a WITHOUT ROWID table, means reading every one of them). Started from a
+ *   count of the file's jobs. INSERT OR REPLACE deletes the row it replaces, which fires the delete
+ *   trigger only with recursive_triggers on (applyPragmas sets it).
  */
 const MIGRATIONS: readonly string[] = [
   `
@@ -66,6 +73,28 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE jobs ADD COLUMN finished_at INTEGER;
   CREATE INDEX jobs_finished ON jobs (finished_at) WHERE finished_at IS NOT NULL;
   `,
+  `
+  CREATE TABLE app_jobs (
+    namespace TEXT NOT NULL,
+    app_id    TEXT NOT NULL,
+    live      INTEGER NOT NULL,
+    PRIMARY KEY (namespace, app_id)
+  ) WITHOUT ROWID;
+  INSERT INTO app_jobs (namespace, app_id, live)
+    SELECT namespace, app_id, count(*) FROM jobs WHERE finished_at IS NULL GROUP BY namespace, app_id;
+  CREATE TRIGGER app_jobs_insert AFTER INSERT ON jobs WHEN NEW.finished_at IS NULL BEGIN
+    INSERT INTO app_jobs (namespace, app_id, live) VALUES (NEW.namespace, NEW.app_id, 1)
+      ON CONFLICT (namespace, app_id) DO UPDATE SET live = live + 1;
+  END;
+  CREATE TRIGGER app_jobs_delete AFTER DELETE ON jobs WHEN OLD.finished_at IS NULL BEGIN
+    UPDATE app_jobs SET live = live - 1 WHERE namespace = OLD.namespace AND app_id = OLD.app_id;
+  END;
+  CREATE TRIGGER app_jobs_finish AFTER UPDATE OF finished_at ON jobs
+    WHEN (OLD.finished_at IS NULL) <> (NEW.finished_at IS NULL) BEGIN
+    INSERT INTO app_jobs (namespace, app_id, live) VALUES (NEW.namespace, NEW.app_id, CASE WHEN NEW.finished_at IS NULL THEN 1 ELSE 0 END)
+      ON CONFLICT (namespace, app_id) DO UPDATE SET live = live + CASE WHEN NEW.finished_at IS NULL THEN 1 ELSE -1 END;
+  END;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -98,4 +127,6 @@ export function applyPragmas(db: Database, options: PragmaOptions): void {
   const mode = db.pragma('journal_mode = WAL', { simple: true }) as string;
   if (mode.toLowerCase() !== 'wal') throw new Error(`cannot use WAL journal mode (got "${mode}")`);
   db.pragma('synchronous = FULL');
+  // INSERT OR REPLACE then fires the delete trigger that keeps app_jobs (version 4) exact.
+  db.pragma('recursive_triggers = ON');
 }

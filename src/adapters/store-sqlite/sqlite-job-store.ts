@@ -203,6 +203,12 @@ export class SqliteJobStore implements JobStore {
     return counts;
   }
 
+  /** One row of app_jobs, which triggers keep in step with every write (schema version 4). */
+  async countLive(namespace: string, appId: string): Promise<number> {
+    await this.readable();
+    return this.sql.liveCount.get({ namespace, app_id: appId }) ?? 0;
+  }
+
   /** One write: the tombstones' keys are read and deleted in the same transaction. */
   purgeFinished(finishedBefore: number, limit: number): Promise<number> {
     return this.write({ kind: 'purgeFinished', finishedBefore, limit }) as Promise<number>;

@@ -161,6 +161,7 @@ export function prepareStatements(db: Database) {
        WHERE staged_at IS NOT NULL AND namespace > @namespace
        ORDER BY namespace, app_id LIMIT 1`,
     ),
+    liveCount: pluck<{ namespace: string; app_id: string }, number>(`SELECT live FROM app_jobs WHERE ${APP}`),
     stagedCountPage: prepare<
       { namespace: string; app_id: string; after_at: number; after_name: string; limit: number },
       { count: number; staged_at: number; name: string }

@@ -6,7 +6,7 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { asDuetimeError } from '../../app/store-failures.js';
-import { DuetimeError, type ErrorKind } from '../../core/errors.js';
+import { DuetimeError, QuotaExceededError, type ErrorKind } from '../../core/errors.js';
 import { ProtoWriter } from '@duetime/sdk/protocol';
 
 const CODE: Record<ErrorKind, status> = {
@@ -15,6 +15,7 @@ const CODE: Record<ErrorKind, status> = {
   conflict: status.ALREADY_EXISTS,
   aborted: status.ABORTED,
   'too-large': status.RESOURCE_EXHAUSTED,
+  quota: status.RESOURCE_EXHAUSTED,
   unauthenticated: status.UNAUTHENTICATED,
   forbidden: status.PERMISSION_DENIED,
   unavailable: status.UNAVAILABLE,
@@ -36,6 +37,7 @@ export class GrpcStatusError extends Error {
 }
 
 export function toGrpcError(error: unknown, logger: Logger): GrpcError {
+  if (error instanceof QuotaExceededError) return statusError(CODE[error.kind], error.code, error.message, error.field, error.retryAfterMs);
   if (error instanceof DuetimeError) return statusError(CODE[error.kind], error.code, error.message, error.field);
   if (error instanceof GrpcStatusError) return statusError(error.code, error.errorCode, error.message);
   // The store's trouble (a write race, locked, disk full, unreachable): ABORTED or UNAVAILABLE.
@@ -48,23 +50,32 @@ export function toGrpcError(error: unknown, logger: Logger): GrpcError {
   return statusError(status.INTERNAL, 'ERR_INTERNAL', 'internal error; see the server log');
 }
 
-export function statusError(code: status, errorCode: string, message: string, field?: string): GrpcError {
+/** `retryAfterMs`: a quota's wait, as a RetryInfo detail and `retry-after` metadata (whole seconds, as HTTP's). */
+export function statusError(code: status, errorCode: string, message: string, field?: string, retryAfterMs?: number): GrpcError {
   const metadata = new Metadata();
   metadata.set('dapr-error-code', errorCode);
-  metadata.set('grpc-status-details-bin', statusDetails(code, errorCode, message, field));
+  if (retryAfterMs !== undefined) metadata.set('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+  metadata.set('grpc-status-details-bin', statusDetails(code, errorCode, message, field, retryAfterMs));
   return { code, details: message, message, metadata };
 }
 
 // google.rpc.Status{code = 1, message = 2, repeated Any details = 3}; Any{type_url = 1, value = 2};
 // ErrorInfo{reason = 1, domain = 2}; BadRequest{repeated FieldViolation field_violations = 1};
-// FieldViolation{field = 1, description = 2}.
-function statusDetails(code: status, errorCode: string, message: string, field?: string): Buffer {
+// FieldViolation{field = 1, description = 2}; RetryInfo{Duration retry_delay = 1};
+// Duration{seconds = 1, nanos = 2}.
+function statusDetails(code: status, errorCode: string, message: string, field?: string, retryAfterMs?: number): Buffer {
   const writer = new ProtoWriter().varint(1, code).string(2, message);
   const errorInfo = new ProtoWriter().string(1, errorCode).string(2, 'dapr.io').finish();
   writer.message(3, (any) => any.string(1, 'type.googleapis.com/google.rpc.ErrorInfo').bytesField(2, errorInfo));
   if (field) {
     const badRequest = new ProtoWriter().message(1, (violation) => violation.string(1, field).string(2, message)).finish();
     writer.message(3, (any) => any.string(1, 'type.googleapis.com/google.rpc.BadRequest').bytesField(2, badRequest));
+  }
+  if (retryAfterMs !== undefined) {
+    const ms = Math.max(0, Math.ceil(retryAfterMs));
+    const delay = new ProtoWriter().varint(1, Math.floor(ms / 1000)).varint(2, (ms % 1000) * 1_000_000).finish();
+    const retryInfo = new ProtoWriter().bytesField(1, delay).finish();
+    writer.message(3, (any) => any.string(1, 'type.googleapis.com/google.rpc.RetryInfo').bytesField(2, retryInfo));
   }
   return writer.finish();
 }

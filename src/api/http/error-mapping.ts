@@ -2,7 +2,7 @@
 
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { asDuetimeError } from '../../app/store-failures.js';
-import { DuetimeError, type ErrorKind } from '../../core/errors.js';
+import { DuetimeError, QuotaExceededError, type ErrorKind } from '../../core/errors.js';
 
 const STATUS: Record<ErrorKind, number> = {
   invalid: 400,
@@ -12,6 +12,7 @@ const STATUS: Record<ErrorKind, number> = {
   conflict: 409,
   aborted: 409,
   'too-large': 413,
+  quota: 429,
   unavailable: 503,
   internal: 500,
 };
@@ -35,6 +36,8 @@ export function errorBody(code: string, message: string, field?: string): DaprEr
 
 export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
   if (error instanceof DuetimeError) {
+    // Whole seconds, rounded up: retrying sooner would only be refused again.
+    if (error instanceof QuotaExceededError) void reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
     void reply.status(STATUS[error.kind]).send(errorBody(error.code, error.message, error.field));
     return;
   }

@@ -9,9 +9,11 @@ import { initialProgress } from '../../core/engine/progression.js';
 import { DuetimeError, JobExistsError } from '../../core/errors.js';
 import { checkJobData, DEFAULT_DATA_LIMITS, type DataLimits } from '../../core/model/job-data.js';
 import { parseJobRequest } from '../../core/model/job-request.js';
-import type { JobRecord, RawPayload } from '../../core/model/job.js';
+import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from '../../core/model/request-limits.js';
+import { isFinished, type JobRecord, type RawPayload } from '../../core/model/job.js';
 import type { JobStore } from '../../core/ports/job-store.js';
 import { parseSchedule } from '../../core/schedule/index.js';
+import type { AppQuota } from '../app-quota.js';
 import { toJobView, type JobView } from '../job-view.js';
 import { actorPrefix, checkReminderRef, parseReminderJobName, reminderAppId, reminderJobKey, type Owner, type ReminderRef } from './reminder-keys.js';
 import { parseReminderRequest, type ReminderSpec } from './reminder-request.js';
@@ -28,13 +30,20 @@ export class RemindersService {
     private readonly clock: Clock,
     /** Depth and size of a reminder's data (--max-data-depth, --max-data-bytes), checked on every write. */
     readonly dataLimits: DataLimits = DEFAULT_DATA_LIMITS,
+    /** What a reminder may ask for (--min-interval and the lengths) and the per-app quota, on every write. */
+    private readonly limits: { requestLimits?: RequestLimits; quota?: AppQuota } = {},
   ) {}
+
+  private get requestLimits(): RequestLimits {
+    return this.limits.requestLimits ?? DEFAULT_REQUEST_LIMITS;
+  }
 
   /** Creates the reminder, or replaces it (overwrite defaults to true, as in Dapr). */
   async create(owner: Owner, ref: ReminderRef, body: unknown): Promise<void> {
     const key = reminderJobKey(owner, ref);
     checkReminderRef(ref);
-    const { def, overwrite } = parseReminderRequest(key, owner, ref, body, this.clock.now(), randomUUID());
+    this.limits.quota?.takeSchedule(key, 'ERR_ACTOR_REMINDER_CREATE');
+    const { def, overwrite } = parseReminderRequest(key, owner, ref, body, this.clock.now(), randomUUID(), this.requestLimits);
     await this.save(def, overwrite, ref, 'ERR_ACTOR_REMINDER_CREATE', 'leave "overwrite" out (it defaults to true) to replace it');
   }
 
@@ -47,7 +56,8 @@ export class RemindersService {
   async scheduleAsJob(owner: Owner, ref: ReminderRef, body: Record<string, unknown>, rawData?: RawPayload): Promise<void> {
     const key = reminderJobKey(owner, ref, 'DAPR_SCHEDULER_SCHEDULE_JOB');
     checkReminderRef(ref, 'DAPR_SCHEDULER_SCHEDULE_JOB');
-    const { def: parsed, overwrite } = parseJobRequest(key, body, this.clock.now(), randomUUID());
+    this.limits.quota?.takeSchedule(key, 'DAPR_SCHEDULER_SCHEDULE_JOB');
+    const { def: parsed, overwrite } = parseJobRequest(key, body, this.clock.now(), randomUUID(), this.requestLimits);
     const reminder: ReminderSpec = {
       name: ref.name,
       appId: owner.appId,
@@ -112,6 +122,10 @@ export class RemindersService {
 
   private async save(def: JobRecord['def'], overwrite: boolean, ref: ReminderRef, conflictCode: string, fix: string): Promise<void> {
     checkJobData(def, this.dataLimits, conflictCode);
+    await this.limits.quota?.checkJobCount(def.key, conflictCode, async () => {
+      const existing = overwrite ? await this.store.get(def.key) : undefined;
+      return existing !== undefined && !isFinished(existing.progress);
+    });
     const record: JobRecord = { def, progress: initialProgress(def, def.schedule ? parseSchedule(def.schedule) : undefined) };
     try {
       await this.store.create(record, { overwrite });

@@ -76,6 +76,13 @@ export interface JobStore {
   /** Staged jobs per app (apps with none are left out); in a cluster, of the partitions owned. */
   stagedCounts(): Promise<StagedCount[]>;
   /**
+   * How many live jobs (tombstones left out) the app has, for --max-jobs-per-app. Only a store
+   * that keeps the count cheaply (one read, not a walk over the app's jobs) has it: SQLite keeps
+   * it in a table its triggers maintain, memory in a map. etcd has none (counting an app's keys is
+   * a walk in etcd), so the limit is not enforced on it.
+   */
+  countLive?(namespace: string, appId: string): Promise<number>;
+  /**
    * Deletes at most `limit` tombstones (finished jobs, isFinished(progress)) whose finishedAt is at
    * or before `finishedBefore`, with their history; answers how many, fewer than `limit` only when
    * it found no more (or lost a race with a writer: the next call sees those again). Memory and
