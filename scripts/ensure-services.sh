@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the Debian packages whose servers the integration tests start are installed (redis,
-# nats, mosquitto, rabbitmq, postgresql, etcd), and
+# nats, mosquitto, rabbitmq, postgresql, etcd) with chromium (the dashboard's browser tests drive
+# it through playwright-core, which downloads no browser of its own), and
 # that none of them runs as a system service: the tests start their own instances on free
 # loopback ports (src/testing/servers/), and a system instance would only hold ports and memory.
 #
@@ -18,6 +19,8 @@ declare -A SERVICE_OF=(
   [etcd-server]=etcd
 )
 PACKAGES=(redis-server nats-server mosquitto rabbitmq-server postgresql etcd-server)
+# Packages with no service to keep stopped.
+TOOLS=(chromium)
 
 installed() {
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
@@ -42,7 +45,7 @@ disable_service() {
 }
 
 missing=()
-for pkg in "${PACKAGES[@]}"; do
+for pkg in "${PACKAGES[@]}" "${TOOLS[@]}"; do
   installed "$pkg" || missing+=("$pkg")
 done
 
@@ -72,7 +75,7 @@ apt-get "${apt_opts[@]}" update -qq
 apt-get "${apt_opts[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 
 for pkg in "${missing[@]}"; do
-  disable_service "${SERVICE_OF[$pkg]}"
+  if [ -n "${SERVICE_OF[$pkg]:-}" ]; then disable_service "${SERVICE_OF[$pkg]}"; fi
 done
 # rabbitmq-server's postinst runs rabbitmqctl, which leaves a system epmd listening on all
 # interfaces at the default port 4369. The tests run their own epmd on a free loopback port, so

@@ -23,10 +23,12 @@ import { listenHttp } from './api/http/listen.js';
 import { gateUntilStarted } from './api/http/start-gate-hook.js';
 import { ListenError } from './api/listen-error.js';
 import { registerClusterRoutes } from './api/http/routes/cluster.js';
+import { registerDashboard } from './api/http/routes/ui/dashboard.js';
 import type { ApiToken } from './api/http/identity.js';
 import { ActorRouting } from './app/actor-routing.js';
 import { AppRegistry } from './app/app-registry.js';
 import { ClusterMember } from './app/cluster/cluster-member.js';
+import { knownApps } from './app/dashboard/known-apps.js';
 import { DeliveryRouter } from './app/delivery-router.js';
 import { JobsService } from './app/jobs-service.js';
 import { ownerOfReminderApp } from './app/reminders/reminder-keys.js';
@@ -237,6 +239,17 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
     browser: { allowedHosts: edge.allowedHosts, corsOrigins: edge.corsOrigins },
   });
   registerClusterRoutes(http, () => cluster?.status() ?? { mode: 'single', store: config.store }, identity);
+  // The dashboard at /ui (--ui false or --no-ui: off), under the same tokens as the API.
+  if (config.ui) {
+    registerDashboard(http, {
+      jobs,
+      knownApps: () => knownApps({ registered: () => apps.list(), stagedCounts: () => store.stagedCounts(), defaultApp: { namespace: config.namespace, appId: config.appId } }),
+      metrics,
+      cluster: () => cluster?.status() ?? { mode: 'single', store: config.store },
+      identity,
+      secure: edge.tls !== undefined,
+    });
+  }
 
   // Ports before work: every port is bound before the engine fires anything, so a port that is
   // taken fails the start with nothing delivered. Requests in between wait (app/start-gate.ts).

@@ -8,7 +8,10 @@ export function registerServeCommand(program: Command): void {
     const option = new Option(`--${field.flag} <value>`, field.description).env(envName(field));
     if (field.default !== undefined) option.default(field.default);
     if (field.kind === 'int') option.argParser(parseInteger);
+    if (field.kind === 'boolean') option.argParser(parseBoolean);
     serve.addOption(option);
+    // A switch also has its --no-<flag> form (--no-ui), as in `--ui false`.
+    if (field.kind === 'boolean') serve.addOption(new Option(`--no-${field.flag}`, `same as --${field.flag} false`));
   }
   serve.action(async (values: Partial<DuetimeConfig> & { config?: string }) => {
     const { config: configFile, ...rest } = values;
@@ -26,6 +29,12 @@ export function registerServeCommand(program: Command): void {
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));
   });
+}
+
+function parseBoolean(text: string): boolean {
+  if (/^(true|1|yes|on)$/i.test(text)) return true;
+  if (/^(false|0|no|off)$/i.test(text)) return false;
+  throw new InvalidArgumentError(`"${text}" is not true or false`);
 }
 
 function parseInteger(text: string): number {

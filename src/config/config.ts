@@ -48,6 +48,7 @@ export interface DuetimeConfig {
   maxDataDepth: number;
   maxDataBytes: number;
   listPageBytes: number;
+  ui: boolean;
   minInterval: string;
   maxScheduleLength: number;
   maxDurationLength: number;
@@ -60,8 +61,8 @@ export interface ConfigField {
   key: keyof DuetimeConfig;
   flag: string;
   description: string;
-  default?: string | number;
-  kind: 'string' | 'int';
+  default?: string | number | boolean;
+  kind: 'string' | 'int' | 'boolean';
 }
 
 export const CONFIG_FIELDS: ConfigField[] = [
@@ -103,6 +104,7 @@ export const CONFIG_FIELDS: ConfigField[] = [
   { key: 'grpcMaxConcurrentStreams', flag: 'grpc-max-concurrent-streams', kind: 'int', default: 1000, description: 'gRPC: most calls open at once on one connection' },
   // Browser-facing safety (docs/security.md): a web page cannot drive the API.
   { key: 'allowedHosts', flag: 'allowed-hosts', kind: 'string', description: 'HTTP: Host header names accepted, comma-separated (default: localhost, IP literals, --host, --advertise-url\'s host and this machine\'s name); * accepts any' },
+  { key: 'ui', flag: 'ui', kind: 'boolean', default: true, description: 'serve the dashboard at /ui (false or --no-ui: off); it needs a token when tokens are configured' },
   { key: 'corsOrigins', flag: 'cors-origins', kind: 'string', description: 'HTTP: browser origins allowed to call the API (CORS), comma-separated, e.g. https://admin.example.com (default: none)' },
   // TLS and secrets (docs/security.md).
   { key: 'tlsCert', flag: 'tls-cert', kind: 'string', description: 'PEM certificate chain file: serve HTTPS and gRPC over TLS on every port (with --tls-key)' },

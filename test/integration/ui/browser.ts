@@ -1,0 +1,59 @@
+// Debian's chromium driven by playwright-core (which downloads no browser); installed by
+// scripts/ensure-services.sh when missing. Each page records console errors, page errors,
+// failed requests and dialogs (an alert() would mean injected script ran).
+
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+export interface WatchedPage {
+  page: Page;
+  context: BrowserContext;
+  /** Console errors, uncaught page errors, failed requests, dialogs: empty on a clean page. */
+  problems: string[];
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run bash scripts/ensure-services.sh as root (it installs Debian's chromium)`);
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'], timeout: 60_000 });
+}
+
+export async function openPage(browser: Browser, options: { width?: number; height?: number; headers?: Record<string, string> } = {}): Promise<WatchedPage> {
+  const context = await browser.newContext({
+    viewport: { width: options.width ?? 1280, height: options.height ?? 900 },
+    ...(options.headers ? { extraHTTPHeaders: options.headers } : {}),
+  });
+  context.setDefaultTimeout(30_000);
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()} ${request.failure()?.errorText ?? ''}`));
+  page.on('dialog', (dialog) => {
+    problems.push(`dialog: ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  return { page, context, problems };
+}
+
+/** The trimmed text of the focused element. */
+export async function focusedText(page: Page): Promise<string> {
+  return page.evaluate<string>("(document.activeElement?.textContent ?? '').trim()");
+}
+
+/** How much wider than the viewport the page is (0: no horizontal scroll). */
+export async function horizontalOverflow(page: Page): Promise<number> {
+  // A string: the tests are type-checked without the DOM library.
+  return page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+}
+
+/** Where screenshots go when DUETIME_UI_SCREENSHOTS is set (npm run docs:screenshots): docs/ui/. */
+export function screenshotDir(): string | undefined {
+  if (!process.env.DUETIME_UI_SCREENSHOTS) return undefined;
+  const dir = new URL('../../../docs/ui/', import.meta.url).pathname;
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
