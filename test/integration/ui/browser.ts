@@ -39,15 +39,24 @@ export async function openPage(browser: Browser, options: { width?: number; heig
   return { page, context, problems };
 }
 
+// What the functions run in the page read (the tests are type-checked without the DOM library;
+// functions, not strings, because the dashboard's CSP forbids eval).
+interface BrowserGlobals {
+  innerWidth: number;
+  document: { documentElement: { scrollWidth: number }; activeElement: { textContent: string | null } | null };
+}
+
 /** The trimmed text of the focused element. */
 export async function focusedText(page: Page): Promise<string> {
-  return page.evaluate<string>("(document.activeElement?.textContent ?? '').trim()");
+  return page.evaluate(() => ((globalThis as unknown as BrowserGlobals).document.activeElement?.textContent ?? '').trim());
 }
 
 /** How much wider than the viewport the page is (0: no horizontal scroll). */
 export async function horizontalOverflow(page: Page): Promise<number> {
-  // A string: the tests are type-checked without the DOM library.
-  return page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+  return page.evaluate(() => {
+    const { document: doc, innerWidth } = globalThis as unknown as BrowserGlobals;
+    return doc.documentElement.scrollWidth - innerWidth;
+  });
 }
 
 /** Where screenshots go when DUETIME_UI_SCREENSHOTS is set (npm run docs:screenshots): docs/ui/. */

@@ -67,7 +67,7 @@ describe('dashboard pages', () => {
           const response = await page.goto(`${node.duetime.httpUrl}${p.path}`);
           expect(response?.status(), p.path).toBe(200);
           expect(await page.locator('h1').first().textContent(), p.path).toContain(p.heading);
-          if (p.name === 'live') await page.waitForFunction("document.getElementById('rate')?.textContent !== '—'", undefined, { timeout: 15_000 });
+          if (p.name === 'live') expect(await waitFor(() => page.locator('#rate').textContent(), (t) => t !== '—', 15_000)).toMatch(/^\d+\.\d$/);
           expect(await horizontalOverflow(page), `${p.path} at ${width} px`).toBeLessThanOrEqual(0);
           const dir = screenshotDir();
           if (dir && (width === 1280 || p.name === 'job')) await page.screenshot({ path: join(dir, `${p.name}${width === 1280 ? '' : '-phone'}.png`), fullPage: width !== 1280 || p.name !== 'jobs' });
