@@ -3,40 +3,19 @@
 
 import { createWriteStream, readFileSync } from 'node:fs';
 import { SingleBar, Presets } from 'cli-progress';
-import Table from 'cli-table3';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { DuetimeApiError, DuetimeClient, type Job, type JobSpec } from '@duetime/sdk';
+import { Command, InvalidArgumentError } from 'commander';
+import { DuetimeApiError, type DuetimeClient, type Job, type JobSpec } from '@duetime/sdk';
+import { addConnectionOptions, connectionOf, sdkClient, table, type Connection } from './connection.js';
 import { parseExportLines, toExportLine } from './job-transfer.js';
-
-interface Connection {
-  url: string;
-  appId?: string;
-  namespace?: string;
-  apiToken?: string;
-  json?: boolean;
-}
 
 const IMPORT_CONCURRENCY = 16;
 
 export function registerJobsCommand(program: Command): void {
-  const jobs = program
-    .command('jobs')
-    .description("manage an app's jobs over the HTTP API")
-    .addOption(new Option('--url <url>', 'HTTP API of a Duetime node').env('DUETIME_URL').default('http://127.0.0.1:3500'))
-    .addOption(new Option('--app-id <id>', 'act as this app (dapr-app-id)').env('DUETIME_CLI_APP_ID'))
-    .addOption(new Option('--namespace <ns>', 'namespace (dapr-namespace)').env('DUETIME_CLI_NAMESPACE'))
-    .addOption(new Option('--api-token <token>', 'sent as dapr-api-token').env('DUETIME_API_TOKEN'))
-    .option('--json', 'print JSON instead of tables');
+  const jobs = addConnectionOptions(program.command('jobs').description("manage an app's jobs over the HTTP API"));
 
   const client = (): { api: DuetimeClient; opts: Connection } => {
-    const opts = jobs.opts<Connection>();
-    const api = new DuetimeClient({
-      baseUrl: opts.url,
-      ...(opts.appId ? { appId: opts.appId } : {}),
-      ...(opts.namespace ? { namespace: opts.namespace } : {}),
-      ...(opts.apiToken ? { apiToken: opts.apiToken } : {}),
-    });
-    return { api, opts };
+    const opts = connectionOf(jobs);
+    return { api: sdkClient(opts), opts };
   };
 
   jobs
@@ -48,9 +27,9 @@ export function registerJobsCommand(program: Command): void {
       const all: Job[] = [];
       for await (const job of api.listAll(o.prefix ? { prefix: o.prefix } : {})) all.push(job);
       if (opts.json) return print(all);
-      const table = new Table({ head: ['name', 'schedule', 'next trigger', 'count', 'state'] });
-      for (const j of all) table.push([j.name, j.schedule ?? `once at ${j.dueTime ?? ''}`, j.status.nextTrigger ?? '', String(j.status.count), j.status.state]);
-      console.log(all.length ? `${table.toString()}\n${stateSummary(all)}` : 'no jobs');
+      const rows = table(['name', 'schedule', 'next trigger', 'count', 'state']);
+      for (const j of all) rows.push([j.name, j.schedule ?? `once at ${j.dueTime ?? ''}`, j.status.nextTrigger ?? '', String(j.status.count), j.status.state]);
+      console.log(all.length ? `${rows.toString()}\n${stateSummary(all)}` : 'no jobs');
     });
 
   jobs
@@ -60,11 +39,11 @@ export function registerJobsCommand(program: Command): void {
       const { api, opts } = client();
       const job = await api.get(name);
       if (opts.json) return print(job);
-      const table = new Table();
+      const rows = table();
       for (const [k, v] of Object.entries({ ...job, status: undefined, ...job.status })) {
-        if (v !== undefined) table.push({ [k]: typeof v === 'string' ? v : JSON.stringify(v) });
+        if (v !== undefined) rows.push({ [k]: typeof v === 'string' ? v : JSON.stringify(v) });
       }
-      console.log(table.toString());
+      console.log(rows.toString());
     });
 
   jobs
@@ -104,6 +83,12 @@ export function registerJobsCommand(program: Command): void {
         return;
       }
       if (!name) throw new InvalidArgumentError('give a job name or --prefix');
+      // DELETE answers 204 whether or not the job was there (as Dapr's does): ask first, so the
+      // words are true. A job made between the two calls is left alone, as if asked a moment earlier.
+      if (!(await exists(api, name))) {
+        console.log(`no job named ${name} (nothing deleted)`);
+        return;
+      }
       await api.delete(name);
       console.log(`deleted ${name}`);
     });
@@ -152,6 +137,7 @@ export function registerJobsCommand(program: Command): void {
       const entries = parseExportLines(readFileSync(file, 'utf8'));
       const bar = progressBar('imported', entries.length);
       const failures: string[] = [];
+      let taken = 0;
       let done = 0;
       let next = 0;
       const worker = async (): Promise<void> => {
@@ -160,6 +146,7 @@ export function registerJobsCommand(program: Command): void {
           try {
             await scheduleWithinQuota(() => api.schedule(name, { ...spec, ...(o.overwrite ? { overwrite: true } : {}) }));
           } catch (error) {
+            if (error instanceof DuetimeApiError && error.status === 409) taken++;
             failures.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
           }
           bar?.update(++done);
@@ -169,8 +156,21 @@ export function registerJobsCommand(program: Command): void {
       bar?.stop();
       console.error(`imported ${entries.length - failures.length} of ${entries.length} jobs`);
       for (const f of failures) console.error(`  failed ${f}`);
+      if (taken && !o.overwrite) {
+        console.error(`${taken === 1 ? '1 job already exists' : `${taken} jobs already exist`}; run the import again with --overwrite to replace ${taken === 1 ? 'it' : 'them'}`);
+      }
       if (failures.length) process.exitCode = 1;
     });
+}
+
+async function exists(api: DuetimeClient, name: string): Promise<boolean> {
+  try {
+    await api.get(name);
+    return true;
+  } catch (error) {
+    if (error instanceof DuetimeApiError && error.status === 404 && !/^HTTP_/.test(error.errorCode)) return false;
+    throw error;
+  }
 }
 
 function print(value: unknown): void {
