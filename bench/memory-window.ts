@@ -4,7 +4,7 @@
 // the same file and measured a third time. The engine's in-memory window
 // (duetime_engine_jobs{phase="in_memory"}) must be 0 after.
 //
-// Readings come from GET /metrics (prom-client's defaults, prefix duetime_process_). Each is
+// Readings come from GET /metrics (prom-client's defaults, under their standard names). Each is
 // taken twice: as found, and after a full GC, triggered through bench/gc-on-signal.js (preloaded
 // with --expose-gc; SIGUSR2), so that live heap is told apart from garbage not yet collected.
 
@@ -101,10 +101,10 @@ async function read(duetime: DuetimeServer): Promise<MemoryReading> {
   await gcDone;
   const collected = await fetchMetrics(duetime.url);
   return {
-    rssBytes: metric(found, 'duetime_process_process_resident_memory_bytes'),
-    heapUsedBytes: metric(found, 'duetime_process_nodejs_heap_size_used_bytes'),
-    gcRssBytes: metric(collected, 'duetime_process_process_resident_memory_bytes'),
-    gcHeapUsedBytes: metric(collected, 'duetime_process_nodejs_heap_size_used_bytes'),
+    rssBytes: metric(found, 'process_resident_memory_bytes'),
+    heapUsedBytes: metric(found, 'nodejs_heap_size_used_bytes'),
+    gcRssBytes: metric(collected, 'process_resident_memory_bytes'),
+    gcHeapUsedBytes: metric(collected, 'nodejs_heap_size_used_bytes'),
     inMemory: metric(collected, 'duetime_engine_jobs{phase="in_memory"}'),
   };
 }

@@ -346,14 +346,14 @@ async function read(duetime: DuetimeServer, shrinkWaitMs: number): Promise<Stage
   await sleep(500); // let the allocator hand freed pages back before reading RSS
   const collected = await fetchMetrics(duetime.url);
   return {
-    rssBytes: metric(found, 'duetime_process_process_resident_memory_bytes'),
-    heapUsedBytes: metric(found, 'duetime_process_nodejs_heap_size_used_bytes'),
-    gcRssBytes: metric(collected, 'duetime_process_process_resident_memory_bytes'),
-    gcHeapUsedBytes: metric(collected, 'duetime_process_nodejs_heap_size_used_bytes'),
-    gcHeapTotalBytes: metric(collected, 'duetime_process_nodejs_heap_size_total_bytes'),
+    rssBytes: metric(found, 'process_resident_memory_bytes'),
+    heapUsedBytes: metric(found, 'nodejs_heap_size_used_bytes'),
+    gcRssBytes: metric(collected, 'process_resident_memory_bytes'),
+    gcHeapUsedBytes: metric(collected, 'nodejs_heap_size_used_bytes'),
+    gcHeapTotalBytes: metric(collected, 'nodejs_heap_size_total_bytes'),
     gcNewSpaceBytes: newSpace(collected),
-    gcOldSpaceBytes: metric(collected, 'duetime_process_nodejs_heap_space_size_total_bytes{space="old"}'),
-    gcExternalBytes: metric(collected, 'duetime_process_nodejs_external_memory_bytes'),
+    gcOldSpaceBytes: metric(collected, 'nodejs_heap_space_size_total_bytes{space="old"}'),
+    gcExternalBytes: metric(collected, 'nodejs_external_memory_bytes'),
     proc: procMemory(duetime.process.child.pid),
     staged: stagedSeries(collected) || 0,
     inMemory: metric(collected, 'duetime_engine_jobs{phase="in_memory"}'),
@@ -362,7 +362,7 @@ async function read(duetime: DuetimeServer, shrinkWaitMs: number): Promise<Stage
 
 /** V8's new space as committed (prom-client's heap space gauge). */
 function newSpace(metrics: Map<string, number>): number {
-  return metric(metrics, 'duetime_process_nodejs_heap_space_size_total_bytes{space="new"}');
+  return metric(metrics, 'nodejs_heap_space_size_total_bytes{space="new"}');
 }
 
 function mib(bytes: number): string {

@@ -15,7 +15,9 @@ const STAGED_COUNTS_MAX_AGE_MS = 5_000;
 
 export function createMetrics(engine: Engine, sources: MetricsSources): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'duetime_process_' });
+  // The client library's standard names (process_cpu_seconds_total, nodejs_heap_size_used_bytes...),
+  // which Node.js dashboards expect; a prefix would only double theirs (duetime_process_process_...).
+  collectDefaultMetrics({ register: registry });
   const lateness = new Histogram({
     name: 'duetime_trigger_lateness_seconds',
     help: 'Delivery start minus the attempt due instant',
