@@ -49,7 +49,7 @@ export interface JobStatus {
   lastTrigger?: string;
   nextTrigger?: string;
   /**
-   * staged: active, but its trigger waits for a consumer of the app (SPEC 5). completed and
+   * staged: active, but its trigger waits for a consumer of the app. completed and
    * failed: the job has finished (its last tick delivered, or given up) and this is its tombstone,
    * kept for --tombstone-ttl; it never fires again and its name is free.
    */
