@@ -11,7 +11,9 @@ const SOURCE_CONDITION = 'duetime-source';
 // that start real servers and processes. Integration files run one at a time so that real-time
 // bounds are not squeezed by neighbours on a 2-core machine.
 export default defineConfig({
-  ssr: { resolve: { conditions: [SOURCE_CONDITION, ...defaultServerConditions] } },
+  // Without Vite's "module" condition: Node ignores it, and a package may point it at a build Node
+  // cannot load (OpenTelemetry's: ESM with extensionless imports). Tests load what Node loads.
+  ssr: { resolve: { conditions: [SOURCE_CONDITION, ...defaultServerConditions.filter((c) => c !== 'module')] } },
   test: {
     env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --conditions=${SOURCE_CONDITION}`.trim() },
     projects: [

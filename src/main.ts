@@ -12,6 +12,7 @@ import { AppClient } from './adapters/deliver-invoke/app-client.js';
 import { InputBindingDeliverer } from './adapters/deliver-invoke/input-binding-deliverer.js';
 import { InvokeDeliverer } from './adapters/deliver-invoke/invoke-deliverer.js';
 import { StreamChannel } from './adapters/deliver-stream/stream-channel.js';
+import { OtelTracer } from './adapters/tracing-otel/index.js';
 import { isEtcdUrl, openEtcdCluster, type EtcdCluster } from './adapters/store-etcd/index.js';
 import { SqliteAppRegistrations } from './adapters/store-sqlite/sqlite-app-registrations.js';
 import { lockDataDir, type DataDirLock } from './adapters/store-sqlite/data-dir-lock.js';
@@ -36,6 +37,7 @@ import { RemindersService } from './app/reminders/reminders-service.js';
 import { StagedRelease } from './app/staged-release.js';
 import { TeardownStack } from './app/teardown-stack.js';
 import { TombstoneSweep } from './app/tombstone-sweep.js';
+import { TracingDeliverer } from './app/tracing-deliverer.js';
 import { logTriggers } from './app/trigger-log.js';
 import { createMetrics } from './app/metrics.js';
 import { Readiness } from './app/readiness.js';
@@ -55,6 +57,7 @@ import { systemClock, type Clock } from './core/clock.js';
 import { Engine } from './core/engine/engine.js';
 import type { AppRegistrations } from './core/ports/app-registrations.js';
 import type { JobStore } from './core/ports/job-store.js';
+import type { Tracer } from './core/ports/tracer.js';
 import { parseGoDuration } from './core/schedule/index.js';
 
 export interface RunningDuetime {
@@ -94,10 +97,14 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   const tombstoneTtlMs = durationSetting(config, 'tombstoneTtl');
   const clock = options.clock ?? systemClock;
   const file = config.configFile ? readConfigFile(config.configFile) : { apps: [], tokens: [] };
+  // --otlp-endpoint: spans for schedules and attempts (docs/tracing.md); unset, no SDK at all.
+  const tracer = openTracer(config);
 
   // Everything below that needs closing is pushed as it is made; one stack closes it all, in
   // reverse, on a failed start and on stop alike.
   const teardown = new TeardownStack(logger);
+  // Closed after the servers and the engine: the spans they end are sent before it stops.
+  if (tracer) teardown.push('tracing', () => tracer.close());
   const components = await openComponents(config.componentsPath);
   teardown.push('components', () => components.registry.close());
   let opened: OpenedStore;
@@ -137,7 +144,8 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   const streams = new StreamChannel({ deliveryTimeoutMs });
   router.useStream(streams);
   router.route('actor', new ActorRouting(actors, streams));
-  const engine = new Engine(store, targets.wrap(router), clock, {
+  const delivery = targets.wrap(router);
+  const engine = new Engine(store, tracer ? new TracingDeliverer(delivery, tracer) : delivery, clock, {
     // A finished job leaves a tombstone for --tombstone-ttl; actor reminders do not (as in Dapr,
     // a reminder past its last tick is gone).
     keepFinished: tombstoneTtlMs > 0 ? (def) => ownerOfReminderApp(def.key.appId) === undefined : () => false,
@@ -215,7 +223,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   const metrics = createMetrics(engine, { stagedCounts: () => store.stagedCounts() });
   // One quota for both services: jobs and reminders are filed under different app ids anyway.
   const quota = new AppQuota(asked.quota, clock, store.countLive ? (namespace, appId) => store.countLive!(namespace, appId) : undefined);
-  const jobs = new JobsService(store, engine, clock, targets.targetCheck(), targets.payloads, { ...stored, requestLimits: asked.requestLimits, quota });
+  const jobs = new JobsService(store, engine, clock, targets.targetCheck(), targets.payloads, { ...stored, requestLimits: asked.requestLimits, quota, ...(tracer ? { tracer } : {}) });
   const reminders = new RemindersService(store, engine, clock, stored.dataLimits, { requestLimits: asked.requestLimits, quota });
   const identity = { defaultAppId: config.appId, defaultNamespace: config.namespace, tokens };
   const http = createHttpApi({
@@ -315,6 +323,16 @@ function durationSetting(config: DuetimeConfig, key: 'tombstoneTtl'): number {
     return parseGoDuration(value);
   } catch (error) {
     throw new Error(`cannot start: ${settingName(key)} "${value}" is not a duration (${error instanceof Error ? error.message : String(error)}); use e.g. 24h, 90m or 0s`, { cause: error });
+  }
+}
+
+/** The OpenTelemetry tracer when --otlp-endpoint is set; a URL that is not http(s) is a start error naming the flag. */
+function openTracer(config: DuetimeConfig): Tracer | undefined {
+  if (!config.otlpEndpoint) return undefined;
+  try {
+    return new OtelTracer({ endpoint: config.otlpEndpoint });
+  } catch (error) {
+    throw new Error(`cannot start: ${settingName('otlpEndpoint')} "${config.otlpEndpoint}" is not usable (${error instanceof Error ? error.message : String(error)}); use the collector's OTLP/HTTP URL, e.g. http://127.0.0.1:4318`, { cause: error });
   }
 }
 

@@ -12,6 +12,8 @@ import { parseJobRequest } from '../core/model/job-request.js';
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from '../core/model/request-limits.js';
 import { validateName } from '../core/model/names.js';
 import type { JobStore } from '../core/ports/job-store.js';
+import type { TraceContext } from '../core/model/trace-context.js';
+import type { Tracer } from '../core/ports/tracer.js';
 import { parseSchedule } from '../core/schedule/index.js';
 import type { AppQuota } from './app-quota.js';
 import { toHistoryView, toJobView, type HistoryView, type JobView } from './job-view.js';
@@ -42,6 +44,14 @@ export interface JobsServiceOptions {
   requestLimits?: RequestLimits;
   /** Per-app schedule rate and job count (app-quota.ts). @defaultValue none: no quota */
   quota?: AppQuota;
+  /** Spans for schedule requests (--otlp-endpoint). @defaultValue none: the caller's trace context is stored as sent */
+  tracer?: Tracer;
+}
+
+/** What a schedule request says besides its body. */
+export interface ScheduleContext {
+  /** The caller's W3C trace context (traceparent header or gRPC metadata), already checked. */
+  trace?: TraceContext;
 }
 
 export class JobsService {
@@ -58,6 +68,7 @@ export class JobsService {
     this.listPageBytes = options.listPageBytes ?? DEFAULT_LIST_PAGE_BYTES;
     this.requestLimits = options.requestLimits ?? DEFAULT_REQUEST_LIMITS;
     this.quota = options.quota;
+    this.tracer = options.tracer;
   }
 
   /** The data limits every write is held to (the gRPC edge names the depth one when decoding fails). */
@@ -65,13 +76,29 @@ export class JobsService {
   private readonly listPageBytes: number;
   private readonly requestLimits: RequestLimits;
   private readonly quota: AppQuota | undefined;
+  private readonly tracer: Tracer | undefined;
 
-  /** `rawData`: a non-JSON payload (gRPC), given instead of the body's `data`. */
-  async schedule(key: JobKey, body: unknown, rawData?: RawPayload): Promise<void> {
+  /**
+   * `rawData`: a non-JSON payload (gRPC), given instead of the body's `data`. `context.trace`: the
+   * caller's trace context; stored with the job (as the schedule span's child when tracing).
+   */
+  async schedule(key: JobKey, body: unknown, rawData?: RawPayload, context: ScheduleContext = {}): Promise<void> {
+    if (!this.tracer) return this.write(key, body, rawData, context.trace);
+    const span = this.tracer.startSchedule(key, context.trace);
+    try {
+      await this.write(key, body, rawData, span.context);
+    } catch (error) {
+      span.end({ outcome: 'refused', error: true, detail: error instanceof Error ? error.message : String(error) });
+      throw error;
+    }
+    span.end({ outcome: 'scheduled' });
+  }
+
+  private async write(key: JobKey, body: unknown, rawData: RawPayload | undefined, trace: TraceContext | undefined): Promise<void> {
     // The rate first: a flood is refused before any parsing work.
     this.quota?.takeSchedule(key, 'DAPR_SCHEDULER_SCHEDULE_JOB');
     const { def: parsed, overwrite } = parseJobRequest(key, body, this.clock.now(), randomUUID(), this.requestLimits);
-    const def = rawData ? { ...parsed, rawData } : parsed;
+    const def = { ...parsed, ...(rawData ? { rawData } : {}), ...(trace ? { trace } : {}) };
     checkJobData(def, this.dataLimits, 'DAPR_SCHEDULER_SCHEDULE_JOB');
     this.checkTarget(def.target, key);
     await this.quota?.checkJobCount(key, 'DAPR_SCHEDULER_SCHEDULE_JOB', async () => overwrite && isLive(await this.store.get(key)));

@@ -15,7 +15,10 @@ export function registerServeCommand(program: Command): void {
   }
   serve.action(async (values: Partial<DuetimeConfig> & { config?: string }) => {
     const { config: configFile, ...rest } = values;
-    const running = await startDuetime({ ...rest, ...(configFile ? { configFile } : {}) });
+    // OpenTelemetry's own variable, for deployments that set it for every service.
+    const otelEndpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+    const otlp = rest.otlpEndpoint === undefined && otelEndpoint ? { otlpEndpoint: otelEndpoint } : {};
+    const running = await startDuetime({ ...rest, ...otlp, ...(configFile ? { configFile } : {}) });
     const shutdown = (signal: string): void => {
       running.logger.info({ signal }, 'stopping');
       running.stop().then(

@@ -55,6 +55,7 @@ export interface DuetimeConfig {
   maxJobsPerApp: number;
   scheduleRatePerApp: number;
   scheduleBurstPerApp: number;
+  otlpEndpoint?: string;
 }
 
 export interface ConfigField {
@@ -123,6 +124,8 @@ export const CONFIG_FIELDS: ConfigField[] = [
   { key: 'maxJobsPerApp', flag: 'max-jobs-per-app', kind: 'int', default: 1_000_000, description: 'most live jobs one app may hold, tombstones not counted (429 / RESOURCE_EXHAUSTED beyond); 0: no limit. SQLite only: not enforced on etcd' },
   { key: 'scheduleRatePerApp', flag: 'schedule-rate-per-app', kind: 'int', default: 1000, description: 'schedules per second one app may sustain on this server, jobs and reminders each (429 with Retry-After / RESOURCE_EXHAUSTED beyond); 0: no limit' },
   { key: 'scheduleBurstPerApp', flag: 'schedule-burst-per-app', kind: 'int', default: 10_000, description: 'schedules one app may send at once after a quiet spell, before --schedule-rate-per-app applies' },
+  // Observability (docs/tracing.md).
+  { key: 'otlpEndpoint', flag: 'otlp-endpoint', kind: 'string', description: 'send trace spans (schedule and every delivery attempt) over OTLP/HTTP to this collector, e.g. http://127.0.0.1:4318 (/v1/traces is added); OTEL_EXPORTER_OTLP_ENDPOINT is used when unset; default: no tracing' },
 ];
 
 export function envName(field: ConfigField): string {

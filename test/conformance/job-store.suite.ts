@@ -67,6 +67,8 @@ function fullRecord(k: JobKey): JobRecord {
       target: { kind: 'pubsub', name: 'orders', topic: 'due', metadata: { ttlInSeconds: '60' } },
       targetSource: { name: 'orders', topic: 'due', metadata: { ttlInSeconds: 60 } },
       catchUp: 'one',
+      // W3C trace context of the caller, continued on every delivery (issue 11).
+      trace: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'congo=t61rcWkgMzE,rojo=00f067aa0ba902b7' },
     },
     progress: {
       rev: 3,

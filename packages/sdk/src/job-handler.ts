@@ -106,11 +106,15 @@ function fromHeaders(headers: IncomingHttpHeaders): Partial<JobTrigger> {
   const attempt = one('duetime-attempt');
   const triggerId = one('duetime-trigger-id');
   const appId = one('dapr-app-id');
+  const traceparent = one('traceparent');
+  const tracestate = one('tracestate');
   return {
     ...(scheduled && !Number.isNaN(Date.parse(scheduled)) ? { scheduledTime: new Date(scheduled) } : {}),
     ...(attempt && /^\d+$/.test(attempt) ? { attempt: Number(attempt) } : {}),
     ...(triggerId ? { triggerId } : {}),
     ...(appId ? { appId } : {}),
+    ...(traceparent ? { traceparent } : {}),
+    ...(traceparent && tracestate ? { tracestate } : {}),
   };
 }
 

@@ -18,6 +18,14 @@ export interface JobTrigger {
   attempt?: number;
   /** HTTP only: stable for every attempt of one tick, an idempotency key (duetime-trigger-id). */
   triggerId?: string;
+  /**
+   * W3C trace context of the attempt (the traceparent header over HTTP, the trace_context field
+   * over WatchJobs): present when the job was scheduled with one or the server traces. Start the
+   * handler's span as its child to continue the trace.
+   */
+  traceparent?: string;
+  /** The tracestate that goes with traceparent, when there is one. */
+  tracestate?: string;
 }
 
 /** Resolve (or return) to acknowledge the trigger; throw to report it failed. */

@@ -9,6 +9,8 @@ export interface WatchJobsResponse {
   id: string;
   data?: { type_url: string; value: Buffer } | null;
   metadata?: { appId: string; namespace: string; target?: { actor?: { type: string; id: string } | null } | null } | null;
+  /** Duetime's extension: the trigger's W3C trace context (traceparent, tracestate). */
+  traceContext?: Record<string, string> | null;
 }
 
 export function toJobTrigger(message: WatchJobsResponse): JobTrigger {
@@ -20,11 +22,15 @@ export function toJobTrigger(message: WatchJobsResponse): JobTrigger {
   if (typeUrl === VALUE_TYPE_URL) data = decodeValue(value);
   else if (typeUrl !== '' || value.length > 0) rawData = { typeUrl, value };
   const actor = message.metadata?.target?.actor;
+  const traceparent = message.traceContext?.traceparent;
+  const tracestate = message.traceContext?.tracestate;
   return {
     name: message.name,
     data,
     ...(rawData ? { rawData } : {}),
     ...(message.metadata ? { appId: message.metadata.appId, namespace: message.metadata.namespace } : {}),
     ...(actor ? { actor: { type: actor.type, id: actor.id } } : {}),
+    ...(traceparent ? { traceparent } : {}),
+    ...(traceparent && tracestate ? { tracestate } : {}),
   };
 }

@@ -126,6 +126,8 @@ export class ActorDeliverer implements Deliverer {
       'duetime-trigger-id': trigger.triggerId,
     };
     if (host.endpoint.token) headers['dapr-api-token'] = host.endpoint.token;
+    if (trigger.trace) headers.traceparent = trigger.trace.traceparent;
+    if (trigger.trace?.tracestate !== undefined) headers.tracestate = trigger.trace.tracestate;
     const data = trigger.rawData ? rawPayloadAsJson(trigger.rawData) : (trigger.data ?? null);
     const body = JSON.stringify({ data, dueTime: call.dueTime, period: call.period });
     const segments = [call.actorType, call.actorId, 'method', 'remind', call.reminderName];

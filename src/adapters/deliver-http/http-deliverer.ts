@@ -89,6 +89,11 @@ export class HttpDeliverer implements Deliverer {
           trigger.triggerId,
         ];
         if (endpoint.token) headers.push('dapr-api-token', endpoint.token);
+        // W3C trace context: the attempt's span when tracing, else the job's stored context.
+        if (trigger.trace) {
+          headers.push('traceparent', trigger.trace.traceparent);
+          if (trigger.trace.tracestate !== undefined) headers.push('tracestate', trigger.trace.tracestate);
+        }
         const body = trigger.rawData ? rawBody(trigger.rawData.value) : trigger.data === undefined ? '' : JSON.stringify(trigger.data);
         this.agent.dispatch({ origin, path: jobPath + encodeURIComponent(trigger.key.name), method: 'POST', headers, body }, handler);
       } catch (error) {

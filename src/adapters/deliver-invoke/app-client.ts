@@ -138,6 +138,9 @@ export function triggerHeaders(trigger: Trigger): Record<string, string> {
     'duetime-scheduled-time': new Date(trigger.scheduledAt).toISOString(),
     'duetime-attempt': String(trigger.attempt),
     'duetime-trigger-id': trigger.triggerId,
+    // W3C trace context: the attempt's span when tracing, else the job's stored context.
+    ...(trigger.trace ? { traceparent: trigger.trace.traceparent } : {}),
+    ...(trigger.trace?.tracestate !== undefined ? { tracestate: trigger.trace.tracestate } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import type { IdentityOptions } from '../../app/caller-identity.js';
 import type { JobsService } from '../../app/jobs-service.js';
 import type { JobView } from '../../app/job-view.js';
 import { InvalidRequestError } from '../../core/errors.js';
+import { traceContextOf } from './trace-metadata.js';
 import { runtimeCaller } from './call-identity.js';
 import { jobToScheduleArguments, jobViewToFields, mapEncodable } from './job-mapping.js';
 import type { RuntimeJobMessage } from '@duetime/sdk/protocol';
@@ -25,7 +26,7 @@ export function runtimeService({ jobs, identity, logger }: RuntimeServiceDeps): 
     // No job at all is Dapr's DAPR_SCHEDULER_EMPTY ("Job is empty"), before any field of it.
     if (!call.request.job) throw new InvalidRequestError('DAPR_SCHEDULER_EMPTY', 'the request has no job: ScheduleJobRequest.job must hold the job (its name, and a schedule or a dueTime)', 'job');
     const { body, rawData } = jobToScheduleArguments(call.request.job, call.request.overwrite, jobs.dataLimits);
-    await jobs.schedule({ namespace: caller.namespace, appId: caller.appId, name: call.request.job?.name ?? '' }, body, rawData);
+    await jobs.schedule({ namespace: caller.namespace, appId: caller.appId, name: call.request.job?.name ?? '' }, body, rawData, traceContextOf(call.metadata));
     return {};
   });
   const getJob = unary<{ name: string }, { job: RuntimeJobMessage }>(logger, async (call) => {

@@ -11,6 +11,7 @@ import type { JobsService } from '../../app/jobs-service.js';
 import type { RemindersService } from '../../app/reminders/reminders-service.js';
 import type { Metadata } from '@grpc/grpc-js';
 import { schedulerCaller } from './call-identity.js';
+import { traceContextOf } from './trace-metadata.js';
 import { toGrpcError } from './grpc-errors.js';
 import { jobToScheduleArguments, jobViewToFields, mapEncodable } from './job-mapping.js';
 import type { JobFieldsMessage, JobMetadataMessage } from '@duetime/sdk/protocol';
@@ -60,7 +61,7 @@ export function schedulerService(deps: SchedulerServiceDeps): UntypedServiceImpl
         return {};
       }
       const { body, rawData } = jobToScheduleArguments(request.job, request.overwrite, jobs.dataLimits);
-      await jobs.schedule(keyOf(owner, request.name), body, rawData);
+      await jobs.schedule(keyOf(owner, request.name), body, rawData, traceContextOf(call.metadata));
       return {};
     }),
     GetJob: unary<Owned & { name: string }, { job: JobFieldsMessage }>(logger, async (call) => {

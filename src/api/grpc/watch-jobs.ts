@@ -18,6 +18,7 @@ import type { IdentityOptions } from '../../app/caller-identity.js';
 import { ownerOfReminderApp } from '../../app/reminders/reminder-keys.js';
 import { UnsendableTriggerError, type ConnectedConsumer, type StreamConsumers } from '../../core/ports/stream-consumers.js';
 import { actorCallOf } from '../../core/model/target.js';
+import type { TraceContext } from '../../core/model/trace-context.js';
 import type { Trigger } from '../../core/model/trigger.js';
 import { schedulerCaller } from './call-identity.js';
 import { GrpcStatusError, toGrpcError } from './grpc-errors.js';
@@ -124,7 +125,13 @@ function send(call: WatchJobsCall, id: number, trigger: Trigger): void {
     ...(data ? { data } : {}),
     // A reminder is filed under a reserved app id (reminder-keys.ts); the wire names its owner.
     metadata: { appId: ownerOfReminderApp(trigger.key.appId) ?? trigger.key.appId, namespace: trigger.key.namespace, target: targetOf(trigger) },
+    // Duetime's extension field: the attempt's trace context (a Dapr sidecar skips it).
+    ...(trigger.trace ? { traceContext: traceContextEntries(trigger.trace) } : {}),
   });
+}
+
+function traceContextEntries(trace: TraceContext): Record<string, string> {
+  return trace.tracestate !== undefined ? { traceparent: trace.traceparent, tracestate: trace.tracestate } : { traceparent: trace.traceparent };
 }
 
 /** What the consumer sees in metadata.target: the app's own job, or an actor reminder. */

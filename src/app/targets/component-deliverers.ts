@@ -27,7 +27,16 @@ export class PubsubDeliverer implements Deliverer {
     return attempt(this.deadlineMs, async () => {
       const spec = targetFor(trigger.target, 'pubsub');
       const publisher = this.components.pubsub(spec.name, trigger.key.appId, { code: SCHEDULE_CODE, field: 'target.pubsub.name' });
-      await publisher.publish({ topic: spec.topic, data: payloadOf(trigger), metadata: spec.metadata, id: trigger.triggerId, source: trigger.key.appId });
+      await publisher.publish({
+        topic: spec.topic,
+        data: payloadOf(trigger),
+        metadata: spec.metadata,
+        id: trigger.triggerId,
+        source: trigger.key.appId,
+        // The CloudEvent carries the attempt's trace context (distributed tracing extension).
+        ...(trigger.trace ? { traceparent: trigger.trace.traceparent } : {}),
+        ...(trigger.trace?.tracestate !== undefined ? { tracestate: trigger.trace.tracestate } : {}),
+      });
       return `published to ${spec.name}/${spec.topic}`;
     });
   }

@@ -25,6 +25,7 @@ export function dueTrigger(record: JobRecord, now: number): { trigger: Trigger; 
     ...(def.dataRef ? { dataRef: def.dataRef } : {}),
     target: def.target,
     manual,
+    ...(def.trace ? { trace: def.trace } : {}),
   };
   return { trigger, dueAt };
 }

@@ -3,6 +3,7 @@
 // on its own, guarded by the definition's uid.
 
 import type { Target } from './target.js';
+import type { TraceContext } from './trace-context.js';
 
 export interface JobKey {
   namespace: string;
@@ -79,6 +80,11 @@ export interface JobDefinition {
   /** The target's spec as the user wrote it, for GET (target.ts targetJson); absent when the server built the target. */
   targetSource?: Record<string, unknown>;
   catchUp: CatchUp;
+  /**
+   * W3C trace context every delivery continues: the schedule span's when tracing is on, else the
+   * caller's traceparent and tracestate as sent; absent when the caller sent none.
+   */
+  trace?: TraceContext;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { DataRef, JobKey, RawPayload, Target } from './job.js';
+import type { TraceContext } from './trace-context.js';
 
 /** One attempt to deliver one tick of a job. */
 export interface Trigger {
@@ -18,6 +19,11 @@ export interface Trigger {
   dataRef?: DataRef;
   target: Target;
   manual: boolean;
+  /**
+   * The trace context the delivery sends on (traceparent and tracestate headers, CloudEvent
+   * attributes, WatchJobs trace_context): the job's stored one, or the attempt span's when tracing.
+   */
+  trace?: TraceContext;
 }
 
 /**

@@ -16,8 +16,10 @@ export interface PublishMessage {
   id: string;
   /** The CloudEvent source: the app id that owns the job. */
   source: string;
-  /** W3C trace context to carry in the CloudEvent, when tracing. */
+  /** W3C trace context to carry in the CloudEvent (distributed tracing extension), when the trigger has one. */
   traceparent?: string;
+  /** The tracestate that goes with traceparent. */
+  tracestate?: string;
 }
 
 /**

@@ -14,6 +14,11 @@ export interface Twins {
   methods: Record<string, string>;
   /** Our message full name (no leading dot) -> Dapr's message full name. */
   messages: Record<string, string>;
+  /**
+   * Fields Duetime adds on purpose, as "message.full.Name.field_name": accepted while Dapr's
+   * message has no field of that name or number (a Dapr peer skips it as an unknown field).
+   */
+  extensions?: string[];
 }
 
 const NO_TWINS: Twins = { methods: {}, messages: {} };
@@ -86,7 +91,7 @@ export function compareDeclaredTypes(ours: protobuf.Root, dapr: protobuf.Root, t
     if (!theirs) {
       problems.push(`${label}: not declared by Dapr`);
     } else {
-      compareTypes(type, theirs, label, problems, seen);
+      compareTypes(type, theirs, label, problems, seen, new Set(twins.extensions ?? []));
     }
   }
   return problems;
@@ -112,6 +117,7 @@ function compareTypes(
   label: string,
   problems: string[],
   seen: Set<string>,
+  extensions: Set<string>,
 ): void {
   const key = `${name(ours)}=${name(theirs)}`;
   if (seen.has(key)) return;
@@ -119,7 +125,7 @@ function compareTypes(
   if (ours instanceof protobuf.Enum && theirs instanceof protobuf.Enum) {
     compareEnums(ours, theirs, label, problems);
   } else if (ours instanceof protobuf.Type && theirs instanceof protobuf.Type) {
-    compareMessages(ours, theirs, label, problems, seen);
+    compareMessages(ours, theirs, label, problems, seen, extensions);
   } else {
     problems.push(`${label}: ours is ${kind(ours)}, Dapr's is ${kind(theirs)}`);
   }
@@ -148,10 +154,12 @@ function compareMessages(
   label: string,
   problems: string[],
   seen: Set<string>,
+  extensions: Set<string>,
 ): void {
   for (const field of ours.fieldsArray) {
     const where = `message ${label}: field ${field.name}`;
     const match = theirs.fields[field.name];
+    if (!match && extensions.has(`${name(ours)}.${field.name}`) && !theirs.fieldsArray.some((f) => f.id === field.id)) continue;
     if (!match) {
       const sameNumber = theirs.fieldsArray.find((f) => f.id === field.id);
       problems.push(`${where} = ${field.id} is not Dapr's${sameNumber ? ` (Dapr's field ${field.id} is ${sameNumber.name})` : ''}`);
@@ -173,7 +181,7 @@ function compareMessages(
     const ourType = field.resolvedType;
     const daprType = match.resolvedType;
     if (ourType && daprType && !name(ourType).startsWith('google.protobuf.') && name(ourType) === name(daprType)) {
-      compareTypes(ourType, daprType, name(ourType), problems, seen);
+      compareTypes(ourType, daprType, name(ourType), problems, seen, extensions);
     }
   }
   for (const field of theirs.fieldsArray) {

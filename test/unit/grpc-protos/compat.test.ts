@@ -30,6 +30,8 @@ const STABLE_TWINS: Twins = {
     'dapr.proto.runtime.v1.ListJobsRequest': 'dapr.proto.runtime.v1.ListJobsRequestAlpha1',
     'dapr.proto.runtime.v1.ListJobsResponse': 'dapr.proto.runtime.v1.ListJobsResponseAlpha1',
   },
+  // Duetime's one addition to Dapr's messages: the trigger's W3C trace context on WatchJobs.
+  extensions: ['dapr.proto.scheduler.v1.WatchJobsResponse.trace_context'],
 };
 
 /** Dapr's runtime service has ~80 methods; ours re-implements the jobs ones. */
@@ -181,6 +183,18 @@ describe('messages cross between Dapr\'s definitions and ours unchanged', () => 
       data: { type_url: 'type.googleapis.com/google.protobuf.Value', value: value({ string_value: 'hi' }) },
       metadata: { app_id: 'orders', namespace: 'prod', target: { job: {} } },
     });
+  });
+
+  it('a WatchJobsResponse with Duetime\'s trace_context decodes in Dapr\'s definition as the same trigger', () => {
+    const trigger = { name: 'nightly-report', id: '7', metadata: { app_id: 'orders', namespace: 'prod', target: { job: {} } } };
+    const mine = ours.lookupType('dapr.proto.scheduler.v1.WatchJobsResponse');
+    const theirs = dapr.lookupType('dapr.proto.scheduler.v1.WatchJobsResponse');
+    const traced = mine.encode(mine.fromObject({ ...trigger, trace_context: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' } })).finish();
+    expect(theirs.toObject(theirs.decode(traced), asObject)).toEqual(theirs.toObject(theirs.fromObject(trigger), asObject));
+    // Without the allowance, the comparison reports the field as not Dapr's.
+    expect(compareDeclaredTypes(ours, dapr, { ...STABLE_TWINS, extensions: [] })).toEqual([
+      'message dapr.proto.scheduler.v1.WatchJobsResponse: field trace_context = 1000 is not Dapr\'s',
+    ]);
   });
 
   it('scheduler list, hosts and bulk-delete messages', () => {

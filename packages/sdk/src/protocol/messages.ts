@@ -55,6 +55,8 @@ export interface WatchJobsResponseMessage {
   id: string;
   data?: AnyMessage | null;
   metadata: JobMetadataMessage;
+  /** Duetime's extension (field 1000): the trigger's W3C trace context, keys traceparent and tracestate. */
+  traceContext?: Record<string, string>;
 }
 
 export const JOB_TARGET_TYPE_JOB = 'JOB_TARGET_TYPE_JOB';

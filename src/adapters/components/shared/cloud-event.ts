@@ -21,7 +21,8 @@ function isCloudEvent(data: unknown): data is Record<string, unknown> {
 /**
  * Encodes a message as Dapr does:
  * - by default, a CloudEvent 1.0 JSON envelope around the data (specversion, id, source, type
- *   com.dapr.event.sent, datacontenttype, topic, pubsubname, time, data, traceparent);
+ *   com.dapr.event.sent, datacontenttype, topic, pubsubname, time, data, and traceparent and
+ *   tracestate when the trigger carries a trace context);
  * - with contentType application/cloudevents+json and data that already is a CloudEvent, that
  *   event as is, with topic and pubsubname added when missing (Dapr's "bring your own event");
  * - with metadata rawPayload "true", the data alone: a string as its text, anything else as JSON.
@@ -50,6 +51,7 @@ export function encodeMessage(msg: PublishMessage, pubsubName: string, now: Date
     event.traceparent = msg.traceparent;
     // Dapr also writes the legacy traceid field with the same value.
     event.traceid = msg.traceparent;
+    if (msg.tracestate !== undefined) event.tracestate = msg.tracestate;
   }
   return { body: Buffer.from(JSON.stringify(event)), contentType: CLOUDEVENT_CONTENT_TYPE };
 }

@@ -3,6 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { InvalidRequestError } from '../../../core/errors.js';
 import type { JobKey } from '../../../core/model/job.js';
+import { parseTraceContext } from '../../../core/model/trace-context.js';
 import type { JobsService } from '../../../app/jobs-service.js';
 import { identify, type IdentityOptions } from '../identity.js';
 
@@ -27,7 +28,9 @@ export function registerJobRoutes(app: FastifyInstance, jobs: JobsService, ident
 
   for (const base of PREFIXES) {
     app.post<{ Params: NameParams }>(`${base}/jobs/:name`, async (request, reply) => {
-      await jobs.schedule(keyOf(request), request.body ?? {});
+      // A W3C traceparent (and tracestate) is kept with the job and continued on every delivery.
+      const trace = parseTraceContext(request.headers.traceparent, request.headers.tracestate);
+      await jobs.schedule(keyOf(request), request.body ?? {}, undefined, trace ? { trace } : {});
       return reply.status(204).send();
     });
     app.get<{ Params: NameParams }>(`${base}/jobs/:name`, async (request) => jobs.get(keyOf(request)));

@@ -1,0 +1,1 @@
+export { OtelTracer, otlpTracesUrl, SPAN_ATTRIBUTES, type OtelTracerOptions } from './otel-tracer.js';
