@@ -39,7 +39,8 @@ import { TeardownStack } from './app/teardown-stack.js';
 import { TombstoneSweep } from './app/tombstone-sweep.js';
 import { TracingDeliverer } from './app/tracing-deliverer.js';
 import { logTriggers } from './app/trigger-log.js';
-import { createMetrics } from './app/metrics.js';
+import { createMetrics, observeStoreLatency, storeLatencyHistogram } from './app/metrics.js';
+import { timedStore } from './app/timed-store.js';
 import { Readiness } from './app/readiness.js';
 import { StartGate } from './app/start-gate.js';
 import { AppQuota } from './app/app-quota.js';
@@ -114,7 +115,10 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
     await teardown.run();
     throw error;
   }
-  const { store, cluster: clusterBackend, registrations, lock, writeProbe } = opened;
+  const { store: openedStore, cluster: clusterBackend, registrations, lock, writeProbe } = opened;
+  // Every user of the store sees it through the write timer (duetime_store_commit_seconds).
+  const storeLatency = storeLatencyHistogram();
+  const store = timedStore(openedStore, observeStoreLatency(storeLatency));
   // The lock goes last: the directory is free once nothing of this server writes to it.
   if (lock) teardown.push('data directory lock', () => lock.release());
   teardown.push('job store', () => store.close());
@@ -220,7 +224,19 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   readiness.add('store', storeReadiness(store, writeProbe ? { writeProbe: () => writeProbe.check() } : {}));
   if (cluster) readiness.add('cluster', () => cluster.readiness());
   targets.addReadiness(readiness);
-  const metrics = createMetrics(engine, { stagedCounts: () => store.stagedCounts() });
+  const metrics = createMetrics(engine, {
+    stagedCounts: () => store.stagedCounts(),
+    ...(store.liveCounts ? { liveCounts: () => store.liveCounts!() } : {}),
+    ...(cluster
+      ? {
+          partitions: () => {
+            const status = cluster.status();
+            return { owned: cluster.ownedPartitions(), unowned: status.unowned, total: status.partitionCount };
+          },
+        }
+      : {}),
+    storeLatency,
+  });
   // One quota for both services: jobs and reminders are filed under different app ids anyway.
   const quota = new AppQuota(asked.quota, clock, store.countLive ? (namespace, appId) => store.countLive!(namespace, appId) : undefined);
   const jobs = new JobsService(store, engine, clock, targets.targetCheck(), targets.payloads, { ...stored, requestLimits: asked.requestLimits, quota, ...(tracer ? { tracer } : {}) });

@@ -1,17 +1,45 @@
 // Prometheus metrics fed by the engine's events: lateness (delivery start minus due instant) as
-// a histogram, attempts by outcome, and the in-memory window's size.
+// a histogram, attempts and deliveries by outcome, and the in-memory window's size; and read at
+// scrape time from cheap sources: staged triggers and live jobs per app, partitions owned.
+// Every name, with example PromQL and alert rules, is in docs/metrics.md.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Engine } from '../core/engine/engine.js';
 import type { StagedCount } from '../core/ports/job-store.js';
+import type { TimedOperation } from './timed-store.js';
 
 export interface MetricsSources {
   /** Staged triggers per app, from the store (a cluster replica: its own partitions). */
   stagedCounts(): Promise<StagedCount[]>;
+  /** Live jobs per app, where the store keeps the count (SQLite, memory); etcd has none: no gauge. */
+  liveCounts?: () => Promise<StagedCount[]>;
+  /** Cluster (etcd): partitions this replica fires, and partitions no replica owns. */
+  partitions?: () => { owned: number; unowned: number; total: number };
+  /** Store write latencies (app/timed-store.ts), registered with the rest. */
+  storeLatency?: Histogram<'operation'>;
 }
 
-/** A scrape reads the staged counts at most this often; they come from an index scan. */
+/** A scrape reads the staged and live counts at most this often; staged ones come from an index scan. */
 const STAGED_COUNTS_MAX_AGE_MS = 5_000;
+
+/** Trigger lateness buckets, seconds: fine near 0 (a healthy scheduler is a few ms late), up to a minute. */
+export const LATENESS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/** The store write latency histogram (duetime_store_commit_seconds), made before the store is wrapped. */
+export function storeLatencyHistogram(): Histogram<'operation'> {
+  return new Histogram({
+    name: 'duetime_store_commit_seconds',
+    help: 'Job store write latency until durable, by operation (commit_progress: a delivery outcome, create, delete)',
+    labelNames: ['operation'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [],
+  });
+}
+
+/** The observer timedStore() calls. */
+export function observeStoreLatency(histogram: Histogram<'operation'>): (operation: TimedOperation, seconds: number) => void {
+  return (operation, seconds) => histogram.observe({ operation }, seconds);
+}
 
 export function createMetrics(engine: Engine, sources: MetricsSources): Registry {
   const registry = new Registry();
@@ -21,7 +49,7 @@ export function createMetrics(engine: Engine, sources: MetricsSources): Registry
   const lateness = new Histogram({
     name: 'duetime_trigger_lateness_seconds',
     help: 'Delivery start minus the attempt due instant',
-    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    buckets: LATENESS_BUCKETS,
     registers: [registry],
   });
   const attempts = new Counter({
@@ -30,6 +58,14 @@ export function createMetrics(engine: Engine, sources: MetricsSources): Registry
     labelNames: ['outcome'],
     registers: [registry],
   });
+  // The same attempts by app and target kind, for per-app failure ratios (docs/metrics.md).
+  const deliveries = new Counter({
+    name: 'duetime_deliveries_total',
+    help: 'Delivery attempts by app, target kind (app, pubsub, invoke, actor, state, binding...) and outcome (success, failed, dropped, staged)',
+    labelNames: ['namespace', 'app_id', 'target_kind', 'outcome'],
+    registers: [registry],
+  });
+  if (sources.storeLatency) registry.registerMetric(sources.storeLatency);
   const errors = new Counter({ name: 'duetime_engine_errors_total', help: 'Store and engine errors (retried)', labelNames: ['context'], registers: [registry] });
   const finished = new Counter({ name: 'duetime_jobs_finished_total', help: 'Jobs that ran out of ticks and were deleted', registers: [registry] });
   new Gauge({
@@ -65,6 +101,56 @@ export function createMetrics(engine: Engine, sources: MetricsSources): Registry
       for (const c of counts) this.set({ namespace: c.namespace, app_id: c.appId }, c.count);
     },
   });
+  if (sources.liveCounts) {
+    const liveCounts = sources.liveCounts;
+    let liveRead: { at: number; counts: Promise<StagedCount[]> } | undefined;
+    new Gauge({
+      name: 'duetime_live_jobs',
+      help: 'Jobs with ticks to come (active or paused; tombstones not counted), by app, from the count the store keeps',
+      labelNames: ['namespace', 'app_id'],
+      registers: [registry],
+      async collect() {
+        const now = Date.now();
+        if (!liveRead || now - liveRead.at > STAGED_COUNTS_MAX_AGE_MS) liveRead = { at: now, counts: liveCounts() };
+        let counts: StagedCount[];
+        try {
+          counts = await liveRead.counts;
+        } catch {
+          liveRead = undefined; // as the staged gauge: keeps its last values while the store fails
+          return;
+        }
+        this.reset();
+        for (const c of counts) this.set({ namespace: c.namespace, app_id: c.appId }, c.count);
+      },
+    });
+  }
+  if (sources.partitions) {
+    const partitions = sources.partitions;
+    new Gauge({
+      name: 'duetime_cluster_partitions_owned',
+      help: 'Cluster partitions this replica owns and fires',
+      registers: [registry],
+      collect() {
+        this.set(partitions().owned);
+      },
+    });
+    new Gauge({
+      name: 'duetime_cluster_partitions_unowned',
+      help: 'Cluster partitions no replica owns (their jobs fire nowhere until one takes them)',
+      registers: [registry],
+      collect() {
+        this.set(partitions().unowned);
+      },
+    });
+    new Gauge({
+      name: 'duetime_cluster_partitions',
+      help: 'Cluster partitions in all (--partitions, fixed when the cluster was created)',
+      registers: [registry],
+      collect() {
+        this.set(partitions().total);
+      },
+    });
+  }
   new Gauge({
     name: 'duetime_engine_listener_errors',
     help: 'Event listener exceptions caught by the engine since start (logged as engine errors)',
@@ -76,6 +162,7 @@ export function createMetrics(engine: Engine, sources: MetricsSources): Registry
   engine.events.on('attempted', (e) => {
     lateness.observe(Math.max(0, e.lateMs) / 1000);
     attempts.inc({ outcome: e.outcome });
+    deliveries.inc({ namespace: e.trigger.key.namespace, app_id: e.trigger.key.appId, target_kind: e.trigger.target.kind, outcome: e.outcome });
   });
   engine.events.on('error', (e) => errors.inc({ context: e.context }));
   engine.events.on('finished', () => finished.inc());

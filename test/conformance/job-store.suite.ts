@@ -707,6 +707,14 @@ export function jobStoreConformance(
         await store.create(dueRecord(key('other'), 1_000), { overwrite: false });
         await store.create(dueRecord(key('x', 'another-app'), 1_000), { overwrite: false });
         expect(await count()).toBe(5);
+        // Every app's count at once (duetime_live_jobs), where the store has it.
+        if (store.liveCounts) {
+          const apps = [
+            { namespace: NS, appId: 'another-app', count: 1 },
+            { namespace: NS, appId: APP, count: 5 },
+          ].sort((a, b) => (a.appId < b.appId ? -1 : 1)); // ordered by namespace, then app id
+          expect(await store.liveCounts()).toEqual(apps);
+        }
         // An overwrite replaces: no change. A refused create: no change.
         await store.create(dueRecord(key('a'), 2_000), { overwrite: true });
         await expect(store.create(dueRecord(key('a'), 2_000), { overwrite: false })).rejects.toBeInstanceOf(JobExistsError);
@@ -727,6 +735,7 @@ export function jobStoreConformance(
         expect(await count()).toBe(0);
         expect(await store.countLive(NS, 'another-app')).toBe(1);
         expect(await store.countLive('elsewhere', APP)).toBe(0);
+        if (store.liveCounts) expect(await store.liveCounts()).toEqual([{ namespace: NS, appId: 'another-app', count: 1 }]);
       });
     });
 

@@ -153,6 +153,21 @@ export class MemoryJobStore implements JobStore {
     return count;
   }
 
+  async liveCounts(): Promise<StagedCount[]> {
+    this.open();
+    // A scan: fine for a reference store.
+    const counts = new Map<string, StagedCount>();
+    for (const { record } of this.jobs.values()) {
+      if (isFinished(record.progress)) continue;
+      const { namespace, appId } = record.def.key;
+      const appKey = appKeyString(namespace, appId);
+      const entry = counts.get(appKey) ?? { namespace, appId, count: 0 };
+      entry.count++;
+      counts.set(appKey, entry);
+    }
+    return [...counts.values()].sort((a, b) => compareCodePoints(a.namespace, b.namespace) || compareCodePoints(a.appId, b.appId));
+  }
+
   async purgeFinished(finishedBefore: number, limit: number): Promise<number> {
     this.open();
     // A scan: fine for a reference store. Oldest first, ties by key, as the SQLite index does.

@@ -209,6 +209,12 @@ export class SqliteJobStore implements JobStore {
     return this.sql.liveCount.get({ namespace, app_id: appId }) ?? 0;
   }
 
+  /** app_jobs whole: one row per app, kept by the same triggers as countLive. */
+  async liveCounts(): Promise<StagedCount[]> {
+    await this.readable();
+    return this.sql.liveCounts.all().map((row) => ({ namespace: row.namespace, appId: row.app_id, count: row.live }));
+  }
+
   /** One write: the tombstones' keys are read and deleted in the same transaction. */
   purgeFinished(finishedBefore: number, limit: number): Promise<number> {
     return this.write({ kind: 'purgeFinished', finishedBefore, limit }) as Promise<number>;

@@ -162,6 +162,7 @@ export function prepareStatements(db: Database) {
        ORDER BY namespace, app_id LIMIT 1`,
     ),
     liveCount: pluck<{ namespace: string; app_id: string }, number>(`SELECT live FROM app_jobs WHERE ${APP}`),
+    liveCounts: db.prepare(`SELECT namespace, app_id, live FROM app_jobs WHERE live > 0 ORDER BY namespace, app_id`) as Query<{ namespace: string; app_id: string; live: number }>,
     stagedCountPage: prepare<
       { namespace: string; app_id: string; after_at: number; after_name: string; limit: number },
       { count: number; staged_at: number; name: string }

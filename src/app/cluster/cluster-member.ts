@@ -134,6 +134,11 @@ export class ClusterMember {
     return this.firing.has(p) && this.backend.holds(p);
   };
 
+  /** Partitions this replica fires now (for duetime_cluster_partitions_owned). */
+  ownedPartitions(): number {
+    return this.firing.size;
+  }
+
   status(): ClusterStatus {
     const view = this.backend.view();
     const byMember = new Map<string, number[]>();
