@@ -12,7 +12,6 @@ import { AppClient } from './adapters/deliver-invoke/app-client.js';
 import { InputBindingDeliverer } from './adapters/deliver-invoke/input-binding-deliverer.js';
 import { InvokeDeliverer } from './adapters/deliver-invoke/invoke-deliverer.js';
 import { StreamChannel } from './adapters/deliver-stream/stream-channel.js';
-import { OtelTracer } from './adapters/tracing-otel/index.js';
 import { isEtcdUrl, openEtcdCluster, type EtcdCluster } from './adapters/store-etcd/index.js';
 import { SqliteAppRegistrations } from './adapters/store-sqlite/sqlite-app-registrations.js';
 import { lockDataDir, type DataDirLock } from './adapters/store-sqlite/data-dir-lock.js';
@@ -99,7 +98,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   const clock = options.clock ?? systemClock;
   const file = config.configFile ? readConfigFile(config.configFile) : { apps: [], tokens: [] };
   // --otlp-endpoint: spans for schedules and attempts (docs/tracing.md); unset, no SDK at all.
-  const tracer = openTracer(config);
+  const tracer = await openTracer(config);
 
   // Everything below that needs closing is pushed as it is made; one stack closes it all, in
   // reverse, on a failed start and on stop alike.
@@ -342,9 +341,13 @@ function durationSetting(config: DuetimeConfig, key: 'tombstoneTtl'): number {
   }
 }
 
-/** The OpenTelemetry tracer when --otlp-endpoint is set; a URL that is not http(s) is a start error naming the flag. */
-function openTracer(config: DuetimeConfig): Tracer | undefined {
+/**
+ * The OpenTelemetry tracer when --otlp-endpoint is set, loaded only then (a server without it
+ * does not even load the SDK); a URL that is not http(s) is a start error naming the flag.
+ */
+async function openTracer(config: DuetimeConfig): Promise<Tracer | undefined> {
   if (!config.otlpEndpoint) return undefined;
+  const { OtelTracer } = await import('./adapters/tracing-otel/index.js');
   try {
     return new OtelTracer({ endpoint: config.otlpEndpoint });
   } catch (error) {

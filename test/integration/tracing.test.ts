@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listen, type JobListener, type JobTrigger } from '@duetime/sdk';
+import { startDuetime } from '../../src/main.js';
 import { startNode, type Node } from './support.js';
 import { daprRuntimeClient, unary } from './grpc/helpers.js';
 
@@ -202,6 +203,14 @@ describe('with --otlp-endpoint', () => {
     expect(schedule!.parentSpanId).toBe('');
     expect(attempt).toMatchObject({ traceId: schedule!.traceId, parentSpanId: schedule!.spanId });
     expect(header).toBe(`00-${schedule!.traceId}-${attempt!.spanId}-01`);
+  });
+});
+
+describe('a bad --otlp-endpoint', () => {
+  it('stops the start, naming the flag and its env twin', async () => {
+    await expect(startDuetime({ port: 0, grpcPort: 0, schedulerPort: 0, dataDir: '/nonexistent/never-created', otlpEndpoint: 'ftp://collector:4318' })).rejects.toThrow(
+      /--otlp-endpoint \/ DUETIME_OTLP_ENDPOINT "ftp:\/\/collector:4318" is not usable/,
+    );
   });
 });
 
