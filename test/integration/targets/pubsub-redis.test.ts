@@ -76,6 +76,15 @@ describe('pubsub target on pubsub.redis', () => {
     await expect.poll(async () => (await node.call('GET', '/v1.0/jobs/order-reminder')).body?.status?.state).toBe('completed');
   });
 
+  it('carries the traceparent and tracestate the job was scheduled with as CloudEvent attributes', async () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const read = readStream('traced');
+    const res = await node.call('POST', '/v1.0/jobs/traced-publish', { dueTime: '100ms', data: 1, target: { pubsub: { name: 'events', topic: 'traced' } } }, { traceparent, tracestate: 'rojo=1' });
+    expect(res.status).toBe(204);
+    const { entries } = await read;
+    expect(JSON.parse(entries[0]!.data)).toMatchObject({ traceparent, traceid: traceparent, tracestate: 'rojo=1', data: 1 });
+  });
+
   it('shows the target on GET and refuses an unknown pub/sub component, naming it and the known ones', async () => {
     await node.call('POST', '/v1.0/jobs/later', { dueTime: '1h', target: { pubsub: { name: 'events', topic: 't', metadata: { ttlInSeconds: '60' } } } });
     const got = await node.call('GET', '/v1.0/jobs/later');
