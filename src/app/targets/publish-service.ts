@@ -8,7 +8,7 @@ import type { Clock } from '../../core/clock.js';
 import { InvalidRequestError, UnavailableError } from '../../core/errors.js';
 import { parseIntervalMs } from '../../core/schedule/index.js';
 import type { Caller } from '../caller-identity.js';
-import type { JobsService } from '../jobs-service.js';
+import type { JobsService, ScheduleContext } from '../jobs-service.js';
 import type { ComponentDirectory } from './component-directory.js';
 
 export const DELAYED_PUBLISH_PREFIX = 'publish-';
@@ -28,8 +28,11 @@ export class PublishService {
     private readonly clock: Clock,
   ) {}
 
-  /** `metadata`: the request's `metadata.*` query parameters without their prefix. */
-  async publish(caller: Caller, pubsubName: string, topic: string, data: unknown, metadata: Record<string, string>): Promise<PublishResult> {
+  /**
+   * `metadata`: the request's `metadata.*` query parameters without their prefix. `context.trace`:
+   * the caller's trace context, on the CloudEvent now, or kept with the delayed publish's job.
+   */
+  async publish(caller: Caller, pubsubName: string, topic: string, data: unknown, metadata: Record<string, string>, context: ScheduleContext = {}): Promise<PublishResult> {
     if (pubsubName.trim() === '') throw new InvalidRequestError('ERR_PUBSUB_EMPTY', 'the pub/sub name is empty: POST /v1.0/publish/{pubsub}/{topic}', 'pubsubname');
     if (topic.trim() === '') throw new InvalidRequestError('ERR_TOPIC_EMPTY', `the topic is empty: POST /v1.0/publish/${pubsubName}/{topic}`, 'topic');
     const publisher = this.components.pubsub(pubsubName, caller.appId, { code: 'ERR_PUBSUB_NOT_FOUND', field: 'pubsubname' });
@@ -37,7 +40,16 @@ export class PublishService {
     const dueAt = this.dueAt(scheduledSendTime, delay);
     if (dueAt === undefined) {
       try {
-        await publisher.publish({ topic, data, metadata: passOn, id: randomUUID(), source: caller.appId });
+        const { trace } = context;
+        await publisher.publish({
+          topic,
+          data,
+          metadata: passOn,
+          id: randomUUID(),
+          source: caller.appId,
+          ...(trace ? { traceparent: trace.traceparent } : {}),
+          ...(trace?.tracestate !== undefined ? { tracestate: trace.tracestate } : {}),
+        });
       } catch (error) {
         throw new UnavailableError('ERR_PUBSUB_PUBLISH_MESSAGE', `error publishing to pub/sub "${pubsubName}" topic "${topic}": ${error instanceof Error ? error.message : String(error)}`);
       }
@@ -48,6 +60,8 @@ export class PublishService {
     await this.jobs.schedule(
       { namespace: caller.namespace, appId: caller.appId, name: jobName },
       { dueTime: new Date(dueAt).toISOString(), target, ...(data !== undefined ? { data } : {}) },
+      undefined,
+      context,
     );
     return { jobName, dueAt };
   }

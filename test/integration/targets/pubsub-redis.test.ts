@@ -115,6 +115,17 @@ describe('POST /v1.0/publish/{pubsub}/{topic}', () => {
     expect(event).toMatchObject({ source: 'shop', topic: 'now', pubsubname: 'events', data: { n: 2 } });
   });
 
+  it('passes the caller\'s traceparent and tracestate on, published now or delayed', async () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const headers = { 'dapr-app-id': 'traced-shop', traceparent, tracestate: 'congo=t61rcWkgMzE' }; // its own app: the delay test counts shop's jobs
+    const now = readStream('traced-now');
+    expect((await node.call('POST', '/v1.0/publish/events/traced-now', { n: 1 }, headers)).status).toBe(204);
+    expect(JSON.parse((await now).entries[0]!.data)).toMatchObject({ traceparent, tracestate: 'congo=t61rcWkgMzE', data: { n: 1 } });
+    const later = readStream('traced-later');
+    expect((await node.call('POST', '/v1.0/publish/events/traced-later?metadata.delay=200ms', { n: 2 }, headers)).status).toBe(204);
+    expect(JSON.parse((await later).entries[0]!.data)).toMatchObject({ traceparent, tracestate: 'congo=t61rcWkgMzE', data: { n: 2 } });
+  });
+
   it('delays a publish with metadata.delay: a one-shot job of the caller, published at its time', async () => {
     const before = Date.now();
     const read = readStream('delayed');

@@ -5,6 +5,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import type { PublishService } from '../../../app/targets/publish-service.js';
+import { parseTraceContext } from '../../../core/model/trace-context.js';
 import { identify, type IdentityOptions } from '../identity.js';
 import { describePaths } from '../openapi.js';
 
@@ -24,7 +25,8 @@ export function registerPublishRoutes(app: FastifyInstance, publish: PublishServ
       const text = Array.isArray(value) ? value[value.length - 1] : value;
       if (text !== undefined) metadata[key.slice(METADATA_PREFIX.length)] = text;
     }
-    const result = await publish.publish(caller, request.params.pubsub, request.params['*'], request.body, metadata);
+    const trace = parseTraceContext(request.headers.traceparent, request.headers.tracestate);
+    const result = await publish.publish(caller, request.params.pubsub, request.params['*'], request.body, metadata, trace ? { trace } : {});
     if (result.jobName !== undefined) {
       void reply.header('duetime-job-name', result.jobName);
       void reply.header('duetime-scheduled-time', new Date(result.dueAt!).toISOString());
