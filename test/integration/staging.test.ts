@@ -59,7 +59,8 @@ function suite(name: string, storeConfig: () => Partial<DuetimeConfig>): void {
       receiver = await new RecordingReceiver().start();
       dataDir = mkdtempSync(join(tmpdir(), 'duetime-staging-'));
       duetime = await startDuetime(
-        { port: 0, grpcPort: 0, schedulerPort: 0, dataDir, appId: 'live', appUrl: receiver.url, lookahead: '2s', ...storeConfig() },
+        // The 50,001 schedules go out at full speed: no per-app rate limit (--schedule-rate-per-app 0).
+        { port: 0, grpcPort: 0, schedulerPort: 0, dataDir, appId: 'live', appUrl: receiver.url, lookahead: '2s', scheduleRatePerApp: 0, ...storeConfig() },
         { logger: pino({ level: process.env.DUETIME_TEST_LOG ?? 'silent' }) },
       );
     });
