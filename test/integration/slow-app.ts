@@ -1,7 +1,6 @@
 // Real apps that hold a delivery open, for the deadline tests: a trickling app (headers at once,
 // then one body byte every interval) and a silent one (accepts the TCP connection, never answers).
-// Both record when each request or connection arrived and when the client gave it up, and how
-// many connections were open at once.
+// Both record when each request or connection arrived and when the client gave it up.
 
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { createServer as createTcpServer, type Socket } from 'node:net';
@@ -19,9 +18,6 @@ export interface HeldExchange {
 export interface SlowApp {
   url: string;
   readonly exchanges: HeldExchange[];
-  /** Connections open right now, and the most ever open at once. */
-  readonly open: number;
-  readonly maxOpen: number;
   stop(): Promise<void>;
 }
 
@@ -41,8 +37,6 @@ export async function startTricklingApp(options: TrickleOptions = {}): Promise<S
   const exchanges: HeldExchange[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const sockets = new Set<Socket>();
-  let open = 0;
-  let maxOpen = 0;
   const quick = new Set(options.quickPaths ?? []);
   const server = createHttpServer((req, res) => {
     if (quick.has(req.url ?? '')) {
@@ -74,10 +68,8 @@ export async function startTricklingApp(options: TrickleOptions = {}): Promise<S
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
-    maxOpen = Math.max(maxOpen, ++open);
     socket.on('close', () => {
       sockets.delete(socket);
-      open--;
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -85,12 +77,6 @@ export async function startTricklingApp(options: TrickleOptions = {}): Promise<S
   return {
     url: `http://127.0.0.1:${port}`,
     exchanges,
-    get open() {
-      return open;
-    },
-    get maxOpen() {
-      return maxOpen;
-    },
     async stop() {
       for (const timer of timers) clearInterval(timer);
       for (const socket of sockets) socket.destroy();
@@ -103,18 +89,14 @@ export async function startTricklingApp(options: TrickleOptions = {}): Promise<S
 export async function startSilentApp(): Promise<SlowApp> {
   const exchanges: HeldExchange[] = [];
   const sockets = new Set<Socket>();
-  let open = 0;
-  let maxOpen = 0;
   const server = createTcpServer((socket) => {
     const exchange: HeldExchange = { arrivedAt: Date.now() };
     exchanges.push(exchange);
     sockets.add(socket);
-    maxOpen = Math.max(maxOpen, ++open);
     socket.resume(); // read and drop whatever the client sends
     socket.on('error', () => undefined);
     socket.on('close', () => {
       sockets.delete(socket);
-      open--;
       exchange.closedAt = Date.now();
     });
   });
@@ -123,12 +105,6 @@ export async function startSilentApp(): Promise<SlowApp> {
   return {
     url: `http://127.0.0.1:${port}`,
     exchanges,
-    get open() {
-      return open;
-    },
-    get maxOpen() {
-      return maxOpen;
-    },
     async stop() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
