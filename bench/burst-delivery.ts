@@ -8,14 +8,23 @@
 // minus the duetime-scheduled-time header), how many were delivered, duplicates, and early
 // deliveries (which must be 0). After the drain, Duetime is stopped and its file read: every
 // one-shot job that was delivered must also be gone from the store.
+//
+// Then the peer (issue 12's first row): a bare undici Pool with as many connections as Duetime
+// delivers over POSTs the same number of requests, with the same bodies and headers, to the same
+// receiver (bench/bare-burst-client.js, its own process), in a few rounds. Its drain (last
+// arrival minus the round's first request) is what the delivery needs with no scheduler at all;
+// Duetime's drain over the peer's median is the ratio the verdict checks.
 
 import { summariseProfile, type ProfileSummary } from './lib/cpu-profile.js';
-import { startDuetime, startHelper, type DuetimeServer } from './lib/duetime-server.js';
+import { join, relative } from 'node:path';
+import { PROJECT_DIR, startDuetime, startHelper, type DuetimeServer } from './lib/duetime-server.js';
 import { sendAll, type LoadResult } from './lib/http-load.js';
+import { tail } from './lib/processes.js';
 import { fetchMetrics, metric } from './lib/prometheus.js';
 import { countJobs } from './lib/sqlite-count.js';
+import { fetchJson, onlyPrefix, summariseDrain, waitForCount, type ReceiverStats } from './lib/receiver-records.js';
 import { findProfile, sleep, subdir, type StageContext } from './lib/stage.js';
-import { ascending, percentile } from './lib/stats.js';
+import { ascending } from './lib/stats.js';
 import { cpuMicrosPer, cpuSeconds } from './lib/proc-cpu.js';
 
 export interface BurstOptions {
@@ -35,12 +44,47 @@ export interface BurstOptions {
   drainTimeoutMs: number;
   /** After the last expected delivery, keep listening this long for duplicates and retries. */
   settleMs: number;
+  /** Rounds of the bare undici peer (0: none); its connections are `deliveryConnections`. */
+  bareRounds: number;
+  /** Duetime's HTTP deliverer opens at most this many connections per app (its default, 64): the peer gets as many. */
+  deliveryConnections: number;
 }
 
 /** The lead is never raised beyond this (the stage's time limit counts on it). */
 export const MAX_LEAD_MS = 45_000;
 
-export const defaultBurstOptions: BurstOptions = { jobs: 20_000, warmupJobs: 2_000, leadMs: 10_000, concurrency: 64, drainTimeoutMs: 60_000, settleMs: 2_000 };
+export const defaultBurstOptions: BurstOptions = {
+  jobs: 20_000,
+  warmupJobs: 2_000,
+  leadMs: 10_000,
+  concurrency: 64,
+  drainTimeoutMs: 60_000,
+  settleMs: 2_000,
+  bareRounds: 3,
+  deliveryConnections: 64,
+};
+
+/** One round of the bare undici peer: the same requests to the same receiver, no scheduler. */
+export interface BarePeerRound {
+  /** First request to last arrival at the receiver, ms. */
+  drainMs: number;
+  deliveriesPerS: number;
+  delivered: number;
+  distinct: number;
+  /** Responses other than 200 plus transport errors. */
+  failures: number;
+  latenessMs: { p50: number; p99: number; max: number };
+}
+
+export interface BarePeerResult {
+  connections: number;
+  rounds: BarePeerRound[];
+  /** The median round's drain. */
+  drainMs: number;
+  /** Duetime's drain over the peer's (the target: <= 1.1). */
+  ratio: number;
+  command: string;
+}
 
 export interface BurstResult {
   options: BurstOptions;
@@ -73,6 +117,8 @@ export interface BurstResult {
   duetimeCommand: string;
   /** Wall-clock instants, ms, for cutting a profile. */
   window: { dueAt: number; lastAt: number };
+  /** The bare undici peer, measured after Duetime's drain on the same receiver (absent in a profiled run). */
+  bare?: BarePeerResult;
 }
 
 export async function runBurst(ctx: StageContext, options: BurstOptions, nodeArgs: string[] = []): Promise<BurstResult> {
@@ -111,12 +157,45 @@ export async function runBurst(ctx: StageContext, options: BurstOptions, nodeArg
   };
   if (!complete) ctx.log(`not all deliveries arrived within ${options.drainTimeoutMs} ms of the due instant`);
   await sleep(options.settleMs);
-  const records = onlyBurst(await fetchJson<ReceiverStats>(`${receiver.url}/stats`));
+  const records = onlyPrefix(await fetchJson<ReceiverStats>(`${receiver.url}/stats`), 'burst-');
   const metrics = await fetchMetrics(duetime.url);
   await duetime.process.stop('SIGTERM', 30_000);
-  await receiver.process.stop();
   const storedAfter = countJobs(dataDir, 'burst-');
-  return { ...summarise(options, dueAt, scheduling, records, metrics, storedAfter, duetime, complete), leadMs, warmup, cpu };
+  const result = { ...summarise(options, dueAt, scheduling, records, metrics, storedAfter, duetime, complete), leadMs, warmup, cpu };
+  // The peer runs with Duetime stopped, so each has the machine as the other had it.
+  if (options.bareRounds > 0 && nodeArgs.length === 0) result.bare = await runBarePeer(ctx, receiver.url, options, result.drainMs);
+  await receiver.process.stop();
+  return result;
+}
+
+/** The bare undici peer against the same receiver (see the top of this file). */
+async function runBarePeer(ctx: StageContext, receiverUrl: string, options: BurstOptions, duetimeDrainMs: number): Promise<BarePeerResult> {
+  const script = join(PROJECT_DIR, 'bench', 'bare-burst-client.js');
+  const args = [script, receiverUrl, String(options.jobs), String(options.deliveryConnections), String(options.warmupJobs), String(options.bareRounds)];
+  ctx.log(`bare undici peer: ${options.bareRounds} rounds of ${options.jobs} POSTs over ${options.deliveryConnections} connections to the same receiver`);
+  const client = ctx.scope.start('bare-client', process.execPath, args);
+  const exit = await client.exited;
+  if (exit !== 0) throw new Error(`the bare peer exited with ${exit}:\n${tail(client.output())}`);
+  const stats = await fetchJson<ReceiverStats>(`${receiverUrl}/stats`);
+  const rounds: BarePeerRound[] = [];
+  for (const line of client.output().split('\n')) {
+    if (!line.startsWith('round ')) continue;
+    const round = JSON.parse(line.slice('round '.length)) as { round: number; startedAt: number; statuses: Record<string, number>; errors: number };
+    const drain = summariseDrain(onlyPrefix(stats, `bare${round.round}-`), round.startedAt, options.jobs);
+    const failures = round.errors + Object.entries(round.statuses).reduce((sum, [status, count]) => sum + (status === '200' ? 0 : count), 0);
+    rounds.push({
+      drainMs: drain.drainMs,
+      deliveriesPerS: drain.deliveriesPerS,
+      delivered: drain.delivered,
+      distinct: drain.distinct,
+      failures,
+      latenessMs: { p50: drain.latenessMs.p50, p99: drain.latenessMs.p99, max: drain.latenessMs.max },
+    });
+    ctx.log(`bare round ${round.round}: ${drain.distinct} arrived, last ${drain.drainMs} ms after the first request (${drain.deliveriesPerS}/s)`);
+  }
+  if (rounds.length !== options.bareRounds) throw new Error(`the bare peer reported ${rounds.length} of ${options.bareRounds} rounds:\n${tail(client.output())}`);
+  const drainMs = ascending(rounds.map((r) => r.drainMs))[Math.floor(rounds.length / 2)]!;
+  return { connections: options.deliveryConnections, rounds, drainMs, ratio: duetimeDrainMs / drainMs, command: `node ${[relative(PROJECT_DIR, script), ...args.slice(1)].join(' ')}` };
 }
 
 /**
@@ -143,18 +222,6 @@ async function warmUp(ctx: StageContext, duetimeUrl: string, receiverUrl: string
   return warmup;
 }
 
-/** The receiver's records of burst jobs only (not the warm-up's). */
-function onlyBurst(stats: ReceiverStats): ReceiverStats {
-  const keep: number[] = [];
-  stats.names.forEach((name, i) => name.startsWith('burst-') && keep.push(i));
-  return {
-    names: keep.map((i) => stats.names[i]!),
-    receivedAt: keep.map((i) => stats.receivedAt[i]!),
-    scheduledAt: keep.map((i) => stats.scheduledAt[i] ?? null),
-    attempts: keep.map((i) => stats.attempts[i]!),
-  };
-}
-
 /** The burst again with node --cpu-prof on Duetime; the summary covers the drain only. */
 export async function profileBurst(
   ctx: StageContext,
@@ -166,13 +233,6 @@ export async function profileBurst(
   const profileFile = findProfile(profileDir);
   const profile = summariseProfile(profileFile, { fromMs: result.window.dueAt, toMs: result.window.lastAt, monoOffsetUs });
   return { drainMs: result.drainMs, profile, profileFile };
-}
-
-interface ReceiverStats {
-  names: string[];
-  receivedAt: number[];
-  scheduledAt: Array<number | null>;
-  attempts: number[];
 }
 
 function schedulingSummary(load: LoadResult, jobs: number, dueAt: number): BurstResult['scheduling'] {
@@ -197,42 +257,21 @@ function summarise(
   duetime: DuetimeServer,
   complete: boolean,
 ): Omit<BurstResult, 'leadMs' | 'warmup' | 'cpu'> {
-  const n = stats.names.length;
-  const distinct = new Set(stats.names).size;
-  let early = 0;
-  let retries = 0;
-  const lateness: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const scheduledAt = stats.scheduledAt[i];
-    if (scheduledAt === null || scheduledAt === undefined) continue;
-    const late = stats.receivedAt[i]! - scheduledAt;
-    if (late < 0) early++;
-    lateness.push(late);
-    if ((stats.attempts[i] ?? 1) > 1) retries++;
-  }
-  const sortedLateness = ascending(lateness);
-  const received = ascending(stats.receivedAt);
-  const first = received[0] ?? Number.NaN;
-  const last = received[received.length - 1] ?? Number.NaN;
+  const d = summariseDrain(stats, dueAt, options.jobs);
+  const retries = stats.attempts.filter((attempt) => attempt > 1).length;
   return {
     options,
     dueAt: new Date(dueAt).toISOString(),
     scheduling,
     complete,
-    delivered: n,
-    distinct,
-    duplicates: n - distinct,
-    early,
-    firstMs: first - dueAt,
-    drainMs: last - dueAt,
-    deliveriesPerS: Math.round(n / Math.max(0.001, (last - first) / 1000)),
-    latenessMs: {
-      min: sortedLateness[0] ?? Number.NaN,
-      p50: percentile(sortedLateness, 50),
-      p90: percentile(sortedLateness, 90),
-      p99: percentile(sortedLateness, 99),
-      max: sortedLateness[sortedLateness.length - 1] ?? Number.NaN,
-    },
+    delivered: d.delivered,
+    distinct: d.distinct,
+    duplicates: d.duplicates,
+    early: d.early,
+    firstMs: d.firstMs,
+    drainMs: d.drainMs,
+    deliveriesPerS: d.deliveriesPerS,
+    latenessMs: d.latenessMs,
     retries,
     engine: {
       failedAttempts: metric(metrics, 'duetime_trigger_attempts_total{outcome="failed"}') || 0,
@@ -241,23 +280,6 @@ function summarise(
     },
     storedAfter,
     duetimeCommand: duetime.command,
-    window: { dueAt, lastAt: last },
+    window: { dueAt, lastAt: d.lastAt },
   };
-}
-
-/** true once count deliveries arrived, false if the deadline passed first. */
-async function waitForCount(receiverUrl: string, count: number, deadline: number): Promise<boolean> {
-  // Polled every 100 ms: a GET that costs the receiver next to nothing next to 20,000 callbacks.
-  for (;;) {
-    const { count: got } = await fetchJson<{ count: number }>(`${receiverUrl}/count`);
-    if (got >= count) return true;
-    if (Date.now() > deadline) return false;
-    await sleep(100);
-  }
-}
-
-async function fetchJson<T>(url: string): Promise<T> {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
-  return (await response.json()) as T;
 }

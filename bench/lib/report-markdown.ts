@@ -6,6 +6,8 @@ import { MiB } from './stats.js';
 import { TARGETS } from './targets.js';
 import { TARGET_STAGED_RSS_MIB, type StagedMemoryResult } from '../staged-memory.js';
 import type { EngineCeilingResult } from '../engine-ceiling.js';
+import { renderSteady, steadyLatestRows } from './steady-report.js';
+import type { BarePeerResult } from '../burst-delivery.js';
 
 const mib = (bytes: number): string => (Number.isFinite(bytes) ? (bytes / MiB).toFixed(1) : 'n/a');
 const n = (value: number): string => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a');
@@ -97,6 +99,7 @@ export function renderMarkdown(r: BenchResults): string {
     out.push(`| CPU per delivery: Duetime / receiver | ${n(b.cpu.duetimeMicrosPerDelivery)} µs / ${n(b.cpu.receiverMicrosPerDelivery)} µs (Duetime alone on a core: ${n(b.options.jobs * b.cpu.duetimeMicrosPerDelivery / 1000)} ms for the burst) |`);
     out.push(`| jobs left in the store after the drain | ${b.storedAfter} |`);
     out.push('');
+    if (b.bare) out.push(...renderBarePeer(b.drainMs, b.bare));
   }
 
   const mem = r.memory;
@@ -121,6 +124,7 @@ export function renderMarkdown(r: BenchResults): string {
   const st = r.stagedMemory;
   if (st) out.push(...renderStaged(st));
   if (r.engineCeiling) out.push(...renderEngineCeiling(r.engineCeiling));
+  if (r.steady) out.push(...renderSteady(r.steady, r.steadyProfiles));
 
   for (const [name, profile] of Object.entries(r.profiles) as Array<[string, ProfileRun]>) out.push(...renderProfile(name, profile));
   for (const e of r.errors) out.push(`## Error in stage ${e.stage}`, '', '```', e.message, '```', '');
@@ -173,6 +177,19 @@ function renderStaged(st: StagedMemoryResult): string[] {
   return out;
 }
 
+function renderBarePeer(duetimeDrainMs: number, bare: BarePeerResult): string[] {
+  const out = [
+    `The peer: a bare undici Pool (${bare.connections} connections, \`request()\`, no scheduler) POSTing the same number of requests with the same bodies and headers ` +
+      'to the same receiver, its own process, right after Duetime stopped; drain is the last arrival minus the round\'s first request.',
+    '',
+    '| bare round | drain ms | arrivals/s | delivered | failures | lateness p50 / p99 / max ms |',
+    '|---|---|---|---|---|---|',
+  ];
+  bare.rounds.forEach((r, i) => out.push(`| ${i + 1} | ${n(r.drainMs)} | ${n(r.deliveriesPerS)} | ${n(r.distinct)} | ${r.failures} | ${r.latenessMs.p50} / ${r.latenessMs.p99} / ${r.latenessMs.max} |`));
+  out.push('', `Duetime ${n(duetimeDrainMs)} ms over the bare client's median ${n(bare.drainMs)} ms: **${bare.ratio.toFixed(2)}x** (target <= ${TARGETS.burstOverBare}x). Peer: \`${bare.command}\``, '');
+  return out;
+}
+
 function renderProfile(name: string, p: ProfileRun): string[] {
   const s = p.summary;
   const out = [`## Profile: ${name}`, ''];
@@ -213,6 +230,7 @@ export function renderLatestBlock(r: BenchResults, resultsPath: string): string 
     out.push(`| RSS / heap after GC, ${n(mem.options.jobs)} jobs due next year | ${mib(mem.after.gcRssBytes)} / ${mib(mem.after.gcHeapUsedBytes)} MiB | | |`);
     out.push(`| same, after a restart | ${mib(mem.restarted.gcRssBytes)} / ${mib(mem.restarted.gcHeapUsedBytes)} MiB | | |`);
   }
+  out.push(...steadyLatestRows(r.steady));
   return out.join('\n');
 }
 

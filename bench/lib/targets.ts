@@ -15,6 +15,8 @@ export const TARGETS = {
   daprSchedulesPerS: 921,
   daprDrainMs: 1_050,
   bullmqDrainMs: 3_800,
+  /** Issue 12: the burst's drain within this multiple of a bare undici Pool's, same receiver, same run. */
+  burstOverBare: 1.1,
   /** Issue 8: another app's jobs arrive on time while a million staged triggers are released. */
   liveLatenessP99Ms: 1_000,
 } as const;
@@ -53,6 +55,17 @@ export function verdicts(throughput?: ThroughputResult, burst?: BurstResult, mem
       { what: 'burst: duplicate deliveries', value: String(burst.duplicates), target: '0', kind: 'check', ok: burst.duplicates === 0 },
       { what: 'burst: jobs left in the store', value: String(burst.storedAfter), target: '0', kind: 'check', ok: burst.storedAfter === 0 },
     );
+    const bare = burst.bare;
+    if (bare) {
+      const bareOk = bare.rounds.every((r) => r.failures === 0 && r.distinct === burst.options.jobs);
+      out.push({
+        what: `burst: drain over a bare undici Pool's (${bare.connections} connections, same receiver, median of ${bare.rounds.length})`,
+        value: `${bare.ratio.toFixed(2)}x (${burst.drainMs} / ${bare.drainMs} ms)${bareOk ? '' : ', peer incomplete'}`,
+        target: `<= ${TARGETS.burstOverBare}x`,
+        kind: 'target',
+        ok: bareOk && burst.complete && bare.ratio <= TARGETS.burstOverBare,
+      });
+    }
   }
   if (memory) {
     out.push(
