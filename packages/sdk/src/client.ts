@@ -11,6 +11,7 @@
 
 import { addressList, AddressRotation, type Addresses } from './addresses.js';
 import { DuetimeApiError } from './api-error.js';
+import { DEFAULT_RATE_LIMIT_RETRIES, retryAfterMs, withRateLimitRetries } from './rate-limit-retry.js';
 import type { HistoryEntry, Job, JobPage, JobSpec, ListOptions } from './types.js';
 
 export interface DuetimeClientOptions {
@@ -28,6 +29,13 @@ export interface DuetimeClientOptions {
   apiToken?: string;
   /** Timeout of one attempt at one address, ms. @defaultValue 30_000 */
   timeoutMs?: number;
+  /**
+   * How many times a request answered 429 (the app's schedule quota on the server) is sent again
+   * after the wait the server names (Retry-After, at most 60 s each); 0 throws the 429 at once.
+   * The server wrote nothing with a 429, so sending again is safe.
+   * @defaultValue 3
+   */
+  rateLimitRetries?: number;
 }
 
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:3500';
@@ -41,6 +49,7 @@ export class DuetimeClient {
   private readonly baseUrls: AddressRotation;
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
+  private readonly rateLimitRetries: number;
 
   constructor(options: DuetimeClientOptions = {}) {
     this.baseUrls = new AddressRotation(addressList(options.baseUrl, process.env.DUETIME_URL, DEFAULT_BASE_URL).map((url) => url.replace(/\/+$/, '')));
@@ -50,6 +59,7 @@ export class DuetimeClient {
       ...(options.apiToken ? { 'dapr-api-token': options.apiToken } : {}),
     };
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.rateLimitRetries = options.rateLimitRetries ?? DEFAULT_RATE_LIMIT_RETRIES;
   }
 
   /** Creates a job (or replaces it with `overwrite: true`). */
@@ -119,7 +129,11 @@ export class DuetimeClient {
     return body.history;
   }
 
-  private async request(method: string, path: string, body?: unknown): Promise<unknown> {
+  private request(method: string, path: string, body?: unknown): Promise<unknown> {
+    return withRateLimitRetries(this.rateLimitRetries, () => this.requestOnce(method, path, body));
+  }
+
+  private async requestOnce(method: string, path: string, body?: unknown): Promise<unknown> {
     const order = this.baseUrls.order();
     const failures: string[] = [];
     for (const [k, index] of order.entries()) {
@@ -148,7 +162,7 @@ export class DuetimeClient {
         continue;
       }
       this.baseUrls.answered(index);
-      if (!response.ok) throw DuetimeApiError.fromResponse(response.status, text);
+      if (!response.ok) throw DuetimeApiError.fromResponse(response.status, text, { retryAfterMs: retryAfterMs(response.headers.get('retry-after')) });
       return text === '' ? undefined : JSON.parse(text);
     }
     throw new Error('unreachable: the address list is never empty');

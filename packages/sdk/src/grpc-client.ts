@@ -14,6 +14,7 @@ import { credentials as grpcCredentials, Metadata, status, type ChannelCredentia
 import { loadDuetimeProtos } from './protocol/proto-loader.js';
 import { addressList, AddressRotation, type Addresses } from './addresses.js';
 import { fromServiceError } from './grpc-error.js';
+import { DEFAULT_RATE_LIMIT_RETRIES, withRateLimitRetries } from './rate-limit-retry.js';
 import { fromJobMessage, toScheduleRequest, type GrpcJob, type JobMessage } from './grpc-job.js';
 import type { JobSpec } from './types.js';
 
@@ -34,6 +35,12 @@ export interface DuetimeGrpcClientOptions {
   credentials?: ChannelCredentials;
   /** Deadline of one attempt at one address, ms. @defaultValue 30_000 */
   timeoutMs?: number;
+  /**
+   * How many times a call refused for the app's schedule quota (RESOURCE_EXHAUSTED with
+   * `retry-after`) is made again after that wait (at most 60 s each); 0 throws it at once.
+   * @defaultValue 3
+   */
+  rateLimitRetries?: number;
 }
 
 /** What `list` returns: the shape of DuetimeClient's JobPage, never with a nextCursor (ListJobs is unpaged). */
@@ -55,6 +62,7 @@ export class DuetimeGrpcClient {
   private readonly clients: Client[];
   private readonly identity: Record<string, string>;
   private readonly timeoutMs: number;
+  private readonly rateLimitRetries: number;
 
   constructor(options: DuetimeGrpcClientOptions = {}) {
     this.addresses = new AddressRotation(addressList(options.address, process.env.DUETIME_GRPC_ADDRESS, DEFAULT_GRPC_ADDRESS));
@@ -70,6 +78,7 @@ export class DuetimeGrpcClient {
       ...(options.apiToken ? { 'dapr-api-token': options.apiToken } : {}),
     };
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.rateLimitRetries = options.rateLimitRetries ?? DEFAULT_RATE_LIMIT_RETRIES;
   }
 
   /**
@@ -124,7 +133,11 @@ export class DuetimeGrpcClient {
     for (const client of this.clients) client.close();
   }
 
-  private async call(method: string, request: object): Promise<unknown> {
+  private call(method: string, request: object): Promise<unknown> {
+    return withRateLimitRetries(this.rateLimitRetries, () => this.callAnyAddress(method, request));
+  }
+
+  private async callAnyAddress(method: string, request: object): Promise<unknown> {
     const order = this.addresses.order();
     for (const [k, index] of order.entries()) {
       try {

@@ -6,6 +6,7 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { readFields, type ProtoField } from './protocol/protobuf-wire.js';
 import { DuetimeApiError } from './api-error.js';
+import { retryAfterMs } from './rate-limit-retry.js';
 
 /** The HTTP status each gRPC code stands for, as the server maps its error kinds both ways. */
 const HTTP_STATUS: Partial<Record<status, number>> = {
@@ -40,7 +41,10 @@ export function fromServiceError(error: ServiceError): Error {
   if (headerCode === undefined && TRANSPORT.has(error.code)) return error;
   const { reason, details } = statusDetails(error.metadata?.get('grpc-status-details-bin')[0]);
   const errorCode = headerCode ?? reason ?? `GRPC_${status[error.code] ?? error.code}`;
-  return new DuetimeApiError(HTTP_STATUS[error.code] ?? 500, errorCode, error.details || error.message, details, { grpcCode: error.code, cause: error });
+  // RESOURCE_EXHAUSTED is a message too large (413), or, with a wait named, the app's schedule quota (429).
+  const waitMs = error.code === status.RESOURCE_EXHAUSTED ? retryAfterMs(firstString(error.metadata?.get('retry-after'))) : undefined;
+  const httpStatus = waitMs !== undefined ? 429 : (HTTP_STATUS[error.code] ?? 500);
+  return new DuetimeApiError(httpStatus, errorCode, error.details || error.message, details, { grpcCode: error.code, cause: error, retryAfterMs: waitMs });
 }
 
 /** google.rpc.Status details: ErrorInfo's reason, and the ErrorInfo and BadRequest entries in the HTTP API's JSON shape. */
