@@ -1,25 +1,63 @@
-// Cluster figures on one real etcd (Debian's etcd-server, started here on free loopback ports):
-// scheduling and trigger throughput with 1 and 3 replicas, and failover time after kill -9.
-//   npx tsx bench/cluster.ts [jobs=3000] [replica counts=1,3] [failover|no-failover]
+// Cluster figures on one real etcd (Debian's etcd-server, started here on free loopback ports),
+// the two cluster rows of issue 12's table, each with its ratio or bound, and what etcd did for
+// them:
+//   npx tsx bench/cluster.ts [--jobs 10000] [--replicas 3] [--duration 10] [--rounds 3] [--no-failover]
 // Prints one JSON document on stdout (progress goes to stderr). Nothing is asserted.
 //
-// - schedule: POST /v1.0-alpha1/jobs/{name} for `jobs` one-shot jobs due in an hour, 64 requests
-//   in flight, spread over the replicas; jobs per second until the last answer.
-// - trigger: `jobs` one-shot jobs all due at the same instant T; deliveries per second from T to
-//   the last delivery, and lateness (received - scheduled) percentiles, at the receiving app.
+// - scheduling: wrk, 64 connections, 2 threads, bench/wrk/schedule-jobs.lua (the shape of
+//   bench/scheduling-throughput.ts: each request a new job due in 2030) against one replica on
+//   etcd and against one server on the embedded SQLite store, in alternating rounds of the same
+//   run, both started the same way (from source with tsx, quotas off); ratio = etcd / SQLite in
+//   the round with the median etcd rate.
+// - burst: `jobs` one-shot jobs all due at one instant T, scheduled through `replicas` replicas
+//   (64 requests in flight, round-robin); drain = last delivery at the app - T.
+// - etcd operations per schedule (1 replica, the wrk runs; and `replicas` replicas, the burst's
+//   scheduling) and per trigger (the burst from T to its last commit), from etcd's own /metrics
+//   (bench/lib/etcd-ops.ts): requests, puts, deletes, ranges, watch events (summed over the
+//   replicas watching), fsyncs, etcd CPU; plus each Duetime process's CPU from /proc.
 // - failover (3 replicas): 150 jobs on a 1 s schedule; one replica killed with SIGKILL; for each
-//   of its jobs, the time from the kill to its first delivery by a survivor. Lease TTL 5 s (default).
+//   of its jobs, the time from the kill to its first delivery by a survivor. Lease TTL 5 s.
 
+import { mkdirSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { Agent } from 'undici';
 import { ClusterHarness, duplicates } from '../src/testing/cluster-harness.js';
+import { freePort } from '../src/testing/servers/free-port.js';
+import { ManagedProcess } from '../src/testing/servers/managed-process.js';
+import { makeTempDir } from '../src/testing/servers/temp-dir.js';
+import { waitUntil } from '../src/testing/servers/probe.js';
+import { opsPer, readEtcdOps } from './lib/etcd-ops.js';
+import { cpuMicrosPer, cpuSeconds } from './lib/proc-cpu.js';
+import { Scope } from './lib/processes.js';
+import { count2xx, runWrk } from './lib/wrk.js';
 
-const JOBS = Number(process.argv[2] ?? 3_000);
-const REPLICA_COUNTS = (process.argv[3] ?? '1,3').split(',').map(Number);
-const FAILOVER = process.argv[4] !== 'no-failover';
+const { values: args } = parseArgs({
+  options: {
+    jobs: { type: 'string', default: '10000' },
+    replicas: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
+    'no-failover': { type: 'boolean', default: false },
+    'no-scheduling': { type: 'boolean', default: false },
+    'no-burst': { type: 'boolean', default: false },
+  },
+});
+const JOBS = Number(args.jobs);
+const REPLICAS = Number(args.replicas);
+const DURATION_S = Number(args.duration);
+const ROUNDS = Math.max(1, Number(args.rounds));
 const CONCURRENCY = 64;
+// The bench measures the store and the cluster, not the per-app quotas (one app sends it all).
+const QUOTAS_OFF = ['--max-jobs-per-app', '0', '--schedule-rate-per-app', '0'];
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const CLI = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 const agent = new Agent({ connections: CONCURRENCY });
+const work = makeTempDir('bench-cluster');
 
-const log = (message: string): void => void process.stderr.write(`[bench:cluster] ${message}\n`);
+const log = (message: string): void => void process.stderr.write(`[bench:cluster] ${new Date().toISOString().slice(11, 23)} ${message}\n`);
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
@@ -41,45 +79,139 @@ async function pool(count: number, task: (i: number) => Promise<void>): Promise<
   );
 }
 
-async function throughput(replicas: number): Promise<Record<string, unknown>> {
-  const cluster = new ClusterHarness({ replicas });
+/** A Duetime on the embedded SQLite store, started as the cluster harness starts its replicas (tsx, from source). */
+async function startSqliteServer(appUrl: string): Promise<{ url: string; process: ManagedProcess }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const dataDir = join(work.path, 'sqlite-data');
+  mkdirSync(dataDir, { recursive: true });
+  const process = new ManagedProcess({
+    command: globalThis.process.execPath,
+    // prettier-ignore
+    args: ['--import', 'tsx', CLI, 'serve', '--port', String(port), '--grpc-port', '0', '--scheduler-port', '0', '--data-dir', dataDir, '--app-url', appUrl, ...QUOTAS_OFF],
+    cwd: ROOT,
+    logFile: join(work.path, 'sqlite.log'),
+  });
+  await waitUntil('sqlite server ready', async () => (await fetch(`${url}/readyz`)).ok, { timeoutMs: 90_000, intervalMs: 100, abort: () => process.exitReason() });
+  return { url, process };
+}
+
+interface WrkRun {
+  perS: number;
+  success: number;
+  failures: number;
+  latencyMs: { p50: number; p99: number };
+  /** CPU of the Duetime process per 2xx answer. */
+  serverCpuMicros: number;
+}
+
+async function wrkRun(scope: Scope, name: string, url: string, pid: number | undefined, durationS: number, prefix: string): Promise<WrkRun> {
+  const before = cpuSeconds(pid);
+  const run = await runWrk(scope, name, { url, threads: 2, connections: CONCURRENCY, durationS, prefix });
+  const success = count2xx(run);
+  const errors = run.errors.connect + run.errors.read + run.errors.write + run.errors.timeout;
+  return {
+    perS: Math.round(success / (run.durationUs / 1e6)),
+    success,
+    failures: run.responses - success + errors,
+    latencyMs: { p50: run.latencyUs.p50 / 1000, p99: run.latencyUs.p99 / 1000 },
+    serverCpuMicros: cpuMicrosPer(before, cpuSeconds(pid), success),
+  };
+}
+
+async function scheduling(): Promise<Record<string, unknown>> {
+  const cluster = new ClusterHarness({ replicas: 1, args: QUOTAS_OFF });
+  const scope = new Scope(work.path);
+  let sqlite: { url: string; process: ManagedProcess } | undefined;
   try {
     await cluster.start();
     await cluster.waitBalanced();
-    const urls = cluster.live().map((r) => r.url);
-    log(`${replicas} replica(s) up`);
-
-    // Scheduling throughput.
-    const later = new Date(Date.now() + 3_600_000).toISOString();
-    let t0 = performance.now();
-    await pool(JOBS, (i) => post(`${urls[i % urls.length]}/v1.0-alpha1/jobs/later-${i}`, { dueTime: later, data: { i } }));
-    const scheduleSeconds = (performance.now() - t0) / 1000;
-    log(`${replicas} replica(s): scheduled ${JOBS} in ${scheduleSeconds.toFixed(2)} s`);
-
-    // Trigger throughput: a burst all due at one instant, far enough ahead to be scheduled first.
-    const due = Date.now() + 15_000 + JOBS * 2;
-    t0 = performance.now();
-    await pool(JOBS, (i) => post(`${urls[i % urls.length]}/v1.0-alpha1/jobs/burst-${i}`, { dueTime: new Date(due).toISOString() }));
-    log(`${replicas} replica(s): burst scheduled in ${((performance.now() - t0) / 1000).toFixed(2)} s; due in ${due - Date.now()} ms`);
-    // Counting requests only: the receiver shares the machine with the replicas.
-    await cluster.receiver.waitFor(() => cluster.receiver.received.length >= JOBS, 180_000 + (due - Date.now()), `${JOBS} burst deliveries`);
-    const burst = cluster.deliveries().filter((d) => d.job.startsWith('burst-'));
-    const last = Math.max(...burst.map((d) => d.receivedAt));
-    const lateness = burst.map((d) => d.receivedAt - d.scheduledAt).sort((a, b) => a - b);
-    const perReplica: Record<string, number> = {};
-    for (const d of burst) perReplica[d.replica] = (perReplica[d.replica] ?? 0) + 1;
+    sqlite = await startSqliteServer(`${cluster.receiver.url}/sqlite`);
+    const replica = cluster.live()[0]!;
+    log('scheduling: 1 replica on etcd and one SQLite server up');
+    await wrkRun(scope, 'warm-sqlite', sqlite.url, sqlite.process.pid, 2, 'warm');
+    await wrkRun(scope, 'warm-etcd', replica.url, replica.process.pid, 2, 'warm');
+    const rounds: Array<{ sqlite: WrkRun; etcd: WrkRun; ratio: number; etcdOpsPerSchedule: ReturnType<typeof opsPer>; load: number }> = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const sqliteRun = await wrkRun(scope, `sqlite-r${round}`, sqlite.url, sqlite.process.pid, DURATION_S, `r${round}`);
+      const before = await readEtcdOps(cluster.etcd.url);
+      const etcdRun = await wrkRun(scope, `etcd-r${round}`, replica.url, replica.process.pid, DURATION_S, `r${round}`);
+      // Commits answered are done; the watch may still be sending their events: let it finish.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const after = await readEtcdOps(cluster.etcd.url);
+      const ratio = Math.round((etcdRun.perS / sqliteRun.perS) * 1000) / 1000;
+      rounds.push({ sqlite: sqliteRun, etcd: etcdRun, ratio, etcdOpsPerSchedule: opsPer(before, after, etcdRun.success), load: os.loadavg()[0]! });
+      log(`scheduling round ${round}: etcd ${etcdRun.perS}/s, sqlite ${sqliteRun.perS}/s, ratio ${ratio}`);
+    }
+    const median = [...rounds].sort((a, b) => a.etcd.perS - b.etcd.perS)[Math.floor((rounds.length - 1) / 2)]!;
     return {
-      replicas,
+      wrk: `wrk -t2 -c${CONCURRENCY} -d${DURATION_S}s -s bench/wrk/schedule-jobs.lua`,
+      etcdPerS: median.etcd.perS,
+      sqlitePerS: median.sqlite.perS,
+      ratio: median.ratio,
+      etcdOpsPerSchedule: median.etcdOpsPerSchedule,
+      rounds,
+    };
+  } finally {
+    await scope.close();
+    await sqlite?.process.stop('SIGTERM', 10_000);
+    await cluster.stop();
+  }
+}
+
+async function burst(): Promise<Record<string, unknown>> {
+  const cluster = new ClusterHarness({ replicas: REPLICAS, args: QUOTAS_OFF });
+  try {
+    await cluster.start();
+    await cluster.waitBalanced();
+    const replicas = cluster.live();
+    const urls = replicas.map((r) => r.url);
+    const pids = replicas.map((r) => r.process.pid);
+    log(`burst: ${REPLICAS} replica(s) up`);
+    // Far enough ahead to be scheduled first (checked below), within the 20 s look-ahead.
+    const due = Date.now() + 6_000 + JOBS;
+    const beforeSchedule = await readEtcdOps(cluster.etcd.url);
+    const cpuBeforeSchedule = pids.map((pid) => cpuSeconds(pid));
+    const t0 = performance.now();
+    await pool(JOBS, (i) => post(`${urls[i % urls.length]}/v1.0-alpha1/jobs/burst-${i}`, { dueTime: new Date(due).toISOString() }));
+    const scheduleMs = performance.now() - t0;
+    const scheduledLeadMs = due - Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const afterSchedule = await readEtcdOps(cluster.etcd.url);
+    const cpuAfterSchedule = pids.map((pid) => cpuSeconds(pid));
+    log(`burst: ${JOBS} scheduled in ${Math.round(scheduleMs)} ms; due in ${scheduledLeadMs} ms`);
+    if (scheduledLeadMs < 1_000) throw new Error(`scheduling took too long: only ${scheduledLeadMs} ms left before the burst; use fewer --jobs`);
+
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now() - 300)));
+    const beforeTrigger = await readEtcdOps(cluster.etcd.url);
+    const cpuBeforeTrigger = pids.map((pid) => cpuSeconds(pid));
+    await cluster.receiver.waitFor(() => cluster.receiver.received.length >= JOBS, 120_000, `${JOBS} burst deliveries`);
+    // The last outcomes commit after their deliveries answered.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const afterTrigger = await readEtcdOps(cluster.etcd.url);
+    const cpuAfterTrigger = pids.map((pid) => cpuSeconds(pid));
+
+    const deliveries = cluster.deliveries().filter((d) => d.job.startsWith('burst-'));
+    const last = Math.max(...deliveries.map((d) => d.receivedAt));
+    const lateness = deliveries.map((d) => d.receivedAt - d.scheduledAt).sort((a, b) => a - b);
+    const perReplica: Record<string, number> = {};
+    for (const d of deliveries) perReplica[d.replica] = (perReplica[d.replica] ?? 0) + 1;
+    const dupes = duplicates(deliveries);
+    return {
+      replicas: REPLICAS,
       jobs: JOBS,
-      schedulePerSecond: Math.round(JOBS / scheduleSeconds),
-      triggerPerSecond: Math.round(JOBS / Math.max(0.001, (last - due) / 1000)),
-      burstDrainMs: last - due,
+      drainMs: last - due,
+      triggerPerS: Math.round(JOBS / Math.max(0.001, (last - due) / 1000)),
       latenessMs: { p50: percentile(lateness, 50), p99: percentile(lateness, 99), max: lateness[lateness.length - 1] },
       deliveriesPerReplica: perReplica,
-      duplicates: duplicates(burst).length,
-      // replica#attempt@receivedAt of each delivery of a repeated tick: attempt 2+ is a retry after
-      // a failed attempt (at least once), attempt 1 twice would be two replicas or a stale reload.
-      duplicateSamples: duplicates(burst).slice(0, 5),
+      duplicates: dupes.length,
+      duplicateSamples: dupes.slice(0, 5),
+      schedulePerS: Math.round(JOBS / (scheduleMs / 1000)),
+      scheduledLeadMs,
+      etcdOpsPerSchedule: opsPer(beforeSchedule, afterSchedule, JOBS),
+      etcdOpsPerTrigger: opsPer(beforeTrigger, afterTrigger, deliveries.length),
+      replicaCpuMicrosPerSchedule: pids.map((_pid, i) => cpuMicrosPer(cpuBeforeSchedule[i]!, cpuAfterSchedule[i]!, JOBS)),
+      replicaCpuMicrosPerTrigger: pids.map((_pid, i) => cpuMicrosPer(cpuBeforeTrigger[i]!, cpuAfterTrigger[i]!, JOBS)),
     };
   } finally {
     await cluster.stop();
@@ -87,7 +219,7 @@ async function throughput(replicas: number): Promise<Record<string, unknown>> {
 }
 
 async function failover(): Promise<Record<string, unknown>> {
-  const cluster = new ClusterHarness({ replicas: 3, leaseTtl: '5s' });
+  const cluster = new ClusterHarness({ replicas: 3, leaseTtl: '5s', args: QUOTAS_OFF });
   try {
     await cluster.start();
     await cluster.waitBalanced();
@@ -99,7 +231,7 @@ async function failover(): Promise<Record<string, unknown>> {
     const victimJobs = names.filter((n) => owners.get(cluster.partitionOfJob(n)) === victim.name);
     const killedAt = Date.now();
     await cluster.kill(victim);
-    log(`killed ${victim.name} (${victimJobs.length} jobs)`);
+    log(`failover: killed ${victim.name} (${victimJobs.length} jobs)`);
     await cluster.waitFor(
       (d) => victimJobs.every((n) => d.some((x) => x.job === n && x.replica !== victim.name && x.receivedAt >= killedAt)),
       60_000,
@@ -122,13 +254,22 @@ async function failover(): Promise<Record<string, unknown>> {
   }
 }
 
-const results = {
-  bench: 'cluster',
-  date: new Date().toISOString(),
-  node: process.version,
-  cpus: (await import('node:os')).cpus().length,
-  runs: await REPLICA_COUNTS.reduce<Promise<Array<Record<string, unknown>>>>(async (done, n) => [...(await done), await throughput(n)], Promise.resolve([])),
-  ...(FAILOVER ? { failover: await failover() } : {}),
-};
-await agent.close();
-console.log(JSON.stringify(results, null, 2));
+const loadAtStart = os.loadavg();
+try {
+  const results = {
+    bench: 'cluster',
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model.trim(),
+    loadAtStart,
+    ...(args['no-scheduling'] ? {} : { scheduling: await scheduling() }),
+    ...(args['no-burst'] ? {} : { burst: await burst() }),
+    ...(args['no-failover'] ? {} : { failover: await failover() }),
+    loadAtEnd: os.loadavg(),
+  };
+  console.log(JSON.stringify(results, null, 2));
+} finally {
+  await agent.close();
+  work.remove();
+}
