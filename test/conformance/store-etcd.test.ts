@@ -166,6 +166,16 @@ describe('EtcdJobStore', () => {
     await store.close();
   });
 
+  it('a refill reads only the jobs it does not hold: held ones count toward the limit but are not fetched', async () => {
+    const { store } = freshStore();
+    for (let i = 0; i < 6; i++) await store.create(minimalRecord(key(`h${i}`), { nextAt: 1_000 + i, tickAt: 1_000 + i }), { overwrite: false });
+    const held = new Set(['h0', 'h2', 'h3']);
+    const got = await store.dueBefore(5_000, 4, (k) => held.has(k.name));
+    // The 4 earliest are h0..h3; of those only h1 is not held.
+    expect(got.map((r) => r.def.key.name)).toEqual(['h1']);
+    await store.close();
+  });
+
   it('refuses calls after close', async () => {
     const { store } = freshStore();
     await store.close();

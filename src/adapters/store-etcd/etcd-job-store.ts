@@ -261,7 +261,7 @@ export class EtcdJobStore implements JobStore {
     );
   }
 
-  async dueBefore(until: number, limit: number): Promise<JobRecord[]> {
+  async dueBefore(until: number, limit: number, held?: (key: JobKey) => boolean): Promise<JobRecord[]> {
     this.open();
     const max = Math.max(0, Math.trunc(limit));
     if (max === 0) return [];
@@ -287,7 +287,10 @@ export class EtcdJobStore implements JobStore {
           }
         }
         due.sort((a, b) => a.at - b.at || Buffer.compare(a.jobKey, b.jobKey));
-        return this.fetchAt(due.slice(0, max), revision);
+        // Jobs the engine holds already are not read again: a refill of a full window costs
+        // the index keys (keys only) plus the jobs that are new to it, not every job it holds.
+        const chosen = due.slice(0, max);
+        return this.fetchAt(held ? chosen.filter((d) => !held(d.key)) : chosen, revision);
       }),
     );
   }
