@@ -24,6 +24,8 @@ import { stageContext, withTimeout, type StageContext } from './lib/stage.js';
 import { verdicts } from './lib/targets.js';
 import { defaultEngineCeilingOptions, runEngineCeiling } from './engine-ceiling.js';
 import { defaultMemoryOptions, runMemory } from './memory-window.js';
+import { defaultWatchBurstOptions, runWatchBurst, WATCH_MAX_LEAD_MS } from './burst-watch.js';
+import { peerVerdicts } from './lib/peer-report.js';
 import { defaultStagedMemoryOptions, runStagedMemory, STAGED_MEMORY_BUDGET_S } from './staged-memory.js';
 import { defaultThroughputOptions, profileSchedulingThroughput, runSchedulingThroughput } from './scheduling-throughput.js';
 
@@ -140,6 +142,10 @@ try {
     const budget = MAX_LEAD_MS + burstOptions.drainTimeoutMs + burstOptions.settleMs + runMs(120);
     results.burst = await stage('burst', budget, (ctx) => runBurst(ctx, burstOptions));
   }
+  if (stages.has('burst-watch')) {
+    const o = defaultWatchBurstOptions;
+    results.burstWatch = await stage('burst-watch', WATCH_MAX_LEAD_MS + o.drainTimeoutMs + o.settleMs + runMs(120), (ctx) => runWatchBurst(ctx, o));
+  }
   if (stages.has('memory')) {
     results.memory = await stage('memory', runMs(420), (ctx) => runMemory(ctx, memoryOptions));
   }
@@ -151,6 +157,7 @@ try {
     results.stagedMemory = await stage('staged-memory', runMs(STAGED_MEMORY_BUDGET_S), (ctx) => runStagedMemory(ctx, stagedMemoryOptions));
   }
   results.verdicts = verdicts(results.throughput, results.burst, results.memory, results.stagedMemory);
+  results.verdicts.push(...peerVerdicts(results));
 
   const missed = (prefix: string): boolean => results.verdicts.some((v) => v.kind === 'target' && !v.ok && v.what.startsWith(prefix));
   const wantProfile = (missedIt: boolean): boolean => args.profile === 'always' || (args.profile === 'auto' && missedIt);

@@ -8,6 +8,7 @@ import { TARGET_STAGED_RSS_MIB, type StagedMemoryResult } from '../staged-memory
 import type { EngineCeilingResult } from '../engine-ceiling.js';
 import { renderSteady, steadyLatestRows } from './steady-report.js';
 import type { BarePeerResult } from '../burst-delivery.js';
+import { renderPeers } from './peer-report.js';
 
 const mib = (bytes: number): string => (Number.isFinite(bytes) ? (bytes / MiB).toFixed(1) : 'n/a');
 const n = (value: number): string => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a');
@@ -124,6 +125,7 @@ export function renderMarkdown(r: BenchResults): string {
   const st = r.stagedMemory;
   if (st) out.push(...renderStaged(st));
   if (r.engineCeiling) out.push(...renderEngineCeiling(r.engineCeiling));
+  out.push(...renderPeers(r));
   if (r.steady) out.push(...renderSteady(r.steady, r.steadyProfiles));
 
   for (const [name, profile] of Object.entries(r.profiles) as Array<[string, ProfileRun]>) out.push(...renderProfile(name, profile));

@@ -1,6 +1,7 @@
 // The shape of one run's results file (bench/results/<date>-<machine>.json).
 
 import type { BurstResult } from '../burst-delivery.js';
+import type { WatchBurstResult } from '../burst-watch.js';
 import type { EngineCeilingResult } from '../engine-ceiling.js';
 import type { MemoryResult } from '../memory-window.js';
 import type { ThroughputResult } from '../scheduling-throughput.js';
@@ -32,6 +33,8 @@ export interface BenchResults {
   load: { start: LoadSnapshot; end: LoadSnapshot; stages: StageLoad[] };
   throughput?: ThroughputResult;
   burst?: BurstResult;
+  /** Stage burst-watch: the same burst over WatchJobs to an SDK listen() worker. */
+  burstWatch?: WatchBurstResult;
   memory?: MemoryResult;
   stagedMemory?: StagedMemoryResult;
   engineCeiling?: EngineCeilingResult;
