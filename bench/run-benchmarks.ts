@@ -28,8 +28,10 @@ import { defaultWatchBurstOptions, runWatchBurst, WATCH_MAX_LEAD_MS } from './bu
 import { peerVerdicts } from './lib/peer-report.js';
 import { defaultStagedMemoryOptions, runStagedMemory, STAGED_MEMORY_BUDGET_S } from './staged-memory.js';
 import { defaultThroughputOptions, profileSchedulingThroughput, runSchedulingThroughput } from './scheduling-throughput.js';
+import { defaultSteady1kOptions, defaultSteady5kOptions, profileSteady, runSteady, STEADY_MAX_LEAD_MS, type SteadyOptions } from './steady-lateness.js';
+import { steadyVerdicts } from './lib/steady-report.js';
 
-const DEFAULT_STAGES = 'throughput,burst,memory,engine-ceiling';
+const DEFAULT_STAGES = 'throughput,burst,memory,engine-ceiling,steady-5k,steady-1k';
 const { values: args } = parseArgs({
   options: {
     stages: { type: 'string', default: DEFAULT_STAGES },
@@ -156,8 +158,16 @@ try {
   if (stages.has('staged-memory')) {
     results.stagedMemory = await stage('staged-memory', runMs(STAGED_MEMORY_BUDGET_S), (ctx) => runStagedMemory(ctx, stagedMemoryOptions));
   }
+  const steadyStages: Array<[string, SteadyOptions]> = [['steady-5k', defaultSteady5kOptions], ['steady-1k', defaultSteady1kOptions]];
+  const steadyBudget = (o: SteadyOptions): number => STEADY_MAX_LEAD_MS + (o.jobs / o.ratePerS) * 1000 + o.drainTimeoutMs + runMs(90);
+  for (const [name, options] of steadyStages) {
+    if (!stages.has(name)) continue;
+    const steady = await stage(name, steadyBudget(options), (ctx) => runSteady(ctx, name, options));
+    if (steady) (results.steady ??= []).push(steady);
+  }
   results.verdicts = verdicts(results.throughput, results.burst, results.memory, results.stagedMemory);
   results.verdicts.push(...peerVerdicts(results));
+  results.verdicts.push(...steadyVerdicts(results.steady));
 
   const missed = (prefix: string): boolean => results.verdicts.some((v) => v.kind === 'target' && !v.ok && v.what.startsWith(prefix));
   const wantProfile = (missedIt: boolean): boolean => args.profile === 'always' || (args.profile === 'auto' && missedIt);
@@ -178,6 +188,16 @@ try {
       results.profiles.burst = { measured: `a drain time of ${profiled.drainMs} ms`, summary: profiled.profile };
       printProfile('burst', profiled.profile);
     }
+  }
+  for (const [name, options] of steadyStages) {
+    const rate = options.ratePerS.toLocaleString('en-US');
+    if (!results.steady?.some((r) => r.name === name) || !wantProfile(missed(`steady ${rate}/s`))) continue;
+    const profiled = await stage(`${name}-profile`, steadyBudget(options), (ctx) => profileSteady(ctx, name, options, offsetUs));
+    if (!profiled) continue;
+    keepProfile(profiled.profileFile, name);
+    (results.steadyProfiles ??= {})[name] = profiled;
+    log(`${name} profile: ${profiled.stalls.length} busy stretches of 10 ms or more; the longest:`);
+    for (const s of [...profiled.stalls].sort((a, b) => b.durationMs - a.durationMs).slice(0, 5)) log(`  ${s.durationMs} ms at ${s.atMs} ms: ${s.top[0]?.stack ?? ''}`);
   }
 } finally {
   results.load.end = loadSnapshot();

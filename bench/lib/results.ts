@@ -6,6 +6,7 @@ import type { EngineCeilingResult } from '../engine-ceiling.js';
 import type { MemoryResult } from '../memory-window.js';
 import type { ThroughputResult } from '../scheduling-throughput.js';
 import type { StagedMemoryResult } from '../staged-memory.js';
+import type { SteadyProfile, SteadyResult } from '../steady-lateness.js';
 import type { ProfileSummary } from './cpu-profile.js';
 import type { LoadSnapshot, MachineInfo, SourceInfo } from './machine.js';
 import type { Verdict } from './targets.js';
@@ -38,6 +39,10 @@ export interface BenchResults {
   memory?: MemoryResult;
   stagedMemory?: StagedMemoryResult;
   engineCeiling?: EngineCeilingResult;
+  /** Stages steady-5k and steady-1k, in that order when both ran. */
+  steady?: SteadyResult[];
+  /** Their profiled runs (when a target was missed), by stage name. */
+  steadyProfiles?: Record<string, SteadyProfile>;
   profiles: { throughput?: ProfileRun; burst?: ProfileRun };
   errors: Array<{ stage: string; message: string }>;
   verdicts: Verdict[];
