@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteJobStore } from '../../src/adapters/store-sqlite/index.js';
+import { prepareStatements } from '../../src/adapters/store-sqlite/statements.js';
 import { jobStoreConformance, key, minimalRecord } from './job-store.suite.js';
 
 jobStoreConformance('sqlite', async () => {
@@ -103,31 +104,6 @@ describe('SqliteJobStore', () => {
     expect(() => new SqliteJobStore({ path })).toThrow(/newer/);
   });
 
-  it('brings a file of schema version 2 (before tombstones) to version 3 with its jobs', async () => {
-    const path = join(dir, 'jobs.db');
-    const live = minimalRecord(key('from-v2'), { tickAt: 1_000, nextAt: 1_000 });
-    const first = new SqliteJobStore({ path });
-    await first.create(live, { overwrite: false });
-    await first.close();
-    // Take the file back to version 2 as that release left it: no finished_at, no jobs_finished.
-    const { default: Database } = await import('better-sqlite3');
-    const db = new Database(path);
-    db.exec('DROP TRIGGER app_jobs_insert; DROP TRIGGER app_jobs_delete; DROP TRIGGER app_jobs_finish; DROP TABLE app_jobs;');
-    db.exec('DROP INDEX jobs_finished; ALTER TABLE jobs DROP COLUMN finished_at;');
-    db.pragma('user_version = 2');
-    db.close();
-
-    const store = new SqliteJobStore({ path });
-    expect(await store.get(live.def.key)).toEqual(live);
-    const finished = { rev: 2, count: 1, attempts: 0, state: 'completed' as const, finishedAt: 5_000, lastTrigger: 1_000 };
-    expect(await store.commitProgress({ key: live.def.key, uid: live.def.uid, expectedRev: 1, progress: finished })).toBe(true);
-    expect(await store.purgeFinished(5_000, 10)).toBe(1);
-    await store.close();
-    const check = new Database(path, { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(4);
-    check.close();
-  });
-
   it('fails only the write SQLite refuses, and commits the rest of its batch', async () => {
     const store = new SqliteJobStore({ path: join(dir, 'jobs.db') });
     const before = minimalRecord(key('before'));
@@ -150,5 +126,36 @@ describe('SqliteJobStore', () => {
     expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
     expect(await store.get(key('good'))).toBeDefined();
     await store.close();
+  });
+});
+
+// At 10 million jobs a statement that walks the table, or sorts what it read, holds the event
+// loop for seconds: every statement the store prepares must find its rows through an index.
+describe('SqliteJobStore query plans', () => {
+  it('no statement scans the jobs table or sorts its rows', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'duetime-sqlite-plans-'));
+    try {
+      const path = join(dir, 'jobs.db');
+      await new SqliteJobStore({ path }).close();
+      const { default: Database } = await import('better-sqlite3');
+      const db = new Database(path);
+      try {
+        const plans: Record<string, string> = {};
+        for (const [name, statement] of Object.entries(prepareStatements(db))) {
+          const source = (statement as { source?: string }).source ?? '';
+          if (!/^\s*(SELECT|UPDATE|DELETE|WITH)/i.test(source)) continue;
+          const named = [...new Set(source.match(/@\w+/g) ?? [])].map((p) => p.slice(1));
+          const args = named.length > 0 ? [Object.fromEntries(named.map((p) => [p, 1]))] : Array.from({ length: (source.match(/\?/g) ?? []).length }, () => 1);
+          plans[name] = (db.prepare(`EXPLAIN QUERY PLAN ${source}`).all(...args) as { detail: string }[]).map((row) => row.detail).join(' | ');
+        }
+        expect(Object.keys(plans).length).toBeGreaterThan(20);
+        const bad = Object.entries(plans).filter(([, plan]) => /SCAN jobs|TEMP B-TREE|USING PRIMARY KEY \(namespace=\?\)$/.test(plan));
+        expect(bad).toEqual([]);
+      } finally {
+        db.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

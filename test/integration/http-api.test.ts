@@ -36,8 +36,10 @@ describe('schedule, get, delete', () => {
     expect((await node.call('POST', '/v1.0/jobs/key-only', far, { 'dapr-app-id': 'keys' })).status).toBe(204);
     const db = new Database(join(node.dataDir, 'duetime.db'), { readonly: true });
     try {
-      const row = db.prepare("SELECT def FROM jobs WHERE app_id = 'keys' AND name = 'key-only'").get() as { def: string };
-      expect(JSON.parse(row.def).key).toEqual({ namespace: 'default', appId: 'keys', name: 'key-only' });
+      // The key is the row's key columns; the definition's JSON does not repeat it (schema version 5).
+      const row = db.prepare("SELECT namespace, app_id, name, def FROM jobs WHERE app_id = 'keys' AND name = 'key-only'").get() as { namespace: string; app_id: string; name: string; def: string };
+      expect({ namespace: row.namespace, appId: row.app_id, name: row.name }).toEqual({ namespace: 'default', appId: 'keys', name: 'key-only' });
+      expect(JSON.parse(row.def)).not.toHaveProperty('key');
     } finally {
       db.close();
     }

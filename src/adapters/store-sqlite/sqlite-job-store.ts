@@ -5,11 +5,11 @@
 // connection.
 
 import Database from 'better-sqlite3';
-import { indexedDueAt, indexedFinishedAt, indexedStagedAt, type HistoryEntry, type JobKey, type JobRecord, type Progress } from '../../core/model/job.js';
+import type { HistoryEntry, JobKey, JobRecord } from '../../core/model/job.js';
 import type { JobStore, ListOptions, ListPage, ProgressCommit, StagedCount } from '../../core/ports/job-store.js';
-import { decodeStoredDefinition } from '../../core/model/target.js';
 import { GroupCommit } from './group-commit.js';
 import { listLowerBound, prefixUpperBound } from './name-range.js';
+import { decodeDefinition, encodeDefinition, progressArgs, progressOf, uidOf } from './row-codec.js';
 import { applyPragmas, migrate } from './schema.js';
 import { prepareStatements, type JobColumns, type JobRowParams, type KeyParams, type Statements } from './statements.js';
 import { applyWriteOp, transactionControl, type WriteOp } from './write-ops.js';
@@ -130,14 +130,14 @@ export class SqliteJobStore implements JobStore {
     const guard = { namespace, app_id, name, uid, expected_rev };
     // The guard carries the key columns too, so it also serves as the key.
     if (progress === null) return this.write({ kind: 'deleteIf', guard, key: guard }) as Promise<boolean>;
-    let update, entry: string | undefined;
+    let args, entry: string | undefined;
     try {
-      update = { namespace, app_id, name, uid, expected_rev, rev: progress.rev, progress: JSON.stringify(progress), due_at: indexedDueAt(progress) ?? null, staged_at: indexedStagedAt(progress) ?? null, finished_at: indexedFinishedAt(progress) ?? null };
+      args = progressArgs(progress);
       entry = history && JSON.stringify(history);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.write({ kind: 'progress', update, key: guard, entry }) as Promise<boolean>;
+    return this.write({ kind: 'progress', guard, progress: args, key: guard, entry }) as Promise<boolean>;
   }
 
   /**
@@ -271,24 +271,20 @@ function keyParams(key: JobKey): KeyParams {
  */
 function jobRow(record: JobRecord): JobRowParams {
   const { key, uid } = record.def;
-  const progress = record.progress;
   return {
     namespace: key.namespace,
     app_id: key.appId,
     name: key.name,
     uid,
-    def: JSON.stringify(record.def),
-    rev: progress.rev,
-    progress: JSON.stringify(progress),
-    due_at: indexedDueAt(progress) ?? null,
-    staged_at: indexedStagedAt(progress) ?? null,
-    finished_at: indexedFinishedAt(progress) ?? null,
+    def: encodeDefinition(record.def),
+    progress: progressArgs(record.progress),
   };
 }
 
-/** Rows written before targets were typed are decoded into today's target (core/model/target.ts). */
+/** A row back into a record (row-codec.ts); the key object is built from the key columns. */
 function parseRecord(row: JobColumns): JobRecord {
-  return { def: decodeStoredDefinition(JSON.parse(row.def) as JobRecord['def']), progress: JSON.parse(row.progress) as Progress };
+  const key = { namespace: row.namespace, appId: row.app_id, name: row.name };
+  return { def: decodeDefinition(key, uidOf(row.uid), row.def), progress: progressOf(row) };
 }
 
 function nonNegativeInteger(field: string, value: number): number {

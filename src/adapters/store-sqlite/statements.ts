@@ -1,7 +1,8 @@
-// Every statement the store runs, prepared once when the store opens. Reads return the JSON
-// columns untouched; parsing happens in the store.
+// Every statement the store runs, prepared once when the store opens. Reads return the columns
+// untouched; decoding (row-codec.ts) happens in the store.
 
 import type { Database } from 'better-sqlite3';
+import { PROGRESS_COLUMNS, PROGRESS_READ_COLUMNS, type ProgressArgs, type ProgressRow } from './row-codec.js';
 
 /**
  * The part of a better-sqlite3 statement the store uses, typed by its parameters and rows. Ours
@@ -41,15 +42,15 @@ export interface KeyParams {
   name: string;
 }
 
+/** A job row as the store builds it: uid as given (encoded when applied), progress as columns. */
 export interface JobRowParams extends KeyParams {
   uid: string;
   def: string;
-  rev: number;
-  progress: string;
-  due_at: number | null;
-  staged_at: number | null;
-  finished_at: number | null;
+  progress: ProgressArgs;
 }
+
+/** The uid column as bound: 16 bytes for a UUID, else text (row-codec.ts uidColumn). */
+export type UidColumn = string | Buffer;
 
 /** One app's names from lower (inclusive) to upper (exclusive) or to the end of the app. */
 interface RangeParams {
@@ -59,9 +60,10 @@ interface RangeParams {
 }
 type BoundedRangeParams = RangeParams & { upper: string };
 
-export interface JobColumns {
+/** A job as read: key, uid, definition JSON and the progress columns. */
+export interface JobColumns extends KeyParams, ProgressRow {
+  uid: UidColumn;
   def: string;
-  progress: string;
 }
 
 const KEY = 'namespace = @namespace AND app_id = @app_id AND name = @name';
@@ -70,10 +72,14 @@ const KEY_AT = 'namespace = ? AND app_id = ? AND name = ?';
 /** A key's columns as positional parameters. */
 export type KeyArgs = [namespace: string, appId: string, name: string];
 const APP = 'namespace = @namespace AND app_id = @app_id';
-const COLUMNS = '(namespace, app_id, name, uid, def, rev, progress, due_at, staged_at, finished_at)';
-const VALUES_AT = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const COLUMNS = `(namespace, app_id, name, uid, def, ${PROGRESS_COLUMNS})`;
+const VALUES_AT = `(?, ?, ?, ?, ?, ${PROGRESS_COLUMNS.split(',').map(() => '?').join(', ')})`;
 /** A job row as positional parameters, in COLUMNS order. */
-export type RowArgs = [namespace: string, appId: string, name: string, uid: string, def: string, rev: number, progress: string, dueAt: number | null, stagedAt: number | null, finishedAt: number | null];
+export type RowArgs = [namespace: string, appId: string, name: string, uid: UidColumn, def: string, ...ProgressArgs];
+/** The progress columns as assignments, in ProgressArgs order. */
+const SET_PROGRESS = PROGRESS_COLUMNS.split(',').map((c) => `${c.trim()} = ?`).join(', ');
+/** What every read of whole jobs selects. */
+const READ = `namespace, app_id, name, uid, def, ${PROGRESS_READ_COLUMNS}`;
 
 export function prepareStatements(db: Database) {
   const prepare = <P extends object, R = unknown>(sql: string): Stmt<P, R> => db.prepare<P, R>(sql);
@@ -95,39 +101,39 @@ export function prepareStatements(db: Database) {
     replaceJob: positional<RowArgs>(`INSERT OR REPLACE INTO jobs ${COLUMNS} VALUES ${VALUES_AT}`),
     deleteJob: positional<KeyArgs>(`DELETE FROM jobs WHERE ${KEY_AT}`),
     // A create over a tombstone (the name is free once a job finished): only a finished row changes.
-    replaceFinished: positional<[uid: string, def: string, rev: number, progress: string, dueAt: number | null, stagedAt: number | null, finishedAt: number | null, ...KeyArgs]>(
-      `UPDATE jobs SET uid = ?, def = ?, rev = ?, progress = ?, due_at = ?, staged_at = ?, finished_at = ? WHERE ${KEY_AT} AND finished_at IS NOT NULL`,
+    replaceFinished: positional<[uid: UidColumn, def: string, ...ProgressArgs, ...KeyArgs]>(
+      `UPDATE jobs SET uid = ?, def = ?, ${SET_PROGRESS} WHERE ${KEY_AT} AND finished_at IS NOT NULL`,
     ),
-    updateProgress: positional<[rev: number, progress: string, dueAt: number | null, stagedAt: number | null, finishedAt: number | null, ...KeyArgs, uid: string, expectedRev: number]>(
-      `UPDATE jobs SET rev = ?, progress = ?, due_at = ?, staged_at = ?, finished_at = ? WHERE ${KEY_AT} AND uid = ? AND rev = ?`,
+    updateProgress: positional<[...ProgressArgs, ...KeyArgs, uid: UidColumn, expectedRev: number]>(
+      `UPDATE jobs SET ${SET_PROGRESS} WHERE ${KEY_AT} AND uid = ? AND rev = ?`,
     ),
     // The oldest tombstones, from the jobs_finished index, for the sweep.
     finishedBefore: positional<[finishedBefore: number, limit: number], KeyParams>(
       `SELECT namespace, app_id, name FROM jobs WHERE finished_at IS NOT NULL AND finished_at <= ? ORDER BY finished_at LIMIT ?`,
     ),
-    deleteJobIf: positional<[...KeyArgs, uid: string, expectedRev: number]>(`DELETE FROM jobs WHERE ${KEY_AT} AND uid = ? AND rev = ?`),
+    deleteJobIf: positional<[...KeyArgs, uid: UidColumn, expectedRev: number]>(`DELETE FROM jobs WHERE ${KEY_AT} AND uid = ? AND rev = ?`),
     lastHistorySeq: db.prepare<KeyArgs, number | null>(`SELECT max(seq) FROM history WHERE ${KEY_AT}`).pluck() as PositionalStmt<KeyArgs, number | null>,
     insertHistory: positional<[...KeyArgs, seq: number, entry: string]>('INSERT INTO history (namespace, app_id, name, seq, entry) VALUES (?, ?, ?, ?, ?)'),
     trimHistory: positional<[...KeyArgs, keepAfter: number]>(`DELETE FROM history WHERE ${KEY_AT} AND seq <= ?`),
     deleteHistory: positional<KeyArgs>(`DELETE FROM history WHERE ${KEY_AT}`),
 
-    getJob: prepare<KeyParams, JobColumns>(`SELECT def, progress FROM jobs WHERE ${KEY}`),
+    getJob: prepare<KeyParams, JobColumns>(`SELECT ${READ} FROM jobs WHERE ${KEY}`),
 
     deleteJobRange: prepare<BoundedRangeParams>(`DELETE FROM jobs WHERE ${APP} AND name >= @lower AND name < @upper`),
     deleteJobsFrom: prepare<RangeParams>(`DELETE FROM jobs WHERE ${APP} AND name >= @lower`),
     deleteHistoryRange: prepare<BoundedRangeParams>(`DELETE FROM history WHERE ${APP} AND name >= @lower AND name < @upper`),
     deleteHistoryFrom: prepare<RangeParams>(`DELETE FROM history WHERE ${APP} AND name >= @lower`),
-    listRange: prepare<BoundedRangeParams & { limit: number }, JobColumns & { name: string }>(
-      `SELECT name, def, progress FROM jobs WHERE ${APP} AND name >= @lower AND name < @upper ORDER BY name LIMIT @limit`,
+    listRange: prepare<BoundedRangeParams & { limit: number }, JobColumns>(
+      `SELECT ${READ} FROM jobs WHERE ${APP} AND name >= @lower AND name < @upper ORDER BY name LIMIT @limit`,
     ),
-    listFrom: prepare<RangeParams & { limit: number }, JobColumns & { name: string }>(
-      `SELECT name, def, progress FROM jobs WHERE ${APP} AND name >= @lower ORDER BY name LIMIT @limit`,
+    listFrom: prepare<RangeParams & { limit: number }, JobColumns>(
+      `SELECT ${READ} FROM jobs WHERE ${APP} AND name >= @lower ORDER BY name LIMIT @limit`,
     ),
 
     // The due index stores the key columns after due_at, so this ORDER BY needs no sort step
     // and ties come out in a stable order.
     dueBefore: prepare<{ until: number; limit: number }, JobColumns>(
-      `SELECT def, progress FROM jobs WHERE due_at IS NOT NULL AND due_at <= @until
+      `SELECT ${READ} FROM jobs WHERE due_at IS NOT NULL AND due_at <= @until
        ORDER BY due_at, namespace, app_id, name LIMIT @limit`,
     ),
     // The same rows' keys only: read from the due index alone (it holds the key columns).
@@ -136,13 +142,15 @@ export function prepareStatements(db: Database) {
        ORDER BY due_at, namespace, app_id, name LIMIT @limit`,
     ),
 
-    // Staged jobs in due order, from the jobs_staged index: one app, or a whole namespace.
-    stagedOfApp: prepare<{ namespace: string; app_id: string; limit: number }, JobColumns & KeyParams>(
-      `SELECT namespace, app_id, name, def, progress FROM jobs WHERE ${APP} AND staged_at IS NOT NULL
+    // Staged jobs in due order: one app from jobs_staged, a whole namespace from
+    // jobs_staged_in_namespace, whose entries (namespace, staged_at, then the key) are already in
+    // this order.
+    stagedOfApp: prepare<{ namespace: string; app_id: string; limit: number }, JobColumns>(
+      `SELECT ${READ} FROM jobs WHERE ${APP} AND staged_at IS NOT NULL
        ORDER BY staged_at, name LIMIT @limit`,
     ),
-    stagedOfNamespace: prepare<{ namespace: string; limit: number }, JobColumns & KeyParams>(
-      `SELECT namespace, app_id, name, def, progress FROM jobs WHERE namespace = @namespace AND staged_at IS NOT NULL
+    stagedOfNamespace: prepare<{ namespace: string; limit: number }, JobColumns>(
+      `SELECT ${READ} FROM jobs INDEXED BY jobs_staged_in_namespace WHERE namespace = @namespace AND staged_at IS NOT NULL
        ORDER BY staged_at, app_id, name LIMIT @limit`,
     ),
     // Staged counts are read in slices (the store yields between them), so a gauge over a million

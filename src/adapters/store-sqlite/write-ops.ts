@@ -1,10 +1,11 @@
-// Every write the store makes, as plain data: the store builds these (with the JSON strings
-// already serialised) and either applies them in its own thread or posts them to the writer
-// thread, which applies them with the same function. Plain data, not closures, is what lets a
+// Every write the store makes, as plain data: the store builds these (with the definition's JSON
+// already serialised and the progress as its columns) and either applies them in its own thread
+// or posts them to the writer thread, which applies them with the same function. Plain data, not closures, is what lets a
 // write cross a thread boundary.
 
 import { JobExistsError } from '../../core/errors.js';
 import { type TransactionControl } from './group-commit.js';
+import { uidColumn, type ProgressArgs } from './row-codec.js';
 import type { JobRowParams, KeyParams, Statements } from './statements.js';
 
 interface Guard extends KeyParams {
@@ -17,21 +18,24 @@ export type WriteOp =
   | { kind: 'delete'; key: KeyParams }
   | { kind: 'deleteByPrefix'; range: { namespace: string; app_id: string; lower: string }; upper: string | undefined }
   | { kind: 'deleteIf'; guard: Guard; key: KeyParams }
-  | { kind: 'progress'; update: Guard & { rev: number; progress: string; due_at: number | null; staged_at: number | null; finished_at: number | null }; key: KeyParams; entry: string | undefined }
+  | { kind: 'progress'; guard: Guard; progress: ProgressArgs; key: KeyParams; entry: string | undefined }
   | { kind: 'purgeFinished'; finishedBefore: number; limit: number };
 
 /** Applies one write inside the caller's transaction; its return value is the write's answer. */
 export function applyWriteOp(sql: Statements, historyLimit: number, op: WriteOp): unknown {
   switch (op.kind) {
     case 'create': {
-      const { namespace, app_id, name, uid, def, rev, progress, due_at, staged_at, finished_at } = op.row;
+      const { namespace, app_id, name, def, progress } = op.row;
+      // Encoded here, on the thread that applies the write: a Buffer posted to the writer thread
+      // would arrive as a plain Uint8Array, which better-sqlite3 does not bind.
+      const uid = uidColumn(op.row.uid);
       if (op.overwrite) {
         // A new job: new definition, the given progress, no history from the one it replaces.
-        sql.replaceJob.run(namespace, app_id, name, uid, def, rev, progress, due_at, staged_at, finished_at);
+        sql.replaceJob.run(namespace, app_id, name, uid, def, ...progress);
         sql.deleteHistory.run(namespace, app_id, name);
-      } else if (sql.insertJob.run(namespace, app_id, name, uid, def, rev, progress, due_at, staged_at, finished_at).changes === 0) {
+      } else if (sql.insertJob.run(namespace, app_id, name, uid, def, ...progress).changes === 0) {
         // Taken: by a tombstone, which gives its name up (and its history), or by a live job.
-        if (sql.replaceFinished.run(uid, def, rev, progress, due_at, staged_at, finished_at, namespace, app_id, name).changes === 0) throw new JobExistsError(name);
+        if (sql.replaceFinished.run(uid, def, ...progress, namespace, app_id, name).changes === 0) throw new JobExistsError(name);
         sql.deleteHistory.run(namespace, app_id, name);
       }
       return undefined;
@@ -51,13 +55,13 @@ export function applyWriteOp(sql: Statements, historyLimit: number, op: WriteOp)
       return sql.deleteJobRange.run({ ...op.range, upper: op.upper }).changes;
     case 'deleteIf': {
       const { namespace, app_id, name, uid, expected_rev } = op.guard;
-      if (sql.deleteJobIf.run(namespace, app_id, name, uid, expected_rev).changes === 0) return false;
+      if (sql.deleteJobIf.run(namespace, app_id, name, uidColumn(uid), expected_rev).changes === 0) return false;
       sql.deleteHistory.run(op.key.namespace, op.key.app_id, op.key.name);
       return true;
     }
     case 'progress': {
-      const { namespace, app_id, name, uid, expected_rev, rev, progress, due_at, staged_at, finished_at } = op.update;
-      if (sql.updateProgress.run(rev, progress, due_at, staged_at, finished_at, namespace, app_id, name, uid, expected_rev).changes === 0) return false;
+      const { namespace, app_id, name, uid, expected_rev } = op.guard;
+      if (sql.updateProgress.run(...op.progress, namespace, app_id, name, uidColumn(uid), expected_rev).changes === 0) return false;
       if (op.entry !== undefined) appendHistory(sql, historyLimit, op.key, op.entry);
       return true;
     }

@@ -1,0 +1,160 @@
+// How a job is laid out in a row of `jobs` (schema version 5): the key, uid and progress as
+// columns, and the definition as compact JSON holding only what the columns do not and what is
+// not a default. Bytes per row are what 10 million jobs cost on disk, so each field is stored
+// once: the key is never repeated in the JSON, the uid is 16 bytes instead of 36 characters, and
+// progress counters of 0 and 1 cost SQLite no payload byte at all (serial types 8 and 9).
+//
+// Every encoding here is exact: decoding gives back the object that was encoded (a default left
+// out is put back as a fresh copy), which the store conformance suite checks field by field.
+
+import { DEFAULT_FAILURE_POLICY, DEFAULT_FAILURE_POLICY_SOURCE } from '../../core/model/failure-policy.js';
+import type { JobDefinition, JobKey, JobState, Progress } from '../../core/model/job.js';
+import { indexedDueAt, indexedFinishedAt, indexedStagedAt } from '../../core/model/job.js';
+import { decodeStoredDefinition } from '../../core/model/target.js';
+
+const DEFAULT_POLICY_JSON = JSON.stringify(DEFAULT_FAILURE_POLICY);
+const DEFAULT_POLICY_SOURCE_JSON = JSON.stringify(DEFAULT_FAILURE_POLICY_SOURCE);
+const APP_TARGET_JSON = JSON.stringify({ kind: 'app' });
+const DEFAULT_CATCH_UP = 'all';
+
+/**
+ * The definition's JSON without key and uid (columns of their own) and without the fields that
+ * hold their defaults: the default failure policy with its default source, the app target, and
+ * catchUp "all". Throws what JSON.stringify throws for a value JSON cannot hold.
+ */
+export function encodeDefinition(def: JobDefinition): string {
+  const { key: _key, uid: _uid, failurePolicy, failurePolicySource, target, catchUp, ...rest } = def;
+  const stored: Record<string, unknown> = rest;
+  const defaultPolicy = JSON.stringify(failurePolicy) === DEFAULT_POLICY_JSON && JSON.stringify(failurePolicySource) === DEFAULT_POLICY_SOURCE_JSON;
+  if (!defaultPolicy) {
+    stored.failurePolicy = failurePolicy;
+    stored.failurePolicySource = failurePolicySource;
+  }
+  if (JSON.stringify(target) !== APP_TARGET_JSON) stored.target = target;
+  if (catchUp !== DEFAULT_CATCH_UP) stored.catchUp = catchUp;
+  return JSON.stringify(stored);
+}
+
+/** The definition back from its row: key and uid from the columns, defaults put back. */
+export function decodeDefinition(key: JobKey, uid: string, json: string): JobDefinition {
+  const stored = JSON.parse(json) as Partial<JobDefinition>;
+  const def = {
+    key,
+    uid,
+    ...stored,
+    // The policy and its source are left out together, only when both are the default.
+    ...(stored.failurePolicy === undefined ? { failurePolicy: structuredClone(DEFAULT_FAILURE_POLICY), failurePolicySource: structuredClone(DEFAULT_FAILURE_POLICY_SOURCE) } : {}),
+    target: stored.target ?? { kind: 'app' },
+    catchUp: stored.catchUp ?? DEFAULT_CATCH_UP,
+  } as JobDefinition;
+  // Records written before targets were typed are decoded into today's target.
+  return decodeStoredDefinition(def);
+}
+
+/**
+ * A definition JSON as versions 1 to 4 stored it (the whole JobDefinition, key and uid included),
+ * in the compact form; for the migration to version 5.
+ */
+export function compactLegacyDefinition(json: string): string {
+  return encodeDefinition(JSON.parse(json) as JobDefinition);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The uid column: a lowercase UUID (what the services generate) as its 16 bytes, any other uid
+ * as text. Deterministic, so a guard compares the encoded form with `uid = ?`.
+ */
+export function uidColumn(uid: string): string | Buffer {
+  return UUID.test(uid) ? Buffer.from(uid.replaceAll('-', ''), 'hex') : uid;
+}
+
+export function uidOf(column: string | Buffer): string {
+  if (typeof column === 'string') return column;
+  const hex = column.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+const STATES: readonly JobState[] = ['active', 'paused', 'completed', 'failed'];
+const STATE_CODES: Record<JobState, number> = { active: 0, paused: 1, completed: 2, failed: 3 };
+
+/** The progress columns in the order of PROGRESS_COLUMNS; the last three are the index columns. */
+export type ProgressArgs = [
+  rev: number,
+  state: number,
+  count: number,
+  attempts: number,
+  lastTrigger: number | null,
+  tickAt: number | null,
+  nextAt: number | null,
+  manualAt: number | null,
+  manualAttempts: number | null,
+  manualNextAt: number | null,
+  staged: number | null,
+  dueAt: number | null,
+  stagedAt: number | null,
+  finishedAt: number | null,
+];
+
+/** Column names of ProgressArgs, in order, as SQL. */
+export const PROGRESS_COLUMNS = 'rev, state, count, attempts, last_trigger, tick_at, next_at, manual_at, manual_attempts, manual_next_at, staged, due_at, staged_at, finished_at';
+
+/**
+ * Progress as columns. due_at, staged_at and finished_at file the job in the due, staged and
+ * finished indexes; finished_at is also where a tombstone's finishedAt is kept.
+ */
+export function progressArgs(p: Progress): ProgressArgs {
+  const state = STATE_CODES[p.state];
+  if (state === undefined) throw new RangeError(`unknown progress state "${String(p.state)}"`);
+  return [
+    p.rev,
+    state,
+    p.count,
+    p.attempts,
+    p.lastTrigger ?? null,
+    p.tickAt ?? null,
+    p.nextAt ?? null,
+    p.manualAt ?? null,
+    p.manualAttempts ?? null,
+    p.manualNextAt ?? null,
+    p.staged === undefined ? null : p.staged ? 1 : 0,
+    indexedDueAt(p) ?? null,
+    indexedStagedAt(p) ?? null,
+    indexedFinishedAt(p) ?? null,
+  ];
+}
+
+/** The progress columns as a read returns them. */
+export interface ProgressRow {
+  rev: number;
+  state: number;
+  count: number;
+  attempts: number;
+  last_trigger: number | null;
+  tick_at: number | null;
+  next_at: number | null;
+  manual_at: number | null;
+  manual_attempts: number | null;
+  manual_next_at: number | null;
+  staged: number | null;
+  finished_at: number | null;
+}
+
+/** The read columns of a progress, as SQL (the index columns due_at and staged_at are derived, not read). */
+export const PROGRESS_READ_COLUMNS = 'rev, state, count, attempts, last_trigger, tick_at, next_at, manual_at, manual_attempts, manual_next_at, staged, finished_at';
+
+export function progressOf(row: ProgressRow): Progress {
+  const state = STATES[row.state];
+  if (state === undefined) throw new RangeError(`unknown progress state code ${row.state}`);
+  const p: Progress = { rev: row.rev, count: row.count, attempts: row.attempts, state };
+  if (row.last_trigger !== null) p.lastTrigger = row.last_trigger;
+  if (row.tick_at !== null) p.tickAt = row.tick_at;
+  if (row.next_at !== null) p.nextAt = row.next_at;
+  if (row.manual_at !== null) p.manualAt = row.manual_at;
+  if (row.manual_attempts !== null) p.manualAttempts = row.manual_attempts;
+  if (row.manual_next_at !== null) p.manualNextAt = row.manual_next_at;
+  if (row.staged !== null) p.staged = row.staged === 1;
+  // finished_at is set exactly for a tombstone, from its finishedAt.
+  if (row.finished_at !== null) p.finishedAt = row.finished_at;
+  return p;
+}
