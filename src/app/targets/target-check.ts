@@ -47,7 +47,10 @@ export function createTargetCheck(deps: TargetCheckDeps): TargetCheck {
         }
         return;
       case 'binding': {
-        deps.components.binding(target.name, key.appId, { code: SCHEDULE_CODE, field: 'target.binding.name' });
+        const binding = deps.components.binding(target.name, key.appId, { code: SCHEDULE_CODE, field: 'target.binding.name' });
+        // The component's own rules on request metadata (bindings.http: path below its base, no hop-by-hop or credential headers).
+        const refused = binding.refusal?.({ operation: target.operation, metadata: target.metadata ?? {} });
+        if (refused) throw new InvalidRequestError(SCHEDULE_CODE, `target.binding.metadata.${refused.key} ${refused.problem}`, `target.binding.metadata.${refused.key}`);
         const operations = BINDING_OPERATIONS[deps.components.typeOf(target.name) ?? ''];
         if (operations && !operations.includes(target.operation)) {
           throw new InvalidRequestError(

@@ -18,5 +18,11 @@ export interface BindingResponse {
  */
 export interface OutputBinding extends ComponentHealth {
   invoke(req: BindingRequest): Promise<BindingResponse>;
+  /**
+   * Why this request could never be sent (for bindings.http: a path that leaves the component's
+   * base path, a header request metadata may not set), naming the metadata key; undefined when it
+   * may. Checked when a job is written; invoke() refuses the same requests.
+   */
+  refusal?(req: Pick<BindingRequest, 'operation' | 'metadata'>): { key: string; problem: string } | undefined;
   close(): Promise<void>;
 }
