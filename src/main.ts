@@ -55,6 +55,7 @@ import { readRequestLimitSettings } from './config/request-limit-settings.js';
 import { checkStartSettings } from './config/start-settings.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { Engine } from './core/engine/engine.js';
+import type { EngineOptions } from './core/engine/options.js';
 import type { AppRegistrations } from './core/ports/app-registrations.js';
 import type { JobStore } from './core/ports/job-store.js';
 import type { Tracer } from './core/ports/tracer.js';
@@ -80,6 +81,12 @@ export interface RunningDuetime {
 export interface StartOptions {
   clock?: Clock;
   logger?: Logger;
+  /**
+   * Test-only engine tuning that has no flag: a test sets a low refillLimit and releaseBatch so
+   * that a few hundred jobs show what 50,000 show at the defaults (docs/architecture.md, Tests).
+   * Production callers (the CLI) never pass it.
+   */
+  engine?: Partial<Pick<EngineOptions, 'refillLimit' | 'releaseBatch'>>;
 }
 
 export async function startDuetime(values: Partial<DuetimeConfig>, options: StartOptions = {}): Promise<RunningDuetime> {
@@ -156,6 +163,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
     maxInFlightPerApp: Math.min(config.maxInFlightPerApp, config.maxInFlight),
     lookaheadMs: parseGoDuration(config.lookahead),
     refillIntervalMs: Math.max(50, Math.floor(parseGoDuration(config.lookahead) / 4)),
+    ...options.engine,
   });
   teardown.push('engine', () => engine.stop());
   engine.events.on('error', ({ error, context }) => logger.error({ err: error, context }, 'engine error (retrying)'));

@@ -3,6 +3,10 @@
 // refill read the first refillLimit = 50,000 due jobs, all of them staged and held), and a live
 // app's job scheduled beyond the look-ahead window was never delivered. Run on the embedded
 // store and on a real etcd.
+//
+// The engine's refill limit is lowered (a test-only start option) so that REFILL_LIMIT + 1 staged
+// jobs make the same shape as 50,001 at the default: more staged jobs than one refill reads. The
+// release batch is lowered with it, so the release still walks many pages of staged triggers.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +19,9 @@ import { startDuetime, type RunningDuetime } from '../../src/main.js';
 import { RecordingReceiver } from '../../src/testing/recording-receiver.js';
 import { startEtcd, type EtcdServer } from '../../src/testing/servers/etcd.js';
 
-const STAGED = 50_001;
+const REFILL_LIMIT = 500;
+const RELEASE_BATCH = 50;
+const STAGED = REFILL_LIMIT + 1;
 const CONCURRENCY = 64;
 
 /** Schedules `count` one-shot jobs of `appId` due now over the HTTP API, CONCURRENCY at a time. */
@@ -59,9 +65,9 @@ function suite(name: string, storeConfig: () => Partial<DuetimeConfig>): void {
       receiver = await new RecordingReceiver().start();
       dataDir = mkdtempSync(join(tmpdir(), 'duetime-staging-'));
       duetime = await startDuetime(
-        // The 50,001 schedules go out at full speed: no per-app rate limit (--schedule-rate-per-app 0).
+        // The schedules go out at full speed: no per-app rate limit (--schedule-rate-per-app 0).
         { port: 0, grpcPort: 0, schedulerPort: 0, dataDir, appId: 'live', appUrl: receiver.url, lookahead: '2s', scheduleRatePerApp: 0, ...storeConfig() },
-        { logger: pino({ level: process.env.DUETIME_TEST_LOG ?? 'silent' }) },
+        { logger: pino({ level: process.env.DUETIME_TEST_LOG ?? 'silent' }), engine: { refillLimit: REFILL_LIMIT, releaseBatch: RELEASE_BATCH } },
       );
     });
     afterAll(async () => {
@@ -73,9 +79,9 @@ function suite(name: string, storeConfig: () => Partial<DuetimeConfig>): void {
     it(`${STAGED.toLocaleString('en')} staged triggers of an app with no endpoint; another app's job beyond the window arrives on time`, async () => {
       const base = duetime.httpUrl;
       await scheduleMany(base, 'offline', STAGED);
-      await expect.poll(() => stagedCount(base, 'offline'), { timeout: 90_000, interval: 1_000 }).toBe(STAGED);
+      await expect.poll(() => stagedCount(base, 'offline'), { timeout: 90_000, interval: 200 }).toBe(STAGED);
       // Staged triggers wait in the store, not in memory.
-      expect(duetime.engine.stats().inMemory).toBeLessThan(100);
+      expect(duetime.engine.stats().inMemory).toBeLessThan(STAGED / 5);
 
       const dueAt = Date.now() + 6_000; // beyond the 2 s look-ahead: only a refill can load it
       const scheduled = await fetch(`${base}/v1.0/jobs/on-time`, {
@@ -107,8 +113,8 @@ function suite(name: string, storeConfig: () => Partial<DuetimeConfig>): void {
       await receiver.waitFor(() => releasedCount >= STAGED, 120_000, 'the released triggers');
       expect(releasedPaths.size).toBe(STAGED);
       expect(receiver.earlyDeliveries()).toEqual([]);
-      await expect.poll(() => stagedCount(base, 'offline'), { timeout: 30_000, interval: 1_000 }).toBe(0);
-    }, 400_000);
+      await expect.poll(() => stagedCount(base, 'offline'), { timeout: 30_000, interval: 200 }).toBe(0);
+    }, 200_000);
   });
 }
 
