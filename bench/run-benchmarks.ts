@@ -25,6 +25,7 @@ import { verdicts } from './lib/targets.js';
 import { defaultEngineCeilingOptions, runEngineCeiling } from './engine-ceiling.js';
 import { defaultMemoryOptions, runMemory } from './memory-window.js';
 import { defaultWatchBurstOptions, runWatchBurst, WATCH_MAX_LEAD_MS } from './burst-watch.js';
+import { BULLMQ_MAX_LEAD_MS, defaultBullmqOptions, defaultBullmqSteadyOptions, runBullmqBurst, runBullmqSteady } from './bullmq-compare.js';
 import { peerVerdicts } from './lib/peer-report.js';
 import { defaultStagedMemoryOptions, runStagedMemory, STAGED_MEMORY_BUDGET_S } from './staged-memory.js';
 import { defaultThroughputOptions, profileSchedulingThroughput, runSchedulingThroughput } from './scheduling-throughput.js';
@@ -147,6 +148,15 @@ try {
   if (stages.has('burst-watch')) {
     const o = defaultWatchBurstOptions;
     results.burstWatch = await stage('burst-watch', WATCH_MAX_LEAD_MS + o.drainTimeoutMs + o.settleMs + runMs(120), (ctx) => runWatchBurst(ctx, o));
+  }
+  if (stages.has('bullmq')) {
+    const o = defaultBullmqOptions;
+    results.bullmq = await stage('bullmq', 2 * (BULLMQ_MAX_LEAD_MS + o.drainTimeoutMs + o.settleMs) + runMs(60), (ctx) => runBullmqBurst(ctx, o));
+  }
+  if (stages.has('bullmq-steady-1k')) {
+    const o = defaultBullmqSteadyOptions;
+    const budget = BULLMQ_MAX_LEAD_MS + (o.jobs / o.ratePerS) * 1000 + o.drainTimeoutMs + runMs(90);
+    results.bullmqSteady = await stage('bullmq-steady-1k', budget, (ctx) => runBullmqSteady(ctx, o));
   }
   if (stages.has('memory')) {
     results.memory = await stage('memory', runMs(420), (ctx) => runMemory(ctx, memoryOptions));

@@ -2,12 +2,15 @@
 // WatchJobs (stage burst-watch) and on BullMQ (stage bullmq), each set beside Duetime's HTTP
 // burst of the same run when that ran too.
 
+import type { BullmqRun } from '../bullmq-compare.js';
 import type { BenchResults } from './results.js';
 import type { Verdict } from './targets.js';
 
 export const PEER_TARGETS = {
   /** Issue 12: 20,000 due at one instant over WatchJobs to listen(), drained within this. */
   watchDrainMs: 400,
+  /** Issue 12: BullMQ's drain of the same burst, forwarded over HTTP, at least this multiple of Duetime's. */
+  bullmqOverDuetime: 2,
 } as const;
 
 const n = (value: number): string => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a');
@@ -18,11 +21,24 @@ export function peerVerdicts(r: BenchResults): Verdict[] {
   if (w) {
     const d = w.drain;
     out.push(
-      { what: `burst of ${w.options.jobs} over WatchJobs to listen(): drain time`, value: `${d.drainMs} ms`, target: `<= ${PEER_TARGETS.watchDrainMs} ms`, kind: 'target', ok: w.complete && d.drainMs <= PEER_TARGETS.watchDrainMs },
-      { what: 'burst over WatchJobs: all delivered', value: `${d.distinct} (${d.missing} missing)`, target: `${w.options.jobs}`, kind: 'check', ok: w.complete && d.missing === 0 },
-      { what: 'burst over WatchJobs: early / duplicate deliveries', value: `${d.early} / ${d.duplicates}`, target: '0 / 0', kind: 'check', ok: d.early === 0 && d.duplicates === 0 },
-      { what: 'burst over WatchJobs: jobs left in the store', value: String(w.storedAfter), target: '0', kind: 'check', ok: w.storedAfter === 0 },
+      { what: `WatchJobs: burst of ${w.options.jobs} to listen(), drain time`, value: `${d.drainMs} ms`, target: `<= ${PEER_TARGETS.watchDrainMs} ms`, kind: 'target', ok: w.complete && d.drainMs <= PEER_TARGETS.watchDrainMs },
+      { what: 'WatchJobs burst: all delivered', value: `${d.distinct} (${d.missing} missing)`, target: `${w.options.jobs}`, kind: 'check', ok: w.complete && d.missing === 0 },
+      { what: 'WatchJobs burst: early / duplicate deliveries', value: `${d.early} / ${d.duplicates}`, target: '0 / 0', kind: 'check', ok: d.early === 0 && d.duplicates === 0 },
+      { what: 'WatchJobs burst: jobs left in the store', value: String(w.storedAfter), target: '0', kind: 'check', ok: w.storedAfter === 0 },
     );
+  }
+  const bull = r.bullmq?.runs.find((run) => run.mode === 'http');
+  if (bull) {
+    const b = bull.drain;
+    const ratio = r.burst ? b.drainMs / r.burst.drainMs : Number.NaN;
+    const valid = bull.complete && b.missing === 0 && b.early === 0;
+    out.push({
+      what: `BullMQ ${r.bullmq!.bullmqVersion}: same burst forwarded over HTTP, its drain over Duetime's`,
+      value: r.burst ? `${ratio.toFixed(2)}x (${b.drainMs} / ${r.burst.drainMs} ms)${valid ? '' : ', BullMQ run incomplete'}` : `BullMQ ${b.drainMs} ms; no Duetime burst in this run`,
+      target: `>= ${PEER_TARGETS.bullmqOverDuetime}x`,
+      kind: 'target',
+      ok: valid && r.burst !== undefined && r.burst.complete && ratio >= PEER_TARGETS.bullmqOverDuetime,
+    });
   }
   return out;
 }
@@ -48,6 +64,68 @@ export function renderPeers(r: BenchResults): string[] {
     out.push(`| CPU per delivery: Duetime / worker | ${n(w.cpu.duetimeMicrosPerDelivery)} µs / ${n(w.cpu.workerMicrosPerDelivery)} µs |`);
     out.push(`| jobs left in the store after the drain | ${w.storedAfter} |`);
     out.push('', `Duetime: \`${w.duetimeCommand}\``, '');
+  }
+  out.push(...renderBullmq(r));
+  return out;
+}
+
+function renderBullmq(r: BenchResults): string[] {
+  const bq = r.bullmq;
+  const steady = r.bullmqSteady;
+  if (!bq && !steady) return [];
+  const out = [`## BullMQ side by side`, ''];
+  const version = bq ?? steady!;
+  out.push(
+    `BullMQ ${version.bullmqVersion} on Redis ${version.redisVersion} (Debian's redis-server on loopback, append-only file with fsync every second, no snapshots); ` +
+      'its worker is its own process (bench/bullmq-worker.js); jobs are added from the bench with the delay that makes each due at its instant. ' +
+      "Duetime's rows are its stages of this run (its SQLite store fsyncs every commit).",
+    '',
+  );
+  if (bq) {
+    out.push(
+      `Burst: ${n(bq.options.jobs)} jobs due at one instant, after a warm-up of ${n(bq.options.warmupJobs)}; worker concurrency ${bq.options.concurrency}.`,
+      '',
+      '| | drain ms | over Duetime | arrivals/s | lateness p50 / p99 / max ms | delivered / duplicates / missing / early | CPU per job |',
+      '|---|---|---|---|---|---|---|',
+    );
+    const http = bq.runs.find((x) => x.mode === 'http');
+    const local = bq.runs.find((x) => x.mode === 'local');
+    const duetimeRow = (name: string, d: { drainMs: number; deliveriesPerS: number; latenessMs: { p50: number; p99: number; max: number }; distinct: number; duplicates: number; early: number }, missing: number, cpu: string): string =>
+      `| ${name} | **${n(d.drainMs)}** | 1.00x | ${n(d.deliveriesPerS)} | ${d.latenessMs.p50} / ${d.latenessMs.p99} / ${d.latenessMs.max} | ${n(d.distinct)} / ${d.duplicates} / ${missing} / ${d.early} | ${cpu} |`;
+    const bullRow = (name: string, run: BullmqRun, peerDrainMs: number | undefined): string => {
+      const d = run.drain;
+      const ratio = peerDrainMs === undefined ? 'n/a' : `${(d.drainMs / peerDrainMs).toFixed(2)}x`;
+      return (
+        `| ${name} | **${n(d.drainMs)}** | ${ratio} | ${n(d.deliveriesPerS)} | ${d.latenessMs.p50} / ${d.latenessMs.p99} / ${d.latenessMs.max} | ` +
+        `${n(d.distinct)} / ${d.duplicates} / ${d.missing} / ${d.early} | worker ${n(run.cpu.workerMicrosPerJob)} µs + Redis ${n(run.cpu.redisMicrosPerJob)} µs |`
+      );
+    };
+    if (r.burst) out.push(duetimeRow('Duetime, over HTTP to the app (stage burst)', r.burst, r.burst.options.jobs - r.burst.distinct, `${n(r.burst.cpu.duetimeMicrosPerDelivery)} µs`));
+    if (http) out.push(bullRow('BullMQ, worker forwarding over HTTP to the app', http, r.burst?.drainMs));
+    if (r.burstWatch) out.push(duetimeRow('Duetime, over WatchJobs to listen() (stage burst-watch)', r.burstWatch.drain, r.burstWatch.drain.missing, `${n(r.burstWatch.cpu.duetimeMicrosPerDelivery)} µs`));
+    if (local) out.push(bullRow('BullMQ, in-process worker (no HTTP)', local, r.burstWatch?.drain.drainMs));
+    out.push('', '"over Duetime" is the BullMQ drain over the Duetime row above it (HTTP over HTTP; in-process over WatchJobs, where neither makes an HTTP request per job).', '');
+    for (const run of bq.runs) {
+      out.push(`- ${run.mode}: queue \`${run.queue}\`, ${n(bq.options.jobs)} added in ${n(run.adding.durationMs)} ms (${n(run.adding.perS)}/s, lead ${n(run.leadMs)} ms, due ${run.dueAt}); unfinished in Redis afterwards ${run.unfinished} (failed ${run.failed}).`);
+    }
+    out.push('');
+  }
+  if (steady) {
+    const run = steady.runs[0]!;
+    const l = run.drain.latenessMs;
+    const duetime = r.steady?.find((s) => s.options.ratePerS === steady.options.ratePerS);
+    out.push(
+      `Steady: ${n(steady.options.jobs)} jobs due evenly at ${n(steady.options.ratePerS)}/s from ${run.dueAt} (lead ${n(run.leadMs)} ms), forwarded over HTTP (concurrency ${steady.options.concurrency}) to the steady stages' receiver; lateness against the due instant in each job's data.`,
+      '',
+      '| | lateness p50 / p90 / p99 / p99.9 / max ms | delivered / duplicates / missing / early |',
+      '|---|---|---|',
+    );
+    if (duetime) {
+      const d = duetime.latenessMs;
+      out.push(`| Duetime (stage ${duetime.name}) | ${d.p50} / ${d.p90} / ${d.p99} / **${d.p999}** / ${d.max} | ${n(duetime.distinct)} / ${duetime.duplicates} / ${duetime.missing} / ${duetime.early} |`);
+    }
+    out.push(`| BullMQ, worker forwarding over HTTP | ${l.p50} / ${l.p90} / ${l.p99} / **${l.p999}** / ${l.max} | ${n(run.drain.distinct)} / ${run.drain.duplicates} / ${run.drain.missing} / ${run.drain.early} |`);
+    out.push('', `BullMQ: ${n(steady.options.jobs)} added in ${n(run.adding.durationMs)} ms; worker ${n(run.cpu.workerMicrosPerJob)} µs + Redis ${n(run.cpu.redisMicrosPerJob)} µs of CPU per job; unfinished afterwards ${run.unfinished}.`, '');
   }
   return out;
 }

@@ -32,7 +32,7 @@ export interface DrainSummary {
   drainMs: number;
   /** Deliveries per second between the first and the last. */
   deliveriesPerS: number;
-  latenessMs: { p50: number; p90: number; p99: number; max: number; min: number };
+  latenessMs: { p50: number; p90: number; p99: number; p999: number; max: number; min: number };
   /** Wall-clock instant of the last delivery, ms. */
   lastAt: number;
 }
@@ -99,6 +99,7 @@ export function summariseDrain(stats: ReceiverStats, dueAt: number, expected: nu
       p50: percentile(sortedLateness, 50),
       p90: percentile(sortedLateness, 90),
       p99: percentile(sortedLateness, 99),
+      p999: percentile(sortedLateness, 99.9),
       max: sortedLateness[sortedLateness.length - 1] ?? Number.NaN,
     },
     lastAt: last,

@@ -2,6 +2,7 @@
 
 import type { BurstResult } from '../burst-delivery.js';
 import type { WatchBurstResult } from '../burst-watch.js';
+import type { BullmqResult, BullmqSteadyResult } from '../bullmq-compare.js';
 import type { EngineCeilingResult } from '../engine-ceiling.js';
 import type { MemoryResult } from '../memory-window.js';
 import type { ThroughputResult } from '../scheduling-throughput.js';
@@ -36,6 +37,10 @@ export interface BenchResults {
   burst?: BurstResult;
   /** Stage burst-watch: the same burst over WatchJobs to an SDK listen() worker. */
   burstWatch?: WatchBurstResult;
+  /** Stage bullmq: the burst on BullMQ (forwarded over HTTP, and in-process). */
+  bullmq?: BullmqResult;
+  /** Stage bullmq-steady-1k: the steady 1,000/s shape on BullMQ. */
+  bullmqSteady?: BullmqSteadyResult;
   memory?: MemoryResult;
   stagedMemory?: StagedMemoryResult;
   engineCeiling?: EngineCeilingResult;
