@@ -1,7 +1,7 @@
 // The bench driver behind `npm run bench` (bench/run.sh builds first, then runs this):
 //   node --import tsx bench/run-benchmarks.ts [--stages throughput,burst,memory]
 //        [--profile auto|always|never] [--duration 10] [--rounds 3] [--burst-jobs 20000]
-//        [--memory-jobs 100000] [--staged-jobs 1000000]
+//        [--memory-jobs 100000] [--staged-jobs 1000000] [--ten-million-jobs 10000000]
 //        [--results-dir bench/results] [--no-docs]
 // Runs each stage in turn, each bounded by a timeout and with its own processes killed when it
 // ends, whatever happens. A target missed is reported (and, with --profile auto, profiled); a
@@ -28,6 +28,7 @@ import { defaultWatchBurstOptions, runWatchBurst, WATCH_MAX_LEAD_MS } from './bu
 import { BULLMQ_MAX_LEAD_MS, defaultBullmqOptions, defaultBullmqSteadyOptions, runBullmqBurst, runBullmqSteady } from './bullmq-compare.js';
 import { peerVerdicts } from './lib/peer-report.js';
 import { defaultStagedMemoryOptions, runStagedMemory, STAGED_MEMORY_BUDGET_S } from './staged-memory.js';
+import { defaultTenMillionOptions, runTenMillion, tenMillionBudgetS, tenMillionVerdicts } from './ten-million.js';
 import { defaultThroughputOptions, profileSchedulingThroughput, runSchedulingThroughput } from './scheduling-throughput.js';
 import { defaultSteady1kOptions, defaultSteady5kOptions, profileSteady, runSteady, STEADY_MAX_LEAD_MS, type SteadyOptions } from './steady-lateness.js';
 import { steadyVerdicts } from './lib/steady-report.js';
@@ -42,6 +43,7 @@ const { values: args } = parseArgs({
     'burst-jobs': { type: 'string', default: String(defaultBurstOptions.jobs) },
     'memory-jobs': { type: 'string', default: String(defaultMemoryOptions.jobs) },
     'staged-jobs': { type: 'string', default: String(defaultStagedMemoryOptions.jobs) },
+    'ten-million-jobs': { type: 'string', default: String(defaultTenMillionOptions.jobs) },
     'ceiling-jobs': { type: 'string', default: String(defaultEngineCeilingOptions.jobs) },
     'results-dir': { type: 'string', default: join(PROJECT_DIR, 'bench', 'results') },
     'no-docs': { type: 'boolean', default: false },
@@ -53,6 +55,7 @@ const throughputOptions = { ...defaultThroughputOptions, durationS: Number(args.
 const burstOptions = { ...defaultBurstOptions, jobs: Number(args['burst-jobs']) };
 const memoryOptions = { ...defaultMemoryOptions, jobs: Number(args['memory-jobs']) };
 const stagedMemoryOptions = { ...defaultStagedMemoryOptions, jobs: Number(args['staged-jobs']) };
+const tenMillionOptions = { ...defaultTenMillionOptions, jobs: Number(args['ten-million-jobs']) };
 const engineCeilingOptions = { ...defaultEngineCeilingOptions, jobs: Number(args['ceiling-jobs']) };
 const resultsDir = args['results-dir'];
 const isDefaultResultsDir = resultsDir === join(PROJECT_DIR, 'bench', 'results');
@@ -168,6 +171,9 @@ try {
   if (stages.has('staged-memory')) {
     results.stagedMemory = await stage('staged-memory', runMs(STAGED_MEMORY_BUDGET_S), (ctx) => runStagedMemory(ctx, stagedMemoryOptions));
   }
+  if (stages.has('ten-million')) {
+    results.tenMillion = await stage('ten-million', runMs(tenMillionBudgetS(tenMillionOptions)), (ctx) => runTenMillion(ctx, tenMillionOptions));
+  }
   const steadyStages: Array<[string, SteadyOptions]> = [['steady-5k', defaultSteady5kOptions], ['steady-1k', defaultSteady1kOptions]];
   const steadyBudget = (o: SteadyOptions): number => STEADY_MAX_LEAD_MS + (o.jobs / o.ratePerS) * 1000 + o.drainTimeoutMs + runMs(90);
   for (const [name, options] of steadyStages) {
@@ -178,6 +184,7 @@ try {
   results.verdicts = verdicts(results.throughput, results.burst, results.memory, results.stagedMemory);
   results.verdicts.push(...peerVerdicts(results));
   results.verdicts.push(...steadyVerdicts(results.steady));
+  results.verdicts.push(...tenMillionVerdicts(results.tenMillion));
 
   const missed = (prefix: string): boolean => results.verdicts.some((v) => v.kind === 'target' && !v.ok && v.what.startsWith(prefix));
   const wantProfile = (missedIt: boolean): boolean => args.profile === 'always' || (args.profile === 'auto' && missedIt);

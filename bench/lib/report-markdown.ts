@@ -7,6 +7,7 @@ import { TARGETS } from './targets.js';
 import { TARGET_STAGED_RSS_MIB, type StagedMemoryResult } from '../staged-memory.js';
 import type { EngineCeilingResult } from '../engine-ceiling.js';
 import { renderSteady, steadyLatestRows } from './steady-report.js';
+import { renderTenMillion } from './ten-million-report.js';
 import type { BarePeerResult } from '../burst-delivery.js';
 import { renderPeers } from './peer-report.js';
 
@@ -127,6 +128,7 @@ export function renderMarkdown(r: BenchResults): string {
   if (r.engineCeiling) out.push(...renderEngineCeiling(r.engineCeiling));
   out.push(...renderPeers(r));
   if (r.steady) out.push(...renderSteady(r.steady, r.steadyProfiles));
+  if (r.tenMillion) out.push(...renderTenMillion(r.tenMillion));
 
   for (const [name, profile] of Object.entries(r.profiles) as Array<[string, ProfileRun]>) out.push(...renderProfile(name, profile));
   for (const e of r.errors) out.push(`## Error in stage ${e.stage}`, '', '```', e.message, '```', '');

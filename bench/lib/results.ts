@@ -8,6 +8,7 @@ import type { MemoryResult } from '../memory-window.js';
 import type { ThroughputResult } from '../scheduling-throughput.js';
 import type { StagedMemoryResult } from '../staged-memory.js';
 import type { SteadyProfile, SteadyResult } from '../steady-lateness.js';
+import type { TenMillionResult } from '../ten-million.js';
 import type { ProfileSummary } from './cpu-profile.js';
 import type { LoadSnapshot, MachineInfo, SourceInfo } from './machine.js';
 import type { Verdict } from './targets.js';
@@ -44,6 +45,8 @@ export interface BenchResults {
   memory?: MemoryResult;
   stagedMemory?: StagedMemoryResult;
   engineCeiling?: EngineCeilingResult;
+  /** Stage ten-million: 10M jobs stored against an empty store (not in the default set). */
+  tenMillion?: TenMillionResult;
   /** Stages steady-5k and steady-1k, in that order when both ran. */
   steady?: SteadyResult[];
   /** Their profiled runs (when a target was missed), by stage name. */
