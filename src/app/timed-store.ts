@@ -7,12 +7,13 @@ import type { JobStore } from '../core/ports/job-store.js';
 /** The writes timed: a progress commit (one per delivery outcome), a job create, a delete. */
 export type TimedOperation = 'commit_progress' | 'create' | 'delete';
 
-const TIMED: ReadonlySet<PropertyKey> = new Set(['commitProgress', 'create', 'delete']);
-const OPERATION: Record<string, TimedOperation> = { commitProgress: 'commit_progress', create: 'create', delete: 'delete' };
+const TIMED: ReadonlySet<PropertyKey> = new Set(['commitProgress', 'commitProgressBatch', 'create', 'delete']);
+const OPERATION: Record<string, TimedOperation> = { commitProgress: 'commit_progress', commitProgressBatch: 'commit_progress', create: 'create', delete: 'delete' };
 
 /**
  * The same store, each timed write reporting its duration in seconds (failed writes too: a slow
- * failure is what an operator wants to see). `now` is a monotonic clock in ms.
+ * failure is what an operator wants to see). `now` is a monotonic clock in ms. A batch of
+ * progress commits reports its duration once per commit in it: each outcome waited that long.
  */
 export function timedStore(store: JobStore, observe: (operation: TimedOperation, seconds: number) => void, now: () => number = () => performance.now()): JobStore {
   const wrapped = new Map<PropertyKey, unknown>();
@@ -27,7 +28,11 @@ export function timedStore(store: JobStore, observe: (operation: TimedOperation,
           const operation = OPERATION[property as string]!;
           fn = (...args: unknown[]) => {
             const started = now();
-            const done = (): void => observe(operation, (now() - started) / 1000);
+            const times = property === 'commitProgressBatch' && Array.isArray(args[0]) ? args[0].length : 1;
+            const done = (): void => {
+              const seconds = (now() - started) / 1000;
+              for (let i = 0; i < times; i++) observe(operation, seconds);
+            };
             const result = method.apply(target, args) as Promise<unknown>;
             result.then(done, done);
             return result;

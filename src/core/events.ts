@@ -43,6 +43,12 @@ export class TypedEmitter<E extends object> {
     return () => set.delete(listener as Listener<never>);
   }
 
+  /** Whether anyone listens: an emitter on a hot path can skip building a payload nobody reads. */
+  has(event: keyof E): boolean {
+    const set = this.listeners.get(event);
+    return set !== undefined && set.size > 0;
+  }
+
   emit<K extends keyof E>(event: K, payload: E[K]): void {
     const set = this.listeners.get(event);
     if (!set) return;

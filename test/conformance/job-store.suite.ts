@@ -477,6 +477,26 @@ export function jobStoreConformance(
         expect(results.filter(Boolean)).toHaveLength(1);
         expect((await store.get(record.def.key))?.progress.count).toBe(results[0] ? 10 : 20);
       });
+
+      it('commitProgressBatch (where the store has it) answers each commit as commitProgress alone would', async () => {
+        if (!store.commitProgressBatch) return; // optional: the engine then commits one by one
+        const other = minimalRecord(key('other'));
+        const gone = minimalRecord(key('gone'));
+        await store.create(other, { overwrite: false });
+        await store.create(gone, { overwrite: false });
+        const answers = await store.commitProgressBatch([
+          { key: record.def.key, uid: record.def.uid, expectedRev: 1, progress: bump(record.progress), history: entry(1) },
+          { key: other.def.key, uid: other.def.uid, expectedRev: 7, progress: { ...bump(other.progress), rev: 8 } }, // stale
+          { key: gone.def.key, uid: gone.def.uid, expectedRev: 1, progress: null },
+          { key: record.def.key, uid: record.def.uid, expectedRev: 2, progress: bump(bump(record.progress)), history: entry(2) }, // sees the first
+        ]);
+        expect(answers).toEqual([true, false, true, true]);
+        expect((await store.get(record.def.key))?.progress).toEqual(bump(bump(record.progress)));
+        expect(await store.history(record.def.key, 10)).toEqual([entry(2), entry(1)]);
+        expect(await store.get(other.def.key)).toEqual(other);
+        expect(await store.get(gone.def.key)).toBeUndefined();
+        expect(await store.commitProgressBatch([])).toEqual([]);
+      });
     });
 
     describe('dueBefore', () => {

@@ -88,6 +88,18 @@ export class MemoryJobStore implements JobStore {
 
   async commitProgress(commit: ProgressCommit): Promise<boolean> {
     this.open();
+    return this.commitNow(commit);
+  }
+
+  /** A commit per entry, in order: the same answers as one call each, with one promise. */
+  async commitProgressBatch(commits: readonly ProgressCommit[]): Promise<boolean[]> {
+    this.open();
+    const results: boolean[] = [];
+    for (const commit of commits) results.push(this.commitNow(commit));
+    return results;
+  }
+
+  private commitNow(commit: ProgressCommit): boolean {
     const { progress } = commit;
     if (progress && progress.rev !== commit.expectedRev + 1) {
       throw new RangeError(`progress.rev must be expectedRev + 1 (${commit.expectedRev + 1}), got ${progress.rev}`);
@@ -99,15 +111,15 @@ export class MemoryJobStore implements JobStore {
       this.jobs.delete(id);
       return true;
     }
-    entry.record.progress = structuredClone(progress);
+    entry.record.progress = flatCopy(progress);
     if (commit.history && this.historyLimit > 0) {
-      entry.history.push(structuredClone(commit.history));
+      entry.history.push(flatCopy(commit.history));
       if (entry.history.length > this.historyLimit) entry.history.splice(0, entry.history.length - this.historyLimit);
     }
     return true;
   }
 
-  async dueBefore(until: number, limit: number): Promise<JobRecord[]> {
+  async dueBefore(until: number, limit: number, held?: (key: JobKey) => boolean): Promise<JobRecord[]> {
     this.open();
     // A scan: fine for a reference store. Ties are broken by key, as the SQLite index does.
     const due: Array<{ at: number; id: string; record: JobRecord }> = [];
@@ -116,7 +128,11 @@ export class MemoryJobStore implements JobStore {
       if (at !== undefined && at <= until) due.push({ at, id, record });
     }
     due.sort((a, b) => a.at - b.at || compareCodePoints(a.id, b.id));
-    return structuredClone(due.slice(0, Math.max(0, Math.trunc(limit))).map((d) => d.record));
+    // Held jobs count toward the limit but are not copied: the engine refills every few seconds
+    // while it holds most of what is due, and cloning 50,000 held records cost it seconds of CPU
+    // in a burst.
+    const page = due.slice(0, Math.max(0, Math.trunc(limit))).map((d) => d.record);
+    return structuredClone(held ? page.filter((record) => !held(record.def.key)) : page);
   }
 
   async staged(namespace: string, appId: string | undefined, limit: number): Promise<JobRecord[]> {
@@ -201,4 +217,13 @@ export class MemoryJobStore implements JobStore {
 
 function inApp(record: JobRecord, namespace: string, appId: string): boolean {
   return record.def.key.namespace === namespace && record.def.key.appId === appId;
+}
+
+/**
+ * A copy of a record with only primitive fields (progress, a history entry): a shallow copy is a
+ * deep one, and about ten times cheaper than structuredClone, which this store paid per outcome.
+ * The type refuses an object whose fields are not all primitives.
+ */
+function flatCopy<T extends { [K in keyof T]: string | number | boolean | undefined }>(value: T): T {
+  return { ...value };
 }

@@ -27,6 +27,7 @@ import type { Outcome, Trigger } from '../model/trigger.js';
 import type { Deliverer } from '../ports/deliverer.js';
 import type { JobStore, ProgressCommit } from '../ports/job-store.js';
 import { DueHeap } from './due-heap.js';
+import { RefillGuard } from './refill-guard.js';
 import { dueTrigger } from './due-trigger.js';
 import { FairQueue, type Lane } from './fair-queue.js';
 import { KeyLocks } from './key-locks.js';
@@ -36,6 +37,7 @@ import { ManualOperations } from './manual-operations.js';
 import { ScheduleCache } from './schedule-cache.js';
 import { laneOf, orderTiesByKey, type Release, type Slot } from './slot.js';
 import { StagedReleases } from './staged-releases.js';
+import { TurnBatch } from './turn-batch.js';
 
 export interface EngineStats {
   inMemory: number;
@@ -46,6 +48,18 @@ export interface EngineStats {
   /** Listener exceptions caught since start (each also reported as an 'error' event). */
   listenerErrors: number;
 }
+
+/** A delivery's outcome on its way to the store. */
+interface SettledAttempt {
+  slot: Slot;
+  trigger: Trigger;
+  outcome: Outcome;
+  startedAt: number;
+  lateMs: number;
+}
+
+/** What an outcome asks for: a progress commit (batched with others), or work of its own. */
+type OutcomeStep = { kind: 'commit'; progress: Progress | null; history?: HistoryEntry; finalCount?: number } | { kind: 'other'; work: Promise<void> };
 
 export class Engine {
   readonly events = new TypedEmitter<EngineEvents>((event, error) => this.onListenerError(event, error));
@@ -58,7 +72,10 @@ export class Engine {
   private listenerErrors = 0;
   private readonly locks = new KeyLocks();
   private readonly schedules = new ScheduleCache();
+  private readonly refillGuard = new RefillGuard();
   private readonly deliveries = new Set<Promise<void>>();
+  /** Outcomes settled in this turn whose job's lock is held for them, committed together. */
+  private readonly outcomes = new TurnBatch<SettledAttempt>((attempts) => this.commitOutcomes(attempts));
   private timer: TimerHandle | undefined;
   private timerAt: number | undefined;
   private refillTimer: TimerHandle | undefined;
@@ -126,6 +143,7 @@ export class Engine {
   /** A job was created or overwritten in the store. */
   upsert(record: JobRecord): void {
     const keyStr = keyString(record.def.key);
+    this.refillGuard.touch(keyStr);
     const existing = this.slots.get(keyStr);
     // Older than what is held (a change reported late, in a cluster): nothing new in it.
     if (existing && existing.record.def.uid === record.def.uid && existing.record.progress.rev > record.progress.rev) return;
@@ -141,11 +159,14 @@ export class Engine {
 
   /** A job was deleted from the store. */
   remove(key: JobKey): void {
-    const slot = this.slots.get(keyString(key));
+    const keyStr = keyString(key);
+    this.refillGuard.touch(keyStr); // a refill under way may have read it before the delete
+    const slot = this.slots.get(keyStr);
     if (slot) this.drop(slot);
   }
 
   removeByPrefix(namespace: string, appId: string, prefix: string): void {
+    this.refillGuard.touchPrefix(namespace, appId, prefix);
     for (const slot of [...this.slots.values()]) {
       const k = slot.record.def.key;
       if (k.namespace === namespace && k.appId === appId && k.name.startsWith(prefix)) this.drop(slot);
@@ -219,16 +240,27 @@ export class Engine {
 
   private async refill(): Promise<void> {
     if (!this.running) return;
+    // The store may read in slices, and records are adopted in slices: between them the engine
+    // goes on, and what it does to a job meanwhile wins over the copy read here (refill-guard.ts).
+    const watch = this.refillGuard.begin();
     try {
       const until = this.clock.now() + this.options.lookaheadMs;
       // What is held already need not be read again (a store may skip it; it is checked here too).
       const records = await this.store.dueBefore(until, this.options.refillLimit, (key) => this.holds(keyString(key)));
-      for (const record of records) {
-        if (this.holds(keyString(record.def.key))) continue;
+      for (let i = 0; i < records.length; i++) {
+        // 25,000 adoptions in one turn held every timer for tens of ms (issue 12): a slice at a time.
+        if (i > 0 && i % REFILL_ADOPT_SLICE === 0) {
+          await nextTurn();
+          if (!this.running) break;
+        }
+        const record = records[i]!;
+        if (this.holds(keyString(record.def.key)) || this.refillGuard.skips(watch, record.def.key)) continue;
         this.adopt(record, true);
       }
     } catch (error) {
       this.events.emit('error', { error, context: 'refill' });
+    } finally {
+      this.refillGuard.end(watch);
     }
     if (!this.running) return;
     this.refillTimer = this.clock.setTimer(this.clock.now() + this.options.refillIntervalMs, () => void this.refill());
@@ -243,6 +275,7 @@ export class Engine {
   private adopt(record: JobRecord, fromStore: boolean, release?: Release): void {
     if (!this.owns(record.def.key)) return; // another replica's job (cluster)
     const slot: Slot = { keyStr: keyString(record.def.key), record, phase: 'idle', token: 0, removed: false, ...(release ? { release } : {}) };
+    this.refillGuard.touch(slot.keyStr);
     this.slots.set(slot.keyStr, slot);
     const caughtUp = fromStore ? this.catchUp(record) : undefined;
     if (!caughtUp) {
@@ -374,7 +407,11 @@ export class Engine {
       this.inFlight--;
       this.ready.done(lane);
       this.pump();
-      return this.locks.run(slot.keyStr, () => this.onOutcome(slot, trigger, outcome, now, now - dueAt));
+      const attempt: SettledAttempt = { slot, trigger, outcome, startedAt: now, lateMs: now - dueAt };
+      // The usual case: nothing else (a pause, a manual trigger) holds the job's lock, so it is
+      // taken now and the outcome joins this turn's batch; else it waits its turn alone.
+      if (this.locks.tryHold(slot.keyStr)) return this.outcomes.add(attempt);
+      return this.locks.run(slot.keyStr, () => this.onOutcome(attempt));
     };
     const done = (): void => {
       this.deliveries.delete(delivery);
@@ -394,12 +431,91 @@ export class Engine {
     this.deliveries.add(delivery);
     slot.delivery = delivery;
     // Emitted after the bookkeeping above: listeners are isolated, and see a consistent engine.
-    this.events.emit('dispatched', { trigger, at: now });
+    if (this.events.has('dispatched')) this.events.emit('dispatched', { trigger, at: now });
     return true;
   }
 
-  /** Not async: the commit's promise is the answer, without another promise around it. */
-  private onOutcome(slot: Slot, trigger: Trigger, outcome: Outcome, startedAt: number, lateMs: number): Promise<void> {
+  /** One outcome alone, under its job's lock (the lock was busy when it settled). */
+  private onOutcome(attempt: SettledAttempt): Promise<void> {
+    const step = this.decide(attempt);
+    if (step.kind === 'other') return step.work;
+    return this.commitAndPlace(attempt.slot, step.progress, step.history, step.finalCount);
+  }
+
+  /**
+   * The outcomes of one turn, each under its job's lock (taken by tryHold in settle): their
+   * progress commits go to the store together, then each slot is placed and its lock released.
+   * Never rejects: a failure is reported as an 'error' event, as a lone outcome's would be.
+   */
+  private async commitOutcomes(attempts: SettledAttempt[]): Promise<void> {
+    const slots: Slot[] = [];
+    const plans: Array<{ progress: Progress | null; finalCount: number | undefined }> = [];
+    const commits: ProgressCommit[] = [];
+    const others: Promise<void>[] = [];
+    for (const attempt of attempts) {
+      const keyStr = attempt.slot.keyStr;
+      let step: OutcomeStep;
+      try {
+        step = this.decide(attempt);
+      } catch (error) {
+        this.outcomeFailed(error);
+        this.locks.release(keyStr);
+        continue;
+      }
+      if (step.kind === 'other') {
+        others.push(this.releasing(keyStr, step.work));
+        continue;
+      }
+      slots.push(attempt.slot);
+      plans.push({ progress: step.progress, finalCount: step.finalCount });
+      commits.push(this.commitOf(attempt.slot, step.progress, step.history));
+    }
+    if (commits.length > 0) {
+      let results: Array<boolean | undefined>;
+      try {
+        results = await this.commitAll(commits);
+      } catch (error) {
+        results = commits.map(() => false); // cannot happen (commitAll retries), but never leave a lock held
+        this.outcomeFailed(error);
+      }
+      for (let i = 0; i < slots.length; i++) {
+        const slot = slots[i]!;
+        const { progress, finalCount } = plans[i]!;
+        let after: Promise<void> | undefined;
+        try {
+          after = this.afterCommit(slot, progress, results[i], finalCount);
+        } catch (error) {
+          this.outcomeFailed(error);
+        }
+        if (after) others.push(this.releasing(slot.keyStr, after));
+        else this.locks.release(slot.keyStr);
+      }
+    }
+    if (others.length > 0) await Promise.all(others);
+  }
+
+  /** Releases the key's hold once work settles; a failure is reported, never thrown. */
+  private releasing(keyStr: string, work: Promise<void>): Promise<void> {
+    return work.then(
+      () => this.locks.release(keyStr),
+      (error: unknown) => {
+        this.outcomeFailed(error);
+        this.locks.release(keyStr);
+      },
+    );
+  }
+
+  private outcomeFailed(error: unknown): void {
+    this.events.emit('error', { error, context: 'outcome' });
+  }
+
+  /**
+   * What an outcome makes of its job: the 'attempted' event, then either the progress to commit
+   * (with the history entry) or the work of a path that is not a plain commit (staging, a job
+   * removed or replaced meanwhile). Runs under the job's lock.
+   */
+  private decide(attempt: SettledAttempt): OutcomeStep {
+    const { slot, trigger, outcome, startedAt, lateMs } = attempt;
     const finishedAt = this.clock.now();
     const record = slot.record;
     const release = slot.release;
@@ -419,24 +535,24 @@ export class Engine {
       ...(retryAt !== undefined ? { retryAt } : {}),
       ...(release ? { released: true } : {}),
     });
-    if (slot.removed) return DONE;
+    if (slot.removed) return NOTHING;
     if (record.def.uid !== trigger.uid) {
       slot.phase = 'idle'; // replaced while in flight: start the new job
       this.place(slot);
-      return DONE;
+      return NOTHING;
     }
     if (outcome.kind === 'staged') {
       // Still nobody to take it: a release under way for this app stops (it would only spin).
       if (release) this.releases.end(release);
       if (!this.owns(record.def.key)) {
         this.forget(slot); // handed over: the new owner stages it again
-        return DONE;
+        return NOTHING;
       }
       if (record.progress.staged) {
         this.forget(slot); // filed in the staged index already
-        return DONE;
+        return NOTHING;
       }
-      return this.stage(slot);
+      return { kind: 'other', work: this.stage(slot) };
     }
     // Any other outcome ends the staging: the job is back in the due index.
     if (next?.staged) next = progressWith(next, { staged: undefined });
@@ -454,7 +570,7 @@ export class Engine {
       manual: trigger.manual,
       ...(outcome.detail !== undefined ? { detail: outcome.detail } : {}),
     };
-    return this.commitAndPlace(slot, next, history, finalCount);
+    return { kind: 'commit', progress: next, history, finalCount };
   }
 
   /**
@@ -491,30 +607,61 @@ export class Engine {
 
   /** Commits new progress (null = the job is finished) and places the slot; must run under the job's lock. */
   private async commitAndPlace(slot: Slot, progress: Progress | null, history?: HistoryEntry, finalCount?: number): Promise<void> {
+    const ok = await this.commitWithRetry(this.commitOf(slot, progress, history));
+    await this.afterCommit(slot, progress, ok, finalCount);
+  }
+
+  /** The conditional write of new progress for the slot's job, as the slot holds it now. */
+  private commitOf(slot: Slot, progress: Progress | null, history: HistoryEntry | undefined): ProgressCommit {
     const { def, progress: current } = slot.record;
     // A deleted job's history goes with it, so writing its last entry would be wasted I/O; a
     // tombstone keeps it (its last outcome is what "did it run?" asks for).
     const keepHistory = history && progress !== null;
-    const commit: ProgressCommit = { key: def.key, uid: def.uid, expectedRev: current.rev, progress, ...(keepHistory ? { history } : {}) };
-    const ok = await this.commitWithRetry(commit);
-    if (slot.removed) return;
+    return { key: def.key, uid: def.uid, expectedRev: current.rev, progress, ...(keepHistory ? { history } : {}) };
+  }
+
+  /**
+   * Follows a commit's answer (true written, false refused as stale, undefined stopped): the slot
+   * takes the new progress and is placed, or leaves memory, or reloads the store's version (the
+   * promise answered then). Must run under the job's lock.
+   */
+  private afterCommit(slot: Slot, progress: Progress | null, ok: boolean | undefined, finalCount: number | undefined): Promise<void> | undefined {
+    if (slot.removed) return undefined;
     if (ok === undefined) {
       this.forget(slot); // stopping: the store still holds the last committed state
-      return;
+      return undefined;
     }
-    if (!ok) {
-      await this.reload(slot);
-      return;
-    }
+    if (!ok) return this.reload(slot);
+    const { def, progress: current } = slot.record;
     if (progress === null || isFinished(progress)) {
       this.forget(slot);
       const state = progress?.state;
       this.events.emit('finished', { key: def.key, count: finalCount ?? progress?.count ?? current.count, ...(state === 'completed' || state === 'failed' ? { state } : {}) });
-      return;
+      return undefined;
     }
     slot.record = { def, progress };
     slot.phase = 'idle';
     this.place(slot);
+    return undefined;
+  }
+
+  /**
+   * Commits with the store's batch call when it has one (retried as a whole: a commit already
+   * written is refused as stale on the retry and its job reloaded), else each on its own.
+   */
+  private async commitAll(commits: ProgressCommit[]): Promise<Array<boolean | undefined>> {
+    if (commits.length === 1 || !this.store.commitProgressBatch) return Promise.all(commits.map((commit) => this.commitWithRetry(commit)));
+    let wait = this.options.commitRetryMs;
+    for (;;) {
+      try {
+        return await this.store.commitProgressBatch(commits);
+      } catch (error) {
+        this.events.emit('error', { error, context: 'commit' });
+        if (!this.running) return commits.map(() => undefined);
+        await new Promise<void>((resolve) => this.clock.setTimer(this.clock.now() + wait, resolve));
+        wait = Math.min(wait * 2, 30_000);
+      }
+    }
   }
 
   /** true = committed, false = refused (stale), undefined = gave up because the engine stopped. */
@@ -555,6 +702,7 @@ export class Engine {
 
   /** Out of memory but not removed: the store still has it; refill brings it back when due. */
   private forget(slot: Slot): void {
+    this.refillGuard.touch(slot.keyStr); // its store row may have moved on since a refill under way read it
     if (this.slots.get(slot.keyStr) === slot) this.slots.delete(slot.keyStr);
     slot.phase = 'idle';
     slot.token++;
@@ -573,5 +721,13 @@ export class Engine {
   }
 }
 
-/** What a step that has nothing to wait for answers. */
-const DONE: Promise<void> = Promise.resolve();
+/** Records a refill adopts per turn of the event loop (about 2 to 3 ms of work). */
+const REFILL_ADOPT_SLICE = 1_000;
+
+/** Lets timers and sockets run: a macrotask, not a microtask. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** An outcome that needs no write (its job was removed, replaced or handed over). */
+const NOTHING: OutcomeStep = { kind: 'other', work: Promise.resolve() };

@@ -38,6 +38,23 @@ export class KeyLocks {
     return queued;
   }
 
+  /**
+   * Takes the key's lock at once if nothing holds it, for work that settles outside a promise of
+   * its own (the engine's batched outcome commits); false when the key is busy. Every true must
+   * be followed by exactly one release(key).
+   */
+  tryHold(key: string): boolean {
+    if (this.lanes.has(key)) return false;
+    this.lanes.set(key, { waiting: [] });
+    return true;
+  }
+
+  /** Ends a hold taken by tryHold: work queued for the key meanwhile starts. */
+  release(key: string): void {
+    const lane = this.lanes.get(key);
+    if (lane) this.next(key, lane);
+  }
+
   isLocked(key: string): boolean {
     return this.lanes.has(key);
   }

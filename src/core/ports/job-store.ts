@@ -60,6 +60,15 @@ export interface JobStore {
   /** Conditional progress write; false (and nothing written) when uid or rev do not match. */
   commitProgress(commit: ProgressCommit): Promise<boolean>;
   /**
+   * Several conditional progress writes in one call, each as commitProgress alone would do it
+   * (answers in order; false: that one was refused, the others are not affected). Optional: a
+   * store that can do them with one promise and one transaction has it, and the engine then
+   * commits the outcomes that settle together in one call; without it the engine calls
+   * commitProgress for each. A rejection says nothing about which were written: the caller
+   * retries them all, and one already written is then refused as stale (its rev moved on).
+   */
+  commitProgressBatch?(commits: readonly ProgressCommit[]): Promise<boolean[]>;
+  /**
    * Jobs whose progressDueAt(progress) is at or before `until`, earliest first, at most `limit`.
    * `held`, when given, tells which of them the caller already holds: a store may leave those
    * out of the answer (they still count toward `limit`) rather than read and parse them again,
