@@ -13,6 +13,7 @@ import { InputBindingDeliverer } from './adapters/deliver-invoke/input-binding-d
 import { InvokeDeliverer } from './adapters/deliver-invoke/invoke-deliverer.js';
 import { StreamChannel } from './adapters/deliver-stream/stream-channel.js';
 import { isEtcdUrl, openEtcdCluster, type EtcdCluster } from './adapters/store-etcd/index.js';
+import { guardedConnectors, type ConnectorFactory } from './adapters/outbound-guard/guarded-connector.js';
 import { SqliteAppRegistrations } from './adapters/store-sqlite/sqlite-app-registrations.js';
 import { lockDataDir, type DataDirLock } from './adapters/store-sqlite/data-dir-lock.js';
 import { SqliteJobStore } from './adapters/store-sqlite/sqlite-job-store.js';
@@ -47,11 +48,13 @@ import { storeReadiness } from './app/store-readiness.js';
 import type { ComponentInfo } from './app/targets/component-directory.js';
 import { CronBindingError } from './app/targets/cron-binding-jobs.js';
 import { Targets } from './app/targets/targets.js';
+import { InvokeAccess } from './app/targets/invoke-access.js';
 import { readConfigFile } from './config/config-file.js';
 import { settingName, withDefaults, type DuetimeConfig } from './config/config.js';
 import { readEdgeSettings, SECRET_LOG_PATHS } from './config/edge-settings.js';
 import { readStoredDataSettings } from './config/stored-data-settings.js';
 import { readRequestLimitSettings } from './config/request-limit-settings.js';
+import { readOutboundSettings } from './config/outbound-settings.js';
 import { checkStartSettings } from './config/start-settings.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { Engine } from './core/engine/engine.js';
@@ -59,6 +62,7 @@ import type { EngineOptions } from './core/engine/options.js';
 import type { AppRegistrations } from './core/ports/app-registrations.js';
 import type { JobStore } from './core/ports/job-store.js';
 import type { Tracer } from './core/ports/tracer.js';
+import type { OutboundPolicy } from './core/model/outbound-policy.js';
 import { parseGoDuration } from './core/schedule/index.js';
 
 export interface RunningDuetime {
@@ -103,7 +107,11 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   const asked = readRequestLimitSettings(config);
   const tombstoneTtlMs = durationSetting(config, 'tombstoneTtl');
   const clock = options.clock ?? systemClock;
-  const file = config.configFile ? readConfigFile(config.configFile) : { apps: [], tokens: [] };
+  // --allow-outbound and --access-control (docs/security.md "Outbound policy"); a bad one fails here.
+  const outboundSettings = readOutboundSettings(config);
+  const file = config.configFile ? readConfigFile(config.configFile, outboundSettings.outbound) : { apps: [], tokens: [] };
+  // Every outbound connection (deliveries, invocations, reminders, bindings.http) checks the address it resolved to.
+  const connector = outboundConnectors(outboundSettings.outbound, logger);
   // --otlp-endpoint: spans for schedules and attempts (docs/tracing.md); unset, no SDK at all.
   const tracer = await openTracer(config);
 
@@ -112,7 +120,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   const teardown = new TeardownStack(logger);
   // Closed after the servers and the engine: the spans they end are sent before it stops.
   if (tracer) teardown.push('tracing', () => tracer.close());
-  const components = await openComponents(config.componentsPath);
+  const components = await openComponents(config.componentsPath, connector);
   teardown.push('components', () => components.registry.close());
   let opened: OpenedStore;
   try {
@@ -133,7 +141,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   teardown.push('app registrations', () => apps.close());
   // --delivery-timeout is a deadline per attempt (dispatch to last byte) in every deliverer below.
   const deliveryTimeoutMs = parseGoDuration(config.deliveryTimeout);
-  const endpointLimits = { timeoutMs: deliveryTimeoutMs, connectionsPerEndpoint: config.connectionsPerEndpoint, ...(edge.appCa ? { ca: edge.appCa } : {}) };
+  const endpointLimits = { timeoutMs: deliveryTimeoutMs, connectionsPerEndpoint: config.connectionsPerEndpoint, connector, ...(edge.appCa ? { ca: edge.appCa } : {}) };
   const httpDeliverer = new HttpDeliverer(apps, endpointLimits);
   teardown.push('http deliverer', () => httpDeliverer.close());
   const router = new DeliveryRouter(httpDeliverer);
@@ -147,6 +155,12 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
     appCalls: { invoke: new InvokeDeliverer(apps, appCalls), inputBinding: new InputBindingDeliverer(apps, appCalls) },
     warn: (message, context) => logger.warn(context, message),
     deliveryTimeoutMs,
+    // Who may invoke whom: the --access-control file, else with tokens only an app itself.
+    invokeAccess: new InvokeAccess({
+      ...(outboundSettings.accessControl ? { policy: outboundSettings.accessControl } : {}),
+      tokensOn: file.tokens.length > 0 || edge.apiToken !== undefined,
+      setting: settingName('accessControl'),
+    }),
   });
   targets.route(router);
   const actors = new ActorDeliverer(apps, endpointLimits);
@@ -268,6 +282,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
       ...(edge.tls ? { tls: edge.tls } : {}),
     },
     browser: { allowedHosts: edge.allowedHosts, corsOrigins: edge.corsOrigins },
+    outbound: outboundSettings.outbound,
   });
   registerClusterRoutes(http, () => cluster?.status() ?? { mode: 'single', store: config.store }, identity);
   // The dashboard at /ui (--ui false or --no-ui: off), under the same tokens as the API.
@@ -381,12 +396,29 @@ function isHostProblem(error: ListenError): boolean {
   return code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME';
 }
 
+/**
+ * The connector every outbound Agent uses: the outbound policy applied to each connection's
+ * resolved address. A refusal fails the attempt with its reason; it is logged once per host and
+ * address (the first 1,000 of them), not at every retry.
+ */
+function outboundConnectors(policy: OutboundPolicy, logger: Logger): ConnectorFactory {
+  const logged = new Set<string>();
+  return guardedConnectors(policy, {
+    onRefused: ({ host, address, reason }) => {
+      const key = `${host}\u0000${address}`;
+      if (logged.has(key) || logged.size >= 1000) return;
+      logged.add(key);
+      logger.warn({ host, address, reason, setting: settingName('allowOutbound') }, 'outbound connection refused by the outbound policy; attempts to this address fail until it is allowed');
+    },
+  });
+}
+
 /** Reads the components folder (none: an empty registry); a bad folder is a start error listing each file's problems. */
-async function openComponents(path: string | undefined): Promise<{ registry: ComponentRegistry; info: Map<string, ComponentInfo> }> {
-  if (!path) return { registry: createComponents([]), info: new Map() };
+async function openComponents(path: string | undefined, httpConnector: ConnectorFactory): Promise<{ registry: ComponentRegistry; info: Map<string, ComponentInfo> }> {
+  if (!path) return { registry: createComponents([], { httpConnector }), info: new Map() };
   try {
     const descriptors = await loadComponents(path);
-    return { registry: createComponents(descriptors), info: new Map(descriptors.map((d) => [d.name, { type: d.type, scopes: d.scopes }])) };
+    return { registry: createComponents(descriptors, { httpConnector }), info: new Map(descriptors.map((d) => [d.name, { type: d.type, scopes: d.scopes }])) };
   } catch (error) {
     if (error instanceof ComponentConfigError) {
       throw new Error(`cannot start: the components in ${path} are not usable:\n${error.problems.join('\n')}`, { cause: error });

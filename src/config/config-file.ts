@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { InvalidRequestError } from '../core/errors.js';
 import { validateAppEndpoint } from '../core/model/app-endpoint.js';
+import { OutboundPolicy } from '../core/model/outbound-policy.js';
 import { validateName } from '../core/model/names.js';
 
 export interface FileApp {
@@ -35,7 +36,8 @@ export interface ConfigFile {
   tokens: FileToken[];
 }
 
-export function readConfigFile(path: string): ConfigFile {
+/** `outbound`: --allow-outbound, which the apps' URLs must obey as a registration through the API does. */
+export function readConfigFile(path: string, outbound: OutboundPolicy = OutboundPolicy.default()): ConfigFile {
   let raw: unknown;
   try {
     raw = parse(readFileSync(path, 'utf8'));
@@ -53,7 +55,7 @@ export function readConfigFile(path: string): ConfigFile {
         if (typeof entry.namespace !== 'string') throw new InvalidRequestError('ERR_MALFORMED_REQUEST', 'namespace must be a string', 'namespace');
         validateName(entry.namespace, 'namespace');
       }
-      return validateAppEndpoint({ url: entry.url, actorTypes: entry.actorTypes, token: entry.token });
+      return validateAppEndpoint({ url: entry.url, actorTypes: entry.actorTypes, token: entry.token }, outbound);
     });
     return { ...(entry as unknown as FileApp), ...app };
   });

@@ -56,6 +56,8 @@ export interface DuetimeConfig {
   scheduleRatePerApp: number;
   scheduleBurstPerApp: number;
   otlpEndpoint?: string;
+  allowOutbound?: string;
+  accessControl?: string;
 }
 
 export interface ConfigField {
@@ -112,6 +114,9 @@ export const CONFIG_FIELDS: ConfigField[] = [
   { key: 'tlsKey', flag: 'tls-key', kind: 'string', description: 'PEM private key file of --tls-cert' },
   { key: 'tlsClientCa', flag: 'tls-client-ca', kind: 'string', description: 'PEM CA file: require client certificates signed by it on every port (mutual TLS)' },
   { key: 'appTlsCa', flag: 'app-tls-ca', kind: 'string', description: 'PEM CA file trusted (besides the system\'s) for https app URLs: deliveries, invocations and reminders' },
+  // The outbound policy (docs/security.md): where Duetime may send requests, which app may invoke which.
+  { key: 'allowOutbound', flag: 'allow-outbound', kind: 'string', description: 'CIDR ranges, IP addresses and host names (*.example.com for a domain) Duetime may call, comma-separated: app endpoints, invoke targets, reminders and bindings.http; checked at registration and on every connection with the resolved address (default: loopback and private ranges, 127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7); link-local and cloud metadata addresses (169.254.0.0/16, fe80::/10, fd00:ec2::254) only when an entry inside them is listed' },
+  { key: 'accessControl', flag: 'access-control', kind: 'string', description: 'YAML or JSON file of Dapr Configuration accessControl policies deciding which app may invoke which app\'s methods (invoke targets), checked when a job is written and at every delivery (default: with API tokens an app may invoke only itself; without tokens any app)' },
   { key: 'apiTokenFile', flag: 'api-token-file', kind: 'string', description: 'read --api-token from this file (trailing newline trimmed), so it is not in the process list' },
   { key: 'appApiTokenFile', flag: 'app-api-token-file', kind: 'string', description: 'read --app-api-token from this file (trailing newline trimmed)' },
   // Limits on what a caller stores and asks for (docs/security.md, "Limits on requests and stored jobs").

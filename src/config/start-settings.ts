@@ -5,6 +5,7 @@
 import { InvalidRequestError } from '../core/errors.js';
 import { validateAppEndpoint } from '../core/model/app-endpoint.js';
 import { settingName, type DuetimeConfig } from './config.js';
+import { outboundPolicyOf } from './outbound-settings.js';
 
 /** The levels --log-level takes (pino's, and silent). */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -22,10 +23,12 @@ export function checkStartSettings(config: DuetimeConfig): void {
   if (!(LOG_LEVELS as readonly string[]).includes(config.logLevel)) {
     throw new Error(`cannot start: ${settingName('logLevel')} "${shorten(String(config.logLevel))}" is not a level; use one of ${LOG_LEVELS.join(', ')}`);
   }
+  // A bad --allow-outbound entry stops the start here, naming the flag.
+  const outbound = outboundPolicyOf(config);
   if (config.appUrl !== undefined) {
     try {
       // The rules of PUT /v1.0/apps/{appId}: --app-url registers the default app the same way.
-      validateAppEndpoint({ url: config.appUrl });
+      validateAppEndpoint({ url: config.appUrl }, outbound);
     } catch (error) {
       if (!(error instanceof InvalidRequestError)) throw error;
       throw new Error(`cannot start: ${settingName('appUrl')} "${shorten(config.appUrl)}": ${error.message}`, { cause: error });

@@ -1,3 +1,4 @@
+import type { buildConnector } from 'undici';
 import type { ComponentHealth } from '../../core/ports/component-health.js';
 import type { OutputBinding } from '../../core/ports/output-binding.js';
 import type { Publisher } from '../../core/ports/publisher.js';
@@ -58,7 +59,7 @@ type Planned =
  * Reads each descriptor's metadata into its adapter's config; throws ComponentConfigError listing
  * every problem before anything connects. Adapters are created by the caller afterwards.
  */
-function plan(descriptor: ComponentDescriptor): Planned {
+function plan(descriptor: ComponentDescriptor, options: CreateComponentsOptions): Planned {
   const reader = new MetadataReader(descriptor);
   const { name } = descriptor;
   const label = reader.label;
@@ -110,7 +111,7 @@ function plan(descriptor: ComponentDescriptor): Planned {
     }
     case 'bindings.http': {
       const config = readHttpBindingConfig(reader);
-      return { kind: 'binding', descriptor, create: () => new HttpOutputBinding(name, config, label) };
+      return { kind: 'binding', descriptor, create: () => new HttpOutputBinding(name, config, label, options.httpConnector) };
     }
     case 'bindings.cron': {
       const schedule = reader.requiredString('schedule', '"@every 15s"');
@@ -126,12 +127,20 @@ function plan(descriptor: ComponentDescriptor): Planned {
  * Brokers are connected in the background: a broker that is down at start does not fail this
  * call; it shows in health() and its operations fail until it is back.
  */
-export function createComponents(descriptors: ComponentDescriptor[]): ComponentRegistry {
+export interface CreateComponentsOptions {
+  /**
+   * Opens bindings.http connections given the connect timeout: main.ts passes one that applies
+   * the outbound policy (--allow-outbound). undici's own when absent.
+   */
+  httpConnector?: (settings: { timeout: number }) => buildConnector.connector;
+}
+
+export function createComponents(descriptors: ComponentDescriptor[], options: CreateComponentsOptions = {}): ComponentRegistry {
   const planned: Planned[] = [];
   const problems: string[] = [];
   for (const descriptor of descriptors) {
     try {
-      planned.push(plan(descriptor));
+      planned.push(plan(descriptor, options));
     } catch (err) {
       if (err instanceof ComponentConfigError) problems.push(...err.problems);
       else throw err;

@@ -7,6 +7,7 @@ export {
   createComponents,
   type ComponentRegistry,
   type ComponentStatus,
+  type CreateComponentsOptions,
   type CronBinding,
   type JobStateStoreFlag,
 } from './create-components.js';

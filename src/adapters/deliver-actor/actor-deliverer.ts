@@ -9,7 +9,7 @@
 // pooled connection included, to the response's last byte. At the deadline the attempt fails and
 // the request is aborted. undici's per-phase timeouts are off (they restart with every chunk).
 
-import { Agent, errors as undiciErrors } from 'undici';
+import { Agent, errors as undiciErrors, type buildConnector } from 'undici';
 import type { JobKey } from '../../core/model/job.js';
 import type { Outcome, Trigger } from '../../core/model/trigger.js';
 import type { Deliverer } from '../../core/ports/deliverer.js';
@@ -20,6 +20,11 @@ import { rawPayloadAsJson } from '../../core/model/raw-payload.js';
 export interface ActorDelivererOptions {
   /** Certificates trusted for https app URLs (the system's roots plus --app-tls-ca); Node's defaults when absent. */
   ca?: Array<string | Buffer>;
+  /**
+   * Opens connections given this Agent's connect timeout and CAs: main.ts passes one that applies
+   * the outbound policy (--allow-outbound) to the address each connection resolves to. undici's own when absent.
+   */
+  connector?: (settings: { timeout: number; ca?: Array<string | Buffer> }) => buildConnector.connector;
   /** Deadline of one attempt, ms: from deliver(), host lookup and the wait for a connection included, to the last byte. */
   timeoutMs: number;
   /** Most connections open to one app endpoint (origin); more calls wait for one, inside their deadline. */
@@ -71,7 +76,7 @@ export class ActorDeliverer implements Deliverer {
       // Off: the attempt's deadline covers both phases and the wait before them.
       headersTimeout: 0,
       bodyTimeout: 0,
-      connect: { timeout: Math.min(this.options.timeoutMs, MAX_CONNECT_TIMEOUT_MS), ...(this.options.ca ? { ca: this.options.ca } : {}) },
+      connect: connectOption(this.options, Math.min(this.options.timeoutMs, MAX_CONNECT_TIMEOUT_MS)),
     });
     this.hosts = new ActorHosts(apps, this.agent, this.options);
   }
@@ -236,4 +241,10 @@ function describe(error: unknown): string {
   if (error instanceof undiciErrors.UndiciError) return `${error.code}: ${error.message}`;
   if (error instanceof Error) return (error as NodeJS.ErrnoException).code ? `${(error as NodeJS.ErrnoException).code}: ${error.message}` : error.message;
   return String(error);
+}
+
+/** The Agent's connect option: the given connector (the outbound policy), else undici's with these settings. */
+function connectOption(options: { ca?: Array<string | Buffer>; connector?: (settings: { timeout: number; ca?: Array<string | Buffer> }) => buildConnector.connector }, timeout: number): buildConnector.connector | buildConnector.BuildOptions {
+  const settings = { timeout, ...(options.ca ? { ca: options.ca } : {}) };
+  return options.connector ? options.connector(settings) : settings;
 }

@@ -15,7 +15,7 @@
 // aborted (undici destroys the socket, which frees the connection), and one still queued for a
 // connection is dropped when it reaches one, without writing a byte.
 
-import { Agent, errors as undiciErrors } from 'undici';
+import { Agent, errors as undiciErrors, type buildConnector } from 'undici';
 import type { Outcome, Trigger } from '../../core/model/trigger.js';
 import type { AppDirectory } from '../../core/ports/app-directory.js';
 import type { Deliverer } from '../../core/ports/deliverer.js';
@@ -23,6 +23,11 @@ import type { Deliverer } from '../../core/ports/deliverer.js';
 export interface HttpDelivererOptions {
   /** Certificates trusted for https app URLs (the system's roots plus --app-tls-ca); Node's defaults when absent. */
   ca?: Array<string | Buffer>;
+  /**
+   * Opens connections given this Agent's connect timeout and CAs: main.ts passes one that applies
+   * the outbound policy (--allow-outbound) to the address each connection resolves to. undici's own when absent.
+   */
+  connector?: (settings: { timeout: number; ca?: Array<string | Buffer> }) => buildConnector.connector;
   /** Deadline of one attempt, ms: from dispatch, the wait for a connection included, to the response's last byte. */
   timeoutMs: number;
   /** Most connections open to one app endpoint (origin); more deliveries wait for one, inside their deadline. */
@@ -65,7 +70,7 @@ export class HttpDeliverer implements Deliverer {
       // Off: the attempt's own deadline covers both phases and the wait before them.
       headersTimeout: 0,
       bodyTimeout: 0,
-      connect: { timeout: Math.min(this.options.timeoutMs, MAX_CONNECT_TIMEOUT_MS), ...(this.options.ca ? { ca: this.options.ca } : {}) },
+      connect: connectOption(this.options, Math.min(this.options.timeoutMs, MAX_CONNECT_TIMEOUT_MS)),
     });
   }
 
@@ -243,4 +248,10 @@ function describe(error: unknown): string {
   if (error instanceof undiciErrors.UndiciError) return `${error.code}: ${error.message}`;
   if (error instanceof Error) return (error as NodeJS.ErrnoException).code ? `${(error as NodeJS.ErrnoException).code}: ${error.message}` : error.message;
   return String(error);
+}
+
+/** The Agent's connect option: the given connector (the outbound policy), else undici's with these settings. */
+function connectOption(options: { ca?: Array<string | Buffer>; connector?: (settings: { timeout: number; ca?: Array<string | Buffer> }) => buildConnector.connector }, timeout: number): buildConnector.connector | buildConnector.BuildOptions {
+  const settings = { timeout, ...(options.ca ? { ca: options.ca } : {}) };
+  return options.connector ? options.connector(settings) : settings;
 }

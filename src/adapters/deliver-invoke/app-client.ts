@@ -8,13 +8,18 @@
 // per-phase timeouts are off: they restart with every body chunk, so a trickling app would
 // outlast them.
 
-import { Agent, errors as undiciErrors } from 'undici';
+import { Agent, errors as undiciErrors, type buildConnector } from 'undici';
 import type { Outcome, Trigger } from '../../core/model/trigger.js';
 import type { AppEndpoint } from '../../core/ports/app-directory.js';
 
 export interface AppClientOptions {
   /** Certificates trusted for https app URLs (the system's roots plus --app-tls-ca); Node's defaults when absent. */
   ca?: Array<string | Buffer>;
+  /**
+   * Opens connections given this Agent's connect timeout and CAs: main.ts passes one that applies
+   * the outbound policy (--allow-outbound) to the address each connection resolves to. undici's own when absent.
+   */
+  connector?: (settings: { timeout: number; ca?: Array<string | Buffer> }) => buildConnector.connector;
   /** Deadline of one attempt, ms: from the call, the wait for a connection included, to the response's last byte. */
   timeoutMs: number;
   /** Most connections open to one app endpoint (origin); more calls wait for one, inside their deadline. */
@@ -52,7 +57,7 @@ export class AppClient {
       // Off: the attempt's deadline covers both phases and the wait before them.
       headersTimeout: 0,
       bodyTimeout: 0,
-      connect: { timeout: Math.min(this.options.timeoutMs, MAX_CONNECT_TIMEOUT_MS), ...(this.options.ca ? { ca: this.options.ca } : {}) },
+      connect: connectOption(this.options, Math.min(this.options.timeoutMs, MAX_CONNECT_TIMEOUT_MS)),
     });
   }
 
@@ -151,4 +156,10 @@ function describe(error: unknown): string {
     return code ? `${code}: ${error.message}` : error.message;
   }
   return String(error);
+}
+
+/** The Agent's connect option: the given connector (the outbound policy), else undici's with these settings. */
+function connectOption(options: { ca?: Array<string | Buffer>; connector?: (settings: { timeout: number; ca?: Array<string | Buffer> }) => buildConnector.connector }, timeout: number): buildConnector.connector | buildConnector.BuildOptions {
+  const settings = { timeout, ...(options.ca ? { ca: options.ca } : {}) };
+  return options.connector ? options.connector(settings) : settings;
 }

@@ -8,6 +8,7 @@ import type { JobsService } from '../../app/jobs-service.js';
 import type { RemindersService } from '../../app/reminders/reminders-service.js';
 import type { Readiness } from '../../app/readiness.js';
 import type { PublishService } from '../../app/targets/publish-service.js';
+import type { OutboundPolicy } from '../../core/model/outbound-policy.js';
 import { capConnectionsPerClient, tlsServerOptions, type ServerTls } from '../client-connections.js';
 import { guardBrowsers, isJsonContentType, type BrowserPolicy } from './browser-guard.js';
 import { handleError, errorBody } from './error-mapping.js';
@@ -36,6 +37,8 @@ export interface HttpApiDeps {
   edge?: HttpEdgeOptions;
   /** Host and Origin checks and CORS (docs/security.md); none when absent. */
   browser?: BrowserPolicy;
+  /** --allow-outbound: where registered app URLs may point. @defaultValue the default list (loopback and private ranges) */
+  outbound?: OutboundPolicy;
 }
 
 export interface HttpEdgeOptions {
@@ -109,7 +112,7 @@ export function createHttpApi(deps: HttpApiDeps): FastifyInstance {
   });
   registerJobRoutes(app, deps.jobs, deps.identity);
   if (deps.reminders) registerActorRoutes(app, deps.reminders, deps.identity);
-  registerAppRoutes(app, deps.apps, deps.identity);
+  registerAppRoutes(app, deps.apps, deps.identity, deps.outbound);
   if (deps.publish) registerPublishRoutes(app, deps.publish, deps.identity);
   registerHealthRoutes(app, deps.readiness, deps.metrics);
   return app;

@@ -9,6 +9,7 @@ import { SCHEDULE_CODE } from '../../core/model/target-specs.js';
 import type { TargetCheck } from '../jobs-service.js';
 import { PAYLOAD_KEY_PREFIX } from '../payloads/payload-key.js';
 import type { ComponentDirectory } from './component-directory.js';
+import { invokeCallOf, type InvokeAccess } from './invoke-access.js';
 
 /** The registered apps, as far as invoke targets need them. */
 export interface RegisteredApps {
@@ -26,6 +27,8 @@ export interface TargetCheckDeps {
   apps: RegisteredApps;
   /** Checks target types this module does not know (actor reminders); by default they are refused. */
   fallback?: TargetCheck;
+  /** Who may invoke whom (--access-control); without it every invoke is allowed. */
+  invokeAccess?: InvokeAccess;
 }
 
 export function createTargetCheck(deps: TargetCheckDeps): TargetCheck {
@@ -61,7 +64,10 @@ export function createTargetCheck(deps: TargetCheckDeps): TargetCheck {
         }
         return;
       }
-      case 'invoke':
+      case 'invoke': {
+        // Permission first (403): a refused caller learns nothing about which apps are registered.
+        const call = invokeCallOf({ key, target });
+        if (call) deps.invokeAccess?.check(call);
         if (deps.apps.endpoint(key.namespace, target.appId) === undefined) {
           const known = deps.apps
             .list()
@@ -76,6 +82,7 @@ export function createTargetCheck(deps: TargetCheckDeps): TargetCheck {
           );
         }
         return;
+      }
       case 'actor':
       case 'inputBinding':
         // Written by the reminder APIs and the cron bindings, not by job requests: left to the fallback.

@@ -17,6 +17,7 @@ import { syncCronBindingJobs, type CronBindingDeps, type CronBindingSpec } from 
 import { PublishService } from './publish-service.js';
 import { routeTargets, type AppCallDeliverers } from './route-targets.js';
 import { createTargetCheck, type RegisteredApps } from './target-check.js';
+import type { InvokeAccess } from './invoke-access.js';
 
 export interface TargetsDeps {
   /** The component registry (structurally): ports by name, cron bindings, health. */
@@ -30,6 +31,8 @@ export interface TargetsDeps {
   warn: PayloadWarn;
   /** --delivery-timeout: the deadline of one component call (publish, save, binding), ms. */
   deliveryTimeoutMs: number;
+  /** Who may invoke whom (--access-control), checked when a job is written and at delivery. @defaultValue none: any */
+  invokeAccess?: InvokeAccess;
 }
 
 export class Targets {
@@ -46,7 +49,8 @@ export class Targets {
   }
 
   route(router: DeliveryRouter): void {
-    routeTargets(router, this.directory, this.deps.appCalls, this.deps.deliveryTimeoutMs);
+    const { invokeAccess, appCalls } = this.deps;
+    routeTargets(router, this.directory, invokeAccess ? { ...appCalls, invoke: invokeAccess.guard(appCalls.invoke) } : appCalls, this.deps.deliveryTimeoutMs);
   }
 
   /** The deliverer the engine gets: reads jobStateStore payloads back, then hands on. */
@@ -60,7 +64,12 @@ export class Targets {
   }
 
   targetCheck(fallback?: TargetCheck): TargetCheck {
-    return createTargetCheck({ components: this.directory, apps: this.deps.apps, ...(fallback ? { fallback } : {}) });
+    return createTargetCheck({
+      components: this.directory,
+      apps: this.deps.apps,
+      ...(fallback ? { fallback } : {}),
+      ...(this.deps.invokeAccess ? { invokeAccess: this.deps.invokeAccess } : {}),
+    });
   }
 
   addReadiness(readiness: Readiness): void {
