@@ -458,7 +458,7 @@ async function openStore(config: DuetimeConfig, logger: Logger): Promise<OpenedS
   if (isEtcdUrl(config.store)) {
     const leaseTtlSeconds = Math.ceil(parseGoDuration(config.leaseTtl) / 1000);
     if (leaseTtlSeconds < 2) throw new Error(`--lease-ttl "${config.leaseTtl}" is too short; etcd needs at least 2s`);
-    return openEtcdCluster({ url: config.store, partitionCount: config.partitions, historyLimit: config.historyLimit, leaseTtlSeconds, log: logger.child({ component: 'cluster' }) });
+    return openEtcdCluster({ url: config.store, partitionCount: config.partitions, historyLimit: config.historyLimit, leaseTtlSeconds, lookaheadMs: parseGoDuration(config.lookahead), log: logger.child({ component: 'cluster' }) });
   }
   throw new Error(`--store "${config.store}" is not supported; use sqlite or etcd://host:port[,host:port]`);
 }

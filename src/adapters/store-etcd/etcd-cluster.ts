@@ -38,6 +38,8 @@ export interface EtcdClusterOptions {
   memberId: string;
   /** Lease TTL: how long a crashed replica keeps its partitions. @defaultValue 5 */
   leaseTtlSeconds: number;
+  /** The engine's look-ahead: jobs created elsewhere due later than this are left to refills. @defaultValue Infinity */
+  watchHorizonMs?: number;
   log?: ClusterLog;
 }
 
@@ -58,6 +60,7 @@ export class EtcdCluster implements ClusterMembership {
   private readonly store: EtcdJobStore;
   private readonly log: ClusterLog | undefined;
   private readonly lease: LeaseKeeper;
+  private readonly watchHorizonMs: number | undefined;
   private info: MemberInfo | undefined;
   private members = new Map<string, MemberInfo>();
   private owners = new Map<number, Owner>();
@@ -81,6 +84,7 @@ export class EtcdCluster implements ClusterMembership {
     this.fence = options.fence;
     this.store = options.store;
     this.log = options.log;
+    this.watchHorizonMs = options.watchHorizonMs;
     this.lease = new LeaseKeeper(options.client, options.leaseTtlSeconds, { onState: (state, error) => this.onLeaseState(state, error) });
     this.store.known.trackSeen = true;
     // A commit refused by the fence means a partition was lost: the member must hear of it.
@@ -105,6 +109,7 @@ export class EtcdCluster implements ClusterMembership {
       fence: this.fence,
       store: this.store,
       fromRevision: revision + 1,
+      ...(this.watchHorizonMs !== undefined ? { horizonMs: this.watchHorizonMs } : {}),
       emit: (change) => {
         for (const listener of this.jobListeners) listener(change);
       },

@@ -144,6 +144,32 @@ export class EtcdJobStore implements JobStore {
     );
   }
 
+  /**
+   * The current records of several jobs (for the job watch), each read after this replica's
+   * earlier writes to it, in as few transactions as fit (64 jobs each) instead of one per job:
+   * the mod revision of each progress key read, and the revision of the read (what a job that is
+   * gone was gone at).
+   */
+  async getManyWithRevision(keys: JobKey[]): Promise<Array<{ key: JobKey; record?: JobRecord; modRevision: number; revision: number }>> {
+    this.open();
+    await Promise.all(keys.map((key) => this.order.readJob(this.layout.jobId(key), async () => undefined)));
+    return guard(async () => {
+      const groups = await Promise.all(
+        chunks(keys, MAX_TXN_OPS / 2).map(async (group) => {
+          const response = await this.client.txn({ compare: [], success: group.flatMap((key) => [get(this.layout.defKey(key)), get(this.layout.progressKey(key))]), failure: [] });
+          const revision = revisionOf(response);
+          return group.map((key, i) => {
+            const progress = firstKv(response.responses[2 * i + 1]);
+            const record = this.toRecord(firstKv(response.responses[2 * i]), progress, key);
+            if (!record || !progress) this.known.noteDeleted(this.layout.jobId(key), revision);
+            return record && progress ? { key, record, modRevision: Number(progress.modRevision), revision } : { key, modRevision: 0, revision };
+          });
+        }),
+      );
+      return groups.flat();
+    });
+  }
+
   async delete(key: JobKey): Promise<boolean> {
     this.open();
     return this.order.writeJob(this.layout.jobId(key), () =>

@@ -1,7 +1,17 @@
-// The feed of job changes made through other replicas: one etcd watch over job/ (definitions and
-// progress), turned into upserts and removals for the jobs of partitions this replica owns. A
-// replica's own writes are skipped (its engine has them already), and so is a state older than one
-// this replica wrote or deleted since; a watch that fell behind a compaction reports 'resync'.
+// The feed of job changes made through other replicas, for the jobs of partitions this replica
+// owns. It watches the due and staged indexes, not the jobs themselves: their keys carry no value
+// and name the partition at a fixed place, so a change in another owner's partition costs a
+// small event dropped unparsed, not a definition and a progress decoded. Every write that can
+// bring a job into memory or take it out (create, overwrite, delete, pause, resume, a manual
+// trigger) puts or deletes the job's index key in the same transaction. Of the rest, a progress
+// change that leaves the index key where it was, the owner learns when its next conditional
+// commit is refused and it reloads the job, as before.
+//
+// For each job changed by someone else (its own writes are skipped, as is a state older than one
+// this replica wrote or deleted since), the watch reads the job's current record and reports it,
+// or its removal, except a new index key due beyond the horizon (the engine's look-ahead) with no
+// key of the job removed in the same change: a job the engine does not hold and would not keep,
+// which a refill loads in time. A watch that fell behind a compaction reports 'resync'.
 
 import type { JobKey } from '../../core/model/job.js';
 import type { JobChange } from '../../core/ports/cluster-membership.js';
@@ -11,7 +21,6 @@ import type { EtcdJobStore } from './etcd-job-store.js';
 import type { KeyLayout } from './key-layout.js';
 import type { PartitionFence } from './partition-fence.js';
 import { RangeWatch } from './range-watch.js';
-import { decodeDefinition, decodeProgress } from './records.js';
 
 export interface EtcdJobWatchOptions {
   client: EtcdClient;
@@ -20,6 +29,11 @@ export interface EtcdJobWatchOptions {
   store: EtcdJobStore;
   /** The first revision to hear of (the one after the view was loaded). */
   fromRevision: number;
+  /**
+   * New jobs due later than this many ms from now are not read: the engine's look-ahead, whose
+   * refills (every quarter of it) load them before they are due. @defaultValue Infinity (read all)
+   */
+  horizonMs?: number;
   emit(change: JobChange): void;
   /** The watch's connection changed; an error when it broke. */
   onState(error: Error | undefined): void;
@@ -28,63 +42,94 @@ export interface EtcdJobWatchOptions {
 /** How often the store's record of its own writes is pruned up to what the watch has passed. */
 const SEEN_PRUNE_MS = 5_000;
 
+interface Touched {
+  key: JobKey;
+  /** The newest revision of the job's events here. */
+  rev: number;
+  /** An index key of the job was deleted: the engine may hold it and must hear what became of it. */
+  removed: boolean;
+  /** The earliest instant a new due key files it at (staged keys count as now: always read). */
+  putAt: number;
+}
+
 export class EtcdJobWatch {
-  private readonly watch: RangeWatch;
+  private readonly watches: RangeWatch[];
+  private readonly horizonMs: number;
   private lastPrune = 0;
 
   constructor(private readonly options: EtcdJobWatchOptions) {
-    this.watch = new RangeWatch(options.client, {
-      name: 'jobs',
-      range: options.layout.jobsRange,
-      fromRevision: options.fromRevision,
-      onEvents: (events) => this.applyJobEvents(events),
-      onCompacted: () => this.resyncJobs(),
-      onState: (_connected, error) => options.onState(error),
-    });
+    this.horizonMs = options.horizonMs ?? Number.POSITIVE_INFINITY;
+    const ranges = [
+      ['due index', options.layout.dueIndexRange],
+      ['staged index', options.layout.stagedIndexRange],
+    ] as const;
+    this.watches = ranges.map(
+      ([name, range]) =>
+        new RangeWatch(options.client, {
+          name,
+          range,
+          fromRevision: options.fromRevision,
+          onEvents: (events) => this.applyIndexEvents(events),
+          onCompacted: () => this.resyncJobs(),
+          onState: (_connected, error) => options.onState(error),
+        }),
+    );
   }
 
   get connected(): boolean {
-    return this.watch.connected;
+    return this.watches.every((w) => w.connected);
   }
 
   start(): void {
-    this.watch.start();
+    for (const watch of this.watches) watch.start();
   }
 
-  stop(): Promise<void> {
-    return this.watch.stop();
+  async stop(): Promise<void> {
+    await Promise.all(this.watches.map((w) => w.stop()));
   }
 
-  private async applyJobEvents(events: WatchEvent[]): Promise<void> {
+  private async applyIndexEvents(events: WatchEvent[]): Promise<void> {
     const { layout, store, fence } = this.options;
-    const byJob = new Map<string, { key: JobKey; def?: WatchEvent; progress?: WatchEvent; rev: number }>();
+    const touched = new Map<string, Touched>();
     for (const event of events) {
-      const found = layout.jobOfJobKey(event.kv.key);
-      if (!found) continue;
-      const id = layout.jobId(found.key);
-      const entry = byJob.get(id) ?? { key: found.key, rev: 0 };
-      if (found.kind === 'def') entry.def = event;
-      else entry.progress = event;
-      // A delete, whoever made it: a refill that read before it must not bring the job back.
-      if (found.kind === 'progress' && Number(event.type) === 1) store.known.noteDeleted(id, Number(event.kv.modRevision));
+      const where = layout.partitionOfIndexKey(event.kv.key);
+      // Another owner's partition: dropped without decoding the job. A partition in doubt still
+      // hears of changes (its token is kept): the engine drops what they make stale.
+      if (!where || fence.tokenFor(where.partition) === undefined) continue;
+      const deleted = Number(event.type) === 1;
+      const key = where.kind === 'due' ? layout.jobOfDueKey(event.kv.key) : layout.parseStagedKey(event.kv.key).key;
+      const id = layout.jobId(key);
+      const entry = touched.get(id) ?? { key, rev: 0, removed: false, putAt: Number.POSITIVE_INFINITY };
       entry.rev = Math.max(entry.rev, Number(event.kv.modRevision));
-      byJob.set(id, entry);
+      if (deleted) entry.removed = true;
+      else entry.putAt = Math.min(entry.putAt, where.kind === 'due' ? layout.instantOfDueKey(event.kv.key) : 0);
+      touched.set(id, entry);
     }
-    const relevant = [...byJob]
-      // Skip this replica's own writes (the engine already has them) and other owners' jobs. A
-      // partition in doubt still hears of changes: the engine drops what they make stale.
-      .filter(([id, entry]) => entry.rev > store.known.seenRevision(id) && fence.tokenFor(store.partitionOf(entry.key)) !== undefined)
-      .map(([, entry]) => entry);
-    const changes = await Promise.all(relevant.map((entry) => this.changeOf(entry)));
-    for (const { change, modRevision } of changes) {
-      // A state older than one this replica wrote or deleted since (reads raced with its own
-      // commits): the engine already has newer, or let the job go on purpose.
-      if (change.kind === 'upsert' && modRevision < store.known.engineKnownRevision(layout.jobId(change.record.def.key))) continue;
-      this.options.emit(change);
+    const until = Date.now() + this.horizonMs;
+    const toRead = [...touched]
+      // Skip this replica's own writes (the engine already has them), and new jobs beyond the horizon.
+      .filter(([id, entry]) => entry.rev > store.known.seenRevision(id) && (entry.removed || entry.putAt <= until))
+      .map(([, entry]) => entry.key);
+    if (toRead.length > 0) {
+      for (const found of await store.getManyWithRevision(toRead)) {
+        const id = layout.jobId(found.key);
+        if (!found.record) {
+          this.options.emit({ kind: 'removed', key: found.key });
+          continue;
+        }
+        // A state older than one this replica wrote or deleted since (reads raced with its own
+        // commits): the engine already has newer, or let the job go on purpose. Or its own write
+        // after all: the event can arrive before the answer to the write that made it, and the
+        // read waited for that write to be recorded.
+        if (found.modRevision < store.known.engineKnownRevision(id) || found.modRevision <= store.known.seenRevision(id)) continue;
+        this.options.emit({ kind: 'upsert', record: found.record });
+      }
     }
     // Every event up to the last one here has been handed over, so own writes up to it can no
     // longer be seen again. (Not the header revision: etcd sends a lagging watcher its backlog
-    // in batches, each with the current revision in the header.)
+    // in batches, each with the current revision in the header.) The other index's watch may
+    // lag behind: an own write it reports after the prune is read and handed over like another
+    // replica's, which costs a read and changes nothing (the record is the one the engine has).
     const now = Date.now();
     if (now - this.lastPrune > SEEN_PRUNE_MS && events.length > 0) {
       this.lastPrune = now;
@@ -92,19 +137,7 @@ export class EtcdJobWatch {
     }
   }
 
-  private async changeOf(entry: { key: JobKey; def?: WatchEvent; progress?: WatchEvent }): Promise<{ change: JobChange; modRevision: number }> {
-    const { def, progress } = entry;
-    if (def && Number(def.type) === 1) return { change: { kind: 'removed', key: entry.key }, modRevision: Number(def.kv.modRevision) };
-    if (def && progress && Number(progress.type) === 0) {
-      const record = { def: decodeDefinition(def.kv.value), progress: decodeProgress(progress.kv.value).progress };
-      return { change: { kind: 'upsert', record }, modRevision: Number(progress.kv.modRevision) };
-    }
-    // Progress alone (pause, resume, trigger served elsewhere): read the definition with it.
-    const found = await this.options.store.getWithRevision(entry.key);
-    return found ? { change: { kind: 'upsert', record: found.record }, modRevision: found.modRevision } : { change: { kind: 'removed', key: entry.key }, modRevision: 0 };
-  }
-
-  /** The job watch fell behind a compaction: start over from the current state. */
+  /** The watch fell behind a compaction: start over from the current state. */
   private async resyncJobs(): Promise<number> {
     const response = await this.options.client.range({ key: this.options.layout.partitionsKey, countOnly: true });
     this.options.emit({ kind: 'resync' });

@@ -26,6 +26,8 @@ export interface OpenEtcdOptions {
   partitionCount: number;
   historyLimit: number;
   leaseTtlSeconds: number;
+  /** The engine's look-ahead (ms): the job watch leaves jobs created elsewhere due later than this to refills. */
+  lookaheadMs?: number;
   /** A fresh id per process unless given. */
   memberId?: string;
   log?: ClusterLog;
@@ -61,6 +63,7 @@ export async function openEtcdCluster(options: OpenEtcdOptions): Promise<{ store
       store,
       memberId: options.memberId ?? randomUUID(),
       leaseTtlSeconds: options.leaseTtlSeconds,
+      ...(options.lookaheadMs !== undefined ? { watchHorizonMs: options.lookaheadMs } : {}),
       ...(options.log ? { log: options.log } : {}),
     });
     const registrations = new EtcdAppRegistrations({

@@ -18,7 +18,9 @@
 //   {P}meta/partitions            the partition count the cluster was created with
 //   {P}apps/{ns}\0{app}           an app's registration (endpoint JSON), watched by every replica
 //
-// job/d and job/p sit side by side so one watch range (job/) follows every change to jobs.
+// A replica follows jobs changed through other replicas by watching the due and staged indexes
+// (keys only, no values), not job/: every write that moves a job in or out of memory moves its
+// index key, and the key names the partition, so other owners' changes are dropped unread.
 
 import type { JobKey } from '../../core/model/job.js';
 import { appKeyString, keyString, parseAppKeyString, parseKeyString } from '../../core/model/job-key.js';
@@ -39,13 +41,17 @@ export class KeyLayout {
   readonly members: string;
   readonly owners: string;
   readonly partitionsKey: Buffer;
-  /** Everything about jobs (definitions and progress): the range the job watch follows. */
-  readonly jobsRange: { start: Buffer; end: Buffer };
+  /** The due index, all partitions: one of the two ranges the job watch follows. */
+  readonly dueIndexRange: { start: Buffer; end: Buffer };
+  /** The staged index, all partitions: the other range the job watch follows. */
+  readonly stagedIndexRange: { start: Buffer; end: Buffer };
   /** Members and owners: the range the membership watch follows. */
   readonly clusterRange: { start: Buffer; end: Buffer };
   /** Every app registration: the range the registrations watch follows. */
   readonly appsRange: { start: Buffer; end: Buffer };
   private readonly apps: string;
+  private readonly dueBytes: Buffer;
+  private readonly stagedBytes: Buffer;
 
   constructor(prefix: string) {
     this.prefix = prefix.endsWith('/') ? prefix : `${prefix}/`;
@@ -58,9 +64,12 @@ export class KeyLayout {
     this.members = `${this.prefix}cluster/members/`;
     this.owners = `${this.prefix}cluster/owners/`;
     this.partitionsKey = Buffer.from(`${this.prefix}meta/partitions`);
-    this.jobsRange = prefixRange(Buffer.from(`${this.prefix}job/`));
+    this.dueIndexRange = prefixRange(Buffer.from(this.due));
+    this.stagedIndexRange = prefixRange(Buffer.from(this.stagedIndex));
     this.clusterRange = prefixRange(Buffer.from(`${this.prefix}cluster/`));
     this.apps = `${this.prefix}apps/`;
+    this.dueBytes = Buffer.from(this.due);
+    this.stagedBytes = Buffer.from(this.stagedIndex);
     this.appsRange = prefixRange(Buffer.from(this.apps));
   }
 
@@ -150,6 +159,20 @@ export class KeyLayout {
       key: { namespace: text.slice(0, first), appId: text.slice(first + 1, second), name: text.slice(third + 1) },
       at: Number(text.slice(second + 1, third)),
     };
+  }
+
+  /**
+   * A due- or staged-index key's partition, read from its fixed place without decoding the job
+   * (the watch drops other owners' keys on this alone); undefined for any other key.
+   */
+  partitionOfIndexKey(key: Buffer): { kind: 'due' | 'staged'; partition: number } | undefined {
+    for (const [kind, base] of [['due', this.dueBytes], ['staged', this.stagedBytes]] as const) {
+      if (key.length > base.length + PART_DIGITS && key.subarray(0, base.length).equals(base)) {
+        const partition = Number(key.subarray(base.length, base.length + PART_DIGITS).toString('latin1'));
+        return Number.isInteger(partition) ? { kind, partition } : undefined;
+      }
+    }
+    return undefined;
   }
 
   /** The job a due-index key points at. */
