@@ -2,7 +2,8 @@
 // pooled connection included (issue 8, item 7). Real apps that hold a delivery open (a trickling
 // node:http app, a TCP server that never answers, a WatchJobs consumer that never acks) get each
 // attempt failed at the deadline, their connection closed, and the retry the failure policy says.
-// Bounds: 2 s deadline, 3 s slack for a loaded 2-core machine.
+// Bounds: 1 s deadline, 3 s slack for a loaded 2-core machine. (The deadline is short so the file
+// runs quickly; the trickle's 500 ms bytes still fall within it, and the slack is unchanged.)
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ import { daprSchedulerClient, WatchConsumer } from './grpc/helpers.js';
 import { startSilentApp, startTricklingApp, type SlowApp } from './slow-app.js';
 import { startNode, type Node } from './support.js';
 
-const DEADLINE_MS = 2_000;
+const DEADLINE_MS = 1_000;
 const SLACK_MS = 3_000;
 /** The deadline timer may fire a hair early against Date.now() read elsewhere. */
 const EARLY_MS = 100;
@@ -34,7 +35,7 @@ afterEach(async () => {
 });
 
 async function node(config: Partial<DuetimeConfig>): Promise<Node> {
-  const n = await startNode({ deliveryTimeout: '2s', ...config });
+  const n = await startNode({ deliveryTimeout: `${DEADLINE_MS}ms`, ...config });
   cleanups.push(() => n.close());
   return n;
 }
@@ -123,7 +124,8 @@ describe('the job callback (HTTP)', () => {
     const silent = await app(startSilentApp);
     const n = await node({ appUrl: silent.url, connectionsPerEndpoint: 16 } as Partial<DuetimeConfig>);
     const attempts = recordAttempts(n);
-    const jobs = 300;
+    // Six times the connections: without the wait counted, the last would wait five deadlines.
+    const jobs = 100;
     const dueTime = new Date(Date.now() + 3_000).toISOString();
     for (let i = 0; i < jobs; i += 50) {
       const batch = Array.from({ length: Math.min(50, jobs - i) }, (_, k) => n.call('POST', `/v1.0/jobs/q-${i + k}`, { dueTime, failurePolicy: { drop: {} } }));
@@ -132,7 +134,7 @@ describe('the job callback (HTTP)', () => {
 
     await attempts.waitFor(() => attempts.all.length === jobs, 60_000, `${jobs} attempts`);
     expect(new Set(attempts.all.map((a) => a.outcome))).toEqual(new Set(['dropped']));
-    // 300 attempts over 16 connections: without the wait counted, they would take turns of 2 s.
+    // 100 attempts over 16 connections: without the wait counted, they would take turns of a whole deadline each.
     expectHeldToDeadline(attempts.all);
     // The app shares this process's event loop with the node: a connection cut at the deadline can
     // still look open to it (its close not yet read) when the pool's next one arrives. So each
@@ -182,7 +184,8 @@ describe('actor reminders', () => {
 });
 
 describe('output bindings', () => {
-  // The component's own call runs on to its own timeout (6 s here): its port takes no signal.
+  // The component's own call runs on to its own timeout (5 s here, beyond DEADLINE_MS + SLACK_MS, so
+  // an attempt held to it fails the bound): its port takes no signal.
   it('bindings.http with a longer component timeout is still held to --delivery-timeout', async () => {
     const trickle = await app(() => startTricklingApp());
     const componentsPath = mkdtempSync(join(tmpdir(), 'duetime-deadline-'));
@@ -200,7 +203,7 @@ spec:
     - name: url
       value: ${trickle.url}/hook
     - name: operationTimeout
-      value: 6s
+      value: 5s
 `,
     );
     const n = await node({ componentsPath });
@@ -214,6 +217,9 @@ spec:
       [2, 'dropped'],
     ]);
     expectHeldToDeadline(attempts.of('hooked'));
+    // The app goes away now rather than after the node: the component's calls, which run on to their
+    // own timeout, end at once and the node's stop does not wait for them.
+    await trickle.stop();
   });
 });
 
