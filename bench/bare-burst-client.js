@@ -5,7 +5,9 @@
 // JSON and the same headers. First warmupJobs requests (names barewarm-<i>) open the connections
 // and warm the JIT, as Duetime's warm-up does; then `rounds` rounds of `jobs` requests (names
 // bare<round>-<i>), each with `connections` in flight, one round after the other. Prints one line
-// per round: `round {"round":r,"startedAt":ms,"endedAt":ms,"statuses":{...},"errors":n}`, then `done`.
+// per round: `round {"round":r,"startedAt":ms,"endedAt":ms,"statuses":{...},"errors":n,"cpuMicros":µs}`,
+// then `done`; cpuMicros is this process's CPU (user + system) over the round, the steadier
+// figure on a shared machine, set against Duetime's CPU per delivery.
 // The receiver's records of bare<round>-* say when each arrived; startedAt is the "due instant".
 
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -53,9 +55,12 @@ await send('barewarm-', warmupJobs, Date.now());
 for (let round = 1; round <= rounds; round++) {
   // A pause between rounds, as the burst's due instant comes after a quiet wait.
   await sleep(500);
+  const cpuBefore = process.cpuUsage();
   const startedAt = Date.now();
   const { statuses, errors } = await send(`bare${round}-`, jobs, startedAt);
-  console.log(`round ${JSON.stringify({ round, startedAt, endedAt: Date.now(), statuses, errors })}`);
+  const endedAt = Date.now();
+  const cpu = process.cpuUsage(cpuBefore);
+  console.log(`round ${JSON.stringify({ round, startedAt, endedAt, statuses, errors, cpuMicros: cpu.user + cpu.system })}`);
 }
 await pool.close();
 console.log('done');

@@ -74,6 +74,8 @@ export interface BarePeerRound {
   /** Responses other than 200 plus transport errors. */
   failures: number;
   latenessMs: { p50: number; p99: number; max: number };
+  /** The client process's CPU (user + system) per request over the round. */
+  cpuMicrosPerRequest: number;
 }
 
 export interface BarePeerResult {
@@ -180,7 +182,7 @@ async function runBarePeer(ctx: StageContext, receiverUrl: string, options: Burs
   const rounds: BarePeerRound[] = [];
   for (const line of client.output().split('\n')) {
     if (!line.startsWith('round ')) continue;
-    const round = JSON.parse(line.slice('round '.length)) as { round: number; startedAt: number; statuses: Record<string, number>; errors: number };
+    const round = JSON.parse(line.slice('round '.length)) as { round: number; startedAt: number; statuses: Record<string, number>; errors: number; cpuMicros: number };
     const drain = summariseDrain(onlyPrefix(stats, `bare${round.round}-`), round.startedAt, options.jobs);
     const failures = round.errors + Object.entries(round.statuses).reduce((sum, [status, count]) => sum + (status === '200' ? 0 : count), 0);
     rounds.push({
@@ -190,6 +192,7 @@ async function runBarePeer(ctx: StageContext, receiverUrl: string, options: Burs
       distinct: drain.distinct,
       failures,
       latenessMs: { p50: drain.latenessMs.p50, p99: drain.latenessMs.p99, max: drain.latenessMs.max },
+      cpuMicrosPerRequest: Math.round(round.cpuMicros / options.jobs),
     });
     ctx.log(`bare round ${round.round}: ${drain.distinct} arrived, last ${drain.drainMs} ms after the first request (${drain.deliveriesPerS}/s)`);
   }

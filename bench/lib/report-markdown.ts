@@ -101,7 +101,7 @@ export function renderMarkdown(r: BenchResults): string {
     out.push(`| CPU per delivery: Duetime / receiver | ${n(b.cpu.duetimeMicrosPerDelivery)} µs / ${n(b.cpu.receiverMicrosPerDelivery)} µs (Duetime alone on a core: ${n(b.options.jobs * b.cpu.duetimeMicrosPerDelivery / 1000)} ms for the burst) |`);
     out.push(`| jobs left in the store after the drain | ${b.storedAfter} |`);
     out.push('');
-    if (b.bare) out.push(...renderBarePeer(b.drainMs, b.bare));
+    if (b.bare) out.push(...renderBarePeer(b.drainMs, b.cpu.duetimeMicrosPerDelivery, b.bare));
   }
 
   const mem = r.memory;
@@ -181,16 +181,23 @@ function renderStaged(st: StagedMemoryResult): string[] {
   return out;
 }
 
-function renderBarePeer(duetimeDrainMs: number, bare: BarePeerResult): string[] {
+function renderBarePeer(duetimeDrainMs: number, duetimeCpuMicros: number, bare: BarePeerResult): string[] {
   const out = [
     `The peer: a bare undici Pool (${bare.connections} connections, \`request()\`, no scheduler) POSTing the same number of requests with the same bodies and headers ` +
       'to the same receiver, its own process, right after Duetime stopped; drain is the last arrival minus the round\'s first request.',
     '',
-    '| bare round | drain ms | arrivals/s | delivered | failures | lateness p50 / p99 / max ms |',
-    '|---|---|---|---|---|---|',
+    '| bare round | drain ms | arrivals/s | delivered | failures | lateness p50 / p99 / max ms | client CPU µs/request |',
+    '|---|---|---|---|---|---|---|',
   ];
-  bare.rounds.forEach((r, i) => out.push(`| ${i + 1} | ${n(r.drainMs)} | ${n(r.deliveriesPerS)} | ${n(r.distinct)} | ${r.failures} | ${r.latenessMs.p50} / ${r.latenessMs.p99} / ${r.latenessMs.max} |`));
-  out.push('', `Duetime ${n(duetimeDrainMs)} ms over the bare client's median ${n(bare.drainMs)} ms: **${bare.ratio.toFixed(2)}x** (target <= ${TARGETS.burstOverBare}x). Peer: \`${bare.command}\``, '');
+  bare.rounds.forEach((r, i) => out.push(`| ${i + 1} | ${n(r.drainMs)} | ${n(r.deliveriesPerS)} | ${n(r.distinct)} | ${r.failures} | ${r.latenessMs.p50} / ${r.latenessMs.p99} / ${r.latenessMs.max} | ${n(r.cpuMicrosPerRequest)} |`));
+  const cpus = bare.rounds.map((r) => r.cpuMicrosPerRequest).sort((a, b) => a - b);
+  const medianCpu = cpus[Math.floor(cpus.length / 2)] ?? Number.NaN;
+  out.push(
+    '',
+    `Duetime ${n(duetimeDrainMs)} ms over the bare client's median ${n(bare.drainMs)} ms: **${bare.ratio.toFixed(2)}x** (target <= ${TARGETS.burstOverBare}x). ` +
+      `CPU per delivery, the steadier figure on a shared machine: Duetime ${n(duetimeCpuMicros)} µs, the bare client ${n(medianCpu)} µs (median round), ${(duetimeCpuMicros / medianCpu).toFixed(2)}x. Peer: \`${bare.command}\``,
+    '',
+  );
   return out;
 }
 
