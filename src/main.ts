@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { ComponentConfigError, createComponents, loadComponents, type ComponentRegistry } from './adapters/components/index.js';
+import { ComponentConfigError, createComponents, loadComponents, type ComponentRegistry, type CreateComponentsOptions } from './adapters/components/index.js';
 import { ActorDeliverer } from './adapters/deliver-actor/actor-deliverer.js';
 import { HttpDeliverer } from './adapters/deliver-http/http-deliverer.js';
 import { AppClient } from './adapters/deliver-invoke/app-client.js';
@@ -120,7 +120,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   const teardown = new TeardownStack(logger);
   // Closed after the servers and the engine: the spans they end are sent before it stops.
   if (tracer) teardown.push('tracing', () => tracer.close());
-  const components = await openComponents(config.componentsPath, connector);
+  const components = await openComponents(config.componentsPath, { httpConnector: connector, outbound: outboundSettings.outbound });
   teardown.push('components', () => components.registry.close());
   let opened: OpenedStore;
   try {
@@ -414,11 +414,11 @@ function outboundConnectors(policy: OutboundPolicy, logger: Logger): ConnectorFa
 }
 
 /** Reads the components folder (none: an empty registry); a bad folder is a start error listing each file's problems. */
-async function openComponents(path: string | undefined, httpConnector: ConnectorFactory): Promise<{ registry: ComponentRegistry; info: Map<string, ComponentInfo> }> {
-  if (!path) return { registry: createComponents([], { httpConnector }), info: new Map() };
+async function openComponents(path: string | undefined, options: CreateComponentsOptions): Promise<{ registry: ComponentRegistry; info: Map<string, ComponentInfo> }> {
+  if (!path) return { registry: createComponents([], options), info: new Map() };
   try {
     const descriptors = await loadComponents(path);
-    return { registry: createComponents(descriptors, { httpConnector }), info: new Map(descriptors.map((d) => [d.name, { type: d.type, scopes: d.scopes }])) };
+    return { registry: createComponents(descriptors, options), info: new Map(descriptors.map((d) => [d.name, { type: d.type, scopes: d.scopes }])) };
   } catch (error) {
     if (error instanceof ComponentConfigError) {
       throw new Error(`cannot start: the components in ${path} are not usable:\n${error.problems.join('\n')}`, { cause: error });

@@ -83,6 +83,16 @@ describe('settings that name a refused endpoint stop the start', () => {
     await expect(start({ configFile: file })).rejects.toThrow(/apps\[0\]\.url: url .*user name or password/);
   });
 
+  it('a bindings.http component whose url is an address the list refuses', async () => {
+    const components = join(dir, 'components-metadata');
+    mkdirSync(components, { recursive: true });
+    writeFileSync(
+      join(components, 'hook.yaml'),
+      'apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: hook\nspec:\n  type: bindings.http\n  version: v1\n  metadata:\n    - name: url\n      value: http://169.254.169.254/latest\n',
+    );
+    await expect(start({ componentsPath: components })).rejects.toThrow(/hook\.yaml: spec\.metadata "url" .*169\.254\.169\.254.*link-local.*--allow-outbound/s);
+  });
+
   it('an --allow-outbound entry that is neither a CIDR nor a host name', async () => {
     await expect(start({ allowOutbound: '10.0.0.0/8,300.1.2.3/8' } as Partial<DuetimeConfig>)).rejects.toThrow(/--allow-outbound \/ DUETIME_ALLOW_OUTBOUND.*300\.1\.2\.3\/8/);
     await expect(start({ allowOutbound: '10.0.0.0/33' } as Partial<DuetimeConfig>)).rejects.toThrow(/--allow-outbound.*10\.0\.0\.0\/33/);

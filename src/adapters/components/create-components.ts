@@ -1,4 +1,5 @@
 import type { buildConnector } from 'undici';
+import type { OutboundPolicy } from '../../core/model/outbound-policy.js';
 import type { ComponentHealth } from '../../core/ports/component-health.js';
 import type { OutputBinding } from '../../core/ports/output-binding.js';
 import type { Publisher } from '../../core/ports/publisher.js';
@@ -110,7 +111,7 @@ function plan(descriptor: ComponentDescriptor, options: CreateComponentsOptions)
       };
     }
     case 'bindings.http': {
-      const config = readHttpBindingConfig(reader);
+      const config = readHttpBindingConfig(reader, options.outbound);
       return { kind: 'binding', descriptor, create: () => new HttpOutputBinding(name, config, label, options.httpConnector) };
     }
     case 'bindings.cron': {
@@ -133,6 +134,8 @@ export interface CreateComponentsOptions {
    * the outbound policy (--allow-outbound). undici's own when absent.
    */
   httpConnector?: (settings: { timeout: number }) => buildConnector.connector;
+  /** --allow-outbound: a bindings.http url on an IP address it refuses is a start error. */
+  outbound?: OutboundPolicy;
 }
 
 export function createComponents(descriptors: ComponentDescriptor[], options: CreateComponentsOptions = {}): ComponentRegistry {

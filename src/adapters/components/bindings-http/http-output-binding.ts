@@ -1,4 +1,5 @@
 import { Agent, request, type buildConnector } from 'undici';
+import type { OutboundPolicy } from '../../../core/model/outbound-policy.js';
 import type { BindingRequest, BindingResponse, OutputBinding } from '../../../core/ports/output-binding.js';
 import { HealthTrackedComponent } from '../shared/health-tracked-component.js';
 import type { MetadataReader } from '../shared/metadata-reader.js';
@@ -79,7 +80,11 @@ export interface HttpBindingConfig {
   operationMs: number;
 }
 
-export function readHttpBindingConfig(reader: MetadataReader): HttpBindingConfig {
+/**
+ * `outbound`: --allow-outbound; a url whose host is an IP address it refuses stops the start here
+ * (a host name is judged at every connection, on the address it resolves to).
+ */
+export function readHttpBindingConfig(reader: MetadataReader, outbound?: OutboundPolicy): HttpBindingConfig {
   const text = reader.requiredString('url', '"http://localhost:8080/api"');
   let url: URL | undefined;
   try {
@@ -90,6 +95,8 @@ export function readHttpBindingConfig(reader: MetadataReader): HttpBindingConfig
   if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     return reader.fail('url', `is "${text}"; use an absolute http:// or https:// URL`);
   }
+  const refused = outbound?.refusalOfUrl(url, `"${url.origin}"`);
+  if (refused !== undefined) return reader.fail('url', refused);
   const token = reader.string('securityToken');
   return {
     url,
