@@ -33,7 +33,7 @@ import { defaultThroughputOptions, profileSchedulingThroughput, runSchedulingThr
 import { defaultSteady1kOptions, defaultSteady5kOptions, profileSteady, runSteady, STEADY_MAX_LEAD_MS, type SteadyOptions } from './steady-lateness.js';
 import { steadyVerdicts } from './lib/steady-report.js';
 
-const DEFAULT_STAGES = 'throughput,burst,memory,engine-ceiling,steady-5k,steady-1k';
+const DEFAULT_STAGES = 'throughput,burst,burst-watch,bullmq,memory,engine-ceiling,steady-5k,steady-1k,bullmq-steady-1k';
 const { values: args } = parseArgs({
   options: {
     stages: { type: 'string', default: DEFAULT_STAGES },
