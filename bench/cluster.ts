@@ -168,8 +168,14 @@ async function burst(): Promise<Record<string, unknown>> {
     const urls = replicas.map((r) => r.url);
     const pids = replicas.map((r) => r.process.pid);
     log(`burst: ${REPLICAS} replica(s) up`);
-    // Far enough ahead to be scheduled first (checked below), within the 20 s look-ahead.
-    const due = Date.now() + 6_000 + JOBS;
+    // Far enough ahead to be scheduled first (checked below): twice the time a probe's rate
+    // says scheduling them takes, plus 5 s. (Jobs due beyond the 20 s look-ahead are loaded by
+    // a refill before they are due, so the lead may be anything.)
+    const probe = Math.min(500, Math.ceil(JOBS / 10));
+    const p0 = performance.now();
+    await pool(probe, (i) => post(`${urls[i % urls.length]}/v1.0-alpha1/jobs/probe-${i}`, { dueTime: '2030-01-01T00:00:00Z' }));
+    const probeRate = probe / ((performance.now() - p0) / 1000);
+    const due = Date.now() + 5_000 + Math.ceil((2 * JOBS * 1000) / probeRate);
     const beforeSchedule = await readEtcdOps(cluster.etcd.url);
     const cpuBeforeSchedule = pids.map((pid) => cpuSeconds(pid));
     const t0 = performance.now();
@@ -208,6 +214,7 @@ async function burst(): Promise<Record<string, unknown>> {
       duplicateSamples: dupes.slice(0, 5),
       schedulePerS: Math.round(JOBS / (scheduleMs / 1000)),
       scheduledLeadMs,
+      probeSchedulePerS: Math.round(probeRate),
       etcdOpsPerSchedule: opsPer(beforeSchedule, afterSchedule, JOBS),
       etcdOpsPerTrigger: opsPer(beforeTrigger, afterTrigger, deliveries.length),
       replicaCpuMicrosPerSchedule: pids.map((_pid, i) => cpuMicrosPer(cpuBeforeSchedule[i]!, cpuAfterSchedule[i]!, JOBS)),
