@@ -1,4 +1,8 @@
-// The `duetime jobs` commands, run as a real child process against a real node.
+// The `duetime jobs` commands, run as a real child process against a real node. Each run costs a
+// Node start-up with the whole server's imports (seconds of CPU), so a job a test only needs to
+// exist is made, and a state it waits for is polled, over the HTTP API; every command a test is
+// about still runs as the CLI. Runs go one at a time: on two busy cores parallel runs only take
+// longer each.
 
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -46,10 +50,10 @@ describe('duetime jobs', () => {
   });
 
   it('lists a trigger of an app with no endpoint as staged, with a count per state', async () => {
-    expect((await duetime('schedule', 'waiting', '--due-time', '0s')).code).toBe(0);
-    expect((await duetime('schedule', 'later', '--due-time', '1h')).code).toBe(0);
+    expect((await node.call('POST', '/v1.0/jobs/waiting', { dueTime: '0s' }, { 'dapr-app-id': 'cli-app' })).status).toBe(204);
+    expect((await node.call('POST', '/v1.0/jobs/later', { dueTime: '1h' }, { 'dapr-app-id': 'cli-app' })).status).toBe(204);
     // cli-app has no endpoint: its due trigger is staged in the store until one appears.
-    await expect.poll(async () => JSON.parse((await duetime('--json', 'get', 'waiting')).stdout).status.state, { timeout: 10_000 }).toBe('staged');
+    await expect.poll(async () => (await node.call('GET', '/v1.0/jobs/waiting', undefined, { 'dapr-app-id': 'cli-app' })).body?.status?.state, { timeout: 10_000, interval: 100 }).toBe('staged');
     const table = (await duetime('list')).stdout;
     expect(table).toMatch(/waiting.*staged/);
     expect(table).toContain('2 jobs: 1 active, 1 staged');
@@ -57,7 +61,10 @@ describe('duetime jobs', () => {
   });
 
   it('exports and imports: the jobs come back with their next trigger', async () => {
-    for (const n of ['a', 'b', 'c']) await duetime('schedule', `move-${n}`, '--due-time', '2030-01-01T00:00:00Z', '--data', JSON.stringify(n));
+    for (const n of ['a', 'b', 'c']) {
+      const made = await node.call('POST', `/v1.0/jobs/move-${n}`, { dueTime: '2030-01-01T00:00:00Z', data: n }, { 'dapr-app-id': 'cli-app' });
+      expect(made.status).toBe(204);
+    }
     const file = join(node.dataDir, 'export.jsonl');
     const exported = await duetime('export', '--prefix', 'move-', '--out', file);
     expect(exported.stderr).toContain('exported 3 jobs');
