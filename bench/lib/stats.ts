@@ -3,7 +3,9 @@
 /** Nearest-rank percentile of an ascending array (NaN when empty). */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
+  // Rounded to 12 significant digits before the ceiling: 99.9 / 100 * 1000 is 999.0000000000001
+  // in floating point, which would take rank 1000 (the max) for p99.9 of 1,000 values.
+  const rank = Math.ceil(Number(((p / 100) * sorted.length).toPrecision(12)));
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
