@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm run bench`: installs wrk if missing, builds Duetime (npm run build -> dist/), then runs
+# `npm run bench`: installs wrk (and redis-server) if missing, builds Duetime (npm run build -> dist/), then runs
 # bench/run-benchmarks.ts, which measures scheduling throughput, a 20,000-job burst and memory,
 # and writes bench/results/<date>-<machine>.json and .md. Arguments are passed to it, e.g.
 #   npm run bench -- --stages burst --profile always
@@ -18,6 +18,13 @@ if ! command -v wrk >/dev/null 2>&1; then
   APT=(-o DPkg::Lock::Timeout=120 -y -q)
   $SUDO apt-get install "${APT[@]}" wrk >/dev/null || { $SUDO apt-get update -q "${APT[@]:0:2}" >/dev/null && $SUDO apt-get install "${APT[@]}" wrk >/dev/null; }
   command -v wrk >/dev/null 2>&1 || { echo "bench: could not install wrk" >&2; exit 1; }
+fi
+
+# The BullMQ stages start Debian's redis-server; the project's service script installs it (with
+# the other servers the integration tests use) and keeps its system service stopped.
+if ! command -v redis-server >/dev/null 2>&1; then
+  echo "bench: redis-server is missing; installing it with scripts/ensure-services.sh" >&2
+  bash scripts/ensure-services.sh >&2 || { echo "bench: could not install redis-server" >&2; exit 1; }
 fi
 
 BUILD="ok"
