@@ -69,6 +69,33 @@ export function renderPeers(r: BenchResults): string[] {
   return out;
 }
 
+/** Rows for the latest block of docs/benchmarks.md: the peers' figures that no verdict carries. */
+export function peerLatestRows(r: BenchResults): string[] {
+  const out: string[] = [];
+  const bare = r.burst?.bare;
+  if (r.burst && bare) {
+    const cpus = bare.rounds.map((x) => x.cpuMicrosPerRequest).sort((a, b) => a - b);
+    const cpu = cpus[Math.floor(cpus.length / 2)] ?? Number.NaN;
+    out.push(`| burst CPU per delivery: Duetime / bare undici client | ${n(r.burst.cpu.duetimeMicrosPerDelivery)} / ${n(cpu)} µs | | |`);
+  }
+  const http = r.bullmq?.runs.find((x) => x.mode === 'http');
+  if (http) out.push(`| burst CPU per job: BullMQ worker + Redis, forwarding over HTTP | ${n(http.cpu.workerMicrosPerJob)} + ${n(http.cpu.redisMicrosPerJob)} µs | | |`);
+  const local = r.bullmq?.runs.find((x) => x.mode === 'local');
+  if (local) {
+    const versus = r.burstWatch ? `, ${(local.drain.drainMs / r.burstWatch.drain.drainMs).toFixed(2)}x Duetime's WatchJobs drain` : '';
+    out.push(`| BullMQ in-process worker: burst drain | ${n(local.drain.drainMs)} ms${versus} | | |`);
+  }
+  const steady = r.bullmqSteady?.runs[0];
+  if (steady) {
+    const duetime = r.steady?.find((s) => s.options.ratePerS === r.bullmqSteady!.options.ratePerS);
+    const l = steady.drain.latenessMs;
+    out.push(
+      `| BullMQ at ${n(r.bullmqSteady!.options.ratePerS)}/s over HTTP: lateness p99 / p99.9 | ${l.p99} / ${l.p999} ms${duetime ? ` (Duetime ${duetime.latenessMs.p99} / ${duetime.latenessMs.p999} ms)` : ''} | | |`,
+    );
+  }
+  return out;
+}
+
 function renderBullmq(r: BenchResults): string[] {
   const bq = r.bullmq;
   const steady = r.bullmqSteady;

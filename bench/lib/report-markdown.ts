@@ -9,7 +9,7 @@ import type { EngineCeilingResult } from '../engine-ceiling.js';
 import { renderSteady, steadyLatestRows } from './steady-report.js';
 import { renderTenMillion } from './ten-million-report.js';
 import type { BarePeerResult } from '../burst-delivery.js';
-import { renderPeers } from './peer-report.js';
+import { peerLatestRows, renderPeers } from './peer-report.js';
 
 const mib = (bytes: number): string => (Number.isFinite(bytes) ? (bytes / MiB).toFixed(1) : 'n/a');
 const n = (value: number): string => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a');
@@ -242,6 +242,7 @@ export function renderLatestBlock(r: BenchResults, resultsPath: string): string 
     out.push(`| same, after a restart | ${mib(mem.restarted.gcRssBytes)} / ${mib(mem.restarted.gcHeapUsedBytes)} MiB | | |`);
   }
   out.push(...steadyLatestRows(r.steady));
+  out.push(...peerLatestRows(r));
   return out.join('\n');
 }
 
