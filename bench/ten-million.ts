@@ -6,8 +6,12 @@
 //    and store statements, 50,000 creates per transaction, straight into the file. The disk it
 //    takes is read from the file (SQLite's dbstat, per table and index).
 // 2. Duetime (dist/) is started on it and on an empty data dir, each timed from spawn to /readyz
-//    answering 200; each is then restarted (SIGTERM, start again) and timed again: the restart
-//    figure. RSS is read from /proc after `settleMs` idle.
+//    answering 200; each is then restarted (SIGTERM, start again) `restarts` times, alternating,
+//    and timed again: the median is the restart figure. Most of it is Node starting and loading
+//    the server, which the store does not change, so the store's own share is timed apart, in this
+//    process, on the full file after the run: opening it and the reads a start makes (the
+//    refill's due query, the live and staged counts, a sweep page). RSS is read from /proc after
+//    `settleMs` idle.
 // 3. Scheduling over HTTP: wrk (64 connections, bench/wrk/schedule-jobs.lua, as stage 1) for
 //    `wrkDurationS`, alternating the empty and the full server for `rounds` rounds; the ratio
 //    full/empty per round, and its median.
@@ -21,6 +25,7 @@
 
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { SqliteJobStore } from '../src/adapters/store-sqlite/index.js';
 import { startDuetime, startHelper, type DuetimeServer } from './lib/duetime-server.js';
 import { sendAll } from './lib/http-load.js';
 import { procMemory } from './lib/proc-memory.js';
@@ -33,6 +38,8 @@ import { count2xx, runWrk } from './lib/wrk.js';
 
 export interface TenMillionOptions {
   jobs: number;
+  /** Restarts of each server, alternating, after the first start; the median is reported. */
+  restarts: number;
   rounds: number;
   wrkDurationS: number;
   burstJobs: number;
@@ -45,6 +52,7 @@ export interface TenMillionOptions {
 
 export const defaultTenMillionOptions: TenMillionOptions = {
   jobs: 10_000_000,
+  restarts: 3,
   rounds: 3,
   wrkDurationS: 10,
   burstJobs: 20_000,
@@ -65,9 +73,10 @@ const FILE = 'duetime.db';
 const MiB = 1024 * 1024;
 
 interface Side {
-  /** Spawn to /readyz 200, first start and restart, ms. */
+  /** Spawn to /readyz 200, first start and restart (median of restartsMs), ms. */
   startMs: number;
   restartMs: number;
+  restartsMs: number[];
   rssAfterStartBytes: number;
   rssAfterBurstBytes: number;
   peakRssBytes: number;
@@ -95,6 +104,8 @@ export interface TenMillionResult {
   diskAfterFill: DiskUse & { bytesPerJob: number };
   /** After the full server stopped: rows (the fill, wrk's and none of the delivered burst) and bytes per row. */
   diskAfterRun: { fileBytes: number; walBytes: number; rows: number; bytesPerJob: number };
+  /** In this process, on the full file after the run: what opening the store and a start's reads took, ms. */
+  storeStartMs: { open: number; due: number; counts: number; sweep: number; total: number };
   empty: Side;
   full: Side;
   /** full / empty scheduling rate per round, and the median. */
@@ -138,9 +149,14 @@ export async function runTenMillion(ctx: StageContext, options: TenMillionOption
   let full = await start('full', fullDir);
   const firstStart = { empty: empty.ms, full: full.ms };
   ctx.log(`first start to ready: empty ${empty.ms} ms, full ${full.ms} ms`);
-  empty = await restart(empty.server, 'empty-2', emptyDir);
-  full = await restart(full.server, 'full-2', fullDir);
-  ctx.log(`restart to ready: empty ${empty.ms} ms, full ${full.ms} ms`);
+  const restartsMs = { empty: [] as number[], full: [] as number[] };
+  for (let i = 1; i <= options.restarts; i++) {
+    empty = await restart(empty.server, `empty-${i + 1}`, emptyDir);
+    full = await restart(full.server, `full-${i + 1}`, fullDir);
+    restartsMs.empty.push(empty.ms);
+    restartsMs.full.push(full.ms);
+    ctx.log(`restart ${i} to ready: empty ${empty.ms} ms, full ${full.ms} ms`);
+  }
   await sleep(options.settleMs);
   const rssAfterStart = { empty: rss(empty.server), full: rss(full.server) };
   ctx.log(`RSS after start: empty ${mib(rssAfterStart.empty)} MiB, full ${mib(rssAfterStart.full)} MiB`);
@@ -168,7 +184,8 @@ export async function runTenMillion(ctx: StageContext, options: TenMillionOption
   await sleep(options.settleMs);
   const side = (which: 'empty' | 'full', s: { server: DuetimeServer }): Side => ({
     startMs: firstStart[which],
-    restartMs: which === 'empty' ? empty.ms : full.ms,
+    restartMs: percentile(ascending(restartsMs[which]), 50),
+    restartsMs: restartsMs[which],
     rssAfterStartBytes: rssAfterStart[which],
     rssAfterBurstBytes: rss(s.server),
     peakRssBytes: procMemory(s.server.process.child.pid).peakRssBytes,
@@ -182,12 +199,15 @@ export async function runTenMillion(ctx: StageContext, options: TenMillionOption
   const rows = countJobs(fullDir);
   const fileBytes = size(fullPath);
   const walBytes = size(`${fullPath}-wal`);
+  const storeStartMs = await timeStoreStart(fullPath);
+  ctx.log(`store open and start reads on the full file: ${storeStartMs.total} ms`);
   const sorted = ascending(ratios);
   return {
     options,
     fill,
     diskAfterFill,
     diskAfterRun: { fileBytes, walBytes, rows, bytesPerJob: round((fileBytes + walBytes) / rows, 1) },
+    storeStartMs,
     ...result,
     schedulingRatios: ratios,
     schedulingRatio: percentile(sorted, 50),
@@ -249,6 +269,26 @@ async function receiverStats(receiverUrl: string, prefix: string): Promise<{ del
   return { delivered, distinct: seen.size, early, lastAt, lateness };
 }
 
+/** Opening the store and the reads a server makes as it starts, each timed (the file is not in use). */
+async function timeStoreStart(path: string): Promise<TenMillionResult['storeStartMs']> {
+  const t0 = performance.now();
+  const store = new SqliteJobStore({ path });
+  try {
+    const t1 = performance.now();
+    await store.dueBefore(Date.now() + 20_000, 50_000);
+    const t2 = performance.now();
+    await store.liveCounts();
+    await store.stagedCounts();
+    const t3 = performance.now();
+    await store.purgeFinished(Date.now() - 86_400_000, 500);
+    const t4 = performance.now();
+    const ms = (a: number, b: number): number => round(b - a, 1);
+    return { open: ms(t0, t1), due: ms(t1, t2), counts: ms(t2, t3), sweep: ms(t3, t4), total: ms(t0, t4) };
+  } finally {
+    await store.close();
+  }
+}
+
 function size(path: string): number {
   return existsSync(path) ? statSync(path).size : 0;
 }
@@ -264,7 +304,7 @@ export function tenMillionVerdicts(r: TenMillionResult | undefined): Verdict[] {
   const maxRss = Math.max(r.full.rssAfterStartBytes, r.full.rssAfterBurstBytes);
   return [
     { what: `${n} jobs: RSS (after start, after the burst)`, value: `${mib(r.full.rssAfterStartBytes)} / ${mib(r.full.rssAfterBurstBytes)} MiB`, target: `< ${t.rssMiB} MiB`, kind: 'target', ok: maxRss < t.rssMiB * MiB },
-    { what: `${n} jobs: restart to /readyz`, value: `${r.full.restartMs} ms`, target: `< ${t.restartMs} ms`, kind: 'target', ok: r.full.restartMs < t.restartMs },
+    { what: `${n} jobs: restart to /readyz (median of ${r.full.restartsMs.length}; empty store ${r.empty.restartMs} ms)`, value: `${r.full.restartMs} ms`, target: `< ${t.restartMs} ms`, kind: 'target', ok: r.full.restartMs < t.restartMs },
     { what: `${n} jobs: disk per job (file + WAL)`, value: `${r.diskAfterRun.bytesPerJob} bytes`, target: `<= ${t.bytesPerJob}`, kind: 'target', ok: r.diskAfterRun.bytesPerJob <= t.bytesPerJob },
     { what: `${n} jobs: scheduling rate / empty store's (median round)`, value: r.schedulingRatio.toFixed(2), target: `>= ${t.schedulingRatio}`, kind: 'target', ok: r.schedulingRatio >= t.schedulingRatio },
     { what: `${n} jobs: burst of ${r.options.burstJobs} all delivered, none early`, value: `${r.full.burst.distinct}, ${r.full.burst.early} early`, target: `${r.options.burstJobs}, 0 early`, kind: 'check', ok: r.full.burst.complete && r.full.burst.early === 0 && r.full.burst.delivered === r.full.burst.distinct },
