@@ -206,17 +206,27 @@ class ClusterListener implements JobListener {
     for (const waiter of waiters) waiter.resolve();
   }
 
-  private async dispatch(message: WatchJobsResponse): Promise<TriggerResult> {
+  /** The handler's answer: at once when it returned at once (no promise per trigger), else when its promise settles. */
+  private dispatch(message: WatchJobsResponse): TriggerResult | Promise<TriggerResult> {
+    let returned: unknown;
     try {
       const job = toJobTrigger(message);
       const handler = this.options.handlers[job.name] ?? this.options.fallback;
       if (!handler) throw new Error(`no handler for job "${job.name}" and no fallback; answered FAILED`);
-      await handler(job);
-      return 'SUCCESS';
+      returned = handler(job);
     } catch (error) {
-      this.report(error instanceof Error ? error : new Error(String(error)));
-      return 'FAILED';
+      return this.failed(error);
     }
+    if (!isThenable(returned)) return 'SUCCESS';
+    return Promise.resolve(returned).then(
+      (): TriggerResult => 'SUCCESS',
+      (error: unknown) => this.failed(error),
+    );
+  }
+
+  private failed(error: unknown): TriggerResult {
+    this.report(error instanceof Error ? error : new Error(String(error)));
+    return 'FAILED';
   }
 
   private report(error: Error): void {
@@ -226,4 +236,9 @@ class ClusterListener implements JobListener {
       // a throwing onError must not break the listener
     }
   }
+}
+
+/** A promise, or anything else a handler may return that can be awaited. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }

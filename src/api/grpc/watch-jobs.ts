@@ -7,6 +7,8 @@
  *                                           response headers are sent as the "you're in" signal
  *   waiting --result, or no message type--> ended with INVALID_ARGUMENT
  *   consuming --result--> consuming (the consumer settles that trigger)
+ *   consuming --a write answers false--> consuming, held back: triggers wait in the consumer
+ *        until 'drain' (grpc-js has written what it buffered), then go out in order
  *   consuming --second initial--> ended with INVALID_ARGUMENT
  *   any --client half-close / cancel / error / server stop--> ended; the consumer closes and its
  *        triggers in flight go to another consumer or back to the engine as staged
@@ -81,6 +83,10 @@ export function handleWatchJobs(call: WatchJobsCall, deps: WatchJobsDeps): void 
           },
           { send: (id, trigger) => send(call, id, trigger) },
         );
+        // A write answered false (grpc-js holds more than its high-water mark): the consumer
+        // holds its triggers back until the stream has written what it holds.
+        const connected = consumer;
+        call.on('drain', () => connected.drained());
         logger.debug({ namespace: caller.namespace, appId: caller.appId }, 'WatchJobs consumer connected');
       } catch (error) {
         fail(error);
@@ -110,7 +116,8 @@ export function handleWatchJobs(call: WatchJobsCall, deps: WatchJobsDeps): void 
   call.on('error', finish);
 }
 
-function send(call: WatchJobsCall, id: number, trigger: Trigger): void {
+/** Writes without waiting (no await per message); false asks the consumer to wait for 'drain'. */
+function send(call: WatchJobsCall, id: number, trigger: Trigger): boolean {
   if (call.cancelled || call.destroyed || call.writableEnded) throw new Error('the stream is closed');
   let data: ReturnType<typeof anyFromPayload>;
   try {
@@ -119,7 +126,7 @@ function send(call: WatchJobsCall, id: number, trigger: Trigger): void {
     // Data stored before the depth limit: this trigger fails, the consumer keeps its stream.
     throw new UnsendableTriggerError(error instanceof Error ? error.message : String(error));
   }
-  call.write({
+  return call.write({
     name: nameOf(trigger),
     id: String(id),
     ...(data ? { data } : {}),

@@ -6,10 +6,12 @@ import type { Trigger } from '../model/trigger.js';
 
 /**
  * Writes one trigger to the stream under its id; throws when the stream cannot take it, or
- * UnsendableTriggerError when this one trigger cannot be written (the stream is fine).
+ * UnsendableTriggerError when this one trigger cannot be written (the stream is fine). Answers
+ * false when the stream's buffer is full (backpressure): the trigger was taken, but no more
+ * should be written until the api layer calls ConnectedConsumer.drained().
  */
 export interface ConsumerSink {
-  send(id: number, trigger: Trigger): void;
+  send(id: number, trigger: Trigger): boolean | void;
 }
 
 /** This trigger cannot be put on the wire (its stored data cannot be encoded): its attempt fails, the stream stays. */
@@ -40,6 +42,8 @@ export interface ConnectedConsumer {
   result(id: number, status: ResultStatus): boolean;
   /** The stream ended: triggers still in flight go to another consumer or are staged. */
   close(): void;
+  /** The stream's buffer has room again after a send answered false: triggers held back go out. */
+  drained(): void;
 }
 
 /** Where streams register. */

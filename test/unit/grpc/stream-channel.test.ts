@@ -1,6 +1,6 @@
 // The stream channel without gRPC: consumers are sinks that record what they are sent.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StreamChannel } from '../../../src/adapters/deliver-stream/stream-channel.js';
 import type { ConsumerInfo, StreamConsumer } from '../../../src/adapters/deliver-stream/stream-consumer.js';
 import type { Outcome, Trigger } from '../../../src/core/model/trigger.js';
@@ -22,7 +22,7 @@ class Recorder {
   sent: Array<{ id: number; name: string }> = [];
   broken = false;
   consumer!: StreamConsumer;
-  send = (id: number, t: Trigger): void => {
+  send = (id: number, t: Trigger): boolean | void => {
     if (this.broken) throw new Error('broken');
     this.sent.push({ id, name: t.key.name });
   };
@@ -103,6 +103,70 @@ describe('StreamChannel', () => {
     const outcome: Outcome = await channel.deliver(trigger('x'));
     expect(outcome).toMatchObject({ kind: 'failed', detail: expect.stringContaining('within 30 ms') });
     expect(a.consumer.result(1, 'SUCCESS')).toBe(false);
+  });
+
+  it('one timer per stream: each trigger fails at its own deadline, a later one is still answerable', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      channel = new StreamChannel({ deliveryTimeoutMs: 50 });
+      const a = new Recorder().attach(channel, info('app'));
+      const settled: string[] = [];
+      void channel.deliver(trigger('x')).then((o) => settled.push(`x ${o.kind}`));
+      await vi.advanceTimersByTimeAsync(20);
+      void channel.deliver(trigger('y')).then((o) => settled.push(`y ${o.kind}`));
+      void channel.deliver(trigger('z')).then((o) => settled.push(`z ${o.kind}`));
+      await vi.advanceTimersByTimeAsync(29);
+      expect(settled).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(settled).toEqual(['x failed']);
+      expect(a.consumer.result(3, 'SUCCESS')).toBe(true); // z answered in time
+      await vi.advanceTimersByTimeAsync(19);
+      expect(settled).toEqual(['x failed', 'z done']);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(settled).toEqual(['x failed', 'z done', 'y failed']);
+      expect(a.consumer.result(2, 'SUCCESS')).toBe(false);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('holds triggers back while the sink is full and writes them in order once drained', async () => {
+    channel = new StreamChannel({ deliveryTimeoutMs: 10_000 });
+    const a = new Recorder().attach(channel, info('app'));
+    let room = 2;
+    const write = a.send;
+    a.send = (id, t) => {
+      write(id, t);
+      return --room > 0;
+    };
+    const outcomes = ['a', 'b', 'c', 'd', 'e'].map((name) => channel.deliver(trigger(name)));
+    expect(a.sent.map((s) => s.name)).toEqual(['a', 'b']);
+    room = 2;
+    a.consumer.drained();
+    expect(a.sent.map((s) => s.name)).toEqual(['a', 'b', 'c', 'd']);
+    room = 10;
+    a.consumer.drained();
+    expect(a.sent).toEqual(['a', 'b', 'c', 'd', 'e'].map((name, i) => ({ id: i + 1, name })));
+    for (let id = 1; id <= 5; id++) expect(a.consumer.result(id, 'SUCCESS')).toBe(true);
+    for (const outcome of outcomes) await expect(outcome).resolves.toMatchObject({ kind: 'done' });
+  });
+
+  it('a trigger held back past its timeout fails and is not written when the stream drains', async () => {
+    channel = new StreamChannel({ deliveryTimeoutMs: 30 });
+    const a = new Recorder().attach(channel, info('app'));
+    const write = a.send;
+    a.send = (id, t) => {
+      write(id, t);
+      return false;
+    };
+    const first = channel.deliver(trigger('first'));
+    const held = channel.deliver(trigger('held'));
+    await expect(held).resolves.toMatchObject({ kind: 'failed', detail: expect.stringContaining('within 30 ms') });
+    await expect(first).resolves.toMatchObject({ kind: 'failed' });
+    a.consumer.drained();
+    expect(a.sent.map((s) => s.name)).toEqual(['first']);
+    expect(channel.stats()).toEqual({ consumers: 1, inFlight: 0 });
   });
 
   it('tells listeners when a consumer connects; closeAll stages what is in flight', async () => {
