@@ -446,9 +446,15 @@ async function openStore(config: DuetimeConfig, logger: Logger): Promise<OpenedS
     const path = join(dir, 'duetime.db');
     let store: SqliteJobStore | undefined;
     try {
-      store = new SqliteJobStore({ path, historyLimit: config.historyLimit });
-      // Its own connection to the file the job store has just migrated.
-      return { store, registrations: new SqliteAppRegistrations({ path }), lock, writeProbe: sqliteWriteProbe({ path }) };
+      // Commits (and their fsync) on the writer thread: on the event loop a COMMIT held every
+      // timer and socket for its whole fsync, 10 to 200 ms on a busy disk, which was the lateness
+      // tail at a steady trigger rate (issue 12; docs/benchmarks.md, stage 6).
+      const opened = new SqliteJobStore({ path, historyLimit: config.historyLimit, writerThread: true });
+      store = opened;
+      // Its own connection to the file the job store has just migrated; it leaves the write lock
+      // alone while the writer thread may hold it.
+      const writeProbe = sqliteWriteProbe({ path, ownWriteInFlight: () => opened.writeInFlight });
+      return { store, registrations: new SqliteAppRegistrations({ path }), lock, writeProbe };
     } catch (error) {
       await store?.close();
       lock.release();

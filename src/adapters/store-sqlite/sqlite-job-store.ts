@@ -28,8 +28,10 @@ export interface SqliteJobStoreOptions {
    * Commit on a worker thread with its own write connection (true), or on the calling thread
    * (false). The thread takes 25 to 30% of the main thread's CPU per HTTP schedule off it but
    * costs about 10% more CPU in all (cloning batches and answers); on a loaded 2-core machine
-   * (2026-11-25, alternating A/B runs) it did not schedule faster, so it is off by default
-   * until measured with a core to spare. @defaultValue false
+   * (2026-11-25, alternating A/B runs) it did not schedule faster. The server (main.ts) turns it
+   * on all the same: in-thread, every COMMIT holds the event loop for its fsync, and at a steady
+   * trigger rate those waits were the lateness tail (issue 12, docs/benchmarks.md stage 6). Off
+   * here, for the store used alone (tests, the engine-ceiling bench). @defaultValue false
    */
   writerThread?: boolean;
   /** Staged index entries counted per slice of stagedCounts(): 20,000 took 6-7 ms here (2026-12-04). @defaultValue 10000 */
@@ -224,6 +226,16 @@ export class SqliteJobStore implements JobStore {
     await this.readable();
     const rows = this.sql.history.all({ ...keyParams(key), limit: Math.max(0, Math.trunc(limit)) });
     return rows.map((entry) => JSON.parse(entry) as HistoryEntry);
+  }
+
+  /**
+   * The writer thread is committing a batch, so the file's write lock may be this store's own:
+   * a write probe (write-probe.ts) must not wait for it on the event loop nor take it for another
+   * process's. Always false with the in-thread group commit, whose transactions never outlast a
+   * turn of the event loop.
+   */
+  get writeInFlight(): boolean {
+    return this.thread?.busy ?? false;
   }
 
   async close(): Promise<void> {

@@ -2,8 +2,12 @@
 // in WAL mode reads go on while another connection holds the write lock, and a full disk fails
 // only writes. So the probe, on a connection of its own, takes the write lock and lets it go
 // (BEGIN IMMEDIATE; ROLLBACK: nothing written, no fsync) and checks the free space of the
-// directory. With the default in-thread group commit no transaction of the store spans a turn
-// of the event loop, so a lock the probe cannot get is another process's.
+// directory. With the in-thread group commit no transaction of the store spans a turn of the
+// event loop, so a lock the probe cannot get is another process's. With the writer thread the
+// lock may be the store's own, held for as long as a commit and its fsync take: then the probe
+// leaves the lock alone (ownWriteInFlight) rather than wait up to busyTimeoutMs on the event loop
+// and answer "not ready" for a commit of ours; that commit's own outcome tells whether writes
+// go through (a lock held elsewhere makes it wait, and the readiness read waits for it).
 
 import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -16,6 +20,8 @@ export interface WriteProbeOptions {
   busyTimeoutMs?: number;
   /** Below this many free bytes in the directory the store counts as full. @defaultValue 1 MiB */
   minFreeBytes?: number;
+  /** True while the store's own writer thread may hold the write lock (SqliteJobStore.writeInFlight). */
+  ownWriteInFlight?: () => boolean;
 }
 
 export const WRITE_PROBE_DEFAULTS = { busyTimeoutMs: 100, minFreeBytes: 1024 * 1024 } as const;
@@ -44,8 +50,10 @@ export function sqliteWriteProbe(options: WriteProbeOptions): WriteProbe {
     check() {
       try {
         const conn = open();
-        conn.exec('BEGIN IMMEDIATE');
-        conn.exec('ROLLBACK');
+        if (!options.ownWriteInFlight?.()) {
+          conn.exec('BEGIN IMMEDIATE');
+          conn.exec('ROLLBACK');
+        }
       } catch (error) {
         const code = (error as { code?: unknown }).code;
         const reason = error instanceof Error ? error.message : String(error);

@@ -54,6 +54,14 @@ export class WriterThread {
     });
   }
 
+  /**
+   * A batch is on the worker: its transaction may hold the file's write lock. Set and cleared on
+   * this thread, so false means the worker holds no lock of ours.
+   */
+  get busy(): boolean {
+    return this.inFlight !== undefined;
+  }
+
   /** Writes not yet settled: queued or in flight. */
   get pending(): number {
     return this.submitted - this.settled;
