@@ -36,9 +36,11 @@ export interface SqliteJobStoreOptions {
   writerThread?: boolean;
   /** Staged index entries counted per slice of stagedCounts(): 20,000 took 6-7 ms here (2026-12-04). @defaultValue 10000 */
   stagedCountPage?: number;
+  /** Due index entries read per turn of the event loop by dueBefore() with `held` (a refill). @defaultValue 256 */
+  dueBeforePage?: number;
 }
 
-export const SQLITE_STORE_DEFAULTS = { historyLimit: 20, maxBatch: 2000, busyTimeoutMs: 5000, writerThread: false, stagedCountPage: 10_000 } as const;
+export const SQLITE_STORE_DEFAULTS = { historyLimit: 20, maxBatch: 2000, busyTimeoutMs: 5000, writerThread: false, stagedCountPage: 10_000, dueBeforePage: 256 } as const;
 
 export class SqliteJobStore implements JobStore {
   private readonly db: Database.Database;
@@ -48,12 +50,14 @@ export class SqliteJobStore implements JobStore {
   private readonly writes: GroupCommit | undefined;
   private readonly historyLimit: number;
   private readonly stagedCountPage: number;
+  private readonly dueBeforePage: number;
   private closed = false;
 
   /** Opens (or creates) the file; throws an Error naming the path when it cannot. */
   constructor(options: SqliteJobStoreOptions) {
     this.historyLimit = nonNegativeInteger('historyLimit', options.historyLimit ?? SQLITE_STORE_DEFAULTS.historyLimit);
     this.stagedCountPage = Math.max(1, nonNegativeInteger('stagedCountPage', options.stagedCountPage ?? SQLITE_STORE_DEFAULTS.stagedCountPage));
+    this.dueBeforePage = Math.max(1, nonNegativeInteger('dueBeforePage', options.dueBeforePage ?? SQLITE_STORE_DEFAULTS.dueBeforePage));
     const maxBatch = nonNegativeInteger('maxBatch', options.maxBatch ?? SQLITE_STORE_DEFAULTS.maxBatch);
     if (maxBatch < 1) throw new RangeError('maxBatch must be at least 1');
     const busyTimeoutMs = options.busyTimeoutMs ?? SQLITE_STORE_DEFAULTS.busyTimeoutMs;
@@ -147,18 +151,39 @@ export class SqliteJobStore implements JobStore {
    * held are read and parsed: the engine refills every lookahead/4 and holds most of what is
    * due, and re-reading 20,000 held jobs of a burst cost it about 100 ms of CPU per refill.
    * When most are not held (a start) one scan of the rows is cheaper than a lookup per job.
+   *
+   * Read a page (dueBeforePage entries) per turn of the event loop: in one turn, 50,000 keys and
+   * 25,000 rows held every timer for 100 ms and more, the periodic lateness stall of a steady
+   * trigger rate (issue 12). Not a snapshot: a job written between pages may be read in its old
+   * or new state, or not at all; the engine leaves alone what it touched meanwhile
+   * (core/engine/refill-guard.ts), and a later refill reads the rest.
    */
   async dueBefore(until: number, limit: number, held?: (key: JobKey) => boolean): Promise<JobRecord[]> {
     await this.readable();
-    const params = { until, limit: Math.max(0, Math.trunc(limit)) };
-    if (!held) return this.sql.dueBefore.all(params).map(parseRecord);
-    const keys = this.sql.dueKeysBefore.all(params);
-    const wanted = keys.filter((k) => !held({ namespace: k.namespace, appId: k.app_id, name: k.name }));
-    if (wanted.length * 2 > keys.length) return this.sql.dueBefore.all(params).map(parseRecord);
+    const max = Math.max(0, Math.trunc(limit));
+    if (!held) return this.sql.dueBefore.all({ until, limit: max }).map(parseRecord);
     const records: JobRecord[] = [];
-    for (const k of wanted) {
-      const row = this.sql.getJob.get(k);
-      if (row) records.push(parseRecord(row));
+    let after = { at: Number.MIN_SAFE_INTEGER, namespace: '', app_id: '', name: '' };
+    for (let read = 0; read < max; ) {
+      const params = { ...after, until, limit: Math.min(this.dueBeforePage, max - read) };
+      const keys = this.sql.dueKeysAfter.all(params);
+      const wanted = keys.filter((k) => !held({ namespace: k.namespace, appId: k.app_id, name: k.name }));
+      if (wanted.length * 2 > keys.length) {
+        for (const row of this.sql.dueRowsAfter.all(params)) {
+          if (!held({ namespace: row.namespace, appId: row.app_id, name: row.name })) records.push(parseRecord(row));
+        }
+      } else {
+        for (const k of wanted) {
+          const row = this.sql.getJob.get({ namespace: k.namespace, app_id: k.app_id, name: k.name });
+          if (row) records.push(parseRecord(row));
+        }
+      }
+      read += keys.length;
+      const last = keys[keys.length - 1];
+      if (!last || keys.length < params.limit) break;
+      after = { at: last.due_at, namespace: last.namespace, app_id: last.app_id, name: last.name };
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.closed || !this.db.open) throw new Error('the SQLite job store is closed');
     }
     return records;
   }

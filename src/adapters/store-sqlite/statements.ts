@@ -52,6 +52,13 @@ export interface JobRowParams extends KeyParams {
 /** The uid column as bound: 16 bytes for a UUID, else text (row-codec.ts uidColumn). */
 export type UidColumn = string | Buffer;
 
+/** A page of the due index: entries after the cursor (at, then the key) due at or before until. */
+export interface DuePageParams extends KeyParams {
+  at: number;
+  until: number;
+  limit: number;
+}
+
 /** One app's names from lower (inclusive) to upper (exclusive) or to the end of the app. */
 interface RangeParams {
   namespace: string;
@@ -139,6 +146,18 @@ export function prepareStatements(db: Database) {
     // The same rows' keys only: read from the due index alone (it holds the key columns).
     dueKeysBefore: prepare<{ until: number; limit: number }, KeyParams>(
       `SELECT namespace, app_id, name FROM jobs WHERE due_at IS NOT NULL AND due_at <= @until
+       ORDER BY due_at, namespace, app_id, name LIMIT @limit`,
+    ),
+    // One page of the same after a cursor (the last entry of the page before), for the refill,
+    // which reads a page per turn of the event loop: a seek in the due index, then its entries.
+    dueKeysAfter: prepare<DuePageParams, KeyParams & { due_at: number }>(
+      `SELECT namespace, app_id, name, due_at FROM jobs WHERE due_at IS NOT NULL AND due_at <= @until
+         AND (due_at, namespace, app_id, name) > (@at, @namespace, @app_id, @name)
+       ORDER BY due_at, namespace, app_id, name LIMIT @limit`,
+    ),
+    dueRowsAfter: prepare<DuePageParams, JobColumns>(
+      `SELECT ${READ} FROM jobs WHERE due_at IS NOT NULL AND due_at <= @until
+         AND (due_at, namespace, app_id, name) > (@at, @namespace, @app_id, @name)
        ORDER BY due_at, namespace, app_id, name LIMIT @limit`,
     ),
 
