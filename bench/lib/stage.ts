@@ -24,9 +24,14 @@ export function subdir(ctx: StageContext, name: string): string {
   return dir;
 }
 
-/** The .cpuprofile file node --cpu-prof wrote into dir. */
+/**
+ * The main thread's .cpuprofile in dir. node --cpu-prof writes one per thread, named
+ * CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile; the main thread is thread 0, and the
+ * SQLite writer thread (on in the server) writes its own.
+ */
 export function findProfile(dir: string): string {
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  const file = files.find((f) => /\.0\.\d+\.cpuprofile$/.test(f)) ?? files[0];
   if (!file) throw new Error(`no .cpuprofile in ${dir}: did the process exit cleanly?`);
   return join(dir, file);
 }
