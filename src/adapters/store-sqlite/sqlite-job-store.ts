@@ -12,7 +12,7 @@ import { listLowerBound, prefixUpperBound } from './name-range.js';
 import { decodeDefinition, encodeDefinition, progressArgs, progressOf, uidOf } from './row-codec.js';
 import { applyPragmas, migrate } from './schema.js';
 import { prepareStatements, type JobColumns, type JobRowParams, type KeyParams, type Statements } from './statements.js';
-import { applyWriteOp, transactionControl, type WriteOp } from './write-ops.js';
+import { applyWriteOp, transactionControl, type ProgressOp, type WriteOp } from './write-ops.js';
 import { WriterThread } from './writer-thread.js';
 
 export interface SqliteJobStoreOptions {
@@ -126,24 +126,24 @@ export class SqliteJobStore implements JobStore {
   }
 
   commitProgress(commit: ProgressCommit): Promise<boolean> {
-    const { progress, history } = commit;
-    if (progress && progress.rev !== commit.expectedRev + 1) {
-      return Promise.reject(new RangeError(`progress.rev must be expectedRev + 1 (${commit.expectedRev + 1}), got ${progress.rev}`));
-    }
-    // Parameter objects are written out in full: see jobRow.
-    const { namespace, appId: app_id, name } = commit.key;
-    const { uid, expectedRev: expected_rev } = commit;
-    const guard = { namespace, app_id, name, uid, expected_rev };
-    // The guard carries the key columns too, so it also serves as the key.
-    if (progress === null) return this.write({ kind: 'deleteIf', guard, key: guard }) as Promise<boolean>;
-    let args, entry: string | undefined;
+    let op: ProgressOp;
     try {
-      args = progressArgs(progress);
-      entry = history && JSON.stringify(history);
+      op = progressOp(commit);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.write({ kind: 'progress', guard, progress: args, key: guard, entry }) as Promise<boolean>;
+    return this.write(op) as Promise<boolean>;
+  }
+
+  /** The whole batch as one write: one queued item, one promise, and one message to the writer thread. */
+  commitProgressBatch(commits: readonly ProgressCommit[]): Promise<boolean[]> {
+    let ops: ProgressOp[];
+    try {
+      ops = commits.map(progressOp);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.write({ kind: 'progressBatch', ops }) as Promise<boolean[]>;
   }
 
   /**
@@ -277,7 +277,7 @@ export class SqliteJobStore implements JobStore {
     if (this.thread) return this.thread.submit(op);
     if (!this.writes) return Promise.reject(new Error('the SQLite job store has no writer'));
     // Progress commits (the engine's outcomes) may wait a little to share a COMMIT in a burst.
-    const deferrable = op.kind === 'progress' || op.kind === 'deleteIf';
+    const deferrable = op.kind === 'progress' || op.kind === 'deleteIf' || op.kind === 'progressBatch';
     return this.writes.submit(() => applyWriteOp(this.sql, this.historyLimit, op), deferrable);
   }
 
@@ -327,4 +327,19 @@ function parseRecord(row: JobColumns): JobRecord {
 function nonNegativeInteger(field: string, value: number): number {
   if (!Number.isInteger(value) || value < 0) throw new RangeError(`${field} must be a non-negative integer, got ${value}`);
   return value;
+}
+
+/** A progress commit as the write that applies it; throws on a revision that does not follow. */
+function progressOp(commit: ProgressCommit): ProgressOp {
+  const { progress, history } = commit;
+  if (progress && progress.rev !== commit.expectedRev + 1) {
+    throw new RangeError(`progress.rev must be expectedRev + 1 (${commit.expectedRev + 1}), got ${progress.rev}`);
+  }
+  // Parameter objects are written out in full: see jobRow.
+  const { namespace, appId: app_id, name } = commit.key;
+  const { uid, expectedRev: expected_rev } = commit;
+  const guard = { namespace, app_id, name, uid, expected_rev };
+  // The guard carries the key columns too, so it also serves as the key.
+  if (progress === null) return { kind: 'deleteIf', guard, key: guard };
+  return { kind: 'progress', guard, progress: progressArgs(progress), key: guard, entry: history && JSON.stringify(history) };
 }

@@ -19,7 +19,11 @@ export type WriteOp =
   | { kind: 'deleteByPrefix'; range: { namespace: string; app_id: string; lower: string }; upper: string | undefined }
   | { kind: 'deleteIf'; guard: Guard; key: KeyParams }
   | { kind: 'progress'; guard: Guard; progress: ProgressArgs; key: KeyParams; entry: string | undefined }
+  | { kind: 'progressBatch'; ops: ProgressOp[] }
   | { kind: 'purgeFinished'; finishedBefore: number; limit: number };
+
+/** One conditional progress write: an update with its history entry, or the delete of a finished job. */
+export type ProgressOp = Extract<WriteOp, { kind: 'progress' | 'deleteIf' }>;
 
 /** Applies one write inside the caller's transaction; its return value is the write's answer. */
 export function applyWriteOp(sql: Statements, historyLimit: number, op: WriteOp): unknown {
@@ -65,6 +69,10 @@ export function applyWriteOp(sql: Statements, historyLimit: number, op: WriteOp)
       if (op.entry !== undefined) appendHistory(sql, historyLimit, op.key, op.entry);
       return true;
     }
+    case 'progressBatch':
+      // The engine's outcomes of one turn: one queued write (one message to the writer thread),
+      // each answered as alone; a throw undoes the whole batch, which the engine retries.
+      return op.ops.map((one) => applyWriteOp(sql, historyLimit, one));
     case 'purgeFinished': {
       // Read and deleted in the same transaction: a row found finished is still finished here.
       const keys = sql.finishedBefore.all(op.finishedBefore, Math.max(0, Math.trunc(op.limit)));
