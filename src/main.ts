@@ -448,7 +448,7 @@ async function openStore(config: DuetimeConfig, logger: Logger): Promise<OpenedS
     try {
       // Commits (and their fsync) on the writer thread: on the event loop a COMMIT held every
       // timer and socket for its whole fsync, 10 to 200 ms on a busy disk, which was the lateness
-      // tail at a steady trigger rate (issue 12; docs/benchmarks.md, stage 6).
+      // tail at a steady trigger rate (issue 12; docs/benchmarks.md, stage 7).
       const opened = new SqliteJobStore({ path, historyLimit: config.historyLimit, writerThread: true });
       store = opened;
       // Its own connection to the file the job store has just migrated; it leaves the write lock

@@ -33,7 +33,7 @@ export function steadyVerdicts(runs: readonly SteadyResult[] | undefined): Verdi
 const n = (value: number): string => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a');
 
 export function renderSteady(runs: readonly SteadyResult[], profiles: Readonly<Record<string, SteadyProfile | undefined>> = {}): string[] {
-  const out = ['## 6. Lateness at a steady rate', ''];
+  const out = ['## 7. Lateness at a steady rate', ''];
   out.push(
     'One-shot jobs scheduled over HTTP (64 connections) ahead of time, due evenly spread at the given rate from T0; each carries its due instant in its data and is ' +
       'delivered over HTTP to one receiving app (its own process), which records its arrival. Lateness is arrival minus that due instant. The event-loop delay is the ' +

@@ -30,7 +30,7 @@ export interface SqliteJobStoreOptions {
    * costs about 10% more CPU in all (cloning batches and answers); on a loaded 2-core machine
    * (2026-11-25, alternating A/B runs) it did not schedule faster. The server (main.ts) turns it
    * on all the same: in-thread, every COMMIT holds the event loop for its fsync, and at a steady
-   * trigger rate those waits were the lateness tail (issue 12, docs/benchmarks.md stage 6). Off
+   * trigger rate those waits were the lateness tail (issue 12, docs/benchmarks.md stage 7). Off
    * here, for the store used alone (tests, the engine-ceiling bench). @defaultValue false
    */
   writerThread?: boolean;
