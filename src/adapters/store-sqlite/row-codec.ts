@@ -8,13 +8,12 @@
 // out is put back as a fresh copy), which the store conformance suite checks field by field.
 
 import { DEFAULT_FAILURE_POLICY, DEFAULT_FAILURE_POLICY_SOURCE } from '../../core/model/failure-policy.js';
-import type { JobDefinition, JobKey, JobState, Progress } from '../../core/model/job.js';
+import type { FailurePolicy, JobDefinition, JobKey, JobState, Progress } from '../../core/model/job.js';
 import { indexedDueAt, indexedFinishedAt, indexedStagedAt } from '../../core/model/job.js';
 import { decodeStoredDefinition } from '../../core/model/target.js';
 
 const DEFAULT_POLICY_JSON = JSON.stringify(DEFAULT_FAILURE_POLICY);
 const DEFAULT_POLICY_SOURCE_JSON = JSON.stringify(DEFAULT_FAILURE_POLICY_SOURCE);
-const APP_TARGET_JSON = JSON.stringify({ kind: 'app' });
 const DEFAULT_CATCH_UP = 'all';
 
 /**
@@ -25,12 +24,15 @@ const DEFAULT_CATCH_UP = 'all';
 export function encodeDefinition(def: JobDefinition): string {
   const { key: _key, uid: _uid, failurePolicy, failurePolicySource, target, catchUp, ...rest } = def;
   const stored: Record<string, unknown> = rest;
-  const defaultPolicy = JSON.stringify(failurePolicy) === DEFAULT_POLICY_JSON && JSON.stringify(failurePolicySource) === DEFAULT_POLICY_SOURCE_JSON;
+  // The request parser hands out the default objects themselves: compare by identity first.
+  const defaultPolicy =
+    (failurePolicy === DEFAULT_FAILURE_POLICY || JSON.stringify(failurePolicy) === DEFAULT_POLICY_JSON) &&
+    (failurePolicySource === DEFAULT_FAILURE_POLICY_SOURCE || JSON.stringify(failurePolicySource) === DEFAULT_POLICY_SOURCE_JSON);
   if (!defaultPolicy) {
     stored.failurePolicy = failurePolicy;
     stored.failurePolicySource = failurePolicySource;
   }
-  if (JSON.stringify(target) !== APP_TARGET_JSON) stored.target = target;
+  if (!(target.kind === 'app' && Object.keys(target).length === 1)) stored.target = target;
   if (catchUp !== DEFAULT_CATCH_UP) stored.catchUp = catchUp;
   return JSON.stringify(stored);
 }
@@ -43,7 +45,8 @@ export function decodeDefinition(key: JobKey, uid: string, json: string): JobDef
     uid,
     ...stored,
     // The policy and its source are left out together, only when both are the default.
-    ...(stored.failurePolicy === undefined ? { failurePolicy: structuredClone(DEFAULT_FAILURE_POLICY), failurePolicySource: structuredClone(DEFAULT_FAILURE_POLICY_SOURCE) } : {}),
+    // Fresh copies (the caller may change them), parsed from JSON: structuredClone costs more.
+    ...(stored.failurePolicy === undefined ? { failurePolicy: JSON.parse(DEFAULT_POLICY_JSON) as FailurePolicy, failurePolicySource: JSON.parse(DEFAULT_POLICY_SOURCE_JSON) as unknown } : {}),
     target: stored.target ?? { kind: 'app' },
     catchUp: stored.catchUp ?? DEFAULT_CATCH_UP,
   } as JobDefinition;
