@@ -26,4 +26,20 @@ describe('timedStore', () => {
     expect(store.countLive).toBeTypeOf('function');
     await store.close();
   });
+
+  it('times a batch of progress commits once per commit in it (each outcome waited that long)', async () => {
+    const seen: Array<[TimedOperation, number]> = [];
+    let clock = 0;
+    const store = timedStore(new MemoryJobStore(), (operation, seconds) => seen.push([operation, seconds]), () => (clock += 3));
+    const key = (name: string) => ({ namespace: 'ns', appId: 'app', name });
+    expect(await store.commitProgressBatch!([
+      { key: key('a'), uid: 'u', expectedRev: 1, progress: null },
+      { key: key('b'), uid: 'u', expectedRev: 1, progress: null },
+    ])).toEqual([false, false]);
+    expect(seen).toEqual([
+      ['commit_progress', 0.003],
+      ['commit_progress', 0.003],
+    ]);
+    await store.close();
+  });
 });
