@@ -64,7 +64,10 @@ describe('delivery to the app over HTTP', () => {
     const got = node.receiver.forJob('fails');
     expect(got.map((r) => r.headers['duetime-attempt'])).toEqual(['1', '2', '3', '4']);
     expect(new Set(got.map((r) => r.headers['duetime-trigger-id'])).size).toBe(1);
-    for (let i = 1; i < got.length; i++) expect(got[i]!.receivedAt - got[i - 1]!.receivedAt).toBeGreaterThanOrEqual(900);
+    // Retry i is due at the tick's scheduled time plus i intervals (each retry is due at the
+    // failed attempt's due instant plus the interval, not at its arrival, which load can delay).
+    const tickAt = Date.parse(String(got[0]!.headers['duetime-scheduled-time']));
+    for (let i = 1; i < got.length; i++) expect(got[i]!.receivedAt).toBeGreaterThanOrEqual(tickAt + i * 1000);
     await expect.poll(async () => (await node.call('GET', '/v1.0/jobs/fails')).body?.status?.state).toBe('failed');
     expect(node.receiver.forJob('fails')).toHaveLength(4);
   });
@@ -86,9 +89,14 @@ describe('delivery to the app over HTTP', () => {
       failurePolicy: { exponential: { initialInterval: '100ms', maxInterval: '1s', multiplier: 3, maxRetries: 2 } },
     });
     await node.receiver.waitFor(() => node.receiver.forJob('exp').length === 3);
-    const s = node.receiver.forJob('exp').map((r) => r.receivedAt);
-    expect(s[1]! - s[0]!).toBeGreaterThanOrEqual(90);
-    expect(s[2]! - s[1]!).toBeGreaterThanOrEqual(290);
+    // Due instants: the tick, then +100 ms, then +300 ms more (multiplier 3), each counted from
+    // the previous attempt's due instant, never from its arrival (which load can delay).
+    const got = node.receiver.forJob('exp');
+    const tickAt = Date.parse(String(got[0]!.headers['duetime-scheduled-time']));
+    expect(got.map((r) => r.headers['duetime-attempt'])).toEqual(['1', '2', '3']);
+    expect(got[0]!.receivedAt).toBeGreaterThanOrEqual(tickAt);
+    expect(got[1]!.receivedAt).toBeGreaterThanOrEqual(tickAt + 100);
+    expect(got[2]!.receivedAt).toBeGreaterThanOrEqual(tickAt + 400);
   });
 
   it('a 404 from the app is done, never retried', async () => {
