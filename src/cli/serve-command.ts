@@ -1,6 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CONFIG_FIELDS, envName, type DuetimeConfig } from '../config/config.js';
-import { startDuetime } from '../main.js';
 
 export function registerServeCommand(program: Command): void {
   const serve = program.command('serve').description('run a Duetime node (embedded SQLite store by default)');
@@ -18,6 +17,9 @@ export function registerServeCommand(program: Command): void {
     // OpenTelemetry's own variable, for deployments that set it for every service.
     const otelEndpoint = process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
     const otlp = rest.otlpEndpoint === undefined && otelEndpoint ? { otlpEndpoint: otelEndpoint } : {};
+    // The server is loaded only here: every other command (jobs, apps, cluster) is an HTTP
+    // client, and loading the server's whole module graph cost each of them about a second.
+    const { startDuetime } = await import('../main.js');
     const running = await startDuetime({ ...rest, ...otlp, ...(configFile ? { configFile } : {}) });
     const shutdown = (signal: string): void => {
       running.logger.info({ signal }, 'stopping');
