@@ -13,11 +13,10 @@
 // receivers do; empty in http mode, where the receiver has them). Prints "listening <port>"
 // once the worker is connected and running.
 
-import { Buffer } from 'node:buffer';
-import { createServer } from 'node:http';
 import { URL } from 'node:url';
 import { Worker } from 'bullmq';
 import { Pool } from 'undici';
+import { ArrivalRecords, serveArrivals } from './lib/arrival-records.js';
 
 const [redisUrl, queue, mode, concurrencyArg, receiverUrl] = process.argv.slice(2);
 const concurrency = Number(concurrencyArg);
@@ -29,10 +28,7 @@ const redis = new URL(redisUrl);
 // BullMQ's workers block on Redis: the connection must not give up on a command after a while.
 const connection = { host: redis.hostname, port: Number(redis.port), maxRetriesPerRequest: null };
 
-const names = [];
-const receivedAt = [];
-const scheduledAt = [];
-const attempts = [];
+const records = new ArrivalRecords('scheduledAt');
 
 let processor;
 if (mode === 'http') {
@@ -53,10 +49,7 @@ if (mode === 'http') {
   };
 } else {
   processor = async (job) => {
-    receivedAt.push(Date.now());
-    names.push(job.name);
-    scheduledAt.push(job.data.due);
-    attempts.push(job.attemptsMade + 1);
+    records.add(job.name, Date.now(), job.data.due, job.attemptsMade + 1);
   };
 }
 
@@ -64,23 +57,5 @@ const worker = new Worker(queue, processor, { connection, concurrency });
 worker.on('error', (error) => console.error(`worker: ${error.message}`));
 worker.on('failed', (job, error) => console.error(`job ${job?.name} failed: ${error.message}`));
 
-const server = createServer((req, res) => {
-  if (req.method === 'GET' && req.url === '/count') return json(res, { count: names.length });
-  if (req.method === 'GET' && req.url === '/stats') return json(res, { names, receivedAt, scheduledAt, attempts });
-  res.writeHead(404);
-  res.end();
-});
-
-function json(res, value) {
-  const body = JSON.stringify(value);
-  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
 await worker.waitUntilReady();
-server.listen(0, '127.0.0.1', () => {
-  console.log(`listening ${server.address().port}`);
-});
-process.once('SIGTERM', () => {
-  void worker.close().finally(() => process.exit(0));
-});
+serveArrivals(records, { close: () => worker.close() });

@@ -5,44 +5,19 @@
 //   GET /count  -> {"count": n}            cheap, polled while the burst drains
 //   GET /stats  -> every record, column-wise {names, receivedAt, scheduledAt, attempts}
 
-import { Buffer } from 'node:buffer';
-import { createServer } from 'node:http';
+import { ArrivalRecords, serveArrivals } from './lib/arrival-records.js';
 
-const names = [];
-const receivedAt = [];
-const scheduledAt = [];
-const attempts = [];
+const records = new ArrivalRecords('scheduledAt');
 
-const server = createServer((req, res) => {
-  const at = Date.now();
-  const url = req.url ?? '';
-  if (req.method === 'POST' && url.startsWith('/job/')) {
-    names.push(decodeURIComponent(url.slice('/job/'.length)));
-    receivedAt.push(at);
+serveArrivals(records, {
+  port: Number(process.argv[2] ?? 0),
+  onJob: (req, res, name, at) => {
     const scheduled = req.headers['duetime-scheduled-time'];
-    scheduledAt.push(typeof scheduled === 'string' ? Date.parse(scheduled) : null);
-    attempts.push(Number(req.headers['duetime-attempt'] ?? 0));
+    records.add(name, at, typeof scheduled === 'string' ? Date.parse(scheduled) : null, Number(req.headers['duetime-attempt'] ?? 0));
     req.resume();
     req.on('end', () => {
       res.writeHead(200);
       res.end();
     });
-    return;
-  }
-  if (req.method === 'GET' && url === '/count') return json(res, { count: names.length });
-  if (req.method === 'GET' && url === '/stats') return json(res, { names, receivedAt, scheduledAt, attempts });
-  res.writeHead(404);
-  res.end();
+  },
 });
-
-function json(res, value) {
-  const body = JSON.stringify(value);
-  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
-server.keepAliveTimeout = 60_000;
-server.listen(Number(process.argv[2] ?? 0), '127.0.0.1', () => {
-  console.log(`listening ${server.address().port}`);
-});
-process.once('SIGTERM', () => process.exit(0));

@@ -8,18 +8,14 @@
 //   GET /stats  -> every record, column-wise {names, receivedAt, dueAt, attempts}
 
 import { Buffer } from 'node:buffer';
-import { createServer } from 'node:http';
+import { ArrivalRecords, serveArrivals } from './lib/arrival-records.js';
 
-const names = [];
-const receivedAt = [];
-const dueAt = [];
-const attempts = [];
+const records = new ArrivalRecords('dueAt');
 
-const server = createServer((req, res) => {
-  // Taken before the body is read: the moment the request reached this app.
-  const at = Date.now();
-  const url = req.url ?? '';
-  if (req.method === 'POST' && url.startsWith('/job/')) {
+serveArrivals(records, {
+  port: Number(process.argv[2] ?? 0),
+  // `at` is taken before the body is read: the moment the request reached this app.
+  onJob: (req, res, name, at) => {
     const chunks = [];
     req.on('data', (chunk) => chunks.push(chunk));
     req.on('end', () => {
@@ -30,29 +26,9 @@ const server = createServer((req, res) => {
       } catch {
         // recorded with due null: the bench counts it as unreadable
       }
-      names.push(decodeURIComponent(url.slice('/job/'.length)));
-      receivedAt.push(at);
-      dueAt.push(due);
-      attempts.push(Number(req.headers['duetime-attempt'] ?? 0));
+      records.add(name, at, due, Number(req.headers['duetime-attempt'] ?? 0));
       res.writeHead(200);
       res.end();
     });
-    return;
-  }
-  if (req.method === 'GET' && url === '/count') return json(res, { count: names.length });
-  if (req.method === 'GET' && url === '/stats') return json(res, { names, receivedAt, dueAt, attempts });
-  res.writeHead(404);
-  res.end();
+  },
 });
-
-function json(res, value) {
-  const body = JSON.stringify(value);
-  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
-server.keepAliveTimeout = 60_000;
-server.listen(Number(process.argv[2] ?? 0), '127.0.0.1', () => {
-  console.log(`listening ${server.address().port}`);
-});
-process.once('SIGTERM', () => process.exit(0));

@@ -10,9 +10,8 @@
 // (the stream carries no scheduled time or attempt: scheduledAt is null, attempts 0).
 // Prints "listening <port>" once the stream is accepted (listener.ready()).
 
-import { Buffer } from 'node:buffer';
-import { createServer } from 'node:http';
 import { listen } from '@duetime/sdk';
+import { ArrivalRecords, serveArrivals } from './lib/arrival-records.js';
 
 const [address, appId] = process.argv.slice(2);
 if (!address || !appId) {
@@ -20,39 +19,17 @@ if (!address || !appId) {
   process.exit(2);
 }
 
-const names = [];
-const receivedAt = [];
+const records = new ArrivalRecords('scheduledAt');
 
 const listener = listen({
   address,
   appId,
   handlers: {},
   fallback: (job) => {
-    receivedAt.push(Date.now());
-    names.push(job.name);
+    records.add(job.name, Date.now(), null, 0);
   },
   onError: (error) => console.error(`listen: ${error.message}`),
 });
 
-const server = createServer((req, res) => {
-  if (req.method === 'GET' && req.url === '/count') return json(res, { count: names.length });
-  if (req.method === 'GET' && req.url === '/stats') {
-    return json(res, { names, receivedAt, scheduledAt: names.map(() => null), attempts: names.map(() => 0) });
-  }
-  res.writeHead(404);
-  res.end();
-});
-
-function json(res, value) {
-  const body = JSON.stringify(value);
-  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
 await listener.ready();
-server.listen(0, '127.0.0.1', () => {
-  console.log(`listening ${server.address().port}`);
-});
-process.once('SIGTERM', () => {
-  void listener.close().finally(() => process.exit(0));
-});
+serveArrivals(records, { close: () => listener.close() });

@@ -1,6 +1,7 @@
 // What the bench's receivers record, and the arithmetic on it the burst stages share. Every
 // receiver (bench/burst-receiver.js for HTTP callbacks, bench/watch-receiver.js for WatchJobs,
-// bench/bullmq-worker.js for BullMQ's in-process worker) answers the same two GETs:
+// bench/bullmq-worker.js for BullMQ's in-process worker) answers the same two GETs, served by
+// bench/lib/arrival-records.js:
 //   /count -> {"count": n}, cheap, polled while a burst drains
 //   /stats -> every record, column-wise {names, receivedAt, scheduledAt, attempts}
 
