@@ -3,26 +3,8 @@
 // CLOCK_MONOTONIC microseconds, the clock of process.hrtime(), so a wall-clock window measured by
 // the bench maps onto them through monoOffsetUs() taken in the bench's own process.
 
-import { readFileSync } from 'node:fs';
+import { readCpuProfile, type CallFrame, type ProfileNode } from './cpu-profile-tree.js';
 import { PROJECT_DIR } from './duetime-server.js';
-
-interface CallFrame {
-  functionName: string;
-  url: string;
-  lineNumber: number;
-}
-interface ProfileNode {
-  id: number;
-  callFrame: CallFrame;
-  children?: number[];
-}
-interface CpuProfile {
-  nodes: ProfileNode[];
-  startTime: number;
-  endTime: number;
-  samples: number[];
-  timeDeltas: number[];
-}
 
 export interface FunctionTime {
   function: string;
@@ -57,14 +39,8 @@ export interface SummaryOptions {
 }
 
 export function summariseProfile(path: string, options: SummaryOptions = {}): ProfileSummary {
-  const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
+  const { profile, byId, parent } = readCpuProfile(path);
   const top = options.top ?? 15;
-  const byId = new Map<number, ProfileNode>();
-  const parent = new Map<number, number>();
-  for (const node of profile.nodes) {
-    byId.set(node.id, node);
-    for (const child of node.children ?? []) parent.set(child, node.id);
-  }
   const offset = options.monoOffsetUs ?? 0;
   const from = options.fromMs === undefined ? -Infinity : options.fromMs * 1000 + offset;
   const to = options.toMs === undefined ? Infinity : options.toMs * 1000 + offset;

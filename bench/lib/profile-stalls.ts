@@ -4,24 +4,7 @@
 // the rest of the stretch: these are the turns that make the lateness tail. Sample timestamps
 // are CLOCK_MONOTONIC microseconds; monoOffsetUs (cpu-profile.ts) maps wall-clock instants.
 
-import { readFileSync } from 'node:fs';
-
-interface CallFrame {
-  functionName: string;
-  url: string;
-  lineNumber: number;
-}
-interface ProfileNode {
-  id: number;
-  callFrame: CallFrame;
-  children?: number[];
-}
-interface CpuProfile {
-  nodes: ProfileNode[];
-  startTime: number;
-  samples: number[];
-  timeDeltas: number[];
-}
+import { readCpuProfile, type ProfileNode } from './cpu-profile-tree.js';
 
 export interface Stall {
   /** Start, ms relative to `originMs` (wall clock). */
@@ -44,13 +27,7 @@ export interface StallOptions {
 }
 
 export function findStalls(path: string, options: StallOptions): Stall[] {
-  const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
-  const byId = new Map<number, ProfileNode>();
-  const parent = new Map<number, number>();
-  for (const node of profile.nodes) {
-    byId.set(node.id, node);
-    for (const child of node.children ?? []) parent.set(child, node.id);
-  }
+  const { profile, byId, parent } = readCpuProfile(path);
   const toMono = (ms: number): number => ms * 1000 + options.monoOffsetUs;
   const from = toMono(options.fromMs);
   const to = toMono(options.toMs);
