@@ -29,15 +29,11 @@ import { cpuMicrosPer, cpuSeconds } from './lib/proc-cpu.js';
 import { startBenchRedis, type BenchRedis } from './lib/redis-server.js';
 import { fetchJson, onlyPrefix, summariseDrain, waitForCount, type DrainSummary, type ReceiverStats } from './lib/receiver-records.js';
 import { sleep, type StageContext } from './lib/stage.js';
+import { leadAndDueAt, type TimedRunOptions } from './lib/timed-run.js';
 
-export interface BullmqOptions {
-  jobs: number;
-  warmupJobs: number;
-  leadMs: number;
+export interface BullmqOptions extends TimedRunOptions {
   /** The worker's concurrency, and its HTTP connections to the app (Duetime's delivery connections: 64). */
   concurrency: number;
-  drainTimeoutMs: number;
-  settleMs: number;
   /** Jobs per addBulk call. */
   addBatch: number;
 }
@@ -50,9 +46,6 @@ export interface BullmqSteadyOptions extends BullmqOptions {
 
 /** The shape of stage steady-1k (bench/steady-lateness.ts): 10,000 at 1,000/s, 25 s ahead. */
 export const defaultBullmqSteadyOptions: BullmqSteadyOptions = { ...defaultBullmqOptions, jobs: 10_000, leadMs: 25_000, drainTimeoutMs: 30_000, settleMs: 1_000, ratePerS: 1_000 };
-
-/** The lead is never raised beyond this (the stage's time limit counts on it). */
-export const BULLMQ_MAX_LEAD_MS = 45_000;
 
 export interface BullmqRun {
   mode: 'http' | 'local';
@@ -138,9 +131,7 @@ async function runOne(
     const warmup = { jobs: options.warmupJobs, perS: far.perS };
     ctx.log(`${mode}: warm-up ${warmup.jobs} processed, then ${warmup.jobs} more added at ${warmup.perS}/s`);
 
-    const predictedMs = (options.jobs / warmup.perS) * 1000;
-    const leadMs = Math.min(BULLMQ_MAX_LEAD_MS, Math.max(options.leadMs, Math.ceil(predictedMs / 0.6)));
-    const t0 = Math.ceil((Date.now() + leadMs) / 1000) * 1000;
+    const { leadMs, dueAt: t0 } = leadAndDueAt(options, warmup.perS);
     const lastDue = t0 + offsetOf(options.jobs - 1);
     ctx.log(`${mode}: adding ${options.jobs} jobs due from ${new Date(t0).toISOString()} (lead ${leadMs} ms)`);
     const adding = await addJobs(queue, prefix, options.jobs, options.addBatch, (i) => t0 + offsetOf(i));

@@ -26,32 +26,19 @@ import { fetchJson, onlyPrefix, summariseDrain, waitForCount, type ReceiverStats
 import { findProfile, sleep, subdir, type StageContext } from './lib/stage.js';
 import { ascending } from './lib/stats.js';
 import { cpuMicrosPer, cpuSeconds } from './lib/proc-cpu.js';
+import { leadAndDueAt, type TimedRunOptions } from './lib/timed-run.js';
 
-export interface BurstOptions {
-  jobs: number;
+export interface BurstOptions extends TimedRunOptions {
   /**
    * Jobs due at once, delivered before the burst: they open the delivery connections and warm the
    * JIT of both paths, as in a server that has been running (stage 1 warms up the same way).
    */
   warmupJobs: number;
-  /**
-   * How far ahead of "now" the shared due instant is set (rounded up to a whole second). Raised
-   * when the warm-up's scheduling rate says the burst would not be scheduled in 60% of it.
-   */
-  leadMs: number;
-  concurrency: number;
-  /** Give up waiting for the drain this long after the due instant. */
-  drainTimeoutMs: number;
-  /** After the last expected delivery, keep listening this long for duplicates and retries. */
-  settleMs: number;
   /** Rounds of the bare undici peer (0: none); its connections are `deliveryConnections`. */
   bareRounds: number;
   /** Duetime's HTTP deliverer opens at most this many connections per app (its default, 64): the peer gets as many. */
   deliveryConnections: number;
 }
-
-/** The lead is never raised beyond this (the stage's time limit counts on it). */
-export const MAX_LEAD_MS = 45_000;
 
 export const defaultBurstOptions: BurstOptions = {
   jobs: 20_000,
@@ -129,9 +116,7 @@ export async function runBurst(ctx: StageContext, options: BurstOptions, nodeArg
   const duetime = await startDuetime(ctx.scope, nodeArgs.length ? 'duetime-profiled' : 'duetime', { dataDir, appUrl: receiver.url, nodeArgs });
 
   const warmup = await warmUp(ctx, duetime.url, receiver.url, options);
-  const predictedMs = (options.jobs / warmup.perS) * 1000;
-  const leadMs = Math.min(MAX_LEAD_MS, Math.max(options.leadMs, Math.ceil(predictedMs / 0.6)));
-  const dueAt = Math.ceil((Date.now() + leadMs) / 1000) * 1000;
+  const { leadMs, dueAt } = leadAndDueAt(options, warmup.perS);
   const dueTime = new Date(dueAt).toISOString();
   ctx.log(`scheduling ${options.jobs} jobs due at ${dueTime} (lead ${leadMs} ms)`);
   const scheduled = await sendAll(duetime.url, options.jobs, options.concurrency, (i) => ({

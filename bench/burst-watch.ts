@@ -18,25 +18,14 @@ import { tail } from './lib/processes.js';
 import { fetchJson, onlyPrefix, summariseDrain, waitForCount, type DrainSummary, type ReceiverStats } from './lib/receiver-records.js';
 import { countJobs } from './lib/sqlite-count.js';
 import { sleep, subdir, type StageContext } from './lib/stage.js';
+import { leadAndDueAt, type TimedRunOptions } from './lib/timed-run.js';
 
-export interface WatchBurstOptions {
-  jobs: number;
-  warmupJobs: number;
-  /** The shortest lead of the due instant (rounded up to a whole second); raised when scheduling would not fit in 60% of it. */
-  leadMs: number;
-  /** Concurrent scheduling requests. */
-  concurrency: number;
-  drainTimeoutMs: number;
-  /** After the last expected arrival, keep listening this long for duplicates. */
-  settleMs: number;
+export interface WatchBurstOptions extends TimedRunOptions {
   /** The app the jobs belong to and listen() receives for. */
   appId: string;
 }
 
 export const defaultWatchBurstOptions: WatchBurstOptions = { jobs: 20_000, warmupJobs: 2_000, leadMs: 10_000, concurrency: 64, drainTimeoutMs: 60_000, settleMs: 2_000, appId: 'watch' };
-
-/** The lead is never raised beyond this (the stage's time limit counts on it). */
-export const WATCH_MAX_LEAD_MS = 45_000;
 
 export interface WatchBurstResult {
   options: WatchBurstOptions;
@@ -79,9 +68,7 @@ export async function runWatchBurst(ctx: StageContext, options: WatchBurstOption
   const warmup = { jobs: options.warmupJobs, perS: far.perS };
   ctx.log(`warm-up: ${warmup.jobs} delivered over WatchJobs, then ${warmup.jobs} more scheduled at ${warmup.perS}/s`);
 
-  const predictedMs = (options.jobs / warmup.perS) * 1000;
-  const leadMs = Math.min(WATCH_MAX_LEAD_MS, Math.max(options.leadMs, Math.ceil(predictedMs / 0.6)));
-  const dueAt = Math.ceil((Date.now() + leadMs) / 1000) * 1000;
+  const { leadMs, dueAt } = leadAndDueAt(options, warmup.perS);
   ctx.log(`scheduling ${options.jobs} jobs of app ${options.appId} due at ${new Date(dueAt).toISOString()} (lead ${leadMs} ms)`);
   const scheduling = await schedule(PREFIX, options.jobs, new Date(dueAt).toISOString());
   if (Date.now() >= dueAt) throw new Error(`scheduling the burst took ${scheduling.durationMs} ms and ended after the due instant`);

@@ -14,7 +14,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultBurstOptions, MAX_LEAD_MS, profileBurst, runBurst } from './burst-delivery.js';
+import { defaultBurstOptions, profileBurst, runBurst } from './burst-delivery.js';
 import { monoOffsetUs, type ProfileSummary } from './lib/cpu-profile.js';
 import { PROJECT_DIR } from './lib/duetime-server.js';
 import { loadSnapshot, machineInfo, machineLabel, sourceInfo } from './lib/machine.js';
@@ -24,14 +24,15 @@ import { stageContext, withTimeout, type StageContext } from './lib/stage.js';
 import { verdicts } from './lib/targets.js';
 import { defaultEngineCeilingOptions, runEngineCeiling } from './engine-ceiling.js';
 import { defaultMemoryOptions, runMemory } from './memory-window.js';
-import { defaultWatchBurstOptions, runWatchBurst, WATCH_MAX_LEAD_MS } from './burst-watch.js';
-import { BULLMQ_MAX_LEAD_MS, defaultBullmqOptions, defaultBullmqSteadyOptions, runBullmqBurst, runBullmqSteady } from './bullmq-compare.js';
+import { defaultWatchBurstOptions, runWatchBurst } from './burst-watch.js';
+import { defaultBullmqOptions, defaultBullmqSteadyOptions, runBullmqBurst, runBullmqSteady } from './bullmq-compare.js';
 import { peerVerdicts } from './lib/peer-report.js';
 import { defaultStagedMemoryOptions, runStagedMemory, STAGED_MEMORY_BUDGET_S } from './staged-memory.js';
 import { defaultTenMillionOptions, runTenMillion, tenMillionBudgetS, tenMillionVerdicts } from './ten-million.js';
 import { defaultThroughputOptions, profileSchedulingThroughput, runSchedulingThroughput } from './scheduling-throughput.js';
-import { defaultSteady1kOptions, defaultSteady5kOptions, profileSteady, runSteady, STEADY_MAX_LEAD_MS, type SteadyOptions } from './steady-lateness.js';
+import { defaultSteady1kOptions, defaultSteady5kOptions, profileSteady, runSteady, type SteadyOptions } from './steady-lateness.js';
 import { steadyVerdicts } from './lib/steady-report.js';
+import { MAX_LEAD_MS } from './lib/timed-run.js';
 
 const DEFAULT_STAGES = 'throughput,burst,burst-watch,bullmq,memory,engine-ceiling,steady-5k,steady-1k,bullmq-steady-1k';
 const { values: args } = parseArgs({
@@ -150,15 +151,15 @@ try {
   }
   if (stages.has('burst-watch')) {
     const o = defaultWatchBurstOptions;
-    results.burstWatch = await stage('burst-watch', WATCH_MAX_LEAD_MS + o.drainTimeoutMs + o.settleMs + runMs(120), (ctx) => runWatchBurst(ctx, o));
+    results.burstWatch = await stage('burst-watch', MAX_LEAD_MS + o.drainTimeoutMs + o.settleMs + runMs(120), (ctx) => runWatchBurst(ctx, o));
   }
   if (stages.has('bullmq')) {
     const o = defaultBullmqOptions;
-    results.bullmq = await stage('bullmq', 2 * (BULLMQ_MAX_LEAD_MS + o.drainTimeoutMs + o.settleMs) + runMs(60), (ctx) => runBullmqBurst(ctx, o));
+    results.bullmq = await stage('bullmq', 2 * (MAX_LEAD_MS + o.drainTimeoutMs + o.settleMs) + runMs(60), (ctx) => runBullmqBurst(ctx, o));
   }
   if (stages.has('bullmq-steady-1k')) {
     const o = defaultBullmqSteadyOptions;
-    const budget = BULLMQ_MAX_LEAD_MS + (o.jobs / o.ratePerS) * 1000 + o.drainTimeoutMs + runMs(90);
+    const budget = MAX_LEAD_MS + (o.jobs / o.ratePerS) * 1000 + o.drainTimeoutMs + runMs(90);
     results.bullmqSteady = await stage('bullmq-steady-1k', budget, (ctx) => runBullmqSteady(ctx, o));
   }
   if (stages.has('memory')) {
@@ -175,7 +176,7 @@ try {
     results.tenMillion = await stage('ten-million', runMs(tenMillionBudgetS(tenMillionOptions)), (ctx) => runTenMillion(ctx, tenMillionOptions));
   }
   const steadyStages: Array<[string, SteadyOptions]> = [['steady-5k', defaultSteady5kOptions], ['steady-1k', defaultSteady1kOptions]];
-  const steadyBudget = (o: SteadyOptions): number => STEADY_MAX_LEAD_MS + (o.jobs / o.ratePerS) * 1000 + o.drainTimeoutMs + runMs(90);
+  const steadyBudget = (o: SteadyOptions): number => MAX_LEAD_MS + (o.jobs / o.ratePerS) * 1000 + o.drainTimeoutMs + runMs(90);
   for (const [name, options] of steadyStages) {
     if (!stages.has(name)) continue;
     const steady = await stage(name, steadyBudget(options), (ctx) => runSteady(ctx, name, options));

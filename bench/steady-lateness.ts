@@ -23,25 +23,16 @@ import { sendAll } from './lib/http-load.js';
 import { fetchMetrics, metric, type Metrics } from './lib/prometheus.js';
 import { findProfile, sleep, subdir, type StageContext } from './lib/stage.js';
 import { ascending, percentile } from './lib/stats.js';
+import { leadAndDueAt, type TimedRunOptions } from './lib/timed-run.js';
 
-export interface SteadyOptions {
-  jobs: number;
+/** leadMs is the lead of T0, the first job's due instant; drainTimeoutMs counts from the last job's. */
+export interface SteadyOptions extends TimedRunOptions {
   ratePerS: number;
-  /** From the first schedule to T0, the first job's due instant. */
-  leadMs: number;
-  warmupJobs: number;
-  concurrency: number;
-  /** After the last job's due instant, wait at most this long for the rest. */
-  drainTimeoutMs: number;
-  /** After the last delivery, keep listening this long for duplicates and retries. */
-  settleMs: number;
 }
 
 export const defaultSteady5kOptions: SteadyOptions = { jobs: 50_000, ratePerS: 5_000, leadMs: 25_000, warmupJobs: 2_000, concurrency: 64, drainTimeoutMs: 30_000, settleMs: 1_000 };
 export const defaultSteady1kOptions: SteadyOptions = { ...defaultSteady5kOptions, jobs: 10_000, ratePerS: 1_000 };
 
-/** The lead is never raised beyond this (the stage's time limit counts on it). */
-export const STEADY_MAX_LEAD_MS = 45_000;
 
 /** Lateness above this counts towards an episode (issue 12's p99 target at 5,000/s). */
 const EPISODE_LATE_MS = 5;
@@ -98,9 +89,7 @@ export async function runSteady(ctx: StageContext, name: string, options: Steady
   const duetime = await startDuetime(ctx.scope, nodeArgs.length ? 'duetime-profiled' : 'duetime', { dataDir, appUrl: receiver.url, nodeArgs });
 
   const warmup = await warmUp(ctx, duetime.url, receiver.url, options);
-  const predictedMs = (options.jobs / warmup.perS) * 1000;
-  const leadMs = Math.min(STEADY_MAX_LEAD_MS, Math.max(options.leadMs, Math.ceil(predictedMs / 0.6)));
-  const t0 = Math.ceil((Date.now() + leadMs) / 1000) * 1000;
+  const { leadMs, dueAt: t0 } = leadAndDueAt(options, warmup.perS);
   const spacingMs = 1000 / options.ratePerS;
   const dueOf = (i: number): number => t0 + Math.floor(i * spacingMs);
   const lastDue = dueOf(options.jobs - 1);

@@ -1,0 +1,34 @@
+// A timed run, the shape the burst, burst-watch, steady and BullMQ stages share: a warm-up of
+// warmupJobs that also measures the scheduling (or adding) rate, then `jobs` jobs scheduled ahead
+// for a due instant (a burst's one instant, a steady run's T0), then waiting for them to arrive.
+// The lead must leave the scheduling time to finish before the instant, and stay within what
+// the stage's time limit in run-benchmarks.ts counts on; both rules live here so the stages and
+// their BullMQ peers set their instants alike.
+
+/** The lead is never raised beyond this (the stages' time limits count on it). */
+export const MAX_LEAD_MS = 45_000;
+
+export interface TimedRunOptions {
+  jobs: number;
+  /** Delivered before the run: the connections open and the JIT of both paths warm. */
+  warmupJobs: number;
+  /** The shortest lead of the due instant (rounded up to a whole second); raised when scheduling would not fit in 60% of it. */
+  leadMs: number;
+  /** Concurrent scheduling requests. */
+  concurrency: number;
+  /** Give up waiting this long after the (last) due instant. */
+  drainTimeoutMs: number;
+  /** After the last expected arrival, keep listening this long for duplicates and retries. */
+  settleMs: number;
+}
+
+/**
+ * The lead for `jobs` jobs scheduled at perS (the warm-up's rate): options.leadMs, raised so the
+ * scheduling takes at most 60% of it, never beyond MAX_LEAD_MS; and the due instant, that lead
+ * from now rounded up to a whole second.
+ */
+export function leadAndDueAt(options: Pick<TimedRunOptions, 'jobs' | 'leadMs'>, perS: number): { leadMs: number; dueAt: number } {
+  const predictedMs = (options.jobs / perS) * 1000;
+  const leadMs = Math.min(MAX_LEAD_MS, Math.max(options.leadMs, Math.ceil(predictedMs / 0.6)));
+  return { leadMs, dueAt: Math.ceil((Date.now() + leadMs) / 1000) * 1000 };
+}
