@@ -4,14 +4,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
 import { EtcdAppRegistrations } from '../../src/adapters/store-etcd/etcd-app-registrations.js';
-import { EtcdClient } from '../../src/adapters/store-etcd/etcd-client.js';
 import { KeyLayout, prefixRange } from '../../src/adapters/store-etcd/key-layout.js';
 import { MemoryAppRegistrations, MemoryRegistrationSpace } from '../../src/adapters/store-memory/memory-app-registrations.js';
 import { SqliteAppRegistrations } from '../../src/adapters/store-sqlite/sqlite-app-registrations.js';
-import { startEtcd, type EtcdServer } from '../../src/testing/servers/etcd.js';
 import { appRegistrationsConformance } from './app-registrations.suite.js';
+import { useEtcdPerFile } from './etcd-per-file.js';
 
 appRegistrationsConformance(
   'memory',
@@ -33,29 +31,18 @@ appRegistrationsConformance(
 );
 
 // One real etcd for the file; every storage gets a fresh key prefix.
-let etcd: EtcdServer;
-let client: EtcdClient;
+const etcd = useEtcdPerFile();
 let prefixes = 0;
-
-beforeAll(async () => {
-  etcd = await startEtcd();
-  client = new EtcdClient([`127.0.0.1:${etcd.port}`]);
-}, 60_000);
-
-afterAll(async () => {
-  client?.close();
-  await etcd?.stop();
-});
 
 appRegistrationsConformance(
   'etcd',
   async () => {
     const layout = new KeyLayout(`/apps-conformance-${++prefixes}/`);
     return {
-      open: () => new EtcdAppRegistrations({ client, layout }),
+      open: () => new EtcdAppRegistrations({ client: etcd.client, layout }),
       cleanup: async () => {
         const all = prefixRange(Buffer.from(layout.prefix));
-        await client.txn({ compare: [], success: [{ requestDeleteRange: { key: all.start, rangeEnd: all.end } }], failure: [] });
+        await etcd.client.txn({ compare: [], success: [{ requestDeleteRange: { key: all.start, rangeEnd: all.end } }], failure: [] });
       },
     };
   },

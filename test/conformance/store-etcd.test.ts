@@ -1,30 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EtcdClient } from '../../src/adapters/store-etcd/etcd-client.js';
+import { describe, expect, it } from 'vitest';
 import { EtcdJobStore } from '../../src/adapters/store-etcd/etcd-job-store.js';
 import { KeyLayout, prefixRange } from '../../src/adapters/store-etcd/key-layout.js';
 import { PartitionFence } from '../../src/adapters/store-etcd/partition-fence.js';
 import { partitionOf } from '../../src/core/model/partition.js';
-import { startEtcd, type EtcdServer } from '../../src/testing/servers/etcd.js';
 import { jobStoreConformance, key, minimalRecord } from './job-store.suite.js';
+import { useEtcdPerFile } from './etcd-per-file.js';
 
 // One real etcd for the file; every store gets a fresh key prefix, so each test starts empty.
-let etcd: EtcdServer;
-let client: EtcdClient;
+const etcd = useEtcdPerFile();
 let stores = 0;
-
-beforeAll(async () => {
-  etcd = await startEtcd();
-  client = new EtcdClient([`127.0.0.1:${etcd.port}`]);
-}, 60_000);
-
-afterAll(async () => {
-  client?.close();
-  await etcd?.stop();
-});
 
 function freshStore(options: { historyLimit?: number } = {}): { store: EtcdJobStore; layout: KeyLayout } {
   const layout = new KeyLayout(`/conformance-${++stores}/`);
-  return { store: new EtcdJobStore({ client, layout, partitionCount: 16, ...options }), layout };
+  return { store: new EtcdJobStore({ client: etcd.client, layout, partitionCount: 16, ...options }), layout };
 }
 
 jobStoreConformance('etcd', async () => {
@@ -34,7 +22,7 @@ jobStoreConformance('etcd', async () => {
     cleanup: async () => {
       await store.close();
       const all = prefixRange(Buffer.from(layout.prefix));
-      await client.txn({ compare: [], success: [{ requestDeleteRange: { key: all.start, rangeEnd: all.end } }], failure: [] });
+      await etcd.client.txn({ compare: [], success: [{ requestDeleteRange: { key: all.start, rangeEnd: all.end } }], failure: [] });
     },
   };
 });
@@ -43,7 +31,7 @@ jobStoreConformance('etcd', async () => {
 describe('EtcdJobStore', () => {
   const countKeys = async (prefix: string): Promise<number> => {
     const range = prefixRange(Buffer.from(prefix));
-    return Number((await client.range({ key: range.start, rangeEnd: range.end, countOnly: true })).count);
+    return Number((await etcd.client.range({ key: range.start, rangeEnd: range.end, countOnly: true })).count);
   };
 
   it('keeps no more history keys in etcd than the limit', async () => {
@@ -97,14 +85,14 @@ describe('EtcdJobStore', () => {
   it('purges tombstones of held partitions only', async () => {
     const layout = new KeyLayout(`/conformance-${++stores}/`);
     const fence = new PartitionFence(16);
-    const store = new EtcdJobStore({ client, layout, partitionCount: 16, fence });
+    const store = new EtcdJobStore({ client: etcd.client, layout, partitionCount: 16, fence });
     const r = minimalRecord(key('ended-here'), { nextAt: 1_000, tickAt: 1_000 });
     const p = partitionOf(r.def.key, 16);
     await store.create(r, { overwrite: false });
     const progress = { rev: 2, count: 1, attempts: 0, state: 'failed' as const, finishedAt: 2_000 };
     expect(await store.commitProgress({ key: r.def.key, uid: r.def.uid, expectedRev: 1, progress })).toBe(true);
     expect(await store.purgeFinished(5_000, 10)).toBe(0); // not ours
-    const revision = Number((await client.txn({ compare: [], success: [{ requestPut: { key: layout.ownerKey(p), value: Buffer.from('me') } }], failure: [] })).header.revision);
+    const revision = Number((await etcd.client.txn({ compare: [], success: [{ requestPut: { key: layout.ownerKey(p), value: Buffer.from('me') } }], failure: [] })).header.revision);
     fence.hold(p, revision);
     expect(await store.purgeFinished(5_000, 10)).toBe(1);
     expect(await store.get(r.def.key)).toBeUndefined();
@@ -113,7 +101,7 @@ describe('EtcdJobStore', () => {
 
   it('a second store on the same prefix sees the first one\'s writes and can take over a job', async () => {
     const { store: first, layout } = freshStore();
-    const second = new EtcdJobStore({ client, layout, partitionCount: 16 });
+    const second = new EtcdJobStore({ client: etcd.client, layout, partitionCount: 16 });
     const r = minimalRecord(key('shared'), { nextAt: 1_000, tickAt: 1_000 });
     await first.create(r, { overwrite: false });
     expect(await second.get(r.def.key)).toEqual(r);
@@ -129,7 +117,7 @@ describe('EtcdJobStore', () => {
   it('fences progress commits with the partition owner key, and reads only held partitions', async () => {
     const layout = new KeyLayout(`/conformance-${++stores}/`);
     const fence = new PartitionFence(16);
-    const store = new EtcdJobStore({ client, layout, partitionCount: 16, fence });
+    const store = new EtcdJobStore({ client: etcd.client, layout, partitionCount: 16, fence });
     const r = minimalRecord(key('fenced'), { nextAt: 1_000, tickAt: 1_000 });
     const p = partitionOf(r.def.key, 16);
     const other = minimalRecord(key('elsewhere'), { nextAt: 1_000, tickAt: 1_000 });
@@ -139,7 +127,7 @@ describe('EtcdJobStore', () => {
     await store.create(other, { overwrite: false });
     const ownerKey = layout.ownerKey(p);
     const takeOwnership = async (member: string): Promise<number> =>
-      Number((await client.txn({ compare: [], success: [{ requestPut: { key: ownerKey, value: Buffer.from(member) } }], failure: [] })).header.revision);
+      Number((await etcd.client.txn({ compare: [], success: [{ requestPut: { key: ownerKey, value: Buffer.from(member) } }], failure: [] })).header.revision);
 
     // Nothing held: nothing due for this replica.
     expect(await store.dueBefore(5_000, 10)).toEqual([]);
@@ -149,7 +137,7 @@ describe('EtcdJobStore', () => {
     expect(await store.commitProgress(bump(1))).toBe(true);
 
     // Someone else's owner key now (recreated: a new create revision): the old owner is fenced off.
-    await client.txn({ compare: [], success: [{ requestDeleteRange: { key: ownerKey } }], failure: [] });
+    await etcd.client.txn({ compare: [], success: [{ requestDeleteRange: { key: ownerKey } }], failure: [] });
     await takeOwnership('someone-else');
     const lost: number[] = [];
     fence.onLost((partition) => lost.push(partition));

@@ -2,7 +2,6 @@
 // one partition and A none. What B's engine hears when A's API writes jobs, and what etcd sends.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EtcdClient } from '../../../src/adapters/store-etcd/etcd-client.js';
 import { EtcdCluster } from '../../../src/adapters/store-etcd/etcd-cluster.js';
 import { EtcdJobStore } from '../../../src/adapters/store-etcd/etcd-job-store.js';
 import { KeyLayout } from '../../../src/adapters/store-etcd/key-layout.js';
@@ -10,25 +9,14 @@ import { PartitionFence } from '../../../src/adapters/store-etcd/partition-fence
 import type { JobKey, JobRecord } from '../../../src/core/model/job.js';
 import { partitionOf } from '../../../src/core/model/partition.js';
 import type { JobChange } from '../../../src/core/ports/cluster-membership.js';
-import { startEtcd, type EtcdServer } from '../../../src/testing/servers/etcd.js';
 import { minimalRecord } from '../../conformance/job-store.suite.js';
+import { useEtcdPerFile } from '../../conformance/etcd-per-file.js';
 
 const PARTITIONS = 16;
 const HORIZON_MS = 20_000;
 
-let etcd: EtcdServer;
-let client: EtcdClient;
+const etcd = useEtcdPerFile();
 let prefixes = 0;
-
-beforeAll(async () => {
-  etcd = await startEtcd();
-  client = new EtcdClient([`127.0.0.1:${etcd.port}`]);
-}, 60_000);
-
-afterAll(async () => {
-  client?.close();
-  await etcd?.stop();
-});
 
 interface Member {
   store: EtcdJobStore;
@@ -39,8 +27,8 @@ interface Member {
 async function member(prefix: string, id: string): Promise<Member> {
   const layout = new KeyLayout(prefix);
   const fence = new PartitionFence(PARTITIONS);
-  const store = new EtcdJobStore({ client, layout, partitionCount: PARTITIONS, fence });
-  const cluster = new EtcdCluster({ client, layout, fence, store, memberId: id, leaseTtlSeconds: 5, watchHorizonMs: HORIZON_MS });
+  const store = new EtcdJobStore({ client: etcd.client, layout, partitionCount: PARTITIONS, fence });
+  const cluster = new EtcdCluster({ client: etcd.client, layout, fence, store, memberId: id, leaseTtlSeconds: 5, watchHorizonMs: HORIZON_MS });
   const changes: JobChange[] = [];
   cluster.onJobChange((change) => changes.push(change));
   await cluster.join({ joinedAt: Date.now() });
@@ -58,7 +46,7 @@ function namesIn(p: number, count: number, not = false): JobKey[] {
 }
 
 async function watchEventsSent(): Promise<number> {
-  const text = await (await fetch(`${etcd.url}/metrics`)).text();
+  const text = await (await fetch(`${etcd.server.url}/metrics`)).text();
   return Number(/^etcd_debugging_mvcc_events_total (\S+)$/m.exec(text)?.[1]);
 }
 
