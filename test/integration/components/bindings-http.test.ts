@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComponentRegistry } from '../../../src/adapters/components/index.js';
 import type { OutputBinding } from '../../../src/core/ports/output-binding.js';
-import { registryFromYaml } from './helpers.js';
+import { registryFromYaml, webhookBindingYaml } from './helpers.js';
 
 // bindings.http against a real node:http receiver that records what it got. What every output
 // binding must do (a refused or silent receiver, recovery, close) is in
@@ -39,23 +39,13 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const { port } = receiver.address() as AddressInfo;
-  registry = await registryFromYaml(`apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: webhook
-spec:
-  type: bindings.http
-  version: v1
-  metadata:
-    - name: url
-      value: http://127.0.0.1:${port}/api
-    - name: securityToken
-      value: Bearer t0ken
-    - name: connectTimeout
-      value: ${CONNECT_TIMEOUT_MS}ms
-    - name: operationTimeout
-      value: ${OPERATION_TIMEOUT_MS}ms
-`);
+  registry = await registryFromYaml(
+    webhookBindingYaml(`http://127.0.0.1:${port}/api`, {
+      securityToken: 'Bearer t0ken',
+      connectTimeout: `${CONNECT_TIMEOUT_MS}ms`,
+      operationTimeout: `${OPERATION_TIMEOUT_MS}ms`,
+    }),
+  );
   binding = registry.bindings.get('webhook')!;
 });
 

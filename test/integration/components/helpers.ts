@@ -16,6 +16,26 @@ export async function registryFromYaml(yaml: string, env: NodeJS.ProcessEnv = pr
 }
 
 /**
+ * The components.yaml of one bindings.http output binding named "webhook" that sends to url, with
+ * `metadata` (name -> value, written as given) after its url. Every bindings.http test declares
+ * this same component and differs only in the url and the metadata it adds.
+ */
+export function webhookBindingYaml(url: string, metadata: Record<string, string> = {}): string {
+  const entries = Object.entries({ url, ...metadata })
+    .map(([name, value]) => `    - name: ${name}\n      value: ${value}\n`)
+    .join('');
+  return `apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: webhook
+spec:
+  type: bindings.http
+  version: v1
+  metadata:
+${entries}`;
+}
+
+/**
  * Polls a condition that has no event to wait on (a component's health, a row in a foreign
  * store), bounded by `timeoutMs`.
  */

@@ -2,7 +2,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { outputBindingConformance } from '../../conformance/output-binding.suite.js';
 import { freePort } from '../../../src/testing/servers/index.js';
-import { registryFromYaml } from '../components/helpers.js';
+import { registryFromYaml, webhookBindingYaml } from '../components/helpers.js';
 
 // bindings.http against a real node:http receiver on loopback that records the JSON bodies it
 // gets, and can be stopped (its port refuses) or silenced (it takes calls and never answers).
@@ -27,21 +27,9 @@ outputBindingConformance('bindings.http', async () => {
   await listen(0);
   const { port } = server.address() as AddressInfo;
   const make = async (target: number) => {
-    const registry = await registryFromYaml(`apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: webhook
-spec:
-  type: bindings.http
-  version: v1
-  metadata:
-    - name: url
-      value: http://127.0.0.1:${target}/api
-    - name: connectTimeout
-      value: ${CONNECT_MS}ms
-    - name: operationTimeout
-      value: ${OPERATION_MS}ms
-`);
+    const registry = await registryFromYaml(
+      webhookBindingYaml(`http://127.0.0.1:${target}/api`, { connectTimeout: `${CONNECT_MS}ms`, operationTimeout: `${OPERATION_MS}ms` }),
+    );
     return registry.bindings.get('webhook')!;
   };
   const stop = async () => {

@@ -6,24 +6,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComponentRegistry } from '../../../src/adapters/components/index.js';
 import { RecordingReceiver } from '../../../src/testing/recording-receiver.js';
-import { registryFromYaml } from '../components/helpers.js';
+import { registryFromYaml, webhookBindingYaml } from '../components/helpers.js';
 import { startTargetNode, type TargetNode } from './helpers.js';
 
 let hooks: RecordingReceiver;
 let node: TargetNode;
 let registry: ComponentRegistry;
 
-const yaml = (url: string): string => `apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: webhook
-spec:
-  type: bindings.http
-  version: v1
-  metadata:
-    - name: url
-      value: ${url}/hooks/in
-`;
+const yaml = (url: string): string => webhookBindingYaml(`${url}/hooks/in`);
 
 beforeAll(async () => {
   hooks = await new RecordingReceiver().start();

@@ -3,6 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingReceiver } from '../../../src/testing/recording-receiver.js';
+import { webhookBindingYaml } from '../components/helpers.js';
 import { dueIn, recordAttempts, startTargetNode, type TargetNode } from './helpers.js';
 
 let hooks: RecordingReceiver;
@@ -10,21 +11,7 @@ let node: TargetNode;
 
 beforeAll(async () => {
   hooks = await new RecordingReceiver().start();
-  node = await startTargetNode(`apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: webhook
-spec:
-  type: bindings.http
-  version: v1
-  metadata:
-    - name: url
-      value: ${hooks.url}/hooks
-    - name: securityToken
-      value: s3cret
-    - name: securityTokenHeader
-      value: X-Token
-`);
+  node = await startTargetNode(webhookBindingYaml(`${hooks.url}/hooks`, { securityToken: 's3cret', securityTokenHeader: 'X-Token' }));
 });
 
 afterAll(async () => {
