@@ -27,9 +27,9 @@ import { Queue } from 'bullmq';
 import { PROJECT_DIR, startHelper } from './lib/duetime-server.js';
 import { cpuMicrosPer, cpuSeconds } from './lib/proc-cpu.js';
 import { startBenchRedis, type BenchRedis } from './lib/redis-server.js';
-import { fetchJson, onlyPrefix, summariseDrain, waitForCount, type DrainSummary, type ReceiverStats } from './lib/receiver-records.js';
+import { fetchJson, onlyPrefix, summariseDrain, waitForCount, type ReceiverStats } from './lib/receiver-records.js';
 import { sleep, type StageContext } from './lib/stage.js';
-import { leadAndDueAt, type TimedRunOptions } from './lib/timed-run.js';
+import { leadAndDueAt, type DrainedRun, type TimedRunOptions } from './lib/timed-run.js';
 
 export interface BullmqOptions extends TimedRunOptions {
   /** The worker's concurrency, and its HTTP connections to the app (Duetime's delivery connections: 64). */
@@ -47,16 +47,10 @@ export interface BullmqSteadyOptions extends BullmqOptions {
 /** The shape of stage steady-1k (bench/steady-lateness.ts): 10,000 at 1,000/s, 25 s ahead. */
 export const defaultBullmqSteadyOptions: BullmqSteadyOptions = { ...defaultBullmqOptions, jobs: 10_000, leadMs: 25_000, drainTimeoutMs: 30_000, settleMs: 1_000, ratePerS: 1_000 };
 
-export interface BullmqRun {
+export interface BullmqRun extends DrainedRun {
   mode: 'http' | 'local';
   queue: string;
-  leadMs: number;
-  /** The first job's due instant (the burst's one instant). */
-  dueAt: string;
-  warmup: { jobs: number; perS: number };
   adding: { durationMs: number; perS: number };
-  complete: boolean;
-  drain: DrainSummary;
   /** Jobs waiting, active, delayed (other than the warm-up's 2030 ones) or failed after the run (must be 0). */
   unfinished: number;
   failed: number;

@@ -15,10 +15,10 @@ import { PROJECT_DIR, startDuetime } from './lib/duetime-server.js';
 import { sendAll } from './lib/http-load.js';
 import { cpuMicrosPer, cpuSeconds } from './lib/proc-cpu.js';
 import { tail } from './lib/processes.js';
-import { fetchJson, onlyPrefix, summariseDrain, waitForCount, type DrainSummary, type ReceiverStats } from './lib/receiver-records.js';
+import { fetchJson, onlyPrefix, summariseDrain, waitForCount, type ReceiverStats } from './lib/receiver-records.js';
 import { countJobs } from './lib/sqlite-count.js';
 import { sleep, subdir, type StageContext } from './lib/stage.js';
-import { leadAndDueAt, type TimedRunOptions } from './lib/timed-run.js';
+import { leadAndDueAt, type DrainedRun, type TimedRunOptions } from './lib/timed-run.js';
 
 export interface WatchBurstOptions extends TimedRunOptions {
   /** The app the jobs belong to and listen() receives for. */
@@ -27,15 +27,9 @@ export interface WatchBurstOptions extends TimedRunOptions {
 
 export const defaultWatchBurstOptions: WatchBurstOptions = { jobs: 20_000, warmupJobs: 2_000, leadMs: 10_000, concurrency: 64, drainTimeoutMs: 60_000, settleMs: 2_000, appId: 'watch' };
 
-export interface WatchBurstResult {
+export interface WatchBurstResult extends DrainedRun {
   options: WatchBurstOptions;
-  leadMs: number;
-  dueAt: string;
-  warmup: { jobs: number; perS: number };
   scheduling: { durationMs: number; perS: number };
-  /** Every job arrived before drainTimeoutMs ran out. */
-  complete: boolean;
-  drain: DrainSummary;
   /** Live wburst-* jobs left in the store after the drain (must be 0). */
   storedAfter: number;
   /** CPU (user + system) per delivery, from 300 ms before the due instant to the drain's end. */

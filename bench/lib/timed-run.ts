@@ -5,6 +5,8 @@
 // the stage's time limit in run-benchmarks.ts counts on; both rules live here so the stages and
 // their BullMQ peers set their instants alike.
 
+import type { DrainSummary } from './receiver-records.js';
+
 /** The lead is never raised beyond this (the stages' time limits count on it). */
 export const MAX_LEAD_MS = 45_000;
 
@@ -20,6 +22,19 @@ export interface TimedRunOptions {
   drainTimeoutMs: number;
   /** After the last expected arrival, keep listening this long for duplicates and retries. */
   settleMs: number;
+}
+
+/** What a timed run that ends in a drain reports, whatever carried the jobs (WatchJobs, BullMQ). */
+export interface DrainedRun {
+  /** The lead actually used (see TimedRunOptions.leadMs). */
+  leadMs: number;
+  /** The (first) job's due instant, ISO 8601. */
+  dueAt: string;
+  /** The warm-up: jobs delivered, then as many scheduled far ahead at perS. */
+  warmup: { jobs: number; perS: number };
+  /** Every job arrived before drainTimeoutMs ran out. */
+  complete: boolean;
+  drain: DrainSummary;
 }
 
 /**
