@@ -656,30 +656,26 @@ export class Engine {
    * Commits with the store's batch call when it has one (retried as a whole: a commit already
    * written is refused as stale on the retry and its job reloaded), else each on its own.
    */
-  private async commitAll(commits: ProgressCommit[]): Promise<Array<boolean | undefined>> {
-    if (commits.length === 1 || !this.store.commitProgressBatch) return Promise.all(commits.map((commit) => this.commitWithRetry(commit)));
-    let wait = this.options.commitRetryMs;
-    for (;;) {
-      try {
-        return await this.store.commitProgressBatch(commits);
-      } catch (error) {
-        this.events.emit('error', { error, context: 'commit' });
-        if (!this.running) return commits.map(() => undefined);
-        await new Promise<void>((resolve) => this.clock.setTimer(this.clock.now() + wait, resolve));
-        wait = Math.min(wait * 2, 30_000);
-      }
-    }
+  private commitAll(commits: ProgressCommit[]): Promise<Array<boolean | undefined>> {
+    const batch = this.store.commitProgressBatch?.bind(this.store);
+    if (commits.length === 1 || !batch) return Promise.all(commits.map((commit) => this.commitWithRetry(commit)));
+    return this.retryingCommit<Array<boolean | undefined>>(() => batch(commits), commits.map(() => undefined));
   }
 
   /** true = committed, false = refused (stale), undefined = gave up because the engine stopped. */
-  private async commitWithRetry(commit: ProgressCommit): Promise<boolean | undefined> {
+  private commitWithRetry(commit: ProgressCommit): Promise<boolean | undefined> {
+    return this.retryingCommit(() => this.store.commitProgress(commit), undefined);
+  }
+
+  /** Runs a store commit until it answers, backing off to 30 s; `stopped` once the engine stops. */
+  private async retryingCommit<T>(attempt: () => Promise<T>, stopped: T): Promise<T> {
     let wait = this.options.commitRetryMs;
     for (;;) {
       try {
-        return await this.store.commitProgress(commit);
+        return await attempt();
       } catch (error) {
         this.events.emit('error', { error, context: 'commit' });
-        if (!this.running) return undefined;
+        if (!this.running) return stopped;
         await new Promise<void>((resolve) => this.clock.setTimer(this.clock.now() + wait, resolve));
         wait = Math.min(wait * 2, 30_000);
       }
