@@ -1,14 +1,13 @@
 // Tracing against a real Duetime: a caller's W3C traceparent is stored with the job and continued
 // on every delivery, and with --otlp-endpoint the spans reach a real OTLP/HTTP receiver (a
-// node:http server here that reads the exporter's JSON): the schedule span, a child of the
+// recording HTTP server here that decodes the exporter's JSON): the schedule span, a child of the
 // caller's span, and one span per attempt, each a child of the schedule span, whose context is
 // the traceparent the app receives.
 
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listen, type JobListener, type JobTrigger } from '@duetime/sdk';
 import { startDuetime } from '../../src/main.js';
+import { RecordingReceiver } from '../../src/testing/recording-receiver.js';
 import { startNode, type Node } from './support.js';
 import { daprRuntimeClient, unary } from './grpc/helpers.js';
 
@@ -41,56 +40,52 @@ function attributeValue(value: Record<string, unknown>): unknown {
   return value;
 }
 
-/** A real OTLP/HTTP receiver: answers every export 200 and keeps the spans it carried. */
-class OtlpReceiver {
-  readonly spans: ExportedSpan[] = [];
-  readonly requests: Array<{ path: string; contentType: string | undefined }> = [];
-  private server: Server | undefined;
-  url = '';
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        this.requests.push({ path: req.url ?? '', contentType: req.headers['content-type'] });
-        try {
-          this.read(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
-        } catch {
-          // not JSON: the request is recorded, the assertions on spans will say what is missing
-        }
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end('{}');
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
+/**
+ * A real OTLP/HTTP receiver: the tests' recording app, answering every export 200 with an empty
+ * JSON body as a collector does; `requests` and `spans` read what it recorded.
+ */
+class OtlpReceiver extends RecordingReceiver {
+  constructor() {
+    super();
+    this.respond = () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: '{}' });
   }
 
-  private read(body: Record<string, unknown>): void {
-    for (const resourceSpans of (body.resourceSpans ?? []) as Array<{ scopeSpans?: Array<{ spans?: Array<Record<string, unknown>> }> }>) {
-      for (const scope of resourceSpans.scopeSpans ?? []) {
-        for (const span of scope.spans ?? []) {
-          const attributes: Record<string, unknown> = {};
-          for (const a of (span.attributes ?? []) as Array<{ key: string; value: Record<string, unknown> }>) attributes[a.key] = attributeValue(a.value);
-          this.spans.push({
-            traceId: hexId(span.traceId),
-            spanId: hexId(span.spanId),
-            parentSpanId: hexId(span.parentSpanId),
-            name: String(span.name),
-            kind: Number(span.kind),
-            attributes,
-            status: (span.status ?? {}) as ExportedSpan['status'],
-          });
-        }
+  get requests(): Array<{ path: string; contentType: string | undefined }> {
+    return this.received.map((r) => ({ path: r.path, contentType: r.headers['content-type'] }));
+  }
+
+  /** Every span of every export, decoded from OTLP's JSON; a body that is not JSON adds none. */
+  get spans(): ExportedSpan[] {
+    return this.received.flatMap((r) => {
+      try {
+        return spansOf(JSON.parse(r.body) as Record<string, unknown>);
+      } catch {
+        return []; // the request is still in `requests`; the assertions on spans say what is missing
+      }
+    });
+  }
+}
+
+function spansOf(body: Record<string, unknown>): ExportedSpan[] {
+  const spans: ExportedSpan[] = [];
+  for (const resourceSpans of (body.resourceSpans ?? []) as Array<{ scopeSpans?: Array<{ spans?: Array<Record<string, unknown>> }> }>) {
+    for (const scope of resourceSpans.scopeSpans ?? []) {
+      for (const span of scope.spans ?? []) {
+        const attributes: Record<string, unknown> = {};
+        for (const a of (span.attributes ?? []) as Array<{ key: string; value: Record<string, unknown> }>) attributes[a.key] = attributeValue(a.value);
+        spans.push({
+          traceId: hexId(span.traceId),
+          spanId: hexId(span.spanId),
+          parentSpanId: hexId(span.parentSpanId),
+          name: String(span.name),
+          kind: Number(span.kind),
+          attributes,
+          status: (span.status ?? {}) as ExportedSpan['status'],
+        });
       }
     }
   }
-
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
+  return spans;
 }
 
 const cleanups: Array<() => Promise<void>> = [];
