@@ -6,6 +6,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Engine } from '../core/engine/engine.js';
 import type { StagedCount } from '../core/ports/job-store.js';
+import { trackEventLoopDelay } from './event-loop-delay.js';
 import type { TimedOperation } from './timed-store.js';
 
 export interface MetricsSources {
@@ -46,6 +47,7 @@ export function createMetrics(engine: Engine, sources: MetricsSources): Registry
   // The client library's standard names (process_cpu_seconds_total, nodejs_heap_size_used_bytes...),
   // which Node.js dashboards expect; a prefix would only double theirs (duetime_process_process_...).
   collectDefaultMetrics({ register: registry });
+  trackEventLoopDelay(registry); // for the process's life, as the default metrics' own sampler
   const lateness = new Histogram({
     name: 'duetime_trigger_lateness_seconds',
     help: 'Delivery start minus the attempt due instant',

@@ -566,6 +566,23 @@ export function jobStoreConformance(
         }
       });
 
+      it('dueBetween (where a store has it): from `from` on, saying where the next read starts', async (ctx) => {
+        if (!store.dueBetween) return ctx.skip();
+        for (const [n, at] of [['a', 1_000], ['b', 2_000], ['c', 2_000], ['d', 3_000], ['e', 9_000]] as const) await store.create(dueRecord(key(n), at), { overwrite: false });
+        const read = async (from: number, until: number, limit: number, held: string[] = []) => {
+          const got = await store.dueBetween!(from, until, limit, (k) => held.includes(k.name));
+          return { names: got.records.map((r) => r.def.key.name), next: got.next };
+        };
+        expect(await read(2_000, 5_000, 10)).toEqual({ names: ['b', 'c', 'd'], next: 5_000 });
+        expect(await read(2_001, 5_000, 10)).toEqual({ names: ['d'], next: 5_000 });
+        expect(await read(0, 5_000, 10, ['a', 'c'])).toEqual({ names: ['b', 'd'], next: 5_000 });
+        // Cut short between b and c (both due at 2,000): the next read starts at 2,000 again.
+        expect(await read(0, 5_000, 2, ['a'])).toEqual({ names: ['b'], next: 2_000 });
+        expect(await read(2_000, 5_000, 2, ['b'])).toEqual({ names: ['c'], next: 2_000 });
+        expect(await read(0, 5_000, 0)).toEqual({ names: [], next: 0 });
+        expect(await read(9_001, 9_500, 10)).toEqual({ names: [], next: 9_500 });
+      });
+
       it('returns copies', async () => {
         await store.create(dueRecord(key('a'), 1_000), { overwrite: false });
         const [got] = await store.dueBefore(1_000, 1);

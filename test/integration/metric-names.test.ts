@@ -28,5 +28,6 @@ describe('metric names', () => {
     expect(names).toContain('nodejs_heap_size_used_bytes');
     expect(names).toContain('nodejs_eventloop_lag_seconds');
     expect(names).toContain('duetime_trigger_lateness_seconds');
+    expect(names).toContain('duetime_event_loop_delay_seconds');
   });
 });

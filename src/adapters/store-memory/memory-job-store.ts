@@ -5,7 +5,7 @@
 
 import { JobExistsError } from '../../core/errors.js';
 import { indexedDueAt, indexedFinishedAt, indexedStagedAt, isFinished, type HistoryEntry, type JobKey, type JobRecord } from '../../core/model/job.js';
-import type { JobStore, ListOptions, ListPage, ProgressCommit, StagedCount } from '../../core/ports/job-store.js';
+import type { DueRead, JobStore, ListOptions, ListPage, ProgressCommit, StagedCount } from '../../core/ports/job-store.js';
 import { compareCodePoints } from '../../core/model/code-point-order.js';
 import { appKeyString, keyString } from '../../core/model/job-key.js';
 
@@ -121,18 +121,32 @@ export class MemoryJobStore implements JobStore {
 
   async dueBefore(until: number, limit: number, held?: (key: JobKey) => boolean): Promise<JobRecord[]> {
     this.open();
+    return this.due(-Infinity, until, limit, held).records;
+  }
+
+  async dueBetween(from: number, until: number, limit: number, held: (key: JobKey) => boolean): Promise<DueRead> {
+    this.open();
+    return this.due(from, until, limit, held);
+  }
+
+  private due(from: number, until: number, limit: number, held: ((key: JobKey) => boolean) | undefined): DueRead {
     // A scan: fine for a reference store. Ties are broken by key, as the SQLite index does.
     const due: Array<{ at: number; id: string; record: JobRecord }> = [];
     for (const [id, { record }] of this.jobs) {
       const at = indexedDueAt(record.progress);
-      if (at !== undefined && at <= until) due.push({ at, id, record });
+      if (at !== undefined && at >= from && at <= until) due.push({ at, id, record });
     }
     due.sort((a, b) => a.at - b.at || compareCodePoints(a.id, b.id));
+    const max = Math.max(0, Math.trunc(limit));
+    const read = due.slice(0, max);
+    const cut = due.length > max;
     // Held jobs count toward the limit but are not copied: the engine refills every few seconds
     // while it holds most of what is due, and cloning 50,000 held records cost it seconds of CPU
     // in a burst.
-    const page = due.slice(0, Math.max(0, Math.trunc(limit))).map((d) => d.record);
-    return structuredClone(held ? page.filter((record) => !held(record.def.key)) : page);
+    const page = read.map((d) => d.record);
+    const records = structuredClone(held ? page.filter((record) => !held(record.def.key)) : page);
+    // Cut short: the jobs due at the last instant read may not all have been read.
+    return { records, next: cut ? (read[read.length - 1]?.at ?? from) : until };
   }
 
   async staged(namespace: string, appId: string | undefined, limit: number): Promise<JobRecord[]> {

@@ -6,7 +6,7 @@
 
 import Database from 'better-sqlite3';
 import type { HistoryEntry, JobKey, JobRecord } from '../../core/model/job.js';
-import type { JobStore, ListOptions, ListPage, ProgressCommit, StagedCount } from '../../core/ports/job-store.js';
+import type { DueRead, JobStore, ListOptions, ListPage, ProgressCommit, StagedCount } from '../../core/ports/job-store.js';
 import { GroupCommit } from './group-commit.js';
 import { listLowerBound, prefixUpperBound } from './name-range.js';
 import { decodeDefinition, encodeDefinition, progressArgs, progressOf, uidOf } from './row-codec.js';
@@ -146,25 +146,37 @@ export class SqliteJobStore implements JobStore {
     return this.write({ kind: 'progressBatch', ops }) as Promise<boolean[]>;
   }
 
+  async dueBefore(until: number, limit: number, held?: (key: JobKey) => boolean): Promise<JobRecord[]> {
+    await this.readable();
+    const max = Math.max(0, Math.trunc(limit));
+    if (!held) return this.sql.dueBefore.all({ until, limit: max }).map(parseRecord);
+    return (await this.duePages(Number.MIN_SAFE_INTEGER, until, max, held)).records;
+  }
+
+  /** dueBefore with `held` from the due instant `from` on, in the same pages. */
+  async dueBetween(from: number, until: number, limit: number, held: (key: JobKey) => boolean): Promise<DueRead> {
+    await this.readable();
+    return this.duePages(from, until, Math.max(0, Math.trunc(limit)), held);
+  }
+
   /**
-   * With `held`, the due keys are read first (from the due index alone) and only the jobs not
-   * held are read and parsed: the engine refills every lookahead/4 and holds most of what is
-   * due, and re-reading 20,000 held jobs of a burst cost it about 100 ms of CPU per refill.
-   * When most are not held (a start) one scan of the rows is cheaper than a lookup per job.
+   * The due keys are read first (from the due index alone) and only the jobs not held are read
+   * and parsed: the engine holds most of what is due, and re-reading 20,000 held jobs of a burst
+   * cost it about 100 ms of CPU per refill. When most are not held (a start, or a refill reading
+   * what entered its window) one scan of the rows is cheaper than a lookup per job.
    *
-   * Read a page (dueBeforePage entries) per turn of the event loop: in one turn, 50,000 keys and
+   * A page (dueBeforePage entries) per turn of the event loop: in one turn, 50,000 keys and
    * 25,000 rows held every timer for 100 ms and more, the periodic lateness stall of a steady
    * trigger rate (issue 12). Not a snapshot: a job written between pages may be read in its old
    * or new state, or not at all; the engine leaves alone what it touched meanwhile
    * (core/engine/refill-guard.ts), and a later refill reads the rest.
    */
-  async dueBefore(until: number, limit: number, held?: (key: JobKey) => boolean): Promise<JobRecord[]> {
-    await this.readable();
-    const max = Math.max(0, Math.trunc(limit));
-    if (!held) return this.sql.dueBefore.all({ until, limit: max }).map(parseRecord);
+  private async duePages(from: number, until: number, max: number, held: (key: JobKey) => boolean): Promise<DueRead> {
     const records: JobRecord[] = [];
-    let after = { at: Number.MIN_SAFE_INTEGER, namespace: '', app_id: '', name: '' };
-    for (let read = 0; read < max; ) {
+    // The cursor is exclusive; no key is empty, so this one starts at the first job due at `from`.
+    let after = { at: from, namespace: '', app_id: '', name: '' };
+    for (let read = 0; ; ) {
+      if (read >= max) return { records, next: after.at };
       const params = { ...after, until, limit: Math.min(this.dueBeforePage, max - read) };
       const keys = this.sql.dueKeysAfter.all(params);
       const wanted = keys.filter((k) => !held({ namespace: k.namespace, appId: k.app_id, name: k.name }));
@@ -180,12 +192,11 @@ export class SqliteJobStore implements JobStore {
       }
       read += keys.length;
       const last = keys[keys.length - 1];
-      if (!last || keys.length < params.limit) break;
+      if (!last || keys.length < params.limit) return { records, next: until };
       after = { at: last.due_at, namespace: last.namespace, app_id: last.app_id, name: last.name };
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (this.closed || !this.db.open) throw new Error('the SQLite job store is closed');
     }
-    return records;
   }
 
   async staged(namespace: string, appId: string | undefined, limit: number, held?: (key: JobKey) => boolean): Promise<JobRecord[]> {

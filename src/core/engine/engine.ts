@@ -27,6 +27,7 @@ import type { Outcome, Trigger } from '../model/trigger.js';
 import type { Deliverer } from '../ports/deliverer.js';
 import type { JobStore, ProgressCommit } from '../ports/job-store.js';
 import { DueHeap } from './due-heap.js';
+import { RefillCoverage } from './refill-coverage.js';
 import { RefillGuard } from './refill-guard.js';
 import { dueTrigger } from './due-trigger.js';
 import { FairQueue, type Lane } from './fair-queue.js';
@@ -73,6 +74,7 @@ export class Engine {
   private readonly locks = new KeyLocks();
   private readonly schedules = new ScheduleCache();
   private readonly refillGuard = new RefillGuard();
+  private readonly coverage = new RefillCoverage(WHOLE_REFILL_EVERY);
   private readonly deliveries = new Set<Promise<void>>();
   /** Outcomes settled in this turn whose job's lock is held for them, committed together. */
   private readonly outcomes = new TurnBatch<SettledAttempt>((attempts) => this.commitOutcomes(attempts));
@@ -219,6 +221,7 @@ export class Engine {
   /** Loads from the store now instead of waiting for the next refill tick. */
   async refillNow(): Promise<void> {
     this.refillTimer?.cancel();
+    this.coverage.lost(); // asked for because what is held may be out of step with the store: read it whole
     await this.refill();
   }
 
@@ -243,10 +246,15 @@ export class Engine {
     // The store may read in slices, and records are adopted in slices: between them the engine
     // goes on, and what it does to a job meanwhile wins over the copy read here (refill-guard.ts).
     const watch = this.refillGuard.begin();
+    const ticket = this.coverage.begin();
     try {
       const until = this.clock.now() + this.options.lookaheadMs;
       // What is held already need not be read again (a store may skip it; it is checked here too).
-      const records = await this.store.dueBefore(until, this.options.refillLimit, (key) => this.holds(keyString(key)));
+      const held = (key: JobKey): boolean => this.holds(keyString(key));
+      const read = this.store.dueBetween
+        ? await this.store.dueBetween(ticket.from ?? Number.MIN_SAFE_INTEGER, until, this.options.refillLimit, held)
+        : { records: await this.store.dueBefore(until, this.options.refillLimit, held), next: undefined };
+      const records = read.records;
       for (let i = 0; i < records.length; i++) {
         // 25,000 adoptions in one turn held every timer for tens of ms (issue 12): a slice at a time.
         if (i > 0 && i % REFILL_ADOPT_SLICE === 0) {
@@ -257,6 +265,7 @@ export class Engine {
         if (this.holds(keyString(record.def.key)) || this.refillGuard.skips(watch, record.def.key)) continue;
         this.adopt(record, true);
       }
+      if (read.next !== undefined && this.running) this.coverage.end(ticket, read.next);
     } catch (error) {
       this.events.emit('error', { error, context: 'refill' });
     } finally {
@@ -313,11 +322,11 @@ export class Engine {
     }
     const progress = slot.record.progress;
     if (isFinished(progress)) {
-      this.forget(slot); // a tombstone: kept to be read, never fired
+      this.forget(slot, LEFT_THE_WINDOW); // a tombstone: kept to be read, never fired
       return;
     }
     if (progress.staged && !slot.release) {
-      this.forget(slot); // waits in the store's staged index until a release loads it
+      this.forget(slot, LEFT_THE_WINDOW); // waits in the store's staged index until a release loads it
       return;
     }
     const due = progressDueAt(progress);
@@ -327,12 +336,13 @@ export class Engine {
         const end = this.ending(slot.record, progressWith(progress, { rev: progress.rev + 1 }), 'completed', this.clock.now());
         void this.locks.run(slot.keyStr, () => this.commitAndPlace(slot, end));
       } else {
-        this.forget(slot); // paused: nothing to do until resumed
+        this.forget(slot, LEFT_THE_WINDOW); // paused: nothing to do until resumed
       }
       return;
     }
     if (due > this.clock.now() + this.options.lookaheadMs) {
-      this.forget(slot);
+      // Due after every refill's window so far: the next refill that reaches it reads it.
+      this.forget(slot, LEFT_THE_WINDOW);
       return;
     }
     const holder = this.slots.get(slot.keyStr);
@@ -556,7 +566,7 @@ export class Engine {
         return NOTHING;
       }
       if (record.progress.staged) {
-        this.forget(slot); // filed in the staged index already
+        this.forget(slot, LEFT_THE_WINDOW); // filed in the staged index already
         return NOTHING;
       }
       return { kind: 'other', work: this.stage(slot) };
@@ -641,7 +651,7 @@ export class Engine {
     if (!ok) return this.reload(slot);
     const { def, progress: current } = slot.record;
     if (progress === null || isFinished(progress)) {
-      this.forget(slot);
+      this.forget(slot, LEFT_THE_WINDOW);
       const state = progress?.state;
       this.events.emit('finished', { key: def.key, count: finalCount ?? progress?.count ?? current.count, ...(state === 'completed' || state === 'failed' ? { state } : {}) });
       return undefined;
@@ -703,8 +713,13 @@ export class Engine {
     }
   }
 
-  /** Out of memory but not removed: the store still has it; refill brings it back when due. */
-  private forget(slot: Slot): void {
+  /**
+   * Out of memory but not removed: the store still has it; refill brings it back when due. Unless
+   * the caller knows the job left the due window (outOfWindow), it may be due within what the
+   * refills have read, so the next refill reads the whole window (refill-coverage.ts).
+   */
+  private forget(slot: Slot, outOfWindow = false): void {
+    if (!outOfWindow && !slot.removed) this.coverage.lost();
     this.refillGuard.touch(slot.keyStr); // its store row may have moved on since a refill under way read it
     if (this.slots.get(slot.keyStr) === slot) this.slots.delete(slot.keyStr);
     slot.phase = 'idle';
@@ -712,6 +727,7 @@ export class Engine {
     this.releases.leave(slot);
   }
 
+  /** Deleted, or replaced by a newer slot: nothing of it is left for a refill to load. */
   private drop(slot: Slot): void {
     slot.removed = true;
     this.forget(slot);
@@ -726,6 +742,12 @@ export class Engine {
 
 /** Records a refill adopts per turn of the event loop (about 2 to 3 ms of work). */
 const REFILL_ADOPT_SLICE = 1_000;
+
+/** A store with dueBetween is still read whole once in this many refills (refill-coverage.ts): once a minute at the default 5 s. */
+const WHOLE_REFILL_EVERY = 12;
+
+/** forget(): the job left what the refills read (finished, staged, paused, its next tick beyond the look-ahead). */
+const LEFT_THE_WINDOW = true;
 
 /** Lets timers and sockets run: a macrotask, not a microtask. */
 function nextTurn(): Promise<void> {

@@ -30,6 +30,12 @@ export interface ProgressCommit {
   history?: HistoryEntry;
 }
 
+/** What dueBetween read. */
+export interface DueRead {
+  records: JobRecord[];
+  next: number;
+}
+
 /** How many staged jobs one app has. */
 export interface StagedCount {
   namespace: string;
@@ -75,6 +81,16 @@ export interface JobStore {
    * or return them anyway.
    */
   dueBefore(until: number, limit: number, held?: (key: JobKey) => boolean): Promise<JobRecord[]>;
+  /**
+   * The part of dueBefore's answer due at or after `from`, and how far the read went: the engine
+   * holds what an earlier refill read, so a refill reads only what entered the look-ahead window
+   * since (reading the 50,000 held keys of a steady 5,000/s again at every refill was the lateness
+   * stall of issue 12). `held` and `limit` as in dueBefore. `next`: every job due before it was
+   * read (returned, or held); `until` when the read reached the end of the range, the due instant
+   * of the last job read when `limit` cut it short. Optional: without it the engine reads every
+   * refill whole with dueBefore.
+   */
+  dueBetween?(from: number, until: number, limit: number, held: (key: JobKey) => boolean): Promise<DueRead>;
   /**
    * Staged jobs (progress.staged: their trigger waits for a consumer) of one app, or of every
    * app of the namespace when appId is undefined, earliest due first, at most `limit`; `held` as

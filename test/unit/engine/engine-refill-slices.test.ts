@@ -10,6 +10,7 @@ import { MemoryJobStore } from '../../../src/adapters/store-memory/index.js';
 import { JobsService } from '../../../src/app/jobs-service.js';
 import { Engine } from '../../../src/core/engine/engine.js';
 import type { JobKey, JobRecord } from '../../../src/core/model/job.js';
+import type { DueRead } from '../../../src/core/ports/job-store.js';
 import { FakeClock, settle } from '../../../src/testing/fake-clock.js';
 import { ScriptedDeliverer } from '../../../src/testing/scripted-deliverer.js';
 import { T0 } from './harness.js';
@@ -34,11 +35,22 @@ class HeldReadStore extends MemoryJobStore {
   // A store may leave out what the engine holds, or not: this one reads everything due.
   override async dueBefore(until: number, limit: number): Promise<JobRecord[]> {
     const records = await super.dueBefore(until, limit);
+    await this.atGate();
+    return records;
+  }
+
+  // The refill's own read: everything due from `from` on, held or not.
+  override async dueBetween(from: number, until: number, limit: number): Promise<DueRead> {
+    const read = await super.dueBetween(from, until, limit, () => false);
+    await this.atGate();
+    return read;
+  }
+
+  private async atGate(): Promise<void> {
     if (this.gate) {
       this.gateReached?.();
       await this.gate;
     }
-    return records;
   }
 }
 

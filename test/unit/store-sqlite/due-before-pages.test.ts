@@ -66,3 +66,22 @@ describe('SqliteJobStore.dueBefore in pages', () => {
     expect(ranAt).toBe('before');
   });
 });
+
+describe('SqliteJobStore.dueBetween in pages', () => {
+  it('starts at the first job due at `from` and tells where the next read starts', async () => {
+    const store = await storeWith(DUES);
+    expect(await store.dueBetween(200, 500, 100, () => false).then((r) => ({ names: names(r.records), next: r.next }))).toEqual({ names: ['b', 'c', 'd', 'e', 'f'], next: 500 });
+    expect(await store.dueBetween(201, 350, 100, () => false).then((r) => ({ names: names(r.records), next: r.next }))).toEqual({ names: ['e'], next: 350 });
+  });
+
+  it('cut short by the limit inside a tie, the next read starts at that instant again and misses nothing', async () => {
+    const store = await storeWith(DUES);
+    const held = new Set(['a', 'b']);
+    // a b c: the limit ends between c and d, both due at 200.
+    const first = await store.dueBetween(0, 500, 3, (k) => held.has(k.name));
+    expect({ names: names(first.records), next: first.next }).toEqual({ names: ['c'], next: 200 });
+    for (const r of first.records) held.add(r.def.key.name);
+    const second = await store.dueBetween(first.next, 500, 4, (k) => held.has(k.name));
+    expect({ names: names(second.records), next: second.next }).toEqual({ names: ['d', 'e'], next: 300 });
+  });
+});
