@@ -740,8 +740,8 @@ export class Engine {
   }
 }
 
-/** Records a refill adopts per turn of the event loop (about 2 to 3 ms of work). */
-const REFILL_ADOPT_SLICE = 1_000;
+/** Records a refill adopts per turn of the event loop (about 1 to 1.5 ms of work; 1,000 took 2 to 3 ms). */
+const REFILL_ADOPT_SLICE = 500;
 
 /** A store with dueBetween is still read whole once in this many refills (refill-coverage.ts): once a minute at the default 5 s. */
 const WHOLE_REFILL_EVERY = 12;
