@@ -2,7 +2,7 @@
 //   node --import tsx bench/run-benchmarks.ts [--stages throughput,burst,memory]
 //        [--profile auto|always|never] [--duration 10] [--rounds 3] [--burst-jobs 20000]
 //        [--memory-jobs 100000] [--staged-jobs 1000000] [--ten-million-jobs 10000000]
-//        [--results-dir bench/results] [--no-docs]
+//        [--cluster-jobs 10000] [--results-dir bench/results] [--no-docs]
 // Runs each stage in turn, each bounded by a timeout and with its own processes killed when it
 // ends, whatever happens. A target missed is reported (and, with --profile auto, profiled); a
 // correctness check failing makes the exit code 1. Results: <results-dir>/<date>-<machine>.json
@@ -20,12 +20,14 @@ import { PROJECT_DIR } from './lib/duetime-server.js';
 import { loadSnapshot, machineInfo, machineLabel, sourceInfo } from './lib/machine.js';
 import { renderLatestBlock, renderMarkdown } from './lib/report-markdown.js';
 import type { BenchResults, StageLoad } from './lib/results.js';
-import { stageContext, withTimeout, type StageContext } from './lib/stage.js';
+import { stageContext, subdir, withTimeout, type StageContext } from './lib/stage.js';
 import { verdicts } from './lib/targets.js';
 import { defaultEngineCeilingOptions, runEngineCeiling } from './engine-ceiling.js';
 import { defaultMemoryOptions, runMemory } from './memory-window.js';
 import { defaultWatchBurstOptions, runWatchBurst } from './burst-watch.js';
 import { defaultBullmqOptions, defaultBullmqSteadyOptions, runBullmqBurst, runBullmqSteady } from './bullmq-compare.js';
+import { defaultClusterBurstOptions, defaultClusterThroughputOptions, runClusterBurst, runClusterFailover, runClusterThroughput } from './cluster-bench.js';
+import { clusterVerdicts } from './lib/cluster-report.js';
 import { peerVerdicts } from './lib/peer-report.js';
 import { defaultStagedMemoryOptions, runStagedMemory, STAGED_MEMORY_BUDGET_S } from './staged-memory.js';
 import { defaultTenMillionOptions, runTenMillion, tenMillionBudgetS, tenMillionVerdicts } from './ten-million.js';
@@ -34,7 +36,7 @@ import { defaultSteady1kOptions, defaultSteady5kOptions, profileSteady, runStead
 import { steadyVerdicts } from './lib/steady-report.js';
 import { MAX_LEAD_MS } from './lib/timed-run.js';
 
-const DEFAULT_STAGES = 'throughput,burst,burst-watch,bullmq,memory,engine-ceiling,steady-5k,steady-1k,bullmq-steady-1k';
+const DEFAULT_STAGES = 'throughput,burst,burst-watch,bullmq,memory,engine-ceiling,steady-5k,steady-1k,bullmq-steady-1k,cluster-throughput,cluster-burst';
 const { values: args } = parseArgs({
   options: {
     stages: { type: 'string', default: DEFAULT_STAGES },
@@ -46,6 +48,7 @@ const { values: args } = parseArgs({
     'staged-jobs': { type: 'string', default: String(defaultStagedMemoryOptions.jobs) },
     'ten-million-jobs': { type: 'string', default: String(defaultTenMillionOptions.jobs) },
     'ceiling-jobs': { type: 'string', default: String(defaultEngineCeilingOptions.jobs) },
+    'cluster-jobs': { type: 'string', default: String(defaultClusterBurstOptions.jobs) },
     'results-dir': { type: 'string', default: join(PROJECT_DIR, 'bench', 'results') },
     'no-docs': { type: 'boolean', default: false },
   },
@@ -58,6 +61,7 @@ const memoryOptions = { ...defaultMemoryOptions, jobs: Number(args['memory-jobs'
 const stagedMemoryOptions = { ...defaultStagedMemoryOptions, jobs: Number(args['staged-jobs']) };
 const tenMillionOptions = { ...defaultTenMillionOptions, jobs: Number(args['ten-million-jobs']) };
 const engineCeilingOptions = { ...defaultEngineCeilingOptions, jobs: Number(args['ceiling-jobs']) };
+const clusterBurstOptions = { ...defaultClusterBurstOptions, jobs: Number(args['cluster-jobs']) };
 const resultsDir = args['results-dir'];
 const isDefaultResultsDir = resultsDir === join(PROJECT_DIR, 'bench', 'results');
 const log = (message: string): void => console.log(`${new Date().toISOString().slice(11, 23)} ${message}`);
@@ -175,6 +179,17 @@ try {
   if (stages.has('ten-million')) {
     results.tenMillion = await stage('ten-million', runMs(tenMillionBudgetS(tenMillionOptions)), (ctx) => runTenMillion(ctx, tenMillionOptions));
   }
+  if (stages.has('cluster-throughput')) {
+    const o = defaultClusterThroughputOptions;
+    results.clusterThroughput = await stage('cluster-throughput', runMs(2 * (o.warmupS + o.rounds * (o.durationS + 10)) + 150), (ctx) => runClusterThroughput(ctx, o));
+  }
+  const clusterBurstBudget = runMs(240) + clusterBurstOptions.drainTimeoutMs;
+  if (stages.has('cluster-burst')) {
+    results.clusterBurst = await stage('cluster-burst', clusterBurstBudget, (ctx) => runClusterBurst(ctx, clusterBurstOptions));
+  }
+  if (stages.has('cluster-failover')) {
+    results.clusterFailover = await stage('cluster-failover', runMs(300), (ctx) => runClusterFailover(ctx));
+  }
   const steadyStages: Array<[string, SteadyOptions]> = [['steady-5k', defaultSteady5kOptions], ['steady-1k', defaultSteady1kOptions]];
   const steadyBudget = (o: SteadyOptions): number => MAX_LEAD_MS + (o.jobs / o.ratePerS) * 1000 + o.drainTimeoutMs + runMs(90);
   for (const [name, options] of steadyStages) {
@@ -186,6 +201,7 @@ try {
   results.verdicts.push(...peerVerdicts(results));
   results.verdicts.push(...steadyVerdicts(results.steady));
   results.verdicts.push(...tenMillionVerdicts(results.tenMillion));
+  results.verdicts.push(...clusterVerdicts(results));
 
   const missed = (prefix: string): boolean => results.verdicts.some((v) => v.kind === 'target' && !v.ok && v.what.startsWith(prefix));
   const wantProfile = (missedIt: boolean): boolean => args.profile === 'always' || (args.profile === 'auto' && missedIt);
@@ -205,6 +221,15 @@ try {
       keepProfile(profiled.profileFile, 'burst');
       results.profiles.burst = { measured: `a drain time of ${profiled.drainMs} ms`, summary: profiled.profile };
       printProfile('burst', profiled.profile);
+    }
+  }
+  if (results.clusterBurst && wantProfile(missed('etcd,'))) {
+    const profiled = await stage('cluster-burst-profile', clusterBurstBudget, (ctx) => runClusterBurst(ctx, clusterBurstOptions, { dir: subdir(ctx, 'profiles'), monoOffsetUs: offsetUs }));
+    const first = profiled?.profiles?.[0];
+    for (const p of profiled?.profiles ?? []) keepProfile(p.file, `cluster-burst-${p.replica}`);
+    if (profiled && first) {
+      results.profiles.clusterBurst = { measured: `a drain time of ${profiled.drainMs} ms (${first.replica} of ${profiled.options.replicas}, cut to the trigger window)`, summary: first.summary };
+      printProfile('cluster-burst', first.summary);
     }
   }
   for (const [name, options] of steadyStages) {

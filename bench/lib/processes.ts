@@ -24,6 +24,7 @@ export interface Started {
 
 export class Scope {
   private readonly running = new Set<Started>();
+  private readonly cleanups: Array<() => Promise<void>> = [];
 
   constructor(private readonly logDir: string) {}
 
@@ -92,8 +93,17 @@ export class Scope {
     return started;
   }
 
-  /** Kills (SIGKILL) every process of this scope still running and waits for them to go. */
+  /**
+   * Runs `cleanup` when the scope closes: for what is started some other way than start() (the
+   * cluster harness's etcd and replicas), so a stage that times out still leaves nothing running.
+   */
+  defer(cleanup: () => Promise<void>): void {
+    this.cleanups.push(cleanup);
+  }
+
+  /** Kills (SIGKILL) every process of this scope still running and waits for them to go; runs what was deferred. */
   async close(): Promise<void> {
+    await Promise.allSettled(this.cleanups.splice(0).map((cleanup) => cleanup()));
     const left = [...this.running];
     for (const started of left) started.child.kill('SIGKILL');
     await Promise.all(left.map((started) => started.exited));

@@ -10,6 +10,7 @@ import { renderSteady, steadyLatestRows } from './steady-report.js';
 import { renderTenMillion } from './ten-million-report.js';
 import type { BarePeerResult } from '../burst-delivery.js';
 import { peerLatestRows, renderPeers } from './peer-report.js';
+import { clusterLatestRows, renderCluster } from './cluster-report.js';
 
 const mib = (bytes: number): string => (Number.isFinite(bytes) ? (bytes / MiB).toFixed(1) : 'n/a');
 const n = (value: number): string => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a');
@@ -127,6 +128,7 @@ export function renderMarkdown(r: BenchResults): string {
   if (st) out.push(...renderStaged(st));
   if (r.engineCeiling) out.push(...renderEngineCeiling(r.engineCeiling));
   out.push(...renderPeers(r));
+  out.push(...renderCluster(r));
   if (r.steady) out.push(...renderSteady(r.steady, r.steadyProfiles));
   if (r.tenMillion) out.push(...renderTenMillion(r.tenMillion));
 
@@ -243,6 +245,7 @@ export function renderLatestBlock(r: BenchResults, resultsPath: string): string 
   }
   out.push(...steadyLatestRows(r.steady));
   out.push(...peerLatestRows(r));
+  out.push(...clusterLatestRows(r));
   return out.join('\n');
 }
 

@@ -3,6 +3,7 @@
 import type { BurstResult } from '../burst-delivery.js';
 import type { WatchBurstResult } from '../burst-watch.js';
 import type { BullmqResult, BullmqSteadyResult } from '../bullmq-compare.js';
+import type { ClusterBurstResult, ClusterFailoverResult, ClusterThroughputResult } from '../cluster-bench.js';
 import type { EngineCeilingResult } from '../engine-ceiling.js';
 import type { MemoryResult } from '../memory-window.js';
 import type { ThroughputResult } from '../scheduling-throughput.js';
@@ -42,6 +43,10 @@ export interface BenchResults {
   bullmq?: BullmqResult;
   /** Stage bullmq-steady-1k: the steady 1,000/s shape on BullMQ. */
   bullmqSteady?: BullmqSteadyResult;
+  /** Stages cluster-throughput, cluster-burst and cluster-failover: on etcd (bench/cluster-bench.ts). */
+  clusterThroughput?: ClusterThroughputResult;
+  clusterBurst?: ClusterBurstResult;
+  clusterFailover?: ClusterFailoverResult;
   memory?: MemoryResult;
   stagedMemory?: StagedMemoryResult;
   engineCeiling?: EngineCeilingResult;
@@ -51,7 +56,7 @@ export interface BenchResults {
   steady?: SteadyResult[];
   /** Their profiled runs (when a target was missed), by stage name. */
   steadyProfiles?: Record<string, SteadyProfile>;
-  profiles: { throughput?: ProfileRun; burst?: ProfileRun };
+  profiles: { throughput?: ProfileRun; burst?: ProfileRun; clusterBurst?: ProfileRun };
   errors: Array<{ stage: string; message: string }>;
   verdicts: Verdict[];
 }

@@ -29,6 +29,14 @@ export interface ClusterHarnessOptions {
   respond?: RecordingReceiver['respond'];
   /** An etcd the caller runs (e.g. a 3-member cluster); without it the harness starts one of its own. */
   store?: string;
+  /** Node flags before the script, e.g. --cpu-prof (the bench profiles replicas with it). */
+  nodeArgs?: string[];
+  /**
+   * A built entry point to run (bin/duetime.js, as a user does; `npm run build` first) instead of
+   * the source through tsx (tests: no build step). The bench runs the build, or another copy of it
+   * for an A/B comparison.
+   */
+  bin?: string;
 }
 
 export interface Replica {
@@ -73,10 +81,10 @@ export class ClusterHarness {
   private readonly parsed: Delivery[] = [];
   private parsedUpTo = 0;
   private readonly logs = makeTempDir('cluster-logs');
-  private readonly options: Required<Omit<ClusterHarnessOptions, 'respond' | 'store'>> & Pick<ClusterHarnessOptions, 'respond' | 'store'>;
+  private readonly options: Required<Omit<ClusterHarnessOptions, 'respond' | 'store' | 'bin'>> & Pick<ClusterHarnessOptions, 'respond' | 'store' | 'bin'>;
 
   constructor(options: ClusterHarnessOptions = {}) {
-    this.options = { replicas: 3, leaseTtl: '5s', partitions: 256, args: [], ...options };
+    this.options = { replicas: 3, leaseTtl: '5s', partitions: 256, args: [], nodeArgs: [], ...options };
   }
 
   async start(): Promise<this> {
@@ -97,7 +105,8 @@ export class ClusterHarness {
       command: globalThis.process.execPath,
       // prettier-ignore
       args: [
-        '--import', 'tsx', CLI, 'serve',
+        ...this.options.nodeArgs,
+        ...(this.options.bin ? [this.options.bin] : ['--import', 'tsx', CLI]), 'serve',
         '--port', String(port), '--grpc-port', '0', '--scheduler-port', '0',
         '--store', this.options.store ?? this.etcd.storeUrl,
         '--lease-ttl', this.options.leaseTtl,
