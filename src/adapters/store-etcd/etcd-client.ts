@@ -19,6 +19,7 @@ import {
   type TxnResponse,
   type WatchResponse,
 } from './etcd-api.js';
+import { decodeRangeResponse, decodeTxnResponse, decodeWatchResponse, encodeRangeRequest, encodeTxnRequest } from './etcd-codec.js';
 
 export interface EtcdClientOptions {
   /** Deadline of one unary call. @defaultValue 5000 */
@@ -85,9 +86,19 @@ export class EtcdClient {
     this.endpoints = endpoints;
     this.callTimeoutMs = options.callTimeoutMs ?? ETCD_CLIENT_DEFAULTS.callTimeoutMs;
     const definitions = fromJSON(ETCD_API, LOADER_OPTIONS);
-    const KV = makeGenericClientConstructor(service(definitions, 'etcdserverpb.KV'), 'KV');
+    // The hot calls (every read, write and watch event) use the hand-written codec; the lease
+    // calls and the watch's requests, a few per minute, keep proto-loader's.
+    const kv = service(definitions, 'etcdserverpb.KV');
+    const watch = service(definitions, 'etcdserverpb.Watch');
+    const KV = makeGenericClientConstructor(
+      {
+        Range: { ...kv.Range!, requestSerialize: (r: object) => encodeRangeRequest(r as RangeRequest), responseDeserialize: decodeRangeResponse },
+        Txn: { ...kv.Txn!, requestSerialize: (r: object) => encodeTxnRequest(r as TxnRequest), responseDeserialize: decodeTxnResponse },
+      },
+      'KV',
+    );
     const Lease = makeGenericClientConstructor(service(definitions, 'etcdserverpb.Lease'), 'Lease');
-    const Watch = makeGenericClientConstructor(service(definitions, 'etcdserverpb.Watch'), 'Watch');
+    const Watch = makeGenericClientConstructor({ Watch: { ...watch.Watch!, responseDeserialize: decodeWatchResponse } }, 'Watch');
     const channelOptions = {
       // Large ranges (a page of jobs with their payloads) exceed gRPC's 4 MiB default.
       'grpc.max_receive_message_length': 256 * 1024 * 1024,

@@ -145,6 +145,15 @@ export class EtcdJobStore implements JobStore {
   }
 
   /**
+   * Resolves once every write to these jobs issued so far has settled (and been remembered): the
+   * job watch waits for it before deciding which changes are its own, since an event can arrive
+   * before the answer to the write that made it.
+   */
+  async writesSettled(keys: readonly JobKey[]): Promise<void> {
+    await Promise.all(keys.map((key) => this.order.readJob(this.layout.jobId(key), async () => undefined)));
+  }
+
+  /**
    * The current records of several jobs (for the job watch), each read after this replica's
    * earlier writes to it, in as few transactions as fit (64 jobs each) instead of one per job:
    * the mod revision of each progress key read, and the revision of the read (what a job that is
@@ -285,6 +294,15 @@ export class EtcdJobStore implements JobStore {
         return result;
       }),
     );
+  }
+
+  /**
+   * The outcomes that settled together: each is its own conditional transaction as in
+   * commitProgress, issued in one turn so the batcher sends them as one request; the engine gets
+   * one promise for them all instead of one (and its retry loop and timing) per trigger.
+   */
+  commitProgressBatch(commits: readonly ProgressCommit[]): Promise<boolean[]> {
+    return Promise.all(commits.map((commit) => this.commitProgress(commit)));
   }
 
   async dueBefore(until: number, limit: number, held?: (key: JobKey) => boolean): Promise<JobRecord[]> {

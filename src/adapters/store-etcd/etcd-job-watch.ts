@@ -106,10 +106,13 @@ export class EtcdJobWatch {
       touched.set(id, entry);
     }
     const until = Date.now() + this.horizonMs;
-    const toRead = [...touched]
-      // Skip this replica's own writes (the engine already has them), and new jobs beyond the horizon.
-      .filter(([id, entry]) => entry.rev > store.known.seenRevision(id) && (entry.removed || entry.putAt <= until))
-      .map(([, entry]) => entry.key);
+    // New jobs beyond the horizon are not read. Of the rest, this replica's own writes are skipped
+    // (the engine already has them): known once the writes in flight to those jobs have answered,
+    // which under load is often after their events arrive (a trigger's commit waits its turn in a
+    // batch); deciding before would read back every such job from etcd.
+    const candidates = [...touched].filter(([, entry]) => entry.removed || entry.putAt <= until);
+    if (candidates.length > 0) await store.writesSettled(candidates.map(([, entry]) => entry.key));
+    const toRead = candidates.filter(([id, entry]) => entry.rev > store.known.seenRevision(id)).map(([, entry]) => entry.key);
     if (toRead.length > 0) {
       for (const found of await store.getManyWithRevision(toRead)) {
         const id = layout.jobId(found.key);
