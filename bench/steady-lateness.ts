@@ -15,7 +15,9 @@
 // long, how late), which shows a periodic stall; and the server's event-loop delay over the run
 // from its /metrics (prom-client's nodejs_eventloop_lag_* gauges, which read a
 // perf_hooks.monitorEventLoopDelay histogram and reset it on every scrape: a scrape just before
-// T0 starts the window, one after the last delivery ends it).
+// T0 starts the window, one after the last delivery ends it), and how many of the server's own
+// delay samples (duetime_event_loop_delay_seconds, never reset: the two scrapes' difference)
+// were over 5 and over 20 ms, the steady targets.
 
 import { findStalls, type Stall } from './lib/profile-stalls.js';
 import { startDuetime, startHelper } from './lib/duetime-server.js';
@@ -54,6 +56,10 @@ export interface EventLoopDelay {
   p99Ms: number;
   maxMs: number;
   meanMs: number;
+  /** duetime_event_loop_delay_seconds samples (one per 10 ms) during the run, and how many were over 5 and 20 ms; NaN from a server without it. */
+  samples?: number;
+  over5Ms?: number;
+  over20Ms?: number;
 }
 
 export interface SteadyResult {
@@ -108,10 +114,10 @@ export async function runSteady(ctx: StageContext, name: string, options: Steady
 
   // This scrape resets prom-client's event-loop histogram: the next one reads the run alone.
   await sleep(t0 - 500 - Date.now());
-  await fetchMetrics(duetime.url);
+  const beforeT0 = await fetchMetrics(duetime.url);
   const expected = options.warmupJobs + options.jobs;
   const complete = await waitForCount(receiver.url, expected, lastDue + options.drainTimeoutMs);
-  const eventLoop = eventLoopDelay(await fetchMetrics(duetime.url));
+  const eventLoop = eventLoopDelay(await fetchMetrics(duetime.url), beforeT0);
   if (!complete) ctx.log(`not all deliveries arrived within ${options.drainTimeoutMs} ms of the last due instant`);
   await sleep(options.settleMs);
   const stats = onlySteady(await fetchJson<ReceiverStats>(`${receiver.url}/stats`));
@@ -248,14 +254,20 @@ function lateEpisodes(late: Array<{ due: number; late: number }>, t0: number): L
   return episodes;
 }
 
-function eventLoopDelay(metrics: Metrics): EventLoopDelay {
+function eventLoopDelay(metrics: Metrics, before: Metrics): EventLoopDelay {
   const ms = (series: string): number => Math.round(metric(metrics, series) * 1e4) / 10;
+  // The never-reset histogram: what the run added between the scrape before T0 and this one.
+  const during = (series: string): number => metric(metrics, series) - metric(before, series);
+  const samples = during('duetime_event_loop_delay_seconds_count');
   return {
     p50Ms: ms('nodejs_eventloop_lag_p50_seconds'),
     p90Ms: ms('nodejs_eventloop_lag_p90_seconds'),
     p99Ms: ms('nodejs_eventloop_lag_p99_seconds'),
     maxMs: ms('nodejs_eventloop_lag_max_seconds'),
     meanMs: ms('nodejs_eventloop_lag_mean_seconds'),
+    samples,
+    over5Ms: samples - during('duetime_event_loop_delay_seconds_bucket{le="0.005"}'),
+    over20Ms: samples - during('duetime_event_loop_delay_seconds_bucket{le="0.02"}'),
   };
 }
 

@@ -37,19 +37,20 @@ export function renderSteady(runs: readonly SteadyResult[], profiles: Readonly<R
   out.push(
     'One-shot jobs scheduled over HTTP (64 connections) ahead of time, due evenly spread at the given rate from T0; each carries its due instant in its data and is ' +
       'delivered over HTTP to one receiving app (its own process), which records its arrival. Lateness is arrival minus that due instant. The event-loop delay is the ' +
-      "server's own (`perf_hooks.monitorEventLoopDelay` through /metrics' `nodejs_eventloop_lag_*`, scraped just before T0 and after the last delivery).",
+      "server's own (`perf_hooks.monitorEventLoopDelay` through /metrics' `nodejs_eventloop_lag_*`, scraped just before T0 and after the last delivery; their values " +
+      'include the 10 ms sampling interval), and the samples of its own `duetime_event_loop_delay_seconds` (a 10 ms timer, never reset) taken in between that were over 5 and over 20 ms.',
     '',
   );
   out.push(
-    '| rate | jobs | lead | scheduled at | lateness p50 / p90 / p99 / p99.9 / max ms | early | duplicates | missing | episodes > 5 ms | event loop p50 / p99 / max ms |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| rate | jobs | lead | scheduled at | lateness p50 / p90 / p99 / p99.9 / max ms | early | duplicates | missing | episodes > 5 ms | event loop p50 / p99 / max ms | loop delay samples > 5 / > 20 ms |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const r of runs) {
     const l = r.latenessMs;
     const e = r.eventLoop;
     out.push(
       `| ${n(r.options.ratePerS)}/s | ${n(r.options.jobs)} | ${n(r.leadMs)} ms | ${n(r.scheduling.perS)}/s | **${l.p50} / ${l.p90} / ${l.p99} / ${l.p999} / ${l.max}** | ${r.early} | ${r.duplicates} | ${r.missing} | ` +
-        `${r.episodeCount} | ${e.p50Ms} / ${e.p99Ms} / ${e.maxMs} |`,
+        `${r.episodeCount} | ${e.p50Ms} / ${e.p99Ms} / ${e.maxMs} | ${e.samples === undefined ? 'n/a' : `${n(e.over5Ms ?? Number.NaN)} / ${n(e.over20Ms ?? Number.NaN)} of ${n(e.samples)}`} |`,
     );
   }
   out.push('');
