@@ -6,6 +6,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Engine } from '../core/engine/engine.js';
 import type { StagedCount } from '../core/ports/job-store.js';
+import { AttemptTally } from './attempt-tally.js';
 import { trackEventLoopDelay } from './event-loop-delay.js';
 import type { TimedOperation } from './timed-store.js';
 
@@ -54,11 +55,20 @@ export function createMetrics(engine: Engine, sources: MetricsSources): Registry
     buckets: LATENESS_BUCKETS,
     registers: [registry],
   });
+  // Both attempt counters are fed from one tally at scrape time (attempt-tally.ts): whichever of
+  // them a scrape reads first adds what was counted since the last scrape to both.
+  const tally = new AttemptTally();
+  const addCounted = (): void =>
+    tally.take((c) => {
+      attempts.inc({ outcome: c.outcome }, c.count);
+      deliveries.inc({ namespace: c.namespace, app_id: c.appId, target_kind: c.targetKind, outcome: c.outcome }, c.count);
+    });
   const attempts = new Counter({
     name: 'duetime_trigger_attempts_total',
     help: 'Delivery attempts by outcome (success, failed, dropped, staged)',
     labelNames: ['outcome'],
     registers: [registry],
+    collect: addCounted,
   });
   // The same attempts by app and target kind, for per-app failure ratios (docs/metrics.md).
   const deliveries = new Counter({
@@ -66,6 +76,7 @@ export function createMetrics(engine: Engine, sources: MetricsSources): Registry
     help: 'Delivery attempts by app, target kind (app, pubsub, invoke, actor, state, binding...) and outcome (success, failed, dropped, staged)',
     labelNames: ['namespace', 'app_id', 'target_kind', 'outcome'],
     registers: [registry],
+    collect: addCounted,
   });
   if (sources.storeLatency) registry.registerMetric(sources.storeLatency);
   const errors = new Counter({ name: 'duetime_engine_errors_total', help: 'Store and engine errors (retried)', labelNames: ['context'], registers: [registry] });
@@ -163,8 +174,7 @@ export function createMetrics(engine: Engine, sources: MetricsSources): Registry
   });
   engine.events.on('attempted', (e) => {
     lateness.observe(Math.max(0, e.lateMs) / 1000);
-    attempts.inc({ outcome: e.outcome });
-    deliveries.inc({ namespace: e.trigger.key.namespace, app_id: e.trigger.key.appId, target_kind: e.trigger.target.kind, outcome: e.outcome });
+    tally.add(e.trigger.key.namespace, e.trigger.key.appId, e.trigger.target.kind, e.outcome);
   });
   engine.events.on('error', (e) => errors.inc({ context: e.context }));
   engine.events.on('finished', () => finished.inc());

@@ -22,6 +22,8 @@ export interface TriggerLogger {
   info(fields: object, message: string): void;
   warn(fields: object, message: string): void;
   error(fields: object, message: string): void;
+  /** pino's level check; a logger without it is asked for every line. */
+  isLevelEnabled?(level: string): boolean;
 }
 
 /** Logs what happens to triggers; returns a function that stops it. */
@@ -44,7 +46,10 @@ export function logTriggers(events: TypedEmitter<EngineEvents>, log: TriggerLogg
     }
     switch (outcome) {
       case 'success':
-        log.debug({ ...fieldsOf(key), attempt: trigger.attempt, manual: trigger.manual, lateMs }, `trigger of job "${key.name}" delivered`);
+        // Asked first: at info, building the fields and the message was ~5% of a burst's CPU per
+        // delivery for a line pino then drops (the spread of fieldsOf alone takes V8's slow path).
+        if (log.isLevelEnabled && !log.isLevelEnabled('debug')) return;
+        log.debug({ namespace: key.namespace, appId: key.appId, job: key.name, attempt: trigger.attempt, manual: trigger.manual, lateMs }, `trigger of job "${key.name}" delivered`);
         return;
       case 'failed': {
         const next = retryAt !== undefined ? new Date(retryAt).toISOString() : undefined;

@@ -88,6 +88,31 @@ describe('trigger log', () => {
     expect(lines.slice(3).map((l) => l.msg)).toEqual(['no endpoint for app app in namespace default: 1 trigger waiting (staged until the app registers or a consumer connects)']);
   });
 
+  it('at info a delivery costs no line: debug is not called, and a later switch to debug logs again', async () => {
+    h = await makeHarness();
+    const { logger, lines } = capture('info');
+    let debugCalls = 0;
+    logTriggers(h.engine.events, {
+      debug: (fields, message) => {
+        debugCalls++;
+        logger.debug(fields, message);
+      },
+      info: (fields, message) => logger.info(fields, message),
+      warn: (fields, message) => logger.warn(fields, message),
+      error: (fields, message) => logger.error(fields, message),
+      isLevelEnabled: (level) => logger.isLevelEnabled(level),
+    });
+    await h.schedule('quiet', { dueTime: '1s' });
+    await h.clock.advance(2_000);
+    expect(debugCalls).toBe(0);
+    logger.level = 'debug';
+    await h.schedule('loud', { dueTime: '1s' });
+    await h.clock.advance(2_000);
+    await flushed();
+    expect(debugCalls).toBe(1);
+    expect(lines).toEqual([expect.objectContaining({ level: LEVEL.debug, job: 'loud', namespace: 'default', appId: 'app', attempt: 1, manual: false })]);
+  });
+
   it('returns a function that stops the logging', async () => {
     h = await makeHarness();
     const { logger, lines } = capture();
