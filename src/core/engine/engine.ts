@@ -42,6 +42,7 @@ import { TurnBatch } from './turn-batch.js';
 
 export interface EngineStats {
   inMemory: number;
+  /** Due and waiting for a delivery slot (in its app's lane); a job whose time has not come is only inMemory. */
   queued: number;
   inFlight: number;
   /** Staged triggers held in memory by releases under way (the rest wait in the store). */
@@ -133,11 +134,10 @@ export class Engine {
     await this.raceTimeout(settled, this.options.stopTimeoutMs);
   }
 
+  /** O(1): read at every scrape of /metrics (a walk over 50,000 held slots took 2-7 ms, twice per scrape). */
   stats(): EngineStats {
     const releasing = this.releases.held();
-    let queued = 0;
-    for (const slot of this.slots.values()) if (slot.phase === 'queued' || slot.phase === 'ready') queued++;
-    return { inMemory: this.slots.size, queued, inFlight: this.inFlight, releasing, listenerErrors: this.listenerErrors };
+    return { inMemory: this.slots.size, queued: this.ready.length, inFlight: this.inFlight, releasing, listenerErrors: this.listenerErrors };
   }
 
   // ---- what the API layer calls after it changed the store ----
