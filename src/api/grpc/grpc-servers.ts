@@ -19,6 +19,8 @@ import { runtimeService } from './runtime-service.js';
 import { schedulerService, type SchedulerHosts } from './scheduler-service.js';
 import { refuseUndecodable, tolerantDeserializers } from './undecodable.js';
 import type { WatchJobsCall } from './watch-jobs.js';
+import { withWatchJobsCodec } from './watch-jobs-codec.js';
+import { directWatchJobsWrites } from './watch-jobs-writer.js';
 
 export interface GrpcServersOptions {
   jobs: JobsService;
@@ -101,8 +103,10 @@ export async function startGrpcServers(options: GrpcServersOptions): Promise<Grp
   // Undecodable request messages are INVALID_ARGUMENT, not grpc-js's INTERNAL (undecodable.ts).
   const runtime = new Server({ ...serverOptions, interceptors: [refuseUndecodable] });
   runtime.addService(tolerantDeserializers(protos.runtimeService), gated(runtimeService(options), options.startGate));
-  const scheduler = new Server({ ...serverOptions, interceptors: [refuseUndecodable] });
-  scheduler.addService(tolerantDeserializers(protos.schedulerService), gated(schedulerService({ ...options, openCalls, address: () => schedulerAddress }), options.startGate));
+  // WatchJobs writes its triggers below grpc-js's object stream, pre-encoded (watch-jobs-writer.ts,
+  // watch-jobs-codec.ts). The writer's interceptor comes first: it wraps grpc-js's own call.
+  const scheduler = new Server({ ...serverOptions, interceptors: [directWatchJobsWrites, refuseUndecodable] });
+  scheduler.addService(tolerantDeserializers(withWatchJobsCodec(protos.schedulerService)), gated(schedulerService({ ...options, openCalls, address: () => schedulerAddress }), options.startGate));
 
   const runtimeListener = await bind(runtime, options.host, options.grpcPort, 'grpcPort', edge);
   let schedulerListener: BoundListener;

@@ -24,13 +24,15 @@ import type { TraceContext } from '../../core/model/trace-context.js';
 import type { Trigger } from '../../core/model/trigger.js';
 import { schedulerCaller } from './call-identity.js';
 import { GrpcStatusError, toGrpcError } from './grpc-errors.js';
-import { JOB_TARGET_TYPE_ACTOR_REMINDER, JOB_TARGET_TYPE_JOB, type TargetMessage, type WatchJobsRequestMessage, type WatchJobsResponseMessage } from '@duetime/sdk/protocol';
+import { encodeWatchJobsResponse, JOB_TARGET_TYPE_ACTOR_REMINDER, JOB_TARGET_TYPE_JOB, type WatchJobsRequestMessage } from '@duetime/sdk/protocol';
 import { anyFromPayload } from './payload.js';
+import { responseWriterOf, type ResponseWriter } from './watch-jobs-writer.js';
 
 /** Response header sent once the initial message is accepted. */
 export const ACCEPTED_HEADER = 'duetime-watch';
 
-export type WatchJobsCall = ServerDuplexStream<WatchJobsRequestMessage, WatchJobsResponseMessage>;
+/** Responses go out as bytes already encoded (watch-jobs-codec.ts passes them through). */
+export type WatchJobsCall = ServerDuplexStream<WatchJobsRequestMessage, Buffer>;
 
 export interface WatchJobsDeps {
   streams: StreamConsumers;
@@ -42,6 +44,8 @@ export interface WatchJobsDeps {
 
 export function handleWatchJobs(call: WatchJobsCall, deps: WatchJobsDeps): void {
   const { streams, identity, logger, openCalls } = deps;
+  // Set by the directWatchJobsWrites interceptor (grpc-servers.ts installs it).
+  const writer = responseWriterOf(call.metadata);
   let consumer: ConnectedConsumer | undefined;
   let ended = false;
   openCalls.add(call);
@@ -81,12 +85,13 @@ export function handleWatchJobs(call: WatchJobsCall, deps: WatchJobsDeps): void 
             acceptsJobs: accepts.length === 0 || accepts.includes(JOB_TARGET_TYPE_JOB),
             acceptsReminders: accepts.length === 0 || accepts.includes(JOB_TARGET_TYPE_ACTOR_REMINDER),
           },
-          { send: (id, trigger) => send(call, id, trigger) },
+          { send: (id, trigger) => send(call, writer, id, trigger) },
         );
-        // A write answered false (grpc-js holds more than its high-water mark): the consumer
-        // holds its triggers back until the stream has written what it holds.
+        // A write answered false (more than the high-water mark waits to be written): the
+        // consumer holds its triggers back until the stream has written what it holds.
         const connected = consumer;
-        call.on('drain', () => connected.drained());
+        if (writer) writer.onDrain(() => connected.drained());
+        else call.on('drain', () => connected.drained());
         logger.debug({ namespace: caller.namespace, appId: caller.appId }, 'WatchJobs consumer connected');
       } catch (error) {
         fail(error);
@@ -116,8 +121,12 @@ export function handleWatchJobs(call: WatchJobsCall, deps: WatchJobsDeps): void 
   call.on('error', finish);
 }
 
-/** Writes without waiting (no await per message); false asks the consumer to wait for 'drain'. */
-function send(call: WatchJobsCall, id: number, trigger: Trigger): boolean {
+/**
+ * Writes without waiting (no await per message): the trigger encoded by hand (the bytes
+ * protobufjs would write) and handed to the call's ResponseWriter, or to the object stream where
+ * there is none. False asks the consumer to wait for the drain.
+ */
+function send(call: WatchJobsCall, writer: ResponseWriter | undefined, id: number, trigger: Trigger): boolean {
   if (call.cancelled || call.destroyed || call.writableEnded) throw new Error('the stream is closed');
   let data: ReturnType<typeof anyFromPayload>;
   try {
@@ -126,28 +135,22 @@ function send(call: WatchJobsCall, id: number, trigger: Trigger): boolean {
     // Data stored before the depth limit: this trigger fails, the consumer keeps its stream.
     throw new UnsendableTriggerError(error instanceof Error ? error.message : String(error));
   }
-  return call.write({
-    name: nameOf(trigger),
-    id: String(id),
-    ...(data ? { data } : {}),
+  const actor = actorCallOf(trigger.target, trigger.key);
+  const message = encodeWatchJobsResponse({
+    // An actor reminder goes out under the reminder's own name (the job key holds a composite one).
+    name: actor?.reminderName ?? trigger.key.name,
+    id,
+    data,
     // A reminder is filed under a reserved app id (reminder-keys.ts); the wire names its owner.
-    metadata: { appId: ownerOfReminderApp(trigger.key.appId) ?? trigger.key.appId, namespace: trigger.key.namespace, target: targetOf(trigger) },
+    appId: ownerOfReminderApp(trigger.key.appId) ?? trigger.key.appId,
+    namespace: trigger.key.namespace,
+    actor: actor ? { type: actor.actorType, id: actor.actorId } : undefined,
     // Duetime's extension field: the attempt's trace context (a Dapr sidecar skips it).
-    ...(trigger.trace ? { traceContext: traceContextEntries(trigger.trace) } : {}),
+    traceContext: trigger.trace ? traceContextEntries(trigger.trace) : undefined,
   });
+  return writer ? writer.write(message) : call.write(message);
 }
 
 function traceContextEntries(trace: TraceContext): Record<string, string> {
   return trace.tracestate !== undefined ? { traceparent: trace.traceparent, tracestate: trace.tracestate } : { traceparent: trace.traceparent };
-}
-
-/** What the consumer sees in metadata.target: the app's own job, or an actor reminder. */
-function targetOf(trigger: Trigger): TargetMessage {
-  const actor = actorCallOf(trigger.target, trigger.key);
-  return actor ? { actor: { type: actor.actorType, id: actor.actorId } } : { job: {} };
-}
-
-/** An actor reminder goes out under the reminder's own name (the job key holds a composite one). */
-function nameOf(trigger: Trigger): string {
-  return actorCallOf(trigger.target, trigger.key)?.reminderName ?? trigger.key.name;
 }

@@ -4,6 +4,7 @@
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { decodeValue, encodeValue } from '@duetime/sdk/protocol';
+import { MAX_ENCODED_DEPTH } from '../../../packages/sdk/src/protocol/protobuf-value.js';
 
 const root = protobuf.Root.fromJSON(protobuf.common.get('google/protobuf/struct.proto')!);
 const Value = root.lookupType('google.protobuf.Value');
@@ -27,6 +28,9 @@ const samples: unknown[] = [
   [1, 'two', null, true, { three: [3] }],
   { report: 'sales', pages: 3, nested: { deep: { deeper: [null, { a: '' }] } }, empty: {} },
   { 'a key with spaces': 1, 'ünïcode': 'x' },
+  // nested lengths of 128 bytes and more (two- and three-byte length varints)
+  { big: 'x'.repeat(200), list: Array.from({ length: 100 }, (_, i) => ({ i, s: 'yy' })), deeper: { s: 'ü'.repeat(5_000) } },
+  'z'.repeat(20_000),
 ];
 
 describe('google.protobuf.Value codec', () => {
@@ -39,11 +43,26 @@ describe('google.protobuf.Value codec', () => {
     expect(decodeValue(theirEncode(value))).toEqual(value);
   });
 
+  it.each(samples.map((s) => [JSON.stringify(s).slice(0, 60), s]))('%s: the bytes protobufjs writes', (_label, value) => {
+    expect(encodeValue(value).equals(Buffer.from(theirEncode(value)))).toBe(true);
+  });
+
   it('keeps "__proto__" as an ordinary key', () => {
     const value = JSON.parse('{"__proto__":{"polluted":true}}') as Record<string, unknown>;
     const decoded = decodeValue(encodeValue(value)) as Record<string, unknown>;
     expect(Object.keys(decoded)).toEqual(['__proto__']);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it(`encodes data ${MAX_ENCODED_DEPTH} levels deep and refuses deeper with a RangeError (not a stack overflow)`, () => {
+    const nest = (levels: number): unknown => {
+      let value: unknown = 1;
+      for (let i = 0; i < levels; i++) value = i % 2 ? { a: value } : [value];
+      return value;
+    };
+    expect(decodeValue(encodeValue(nest(MAX_ENCODED_DEPTH)))).toEqual(nest(MAX_ENCODED_DEPTH));
+    expect(() => encodeValue(nest(MAX_ENCODED_DEPTH + 1))).toThrow(RangeError);
+    expect(() => encodeValue(nest(100_000))).toThrow(RangeError);
   });
 
   it('skips undefined object members as JSON.stringify does', () => {

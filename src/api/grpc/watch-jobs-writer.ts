@@ -1,0 +1,80 @@
+/*
+ * Trigger messages of a WatchJobs call written below grpc-js's object stream.
+ *
+ * The handler's ServerDuplexStream has no _writev and waits for each message's HTTP/2 write to
+ * complete before it hands the next one down: a burst goes out one message per write completion,
+ * each with its own native write and callbacks (measured: ~40 % of the server's CPU in a 20,000
+ * trigger burst went to that chain). This interceptor keeps a handle on the call below it and
+ * sends each encoded message to it at once, so messages queue in the HTTP/2 stream, which writes
+ * everything queued behind the write in progress in one writev. The wire is the same: one gRPC
+ * message per trigger, in order.
+ *
+ * The object stream still sends the headers, the status and the end (call.end() queues behind
+ * the messages already in the HTTP/2 stream), and still reads the client's messages.
+ *
+ * Backpressure: grpc-js answers no write with a boolean at this level, so the writer counts the
+ * bytes handed down and not yet written; above HIGH_WATER_BYTES write() answers false, and once
+ * they drop to LOW_WATER_BYTES the drain listener runs (the consumer then sends what it held).
+ */
+
+import { ServerInterceptingCall, type Metadata, type ServerInterceptingCallInterface, type ServerInterceptor } from '@grpc/grpc-js';
+import { Fifo } from '../../core/engine/fifo.js';
+
+export const WATCH_JOBS_PATH = '/dapr.proto.scheduler.v1.Scheduler/WatchJobs';
+
+const HIGH_WATER_BYTES = 1 << 20;
+const LOW_WATER_BYTES = 256 << 10;
+
+export class ResponseWriter {
+  private queuedBytes = 0;
+  /** Sizes of the messages not yet written, in order (their callbacks come in order). */
+  private readonly sizes = new Fifo<number>();
+  private full = false;
+  private drainListener: (() => void) | undefined;
+  // One callback for every message: the sizes say which message it was.
+  private readonly written = (): void => {
+    this.queuedBytes -= this.sizes.shift() ?? 0;
+    if (this.full && this.queuedBytes <= LOW_WATER_BYTES) {
+      this.full = false;
+      this.drainListener?.();
+    }
+  };
+
+  constructor(private readonly call: ServerInterceptingCallInterface) {}
+
+  /** Sends one encoded message; false when the consumer should hold further ones until onDrain. */
+  write(message: Buffer): boolean {
+    this.queuedBytes += message.length;
+    this.sizes.push(message.length);
+    this.call.sendMessage(message, this.written);
+    if (this.queuedBytes > HIGH_WATER_BYTES) this.full = true;
+    return !this.full;
+  }
+
+  onDrain(listener: () => void): void {
+    this.drainListener = listener;
+  }
+}
+
+// The handler finds its call's writer by the call's metadata: the one object grpc-js hands both
+// to the interceptor chain and to the handler's stream.
+const writers = new WeakMap<Metadata, ResponseWriter>();
+
+export function responseWriterOf(metadata: Metadata): ResponseWriter | undefined {
+  return writers.get(metadata);
+}
+
+/** Server interceptor: a ResponseWriter for each WatchJobs call; other methods pass through. */
+export const directWatchJobsWrites: ServerInterceptor = (method, call) => {
+  if (method.path !== WATCH_JOBS_PATH) return new ServerInterceptingCall(call);
+  const writer = new ResponseWriter(call);
+  return new ServerInterceptingCall(call, {
+    start: (next) =>
+      next({
+        onReceiveMetadata: (metadata, forward) => {
+          writers.set(metadata, writer);
+          forward(metadata);
+        },
+      }),
+  });
+};
