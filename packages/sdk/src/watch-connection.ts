@@ -15,7 +15,7 @@
 
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import { Backoff, type BackoffOptions } from './backoff.js';
-import { callMetadata, schedulerClient, type SchedulerClient, type WatchJobsCall } from './scheduler-channel.js';
+import { watchJobsChannel, type WatchJobsCall, type WatchJobsChannel } from './scheduler-channel.js';
 import type { WatchJobsResponse } from './watch-message.js';
 
 /** The header Duetime's WatchJobs sends once it has accepted the initial message. */
@@ -39,7 +39,7 @@ export interface WatchConnectionOptions {
 }
 
 export class WatchConnection {
-  private readonly client: SchedulerClient;
+  private readonly channel: WatchJobsChannel;
   private readonly backoff: Backoff;
   private call: WatchJobsCall | undefined;
   private isConnected = false;
@@ -54,7 +54,7 @@ export class WatchConnection {
     private readonly options: WatchConnectionOptions,
   ) {
     this.backoff = new Backoff(options.reconnect);
-    this.client = schedulerClient(address, options.credentials, options.reconnect);
+    this.channel = watchJobsChannel(address, options.credentials, options.reconnect);
   }
 
   /** The server has accepted the stream, and it has not broken since. */
@@ -64,7 +64,7 @@ export class WatchConnection {
 
   open(): void {
     if (this.closing) return;
-    const call = this.client.WatchJobs(callMetadata(this.options.apiToken));
+    const call = this.channel.call(this.options.apiToken);
     this.call = call;
     call.on('metadata', (headers) => {
       if (headers.get(ACCEPTED_HEADER).length > 0) this.markConnected(call);
@@ -103,7 +103,7 @@ export class WatchConnection {
         await withTimeout(ended, 2_000);
         call.cancel();
       }
-      this.client.close();
+      this.channel.close();
     })());
   }
 
