@@ -272,6 +272,9 @@ export class Engine {
       this.refillGuard.end(watch);
     }
     if (!this.running) return;
+    // Two refills can overlap (refillNow while the periodic one reads): the last to end arms the
+    // one timer, else each would go on re-arming its own and the refills would double.
+    this.refillTimer?.cancel();
     this.refillTimer = this.clock.setTimer(this.clock.now() + this.options.refillIntervalMs, () => void this.refill());
   }
 

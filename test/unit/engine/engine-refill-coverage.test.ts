@@ -10,7 +10,7 @@ import { JobsService } from '../../../src/app/jobs-service.js';
 import { Engine } from '../../../src/core/engine/engine.js';
 import type { JobKey } from '../../../src/core/model/job.js';
 import type { DueRead, ProgressCommit } from '../../../src/core/ports/job-store.js';
-import { FakeClock } from '../../../src/testing/fake-clock.js';
+import { FakeClock, settle } from '../../../src/testing/fake-clock.js';
 import { ScriptedDeliverer } from '../../../src/testing/scripted-deliverer.js';
 import { T0 } from './harness.js';
 
@@ -20,10 +20,14 @@ const WHOLE = Number.MIN_SAFE_INTEGER;
 class RecordingStore extends MemoryJobStore {
   readonly froms: number[] = [];
   refuseNext: string | undefined;
+  /** While set, a due read waits for it. */
+  gate: Promise<void> | undefined;
 
-  override dueBetween(from: number, until: number, limit: number, held: (key: JobKey) => boolean): Promise<DueRead> {
+  override async dueBetween(from: number, until: number, limit: number, held: (key: JobKey) => boolean): Promise<DueRead> {
     this.froms.push(from);
-    return super.dueBetween(from, until, limit, held);
+    const read = await super.dueBetween(from, until, limit, held);
+    await this.gate;
+    return read;
   }
 
   override commitProgressBatch(commits: readonly ProgressCommit[]): Promise<boolean[]> {
@@ -53,12 +57,13 @@ async function setup() {
   const jobs = new JobsService(store, engine, clock);
   await engine.start();
   stop = async () => {
+    store.gate = undefined;
     const stopping = engine.stop();
     await clock.advance(10_000);
     await stopping;
   };
   const key = (name: string): JobKey => ({ namespace: 'default', appId: 'app', name });
-  return { clock, store, target, jobs, key };
+  return { clock, store, target, jobs, key, engine };
 }
 
 describe('engine: what a refill reads', () => {
@@ -87,6 +92,21 @@ describe('engine: what a refill reads', () => {
     await clock.advance(2_000);
     expect(store.froms).toEqual([WHOLE, WHOLE, T0 + 12_000]);
     expect(target.of('every').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('refillNow while the periodic refill reads: one refill per interval after both end, not two', async () => {
+    const { clock, store, engine } = await setup();
+    let open: () => void = () => {};
+    store.gate = new Promise((resolve) => (open = resolve));
+    await clock.advance(2_000); // the periodic refill at 2 s starts and waits in its read
+    const now = engine.refillNow(); // a second one, whole, while the first is out
+    store.gate = undefined;
+    open();
+    await now;
+    await settle();
+    const before = store.froms.length;
+    await clock.advance(6_000);
+    expect(store.froms.length - before).toBe(3);
   });
 
   it('still reads whole now and then: a job written behind the engine\'s back, due within what was read, is loaded', async () => {
