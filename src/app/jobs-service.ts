@@ -82,9 +82,15 @@ export class JobsService {
    * `rawData`: a non-JSON payload (gRPC), given instead of the body's `data`. `context.trace`: the
    * caller's trace context; stored with the job (as the schedule span's child when tracing).
    */
-  async schedule(key: JobKey, body: unknown, rawData?: RawPayload, context: ScheduleContext = {}): Promise<void> {
+  schedule(key: JobKey, body: unknown, rawData?: RawPayload, context: ScheduleContext = {}): Promise<void> {
+    // write()'s own promise, not one an async function would make to follow it (two more
+    // microtask turns per schedule).
     if (!this.tracer) return this.write(key, body, rawData, context.trace);
-    const span = this.tracer.startSchedule(key, context.trace);
+    return this.traced(this.tracer, key, body, rawData, context.trace);
+  }
+
+  private async traced(tracer: Tracer, key: JobKey, body: unknown, rawData: RawPayload | undefined, trace: TraceContext | undefined): Promise<void> {
+    const span = tracer.startSchedule(key, trace);
     try {
       await this.write(key, body, rawData, span.context);
     } catch (error) {
@@ -98,10 +104,11 @@ export class JobsService {
     // The rate first: a flood is refused before any parsing work.
     this.quota?.takeSchedule(key, 'DAPR_SCHEDULER_SCHEDULE_JOB');
     const { def: parsed, overwrite } = parseJobRequest(key, body, this.clock.now(), randomUUID(), this.requestLimits);
-    const def = { ...parsed, ...(rawData ? { rawData } : {}), ...(trace ? { trace } : {}) };
+    // parsed is this call's own object: copied only to add to it (a spread copy costs ~1 µs).
+    const def = rawData || trace ? { ...parsed, ...(rawData ? { rawData } : {}), ...(trace ? { trace } : {}) } : parsed;
     checkJobData(def, this.dataLimits, 'DAPR_SCHEDULER_SCHEDULE_JOB');
     this.checkTarget(def.target, key);
-    await this.quota?.checkJobCount(key, 'DAPR_SCHEDULER_SCHEDULE_JOB', async () => overwrite && isLive(await this.store.get(key)));
+    if (this.quota) await this.quota.checkJobCount(key, 'DAPR_SCHEDULER_SCHEDULE_JOB', async () => overwrite && isLive(await this.store.get(key)));
     const progress = initialProgress(def, def.schedule ? parseSchedule(def.schedule) : undefined);
     if (!this.payloads?.hasStores) {
       const record: JobRecord = { def, progress };

@@ -15,6 +15,8 @@ import { decodeStoredDefinition } from '../../core/model/target.js';
 const DEFAULT_POLICY_JSON = JSON.stringify(DEFAULT_FAILURE_POLICY);
 const DEFAULT_POLICY_SOURCE_JSON = JSON.stringify(DEFAULT_FAILURE_POLICY_SOURCE);
 const DEFAULT_CATCH_UP = 'all';
+/** Fields encodeDefinition does not copy as they are: columns of their own, or stored only when not the default. */
+const COLUMNS_OR_DEFAULTED: ReadonlySet<string> = new Set(['key', 'uid', 'failurePolicy', 'failurePolicySource', 'target', 'catchUp']);
 
 /**
  * The definition's JSON without key and uid (columns of their own) and without the fields that
@@ -22,8 +24,13 @@ const DEFAULT_CATCH_UP = 'all';
  * catchUp "all". Throws what JSON.stringify throws for a value JSON cannot hold.
  */
 export function encodeDefinition(def: JobDefinition): string {
-  const { key: _key, uid: _uid, failurePolicy, failurePolicySource, target, catchUp, ...rest } = def;
-  const stored: Record<string, unknown> = rest;
+  const { failurePolicy, failurePolicySource, target, catchUp } = def;
+  // The other fields copied by a loop: a rest pattern ({ key, uid, ...rest }) copies through a
+  // runtime call, about 1% of the main thread's CPU per HTTP schedule (2026-12-04, perf).
+  const stored: Record<string, unknown> = {};
+  for (const field of Object.keys(def)) {
+    if (!COLUMNS_OR_DEFAULTED.has(field)) stored[field] = def[field as keyof JobDefinition];
+  }
   // The request parser hands out the default objects themselves: compare by identity first.
   const defaultPolicy =
     (failurePolicy === DEFAULT_FAILURE_POLICY || JSON.stringify(failurePolicy) === DEFAULT_POLICY_JSON) &&

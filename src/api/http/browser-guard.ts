@@ -12,6 +12,7 @@
 import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from './error-mapping.js';
+import { addRequestCheck } from './request-checks.js';
 
 export interface BrowserPolicy {
   /** Host header names accepted besides IP literals and localhost; '*' accepts any. */
@@ -33,28 +34,29 @@ export function isJsonContentType(type: string | undefined): boolean {
 export function guardBrowsers(app: FastifyInstance, policy: BrowserPolicy): void {
   const names = policy.allowedHosts === '*' ? undefined : new Set(policy.allowedHosts.map((n) => n.toLowerCase()));
   const cors = new Set(policy.corsOrigins.map((o) => o.replace(/\/$/, '').toLowerCase()));
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+  addRequestCheck(app, (request: FastifyRequest, reply: FastifyReply) => {
     const host = request.headers.host;
     if (names && host !== undefined && !hostAllowed(host, names)) {
-      return reply.status(403).send(errorBody('ERR_HOST_NOT_ALLOWED', `the Host "${host.slice(0, 200)}" is not a name of this server; add it to --allowed-hosts`));
+      void reply.status(403).send(errorBody('ERR_HOST_NOT_ALLOWED', `the Host "${host.slice(0, 200)}" is not a name of this server; add it to --allowed-hosts`));
+      return;
     }
     const origin = request.headers.origin;
-    if (origin === undefined) return undefined;
+    if (origin === undefined) return;
     const normalized = origin.toLowerCase();
     if (cors.has(normalized)) {
       void reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
       if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
-        return reply
+        void reply
           .status(204)
           .header('access-control-allow-methods', CORS_METHODS)
           .header('access-control-allow-headers', CORS_HEADERS)
           .header('access-control-max-age', '600')
           .send();
       }
-      return undefined;
+      return;
     }
-    if (sameOrigin(normalized, host)) return undefined;
-    return reply.status(403).send(errorBody('ERR_ORIGIN_NOT_ALLOWED', `requests from the web origin "${origin.slice(0, 200)}" are not allowed; add it to --cors-origins to let a browser page call the API`));
+    if (sameOrigin(normalized, host)) return;
+    void reply.status(403).send(errorBody('ERR_ORIGIN_NOT_ALLOWED', `requests from the web origin "${origin.slice(0, 200)}" are not allowed; add it to --cors-origins to let a browser page call the API`));
   });
 }
 

@@ -44,7 +44,7 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
   // The store's trouble (a write race, locked, disk full, unreachable): 409 or 503, not a bug.
   const storeError = asDuetimeError(error);
   if (storeError) {
-    request.log.warn({ err: error }, 'request failed in the job store');
+    request.log.warn({ err: error, reqId: request.id }, 'request failed in the job store');
     void reply.status(STATUS[storeError.kind]).send(errorBody(storeError.code, storeError.message));
     return;
   }
@@ -57,6 +57,6 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
     void reply.status(fastifyError.statusCode).send(errorBody('ERR_MALFORMED_REQUEST', `malformed request: ${fastifyError.message}`));
     return;
   }
-  request.log.error({ err: error }, 'request failed');
+  request.log.error({ err: error, reqId: request.id }, 'request failed');
   void reply.status(500).send(errorBody('ERR_INTERNAL', 'internal error; see the server log'));
 }

@@ -5,11 +5,12 @@
 
 import type { FastifyInstance } from 'fastify';
 import { InvalidRequestError } from '../../core/errors.js';
+import { addRequestCheck } from './request-checks.js';
 
 const CODE = 'ERR_MALFORMED_REQUEST';
 
 export function checkQueryStrings(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request) => {
+  addRequestCheck(app, (request) => {
     const url = request.raw.url ?? '';
     const start = url.indexOf('?');
     if (start >= 0) checkQuery(url.slice(start + 1));

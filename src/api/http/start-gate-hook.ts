@@ -5,19 +5,16 @@
 import type { FastifyInstance } from 'fastify';
 import { UnavailableError } from '../../core/errors.js';
 import type { StartGate } from '../../app/start-gate.js';
+import { addRequestCheck } from './request-checks.js';
 
 const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
 
-/** Adds the hook; call before the server listens. */
+/** Adds the check (request-checks.ts); call before the server listens. */
 export function gateUntilStarted(http: FastifyInstance, gate: StartGate): void {
-  http.addHook('onRequest', (request, _reply, done) => {
-    if (gate.isOpen || PROBES.has(request.url.split('?', 1)[0]!)) {
-      done();
-      return;
-    }
-    gate.whenOpen().then(
-      () => done(),
-      () => done(new UnavailableError('ERR_NOT_READY', 'the server failed to start; retry against another replica or after the restart')),
-    );
+  addRequestCheck(http, (request) => {
+    if (gate.isOpen || PROBES.has(request.url.split('?', 1)[0]!)) return undefined;
+    return gate.whenOpen().catch(() => {
+      throw new UnavailableError('ERR_NOT_READY', 'the server failed to start; retry against another replica or after the restart');
+    });
   });
 }

@@ -156,6 +156,7 @@ export class Engine {
       return;
     }
     if (existing) this.drop(existing);
+    else if (this.beyondLookahead(record.progress)) return; // the refill reads it from the store when due
     this.adopt(record, false);
   }
 
@@ -714,6 +715,17 @@ export class Engine {
       current.phase = 'idle';
       this.place(current);
     }
+  }
+
+  /**
+   * Due after the lookahead: place() would let a slot of it go at once, out of the due window
+   * whatever else holds (finished, staged or paused are let go the same way; a job of another
+   * replica adopt() refuses first). upsert skips taking such a job in: most schedules are of jobs
+   * due later than that, and each cost a slot, a key string and a Map write and delete for nothing.
+   */
+  private beyondLookahead(progress: Progress): boolean {
+    const due = progressDueAt(progress);
+    return due !== undefined && due > this.clock.now() + this.options.lookaheadMs;
   }
 
   /**

@@ -90,7 +90,7 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
         return void redirect(reply, `/ui/login?next=${encodeURIComponent(request.url)}&problem=invalid`);
       }
       const status = known ? (STATUS_OF[known.kind] ?? 503) : ((error as { statusCode?: number }).statusCode ?? 500);
-      if (status >= 500) request.log.error({ err: error }, 'dashboard request failed');
+      if (status >= 500) request.log.error({ err: error, reqId: request.id }, 'dashboard request failed');
       const message = known ? known.message : status < 500 ? (error as Error).message : 'internal error; see the server log';
       return void render(request, reply, 'apps', 'Not done', problemPage(status === 404 ? 'Not found' : 'Not done', message), status);
     });
