@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { runBatch } from './group-commit.js';
 import { applyPragmas } from './schema.js';
 import { prepareStatements } from './statements.js';
+import { decodeOps, type WireOps } from './writer-codec.js';
 import { applyWriteOp, transactionControl, type WriteOp } from './write-ops.js';
 import { encodeError, type FromWriter, type ToWriter, type WireError, type WriterInit } from './writer-protocol.js';
 
@@ -37,8 +38,14 @@ port.on('message', (message: ToWriter) => {
   port.postMessage(commit(message.ops));
 });
 
-function commit(ops: WriteOp[]): FromWriter {
+function commit(wire: WireOps): FromWriter {
   if (!sql || !tx) return { type: 'failed', error: encodeError(openError) };
+  let ops: WriteOp[];
+  try {
+    ops = decodeOps(wire);
+  } catch (error) {
+    return { type: 'failed', error: encodeError(error) };
+  }
   try {
     const results = runBatch(
       tx,

@@ -2,6 +2,7 @@
 // data and are rebuilt on the main thread, so a JobExistsError arrives as a JobExistsError.
 
 import { JobExistsError } from '../../core/errors.js';
+import type { WireOps } from './writer-codec.js';
 import type { WriteOp } from './write-ops.js';
 
 export interface WriterInit {
@@ -10,7 +11,8 @@ export interface WriterInit {
   historyLimit: number;
 }
 
-export type ToWriter = { type: 'batch'; ops: WriteOp[] } | { type: 'close' };
+/** A batch's writes cross encoded (writer-codec.ts). */
+export type ToWriter = { type: 'batch'; ops: WireOps } | { type: 'close' };
 
 export type WireError = { tag: 'job-exists'; name: string } | { tag: 'error'; name: string; message: string; code?: string };
 

@@ -3,7 +3,8 @@
 //
 // State machine:
 //   idle      --submit-->                queued (a send is armed on the next macrotask)
-//   queued    --setImmediate / maxBatch / sync()-->  in flight (one batch posted to the worker)
+//   queued    --setImmediate / maxBatch / sync()-->  in flight (one batch posted to the worker, its
+//                                        writes encoded flat: writer-codec.ts)
 //   in flight --submit-->                in flight, the write queues behind it
 //   in flight --worker answers-->        each write settles with its own result; whatever queued
 //                                        meanwhile is sent at once (batches grow while one commits)
@@ -14,6 +15,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { encodeOps } from './writer-codec.js';
 import type { WriteOp } from './write-ops.js';
 import { decodeError, type FromWriter, type ToWriter, type WriterInit } from './writer-protocol.js';
 
@@ -114,7 +116,7 @@ export class WriterThread {
     this.queue = batch === this.queue ? [] : this.queue.slice(this.maxBatch);
     this.inFlight = batch;
     this.worker.ref();
-    this.worker.postMessage({ type: 'batch', ops: batch.map((item) => item.op) } satisfies ToWriter);
+    this.worker.postMessage({ type: 'batch', ops: encodeOps(batch.map((item) => item.op)) } satisfies ToWriter);
   }
 
   private onAnswer(message: FromWriter): void {

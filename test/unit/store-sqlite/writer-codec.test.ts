@@ -1,0 +1,57 @@
+// The writer thread's batch encoding: every kind of write comes back exactly as it was encoded,
+// across a real structured clone (as postMessage makes), and a batch cut short is refused rather
+// than applied in part.
+
+import { describe, expect, it } from 'vitest';
+import { decodeOps, encodeOps } from '../../../src/adapters/store-sqlite/writer-codec.js';
+import type { ProgressArgs } from '../../../src/adapters/store-sqlite/row-codec.js';
+import type { WriteOp } from '../../../src/adapters/store-sqlite/write-ops.js';
+
+const progress: ProgressArgs = [3, 0, 2, 1, 1_700_000_000_000, 1_700_000_001_000, 1_700_000_002_000, null, null, null, 0, 1_700_000_002_000, null, null];
+const finished: ProgressArgs = [9, 2, 5, 0, null, null, null, 1_700_000_000_500, 2, 1_700_000_000_900, 1, null, 1_700_000_003_000, 1_700_000_004_000];
+const key = { namespace: 'default', app_id: 'app', name: 'job-ü-1' };
+const guard = { ...key, uid: '0b6e9f7a-2f6c-4c1e-9a51-6f1c2d3e4f50', expected_rev: 2 };
+
+const ops: WriteOp[] = [
+  { kind: 'create', row: { ...key, uid: guard.uid, def: '{"createdAt":1,"data":{"n":1}}', progress }, overwrite: false },
+  { kind: 'create', row: { ...key, name: 'other', uid: 'not-a-uuid', def: '{}', progress: finished }, overwrite: true },
+  { kind: 'progress', guard, progress, key: guard, entry: '{"outcome":"delivered"}' },
+  { kind: 'progress', guard, progress: finished, key: guard, entry: undefined },
+  { kind: 'progress', guard, progress, key: { namespace: 'ns2', app_id: 'a2', name: 'n2' }, entry: undefined },
+  { kind: 'deleteIf', guard, key: guard },
+  { kind: 'deleteIf', guard, key: { namespace: 'ns2', app_id: 'a2', name: 'n2' } },
+  {
+    kind: 'progressBatch',
+    ops: [
+      { kind: 'progress', guard, progress, key: guard, entry: '{}' },
+      { kind: 'deleteIf', guard, key: guard },
+    ],
+  },
+  { kind: 'progressBatch', ops: [] },
+  { kind: 'delete', key },
+  { kind: 'deleteByPrefix', range: { namespace: 'default', app_id: 'app', lower: 'a' }, upper: 'b' },
+  { kind: 'deleteByPrefix', range: { namespace: 'default', app_id: 'app', lower: '' }, upper: undefined },
+  { kind: 'purgeFinished', finishedBefore: 1_700_000_000_000, limit: 500 },
+];
+
+describe('the writer thread batch encoding', () => {
+  it('gives back every kind of write exactly, after a structured clone', () => {
+    expect(decodeOps(structuredClone(encodeOps(ops)))).toEqual(ops);
+  });
+
+  it('gives back each write alone and an empty batch', () => {
+    for (const op of ops) expect(decodeOps(structuredClone(encodeOps([op])))).toEqual([op]);
+    expect(decodeOps(encodeOps([]))).toEqual([]);
+  });
+
+  it('decodes a progress commit keyed by its guard with the guard as its key', () => {
+    const [decoded] = decodeOps(structuredClone(encodeOps([ops[2]!])));
+    expect(decoded?.kind === 'progress' && decoded.key).toBe(decoded?.kind === 'progress' && decoded.guard);
+  });
+
+  it('refuses a batch cut short or of an unknown tag', () => {
+    const wire = encodeOps(ops.slice(0, 3));
+    for (const cut of [1, 5, 10, wire.length - 1]) expect(() => decodeOps(wire.slice(0, cut))).toThrow(/malformed write batch/);
+    expect(() => decodeOps([99])).toThrow(/malformed write batch: tag 99/);
+  });
+});
