@@ -3,10 +3,11 @@
 // scrape time from cheap sources: staged triggers and live jobs per app, partitions owned.
 // Every name, with example PromQL and alert rules, is in docs/metrics.md.
 
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Engine } from '../core/engine/engine.js';
 import type { StagedCount } from '../core/ports/job-store.js';
 import { AttemptTally } from './attempt-tally.js';
+import { CountingHistogram, type HistogramSeries } from './counting-histogram.js';
 import { trackEventLoopDelay } from './event-loop-delay.js';
 import type { TimedOperation } from './timed-store.js';
 
@@ -18,7 +19,7 @@ export interface MetricsSources {
   /** Cluster (etcd): partitions this replica fires, and partitions no replica owns. */
   partitions?: () => { owned: number; unowned: number; total: number };
   /** Store write latencies (app/timed-store.ts), registered with the rest. */
-  storeLatency?: Histogram<'operation'>;
+  storeLatency?: CountingHistogram<'operation'>;
 }
 
 /** A scrape reads the staged and live counts at most this often; staged ones come from an index scan. */
@@ -27,9 +28,12 @@ const STAGED_COUNTS_MAX_AGE_MS = 5_000;
 /** Trigger lateness buckets, seconds: fine near 0 (a healthy scheduler is a few ms late), up to a minute. */
 export const LATENESS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-/** The store write latency histogram (duetime_store_commit_seconds), made before the store is wrapped. */
-export function storeLatencyHistogram(): Histogram<'operation'> {
-  return new Histogram({
+/**
+ * The store write latency histogram (duetime_store_commit_seconds), made before the store is
+ * wrapped. Both histograms are observed per delivery: counting-histogram.ts says why not prom-client's.
+ */
+export function storeLatencyHistogram(): CountingHistogram<'operation'> {
+  return new CountingHistogram({
     name: 'duetime_store_commit_seconds',
     help: 'Job store write latency until durable, by operation (commit_progress: a delivery outcome, create, delete)',
     labelNames: ['operation'],
@@ -38,9 +42,10 @@ export function storeLatencyHistogram(): Histogram<'operation'> {
   });
 }
 
-/** The observer timedStore() calls. */
-export function observeStoreLatency(histogram: Histogram<'operation'>): (operation: TimedOperation, seconds: number) => void {
-  return (operation, seconds) => histogram.observe({ operation }, seconds);
+/** The observer timedStore() calls: `times` writes that each took `seconds` (a batch of commits). */
+export function observeStoreLatency(histogram: CountingHistogram<'operation'>): (operation: TimedOperation, seconds: number, times: number) => void {
+  const series: Partial<Record<TimedOperation, HistogramSeries>> = {};
+  return (operation, seconds, times) => (series[operation] ??= histogram.labels({ operation })).observe(seconds, times);
 }
 
 export function createMetrics(engine: Engine, sources: MetricsSources): Registry {
@@ -49,7 +54,7 @@ export function createMetrics(engine: Engine, sources: MetricsSources): Registry
   // which Node.js dashboards expect; a prefix would only double theirs (duetime_process_process_...).
   collectDefaultMetrics({ register: registry });
   trackEventLoopDelay(registry); // for the process's life, as the default metrics' own sampler
-  const lateness = new Histogram({
+  const lateness = new CountingHistogram({
     name: 'duetime_trigger_lateness_seconds',
     help: 'Delivery start minus the attempt due instant',
     buckets: LATENESS_BUCKETS,
@@ -78,7 +83,7 @@ export function createMetrics(engine: Engine, sources: MetricsSources): Registry
     registers: [registry],
     collect: addCounted,
   });
-  if (sources.storeLatency) registry.registerMetric(sources.storeLatency);
+  sources.storeLatency?.register(registry);
   const errors = new Counter({ name: 'duetime_engine_errors_total', help: 'Store and engine errors (retried)', labelNames: ['context'], registers: [registry] });
   const finished = new Counter({ name: 'duetime_jobs_finished_total', help: 'Jobs that ran out of ticks and were deleted', registers: [registry] });
   new Gauge({

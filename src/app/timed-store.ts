@@ -13,9 +13,10 @@ const OPERATION: Record<string, TimedOperation> = { commitProgress: 'commit_prog
 /**
  * The same store, each timed write reporting its duration in seconds (failed writes too: a slow
  * failure is what an operator wants to see). `now` is a monotonic clock in ms. A batch of
- * progress commits reports its duration once per commit in it: each outcome waited that long.
+ * progress commits reports its duration once, with `times` = the commits in it: each outcome
+ * waited that long.
  */
-export function timedStore(store: JobStore, observe: (operation: TimedOperation, seconds: number) => void, now: () => number = () => performance.now()): JobStore {
+export function timedStore(store: JobStore, observe: (operation: TimedOperation, seconds: number, times: number) => void, now: () => number = () => performance.now()): JobStore {
   const wrapped = new Map<PropertyKey, unknown>();
   return new Proxy(store, {
     get(target, property) {
@@ -29,10 +30,7 @@ export function timedStore(store: JobStore, observe: (operation: TimedOperation,
           fn = (...args: unknown[]) => {
             const started = now();
             const times = property === 'commitProgressBatch' && Array.isArray(args[0]) ? args[0].length : 1;
-            const done = (): void => {
-              const seconds = (now() - started) / 1000;
-              for (let i = 0; i < times; i++) observe(operation, seconds);
-            };
+            const done = (): void => observe(operation, (now() - started) / 1000, times);
             const result = method.apply(target, args) as Promise<unknown>;
             result.then(done, done);
             return result;
