@@ -14,6 +14,8 @@ export function dueTrigger(record: JobRecord, now: number): { trigger: Trigger; 
   const dueAt = manual ? manualDue : regularDue;
   if (dueAt === undefined || dueAt > now) return undefined;
   const scheduledAt = manual ? progress.manualAt! : (progress.tickAt ?? dueAt);
+  // The optional fields are added after the literal, not spread into it: a spread after the
+  // first property is a runtime copy, and this runs once per delivery.
   const trigger: Trigger = {
     key: def.key,
     uid: def.uid,
@@ -21,11 +23,11 @@ export function dueTrigger(record: JobRecord, now: number): { trigger: Trigger; 
     scheduledAt,
     attempt: (manual ? (progress.manualAttempts ?? 0) : progress.attempts) + 1,
     data: def.data,
-    ...(def.rawData ? { rawData: def.rawData } : {}),
-    ...(def.dataRef ? { dataRef: def.dataRef } : {}),
     target: def.target,
     manual,
-    ...(def.trace ? { trace: def.trace } : {}),
   };
+  if (def.rawData) trigger.rawData = def.rawData;
+  if (def.dataRef) trigger.dataRef = def.dataRef;
+  if (def.trace) trigger.trace = def.trace;
   return { trigger, dueAt };
 }

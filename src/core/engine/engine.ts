@@ -546,16 +546,11 @@ export class Engine {
     // A finished tick whose successor is already overdue gets the job's catch-up policy too.
     let next = after.finishedTick && after.next ? this.afterTick(record, after.next) : after.next;
     const retryAt = tickOutcome === 'failed' && next ? (trigger.manual ? next.manualNextAt : next.nextAt) : undefined;
-    this.events.emit('attempted', {
-      trigger,
-      outcome: tickOutcome,
-      detail: outcome.detail,
-      startedAt,
-      finishedAt,
-      lateMs,
-      ...(retryAt !== undefined ? { retryAt } : {}),
-      ...(release ? { released: true } : {}),
-    });
+    // Optional fields assigned, not spread into the literal (a runtime copy): once per delivery.
+    const attempted: EngineEvents['attempted'] = { trigger, outcome: tickOutcome, detail: outcome.detail, startedAt, finishedAt, lateMs };
+    if (retryAt !== undefined) attempted.retryAt = retryAt;
+    if (release) attempted.released = true;
+    this.events.emit('attempted', attempted);
     if (slot.removed) return NOTHING;
     if (record.def.uid !== trigger.uid) {
       slot.phase = 'idle'; // replaced while in flight: start the new job
@@ -583,14 +578,8 @@ export class Engine {
       const last = next ?? progressWith(record.progress, { rev: record.progress.rev + 1 });
       next = this.ending(record, last, tickOutcome === 'dropped' ? 'failed' : 'completed', finishedAt);
     }
-    const history: HistoryEntry = {
-      scheduledAt: trigger.scheduledAt,
-      at: finishedAt,
-      attempt: trigger.attempt,
-      outcome: tickOutcome,
-      manual: trigger.manual,
-      ...(outcome.detail !== undefined ? { detail: outcome.detail } : {}),
-    };
+    const history: HistoryEntry = { scheduledAt: trigger.scheduledAt, at: finishedAt, attempt: trigger.attempt, outcome: tickOutcome, manual: trigger.manual };
+    if (outcome.detail !== undefined) history.detail = outcome.detail;
     return { kind: 'commit', progress: next, history, finalCount };
   }
 
