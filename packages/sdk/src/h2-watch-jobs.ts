@@ -125,7 +125,7 @@ export class H2WatchJobsCall extends EventEmitter {
   private streamError: Error | undefined;
   private readonly flush = (): void => {
     this.flushing = false;
-    if (this.acks.length === 0 || this.stream.destroyed || this.stream.writableEnded) return;
+    if (this.acks.length === 0 || this.finished) return;
     const acks = this.acks;
     this.acks = [];
     this.stream.write(frameMessages(acks));
@@ -153,7 +153,7 @@ export class H2WatchJobsCall extends EventEmitter {
 
   /** `{ result: { id, status } }` (batched per tick), or any other request message (sent at once). */
   write(message: { result?: { id: string; status: WatchJobsResultStatus } }): boolean {
-    if (this.ended || this.stream.destroyed) return false;
+    if (this.ended) return false; // also set once the stream has closed
     if (message.result) {
       this.acks.push(encodeWatchJobsResult(message.result.id, message.result.status));
       if (!this.flushing) {
@@ -171,7 +171,7 @@ export class H2WatchJobsCall extends EventEmitter {
     if (this.ended) return;
     this.flush();
     this.ended = true;
-    if (!this.stream.destroyed) this.stream.end();
+    if (!this.finished) this.stream.end();
   }
 
   cancel(): void {

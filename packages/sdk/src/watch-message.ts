@@ -13,14 +13,17 @@ export interface WatchJobsResponse {
   traceContext?: Record<string, string> | null;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 export function toJobTrigger(message: WatchJobsResponse): JobTrigger {
   const any = message.data;
   const typeUrl = any?.type_url ?? '';
-  const value = Buffer.from(any?.value ?? []);
+  const value = any?.value;
   let data: unknown;
   let rawData: JobTrigger['rawData'];
-  if (typeUrl === VALUE_TYPE_URL) data = decodeValue(value);
-  else if (typeUrl !== '' || value.length > 0) rawData = { typeUrl, value };
+  // The decoder's bytes are a view of the received frame: read in place, copied only to be kept.
+  if (typeUrl === VALUE_TYPE_URL) data = decodeValue(value ?? EMPTY);
+  else if (typeUrl !== '' || (value?.length ?? 0) > 0) rawData = { typeUrl, value: Buffer.from(value ?? EMPTY) };
   const actor = message.metadata?.target?.actor;
   const traceparent = message.traceContext?.traceparent;
   const tracestate = message.traceContext?.tracestate;

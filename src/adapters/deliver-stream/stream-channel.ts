@@ -115,28 +115,15 @@ export class StreamChannel implements Deliverer, StreamConsumers {
     return { consumers: this.consumers.size, inFlight };
   }
 
-  // A pending delivery remembers how to pick its next consumer, so that a trigger orphaned by a
-  // broken stream goes back to the same pool.
-  private readonly pickers = new WeakMap<PendingDelivery, () => StreamConsumer | undefined>();
-
   private start(trigger: Trigger, pick: () => StreamConsumer | undefined): Promise<Outcome> {
-    return new Promise<Outcome>((resolve) => {
-      let settled = false;
-      const pending: PendingDelivery = {
-        trigger,
-        settle(outcome) {
-          if (settled) return;
-          settled = true;
-          resolve(outcome);
-        },
-      };
-      this.pickers.set(pending, pick);
-      this.dispatch(pending);
-    });
+    let resolve!: (outcome: Outcome) => void;
+    const outcome = new Promise<Outcome>((r) => (resolve = r));
+    this.dispatch(new ChannelDelivery(trigger, pick, resolve));
+    return outcome;
   }
 
   private dispatch(pending: PendingDelivery): void {
-    const consumer = this.closing ? undefined : this.pickers.get(pending)?.();
+    const consumer = this.closing ? undefined : (pending as ChannelDelivery).pick();
     if (!consumer) {
       pending.settle({ kind: 'staged', detail: `no WatchJobs consumer for app "${pending.trigger.key.appId}"` });
       return;
@@ -151,6 +138,27 @@ export class StreamChannel implements Deliverer, StreamConsumers {
       for (const type of actorTypes) this.actorHosts.remove(appKey(namespace, type), consumer);
     }
     for (const pending of orphans) this.dispatch(pending);
+  }
+}
+
+/**
+ * A delivery in the channel's hands: it remembers how to pick its next consumer, so that a
+ * trigger orphaned by a broken stream goes back to the same pool. One object per trigger (it was
+ * an object, two closures and a WeakMap entry, whose ephemeron bookkeeping the GC pays for).
+ */
+class ChannelDelivery implements PendingDelivery {
+  private settled = false;
+
+  constructor(
+    readonly trigger: Trigger,
+    readonly pick: () => StreamConsumer | undefined,
+    private readonly resolve: (outcome: Outcome) => void,
+  ) {}
+
+  settle(outcome: Outcome): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.resolve(outcome);
   }
 }
 

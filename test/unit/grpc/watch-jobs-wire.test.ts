@@ -57,6 +57,12 @@ describe('WatchJobsResponse by hand', () => {
     expect(decodeWatchJobsResponse(bytes)).toEqual(theirResponseDecode(bytes));
   });
 
+  it('decodes the same metadata bytes again to the same values, and other metadata afresh', () => {
+    const one = encodeWatchJobsResponse({ name: 'a', id: 1, appId: 'one', namespace: 'default' });
+    const two = encodeWatchJobsResponse({ name: 'b', id: 2, appId: 'two', namespace: 'default', actor: { type: 'T', id: 'x' } });
+    for (const bytes of [one, one, two, one, two, two]) expect(decodeWatchJobsResponse(bytes)).toEqual(theirResponseDecode(bytes));
+  });
+
   it('skips unknown fields and reads an empty message with the defaults', () => {
     const known = theirResponse(asMessage(responses[1]![1]));
     // field 7 varint, field 8 fixed64, field 9 bytes, field 10 fixed32: a newer server's fields

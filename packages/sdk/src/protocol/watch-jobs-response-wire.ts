@@ -107,11 +107,17 @@ function entrySize(key: string, value: string): number {
   return delimitedSize(Buffer.byteLength(key)) + delimitedSize(Buffer.byteLength(value));
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /**
  * Decodes a WatchJobsResponse into proto-loader's shape. Unknown fields are skipped, as any
  * protobuf reader does; throws on malformed bytes or an id of 2^53 or more, where the caller
  * falls back to the generic decoder. A message field that occurs twice is replaced by the later
  * one, as protobufjs's decoder does, and of the target oneof the later member wins.
+ *
+ * `data.value` is a view of `bytes`, as protobufjs's is: copy it to keep it. The metadata of
+ * consecutive triggers of one app is the same bytes: it is decoded once and the same object is
+ * returned for each (read-only: the SDK copies what it hands on).
  */
 export function decodeWatchJobsResponse(bytes: Buffer): DecodedWatchJobsResponse {
   const reader = new WireReader(bytes);
@@ -121,7 +127,7 @@ export function decodeWatchJobsResponse(bytes: Buffer): DecodedWatchJobsResponse
     if (tag === NAME) message.name = reader.string();
     else if (tag === ID) message.id = exactId(reader.varint());
     else if (tag === DATA) message.data = readAny(reader);
-    else if (tag === METADATA) message.metadata = readMetadata(reader);
+    else if (tag === METADATA) message.metadata = sameMetadata(reader) ?? readMetadata(reader);
     else if (tag === TRACE_CONTEXT) readEntry(reader, message.traceContext);
     else reader.skip(tag & 7);
   }
@@ -140,19 +146,35 @@ type Target = NonNullable<Metadata['target']>;
 type Actor = NonNullable<Target['actor']>;
 
 function readAny(reader: WireReader): Any {
-  const any: Any = { type_url: '', value: Buffer.alloc(0) };
+  const any: Any = { type_url: '', value: EMPTY };
   const outer = reader.enter();
   while (!reader.done) {
     const tag = reader.varint();
     if (tag === FIRST) any.type_url = reader.string();
-    else if (tag === SECOND) any.value = reader.bytesCopy();
+    else if (tag === SECOND) any.value = reader.bytesView();
     else reader.skip(tag & 7);
   }
   reader.leave(outer);
   return any;
 }
 
+let lastMetadata: { bytes: Buffer; decoded: Metadata } | undefined;
+
+/** The metadata decoded last, when the field at the reader holds the same bytes (then read past). */
+function sameMetadata(reader: WireReader): Metadata | undefined {
+  if (!lastMetadata) return undefined;
+  const { bytes } = reader;
+  const start = reader.at;
+  const length = lastMetadata.bytes.length;
+  // A one-byte length (< 128) in front: anything longer is decoded afresh.
+  if (bytes[start] !== length || start + 1 + length > reader.end) return undefined;
+  if (lastMetadata.bytes.compare(bytes, start + 1, start + 1 + length) !== 0) return undefined;
+  reader.at = start + 1 + length;
+  return lastMetadata.decoded;
+}
+
 function readMetadata(reader: WireReader): Metadata {
+  const start = reader.at;
   const metadata: Metadata = { appId: '', namespace: '', target: null };
   const outer = reader.enter();
   while (!reader.done) {
@@ -163,6 +185,8 @@ function readMetadata(reader: WireReader): Metadata {
     else reader.skip(tag & 7);
   }
   reader.leave(outer);
+  const length = reader.at - start - 1;
+  if (reader.bytes[start] === length && length < 0x80) lastMetadata = { bytes: Buffer.from(reader.bytes.subarray(start + 1, reader.at)), decoded: metadata };
   return metadata;
 }
 

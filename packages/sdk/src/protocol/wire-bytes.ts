@@ -95,12 +95,12 @@ export class WireReader {
     return text;
   }
 
-  /** A copy of the field's bytes (it outlives the frame it came in). */
-  bytesCopy(): Buffer {
+  /** A view of the field's bytes (no copy: a caller that keeps them copies them). */
+  bytesView(): Buffer {
     const length = this.length();
-    const copy = Buffer.from(this.bytes.subarray(this.at, this.at + length));
+    const view = this.bytes.subarray(this.at, this.at + length);
     this.at += length;
-    return copy;
+    return view;
   }
 
   /** Enters the length-delimited message at `at`: reads are bounded to it until leave(). Returns what leave() needs. */
