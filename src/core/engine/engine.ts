@@ -345,7 +345,9 @@ export class Engine {
       return;
     }
     if (due > this.clock.now() + this.options.lookaheadMs) {
-      // Due after every refill's window so far: the next refill that reaches it reads it.
+      // Due after every refill's window so far (checked: the clock may step back): the next
+      // refill that reaches it reads it.
+      this.coverage.leftUntil(due);
       this.forget(slot, LEFT_THE_WINDOW);
       return;
     }

@@ -37,6 +37,15 @@ export class RefillCoverage {
     if (ticket.epoch === this.epoch) this.readBefore = next;
   }
 
+  /**
+   * A job left memory because it is due after the look-ahead window, at `due`. Every refill's
+   * window ended before that so far, unless the clock stepped back: then a refill has read past
+   * it, and only a whole read would find it again.
+   */
+  leftUntil(due: number): void {
+    if (this.readBefore !== undefined && due < this.readBefore) this.lost();
+  }
+
   /** A job may be in the due index, due within what was read, without being held. */
   lost(): void {
     this.readBefore = undefined;
