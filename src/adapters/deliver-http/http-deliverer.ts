@@ -229,9 +229,18 @@ class DeadlineExceeded extends Error {
 }
 
 function statusOutcome(status: number): Outcome {
-  if ((status >= 200 && status < 300) || status === 404) return { kind: 'done', detail: `HTTP ${status}` };
-  return { kind: 'failed', detail: `HTTP ${status}` };
+  // One shared, frozen outcome per status: every delivery of a burst answers 200, and building
+  // the object and its "HTTP 200" string each time was garbage per delivery.
+  let outcome = STATUS_OUTCOMES.get(status);
+  if (outcome === undefined) {
+    const detail = `HTTP ${status}`;
+    outcome = Object.freeze((status >= 200 && status < 300) || status === 404 ? { kind: 'done' as const, detail } : { kind: 'failed' as const, detail });
+    if (status >= 100 && status < 600) STATUS_OUTCOMES.set(status, outcome);
+  }
+  return outcome;
 }
+
+const STATUS_OUTCOMES = new Map<number, Outcome>();
 
 /** A non-JSON payload goes out as its bytes, whitespace-trimmed, as daprd sends an Any's value. */
 function rawBody(base64: string): Buffer {

@@ -29,9 +29,11 @@ export class KeyLocks {
       this.lanes.set(key, fresh);
       return this.start(key, fresh, fn);
     }
+    // Held by tryHold with the shared lane: this key gets a lane of its own to queue in.
+    const own = lane === HELD ? this.ownLane(key) : lane;
     const queued = new Promise<T>((resolve, reject) => {
-      lane.waiting.push(() => {
-        this.start(key, lane, fn).then(resolve, reject);
+      own.waiting.push(() => {
+        this.start(key, own, fn).then(resolve, reject);
       });
     });
     queued.catch(ignore); // handled, like fn's own promise in start()
@@ -45,7 +47,8 @@ export class KeyLocks {
    */
   tryHold(key: string): boolean {
     if (this.lanes.has(key)) return false;
-    this.lanes.set(key, { waiting: [] });
+    // Every delivery's outcome takes one: no lane object per hold until something queues.
+    this.lanes.set(key, HELD);
     return true;
   }
 
@@ -79,8 +82,14 @@ export class KeyLocks {
     return result;
   }
 
+  private ownLane(key: string): Lane {
+    const lane: Lane = { waiting: [] };
+    this.lanes.set(key, lane);
+    return lane;
+  }
+
   private next(key: string, lane: Lane): void {
-    const waiting = lane.waiting.shift();
+    const waiting = lane === HELD ? undefined : lane.waiting.shift();
     if (waiting) {
       waiting();
       return;
@@ -95,3 +104,6 @@ export class KeyLocks {
 }
 
 function ignore(): void {}
+
+/** The lane of a key held by tryHold with nothing queued behind it; never queued in itself. */
+const HELD: Lane = Object.freeze({ waiting: Object.freeze([]) as unknown as Array<() => void> });

@@ -69,4 +69,27 @@ describe('KeyLocks', () => {
     await drained;
     expect(done).toBe(true);
   });
+
+  it('tryHold: one hold per key; work queued behind a hold starts at its release, in order, and other keys are free', async () => {
+    const locks = new KeyLocks();
+    expect(locks.tryHold('a')).toBe(true);
+    expect(locks.tryHold('b')).toBe(true);
+    expect(locks.tryHold('a')).toBe(false);
+    const order: string[] = [];
+    const first = locks.run('a', async () => void order.push('first'));
+    const second = locks.run('a', async () => void order.push('second'));
+    await Promise.resolve();
+    expect(order).toEqual([]);
+    locks.release('b');
+    expect(locks.isLocked('b')).toBe(false);
+    expect(locks.tryHold('b')).toBe(true); // a key's hold, released, can be taken again
+    locks.release('b');
+    locks.release('a');
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first', 'second']);
+    expect(locks.tryHold('a')).toBe(true);
+    locks.release('a');
+    await locks.drain();
+    expect(locks.isLocked('a')).toBe(false);
+  });
 });
