@@ -20,9 +20,14 @@ export const MAX_ENCODED_DEPTH = 1_000;
 
 /** Encodes a JSON value (as JSON.parse returns) as a google.protobuf.Value. */
 export function encodeValue(value: unknown): Buffer {
-  const out = new Output();
+  // One scratch buffer for every call (encoding never re-enters), grown as payloads need.
+  const out = scratch;
+  out.at = 0;
   writeValue(out, value, 0);
-  return Buffer.from(out.buffer.subarray(0, out.at));
+  const encoded = Buffer.allocUnsafe(out.at);
+  out.buffer.copy(encoded, 0, 0, out.at);
+  if (out.buffer.length > SCRATCH_KEEP_BYTES) out.buffer = Buffer.allocUnsafe(SCRATCH_BYTES); // a rare huge payload's memory is not kept
+  return encoded;
 }
 
 /** Decodes a google.protobuf.Value into a JSON value; throws on bytes that are not one. */
@@ -36,12 +41,12 @@ export function decodeValue(bytes: Uint8Array): unknown {
 // varint. One payload is encoded per trigger sent over WatchJobs, so this stays cheap: no chunk
 // lists, no per-level Buffers (the ProtoWriter it replaced cost ~5 us per small payload).
 class Output {
-  buffer = Buffer.allocUnsafe(256);
+  buffer = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
   at = 0;
 
   ensure(bytes: number): void {
     if (this.at + bytes <= this.buffer.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.at + bytes));
+    const grown = Buffer.allocUnsafeSlow(Math.max(this.buffer.length * 2, this.at + bytes));
     this.buffer.copy(grown, 0, 0, this.at);
     this.buffer = grown;
   }
@@ -78,6 +83,10 @@ class Output {
     this.end(lengthAt);
   }
 }
+
+const SCRATCH_BYTES = 4096;
+const SCRATCH_KEEP_BYTES = 64 * 1024;
+const scratch = new Output();
 
 function writeValue(out: Output, value: unknown, depth: number): void {
   if (value === null || value === undefined) {
