@@ -108,7 +108,7 @@ export class JobsService {
     const def = rawData || trace ? { ...parsed, ...(rawData ? { rawData } : {}), ...(trace ? { trace } : {}) } : parsed;
     checkJobData(def, this.dataLimits, 'DAPR_SCHEDULER_SCHEDULE_JOB');
     this.checkTarget(def.target, key);
-    if (this.quota) await this.quota.checkJobCount(key, 'DAPR_SCHEDULER_SCHEDULE_JOB', async () => overwrite && isLive(await this.store.get(key)));
+    if (this.quota?.countsJobs) await this.quota.checkJobCount(key, 'DAPR_SCHEDULER_SCHEDULE_JOB', async () => overwrite && isLive(await this.store.get(key)));
     const progress = initialProgress(def, def.schedule ? parseSchedule(def.schedule) : undefined);
     if (!this.payloads?.hasStores) {
       const record: JobRecord = { def, progress };

@@ -27,6 +27,7 @@ const CORS_HEADERS = 'content-type, dapr-api-token, authorization, dapr-app-id, 
 /** application/json, with or without parameters, and application/*+json (CloudEvents). */
 export function isJsonContentType(type: string | undefined): boolean {
   if (!type) return false;
+  if (type === 'application/json') return true; // what nearly every request sends: no split or copies
   const essence = type.split(';', 1)[0]!.trim().toLowerCase();
   return essence === 'application/json' || (essence.startsWith('application/') && essence.endsWith('+json'));
 }
