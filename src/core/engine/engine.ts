@@ -156,7 +156,15 @@ export class Engine {
       return;
     }
     if (existing) this.drop(existing);
-    else if (this.beyondLookahead(record.progress)) return; // the refill reads it from the store when due
+    else {
+      const later = this.dueBeyondLookahead(record.progress);
+      if (later !== undefined) {
+        // What place() does as it lets such a job go (for one it would let go for another reason
+        // as well, only a whole refill more if the clock stepped back); the refill reads it when due.
+        this.coverage.leftUntil(later);
+        return;
+      }
+    }
     this.adopt(record, false);
   }
 
@@ -709,14 +717,15 @@ export class Engine {
   }
 
   /**
-   * Due after the lookahead: place() would let a slot of it go at once, out of the due window
-   * whatever else holds (finished, staged or paused are let go the same way; a job of another
-   * replica adopt() refuses first). upsert skips taking such a job in: most schedules are of jobs
-   * due later than that, and each cost a slot, a key string and a Map write and delete for nothing.
+   * The due instant, when after the lookahead: place() would let a slot of it go at once, out of
+   * the due window whatever else holds (finished, staged or paused are let go the same way; a job
+   * of another replica adopt() refuses first). upsert skips taking such a job in: most schedules
+   * are of jobs due later than that, and each cost a slot, a key string and a Map write and delete
+   * for nothing.
    */
-  private beyondLookahead(progress: Progress): boolean {
+  private dueBeyondLookahead(progress: Progress): number | undefined {
     const due = progressDueAt(progress);
-    return due !== undefined && due > this.clock.now() + this.options.lookaheadMs;
+    return due !== undefined && due > this.clock.now() + this.options.lookaheadMs ? due : undefined;
   }
 
   /**
