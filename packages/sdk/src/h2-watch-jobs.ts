@@ -44,7 +44,8 @@ export function plainAddress(address: string): boolean {
 
 /** The sessions of one address: one at a time, made again when it closes. */
 export class H2WatchJobsChannel {
-  private session: ClientHttp2Session | undefined;
+  /** The session in use, and how many calls are open on it. */
+  private current: { session: ClientHttp2Session; calls: number } | undefined;
   private pinger: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -60,31 +61,58 @@ export class H2WatchJobsChannel {
       'grpc-accept-encoding': 'identity',
       ...(apiToken ? { 'dapr-api-token': apiToken } : {}),
     };
-    return new H2WatchJobsCall(this.open().request(headers));
+    let current = this.open();
+    let stream: ClientHttp2Stream;
+    try {
+      stream = current.session.request(headers);
+    } catch {
+      // The session was going away (a GOAWAY not yet seen, a socket just closed): a new one.
+      this.drop();
+      current = this.open();
+      stream = current.session.request(headers);
+    }
+    // As grpc-js does: an open call keeps the process alive, an idle session does not.
+    const opened = current;
+    if (opened.calls++ === 0) opened.session.ref();
+    stream.once('close', () => {
+      if (--opened.calls === 0) opened.session.unref();
+    });
+    return new H2WatchJobsCall(stream);
   }
 
   close(): void {
     this.closed = true;
     clearInterval(this.pinger);
-    this.session?.close();
-    this.session = undefined;
+    this.current?.session.close();
+    this.current = undefined;
   }
 
-  private open(): ClientHttp2Session {
-    if (this.session && !this.session.closed && !this.session.destroyed) return this.session;
+  private drop(): void {
+    this.current?.session.destroy();
+    this.current = undefined;
+  }
+
+  private open(): { session: ClientHttp2Session; calls: number } {
+    const current = this.current;
+    if (current && !current.session.closed && !current.session.destroyed) return current;
     const session = connect(`http://${this.address}`, { settings: { enablePush: false, initialWindowSize: STREAM_WINDOW_BYTES } });
     // A refused or broken connection fails its streams, which report it; the session has nothing to add.
     session.on('error', () => undefined);
     session.once('connect', () => session.setLocalWindowSize(SESSION_WINDOW_BYTES));
-    session.once('close', () => {
-      if (this.session === session) this.session = undefined;
-    });
+    const opened = { session, calls: 0 };
+    // Closed, or told by GOAWAY (shutting down, max connection age) to take no new calls: the
+    // next call makes a new session.
+    const forget = (): void => {
+      if (this.current === opened) this.current = undefined;
+    };
+    session.once('close', forget);
+    session.once('goaway', forget);
     session.unref();
-    this.session = session;
+    this.current = opened;
     clearInterval(this.pinger);
     this.pinger = setInterval(() => ping(session), KEEPALIVE_MS);
     this.pinger.unref();
-    return session;
+    return opened;
   }
 }
 
