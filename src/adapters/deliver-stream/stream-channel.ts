@@ -147,6 +147,7 @@ export class StreamChannel implements Deliverer, StreamConsumers {
  * an object, two closures and a WeakMap entry, whose ephemeron bookkeeping the GC pays for).
  */
 class ChannelDelivery implements PendingDelivery {
+  deadline = 0;
   private settled = false;
 
   constructor(

@@ -31,13 +31,15 @@ export type { ConsumerInfo, ConsumerSink, ResultStatus };
 /** A trigger handed to delivery, waiting for its one outcome. */
 export interface PendingDelivery {
   trigger: Trigger;
+  /** When the consumer holding it gives up waiting (performance.now() ms); set by take(). */
+  deadline: number;
   settle(outcome: Outcome): void;
 }
 
 export class StreamConsumer implements ConnectedConsumer {
   private nextId = 0;
   /** In flight by id, in id order (= deadline order: every trigger gets the same timeout). */
-  private readonly inFlight = new Map<number, { pending: PendingDelivery; deadline: number }>();
+  private readonly inFlight = new Map<number, PendingDelivery>();
   /** Ids taken while the sink was full, not written yet. */
   private readonly held = new Fifo<number>();
   private full = false;
@@ -66,7 +68,8 @@ export class StreamConsumer implements ConnectedConsumer {
       return;
     }
     const id = ++this.nextId;
-    this.inFlight.set(id, { pending, deadline: performance.now() + this.timeoutMs });
+    pending.deadline = performance.now() + this.timeoutMs; // on the delivery itself: no entry object per trigger
+    this.inFlight.set(id, pending);
     this.timer ??= this.armTimer(this.timeoutMs);
     if (this.full) this.held.push(id);
     else this.write(id, pending);
@@ -78,17 +81,17 @@ export class StreamConsumer implements ConnectedConsumer {
     while (this.open && !this.full) {
       const id = this.held.shift();
       if (id === undefined) return;
-      const entry = this.inFlight.get(id);
-      if (entry) this.write(id, entry.pending); // else it timed out while held back
+      const pending = this.inFlight.get(id);
+      if (pending) this.write(id, pending); // else it timed out while held back
     }
   }
 
   /** A result from the client; false when the id is unknown (never sent, timed out, or answered). */
   result(id: number, status: ResultStatus): boolean {
-    const entry = this.inFlight.get(id);
-    if (!entry) return false;
+    const pending = this.inFlight.get(id);
+    if (!pending) return false;
     this.inFlight.delete(id);
-    entry.pending.settle(status === 'SUCCESS' ? SUCCESS : FAILED);
+    pending.settle(status === 'SUCCESS' ? SUCCESS : FAILED);
     return true;
   }
 
@@ -97,7 +100,7 @@ export class StreamConsumer implements ConnectedConsumer {
     this.open = false;
     clearTimeout(this.timer);
     this.timer = undefined;
-    const orphans = [...this.inFlight.values()].map((entry) => entry.pending);
+    const orphans = [...this.inFlight.values()];
     this.inFlight.clear();
     this.onClosed(this, orphans);
   }
@@ -127,13 +130,13 @@ export class StreamConsumer implements ConnectedConsumer {
     this.timer = undefined;
     if (!this.open) return;
     const now = performance.now();
-    for (const [id, entry] of this.inFlight) {
-      if (entry.deadline > now) {
-        this.timer = this.armTimer(entry.deadline - now);
+    for (const [id, pending] of this.inFlight) {
+      if (pending.deadline > now) {
+        this.timer = this.armTimer(pending.deadline - now);
         return;
       }
       this.inFlight.delete(id);
-      entry.pending.settle({ kind: 'failed', detail: `no result on the WatchJobs stream within ${this.timeoutMs} ms` });
+      pending.settle({ kind: 'failed', detail: `no result on the WatchJobs stream within ${this.timeoutMs} ms` });
     }
   }
 }
