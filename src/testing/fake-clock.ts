@@ -45,6 +45,11 @@ export class FakeClock implements Clock {
     await this.advanceTo(this.current + ms);
   }
 
+  /** Sets the clock back by ms without firing anything, as an NTP step or an operator would. */
+  stepBack(ms: number): void {
+    this.current -= ms;
+  }
+
   async advanceTo(target: number): Promise<void> {
     await settle();
     for (;;) {

@@ -7,13 +7,10 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryJobStore } from '../../../src/adapters/store-memory/index.js';
-import { JobsService } from '../../../src/app/jobs-service.js';
-import { Engine } from '../../../src/core/engine/engine.js';
-import type { JobKey, JobRecord } from '../../../src/core/model/job.js';
+import type { JobRecord } from '../../../src/core/model/job.js';
 import type { DueRead } from '../../../src/core/ports/job-store.js';
-import { FakeClock, settle } from '../../../src/testing/fake-clock.js';
-import { ScriptedDeliverer } from '../../../src/testing/scripted-deliverer.js';
-import { T0 } from './harness.js';
+import { settle } from '../../../src/testing/fake-clock.js';
+import { makeHarness, T0 } from './harness.js';
 
 /** A memory store whose due read, once closed, answers only when the test opens it again. */
 class HeldReadStore extends MemoryJobStore {
@@ -61,20 +58,12 @@ afterEach(async () => {
 });
 
 async function setup() {
-  const clock = new FakeClock(T0);
-  const store = new HeldReadStore();
-  const target = new ScriptedDeliverer(clock);
-  const engine = new Engine(store, target, clock, { random: () => 0, lookaheadMs: 10_000, refillIntervalMs: 2_000 });
-  const jobs = new JobsService(store, engine, clock);
-  await engine.start();
+  const harness = await makeHarness({ lookaheadMs: 10_000, refillIntervalMs: 2_000 }, new HeldReadStore());
   stop = async () => {
-    store.releaseRead();
-    const stopping = engine.stop();
-    await clock.advance(10_000);
-    await stopping;
+    harness.store.releaseRead();
+    await harness.stop();
   };
-  const key = (name: string): JobKey => ({ namespace: 'default', appId: 'app', name });
-  return { clock, store, target, jobs, key };
+  return harness;
 }
 
 describe('engine: a refill between its slices', () => {

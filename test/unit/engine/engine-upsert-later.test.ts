@@ -5,13 +5,9 @@
 // the once-a-minute whole read.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryJobStore } from '../../../src/adapters/store-memory/index.js';
-import { JobsService } from '../../../src/app/jobs-service.js';
-import { Engine } from '../../../src/core/engine/engine.js';
-import type { JobKey } from '../../../src/core/model/job.js';
-import { FakeClock } from '../../../src/testing/fake-clock.js';
-import { ScriptedDeliverer } from '../../../src/testing/scripted-deliverer.js';
-import { T0 } from './harness.js';
+import { makeHarness, T0 } from './harness.js';
+
+const WINDOW = { lookaheadMs: 10_000, refillIntervalMs: 2_000 };
 
 let stop: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -19,25 +15,10 @@ afterEach(async () => {
   stop = undefined;
 });
 
-/** The fake clock set back, as an NTP step or an operator would set a wall clock back. */
-function stepBack(clock: FakeClock, ms: number): void {
-  (clock as unknown as { current: number }).current -= ms;
-}
-
 async function setup() {
-  const clock = new FakeClock(T0);
-  const store = new MemoryJobStore();
-  const target = new ScriptedDeliverer(clock);
-  const engine = new Engine(store, target, clock, { random: () => 0, lookaheadMs: 10_000, refillIntervalMs: 2_000 });
-  const jobs = new JobsService(store, engine, clock);
-  await engine.start();
-  stop = async () => {
-    const stopping = engine.stop();
-    await clock.advance(10_000);
-    await stopping;
-  };
-  const key = (name: string): JobKey => ({ namespace: 'default', appId: 'app', name });
-  return { clock, engine, target, jobs, key };
+  const harness = await makeHarness(WINDOW);
+  stop = harness.stop;
+  return harness;
 }
 
 describe('engine: a job scheduled due after the look-ahead window', () => {
@@ -52,7 +33,7 @@ describe('engine: a job scheduled due after the look-ahead window', () => {
   it('fires on time when the clock stepped back behind what the refills had read', async () => {
     const { clock, target, jobs, key } = await setup();
     await clock.advance(4_000); // refills at 2 s and 4 s: read up to 14 s
-    stepBack(clock, 6_000); // now -2 s: the window ends at 8 s
+    clock.stepBack(6_000); // now -2 s: the window ends at 8 s
     await jobs.schedule(key('stepped'), { dueTime: '11s' }); // due at 9 s: after the window, before what was read
     await clock.advance(13_000);
     expect(target.of('stepped').map((d) => d.at - T0)).toEqual([9_000]);

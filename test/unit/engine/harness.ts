@@ -8,10 +8,13 @@ import { ScriptedDeliverer } from '../../../src/testing/scripted-deliverer.js';
 
 export const T0 = Date.parse('2026-03-01T00:00:00.000Z');
 
-/** An engine on the memory store, a scripted target and a fake clock. */
-export async function makeHarness(options: Partial<EngineOptions> = {}) {
+/**
+ * An engine on the memory store, a scripted target and a fake clock. A test that must watch or
+ * hold the store's reads passes its own subclass of the memory store.
+ */
+export async function makeHarness<S extends MemoryJobStore = MemoryJobStore>(options: Partial<EngineOptions> = {}, ownStore?: S) {
   const clock = new FakeClock(T0);
-  const store = new MemoryJobStore();
+  const store = ownStore ?? (new MemoryJobStore() as S);
   const target = new ScriptedDeliverer(clock);
   const engine = new Engine(store, target, clock, { random: () => 0, ...options });
   const jobs = new JobsService(store, engine, clock);
