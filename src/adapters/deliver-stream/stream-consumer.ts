@@ -95,6 +95,22 @@ export class StreamConsumer implements ConnectedConsumer {
     return true;
   }
 
+  /** A batch of results (one read of the stream); how many ids were unknown. */
+  results(ids: readonly number[], failed: readonly boolean[], count: number): number {
+    let unknown = 0;
+    for (let i = 0; i < count; i++) {
+      const id = ids[i]!;
+      const pending = this.inFlight.get(id);
+      if (!pending) {
+        unknown++;
+        continue;
+      }
+      this.inFlight.delete(id);
+      pending.settle(failed[i] ? FAILED : SUCCESS);
+    }
+    return unknown;
+  }
+
   close(): void {
     if (!this.open) return;
     this.open = false;

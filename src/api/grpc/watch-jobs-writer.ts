@@ -19,6 +19,8 @@
 
 import { ServerInterceptingCall, type Metadata, type ServerInterceptingCallInterface, type ServerInterceptor } from '@grpc/grpc-js';
 import { Fifo } from '../../core/engine/fifo.js';
+import { readAcksBelowGrpc } from './watch-jobs-ack-hook.js';
+import type { WatchJobsAckReader } from './watch-jobs-ack-reader.js';
 
 export const WATCH_JOBS_PATH = '/dapr.proto.scheduler.v1.Scheduler/WatchJobs';
 
@@ -56,23 +58,33 @@ export class ResponseWriter {
   }
 }
 
-// The handler finds its call's writer by the call's metadata: the one object grpc-js hands both
-// to the interceptor chain and to the handler's stream.
-const writers = new WeakMap<Metadata, ResponseWriter>();
-
-export function responseWriterOf(metadata: Metadata): ResponseWriter | undefined {
-  return writers.get(metadata);
+/** What the interceptor set up below grpc-js for one call (the reader when grpc-js looked as expected). */
+export interface DirectWatchJobs {
+  writer: ResponseWriter;
+  acks: WatchJobsAckReader | undefined;
 }
 
-/** Server interceptor: a ResponseWriter for each WatchJobs call; other methods pass through. */
+// The handler finds its call's writer and ack reader by the call's metadata: the one object
+// grpc-js hands both to the interceptor chain and to the handler's stream.
+const direct = new WeakMap<Metadata, DirectWatchJobs>();
+
+export function directWatchJobsOf(metadata: Metadata): DirectWatchJobs | undefined {
+  return direct.get(metadata);
+}
+
+/**
+ * Server interceptor: a ResponseWriter, and an ack reader below grpc-js (watch-jobs-ack-hook.ts),
+ * for each WatchJobs call; other methods pass through. It must be the first interceptor: both
+ * work on grpc-js's own call.
+ */
 export const directWatchJobsWrites: ServerInterceptor = (method, call) => {
   if (method.path !== WATCH_JOBS_PATH) return new ServerInterceptingCall(call);
-  const writer = new ResponseWriter(call);
+  const io: DirectWatchJobs = { writer: new ResponseWriter(call), acks: readAcksBelowGrpc(call) };
   return new ServerInterceptingCall(call, {
     start: (next) =>
       next({
         onReceiveMetadata: (metadata, forward) => {
-          writers.set(metadata, writer);
+          direct.set(metadata, io);
           forward(metadata);
         },
       }),

@@ -26,7 +26,7 @@ import { schedulerCaller } from './call-identity.js';
 import { GrpcStatusError, toGrpcError } from './grpc-errors.js';
 import { encodeWatchJobsResponse, JOB_TARGET_TYPE_ACTOR_REMINDER, JOB_TARGET_TYPE_JOB, type WatchJobsRequestMessage } from '@duetime/sdk/protocol';
 import { anyFromPayload } from './payload.js';
-import { responseWriterOf, type ResponseWriter } from './watch-jobs-writer.js';
+import { directWatchJobsOf, type ResponseWriter } from './watch-jobs-writer.js';
 
 /** Response header sent once the initial message is accepted. */
 export const ACCEPTED_HEADER = 'duetime-watch';
@@ -45,7 +45,8 @@ export interface WatchJobsDeps {
 export function handleWatchJobs(call: WatchJobsCall, deps: WatchJobsDeps): void {
   const { streams, identity, logger, openCalls } = deps;
   // Set by the directWatchJobsWrites interceptor (grpc-servers.ts installs it).
-  const writer = responseWriterOf(call.metadata);
+  const direct = directWatchJobsOf(call.metadata);
+  const writer = direct?.writer;
   let consumer: ConnectedConsumer | undefined;
   let ended = false;
   openCalls.add(call);
@@ -53,6 +54,7 @@ export function handleWatchJobs(call: WatchJobsCall, deps: WatchJobsDeps): void 
   const finish = (): void => {
     if (ended) return;
     ended = true;
+    direct?.acks?.detach();
     openCalls.delete(call);
     consumer?.close();
   };
@@ -92,6 +94,12 @@ export function handleWatchJobs(call: WatchJobsCall, deps: WatchJobsDeps): void 
         const connected = consumer;
         if (writer) writer.onDrain(() => connected.drained());
         else call.on('drain', () => connected.drained());
+        // From here plain acks come in batches from below grpc-js, one batch per chunk read;
+        // anything else still arrives as a 'data' message.
+        direct?.acks?.attach((ids, failed, count) => {
+          const unknown = connected.results(ids, failed, count);
+          if (unknown > 0) logger.debug({ unknown }, 'WatchJobs results for unknown or expired ids ignored');
+        });
         logger.debug({ namespace: caller.namespace, appId: caller.appId }, 'WatchJobs consumer connected');
       } catch (error) {
         fail(error);

@@ -40,6 +40,11 @@ export type ResultStatus = 'SUCCESS' | 'FAILED';
 export interface ConnectedConsumer {
   /** The consumer's answer for a trigger id; false when the id is unknown or already settled. */
   result(id: number, status: ResultStatus): boolean;
+  /**
+   * The answers of one read, in the order they came: ids[i] answered FAILED when failed[i], else
+   * SUCCESS (the first `count` of each). Returns how many ids were unknown or already settled.
+   */
+  results(ids: readonly number[], failed: readonly boolean[], count: number): number;
   /** The stream ended: triggers still in flight go to another consumer or are staged. */
   close(): void;
   /** The stream's buffer has room again after a send answered false: triggers held back go out. */
