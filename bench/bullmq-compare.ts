@@ -15,7 +15,8 @@
 //          peer of the WatchJobs burst (no HTTP to the app there either).
 // "bullmq-steady-1k": the shape of stage steady-1k: 10,000 jobs due evenly at 1,000/s from T0,
 // 25 s ahead, each carrying its due instant in its data, forwarded over HTTP to the steady
-// stages' receiver (bench/steady-receiver.js), which measures lateness against that instant.
+// stages' receiver (bench/steady-receiver.js), which measures lateness against that instant;
+// with the same lead-in as Duetime's (timed-run.ts, STEADY_LEAD_IN_MS), delivered, not measured.
 //
 // Reported per run: drain (last arrival minus the due instant) or lateness percentiles, early
 // (must be 0), duplicates, missing, jobs not finished in Redis afterwards (waiting, active,
@@ -29,7 +30,7 @@ import { cpuMicrosPer, cpuSeconds } from './lib/proc-cpu.js';
 import { startBenchRedis, type BenchRedis } from './lib/redis-server.js';
 import { fetchJson, onlyPrefix, summariseDrain, waitForCount, type ReceiverStats } from './lib/receiver-records.js';
 import { sleep, type StageContext } from './lib/stage.js';
-import { leadAndDueAt, type DrainedRun, type TimedRunOptions } from './lib/timed-run.js';
+import { leadAndDueAt, leadInJobs, STEADY_LEAD_IN_MS, type DrainedRun, type TimedRunOptions } from './lib/timed-run.js';
 
 export interface BullmqOptions extends TimedRunOptions {
   /** The worker's concurrency, and its HTTP connections to the app (Duetime's delivery connections: 64). */
@@ -84,7 +85,8 @@ export async function runBullmqSteady(ctx: StageContext, options: BullmqSteadyOp
   const redis = await startBenchRedis(ctx);
   const receiver = await startHelper(ctx.scope, 'receiver', 'steady-receiver.js');
   const spacingMs = 1000 / options.ratePerS;
-  const run = await runOne(ctx, redis, 'http', receiver.url, options, 'bsteady-', (i) => Math.floor(i * spacingMs));
+  const leadIn = { prefix: 'bleadin-', jobs: leadInJobs(options.ratePerS), offsetOf: (i: number) => -STEADY_LEAD_IN_MS + Math.floor(i * spacingMs) };
+  const run = await runOne(ctx, redis, 'http', receiver.url, options, 'bsteady-', (i) => Math.floor(i * spacingMs), leadIn);
   await receiver.process.stop();
   await redis.process.stop();
   return { bullmqVersion: bullmqVersion(), redisVersion: redis.version, options, runs: [run] };
@@ -92,7 +94,7 @@ export async function runBullmqSteady(ctx: StageContext, options: BullmqSteadyOp
 
 /**
  * One run on its own queue: warm-up, then `jobs` jobs named prefix<i>, job i due at
- * T0 + offsetOf(i), T0 being lead ahead.
+ * T0 + offsetOf(i), T0 being lead ahead; a steady run's lead-in first, delivered, not measured.
  */
 async function runOne(
   ctx: StageContext,
@@ -102,6 +104,7 @@ async function runOne(
   options: BullmqOptions,
   prefix: string,
   offsetOf: (i: number) => number,
+  leadIn: { prefix: string; jobs: number; offsetOf: (i: number) => number } = { prefix: 'bleadin-', jobs: 0, offsetOf: () => 0 },
 ): Promise<BullmqRun> {
   const queueName = `bench-${prefix.replace(/-$/, '')}-${mode}`;
   const worker = ctx.scope.start(`bullmq-worker-${mode}`, process.execPath, [
@@ -128,13 +131,15 @@ async function runOne(
     const { leadMs, dueAt: t0 } = leadAndDueAt(options, warmup.perS);
     const lastDue = t0 + offsetOf(options.jobs - 1);
     ctx.log(`${mode}: adding ${options.jobs} jobs due from ${new Date(t0).toISOString()} (lead ${leadMs} ms)`);
+    await addJobs(queue, leadIn.prefix, leadIn.jobs, options.addBatch, (i) => t0 + leadIn.offsetOf(i));
     const adding = await addJobs(queue, prefix, options.jobs, options.addBatch, (i) => t0 + offsetOf(i));
-    if (Date.now() >= t0) throw new Error(`BullMQ ${mode}: adding took ${adding.durationMs} ms and ended after the first due instant`);
+    if (Date.now() >= t0 + leadIn.offsetOf(0)) throw new Error(`BullMQ ${mode}: adding took ${adding.durationMs} ms and ended after the first due instant`);
 
-    await sleep(t0 - 300 - Date.now());
+    // At T0 itself: the lead-in's jobs, due before it, are not counted in the CPU per job.
+    await sleep(t0 - Date.now());
     const pids = { worker: worker.child.pid, redis: redis.process.child.pid };
     const cpuBefore = { worker: cpuSeconds(pids.worker), redis: cpuSeconds(pids.redis) };
-    const complete = await waitForCount(countUrl, already + options.warmupJobs + options.jobs, lastDue + options.drainTimeoutMs);
+    const complete = await waitForCount(countUrl, already + options.warmupJobs + leadIn.jobs + options.jobs, lastDue + options.drainTimeoutMs);
     const cpu = {
       workerMicrosPerJob: cpuMicrosPer(cpuBefore.worker, cpuSeconds(pids.worker), options.jobs),
       redisMicrosPerJob: cpuMicrosPer(cpuBefore.redis, cpuSeconds(pids.redis), options.jobs),

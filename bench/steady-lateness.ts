@@ -5,7 +5,9 @@
 // process (bench/steady-receiver.js), which records when it arrived. Before that, warmupJobs due
 // at once are delivered (connections open, both paths warm) and as many due in 2030 are
 // scheduled, which measures the scheduling rate: the lead is raised when scheduling N would not
-// end well before T0.
+// end well before T0. With the N jobs come the lead-in's (timed-run.ts, STEADY_LEAD_IN_MS): due at
+// the same rate over the half second before T0, delivered, not measured, so that the window opens
+// on a rate already running.
 //
 // The default lead (25 s) is longer than the engine's look-ahead (20 s), so the jobs reach memory
 // through the store's refills, as jobs scheduled ahead of time do, not straight from the API.
@@ -25,7 +27,7 @@ import { sendAll } from './lib/http-load.js';
 import { fetchMetrics, metric, type Metrics } from './lib/prometheus.js';
 import { findProfile, sleep, subdir, type StageContext } from './lib/stage.js';
 import { ascending, percentile } from './lib/stats.js';
-import { leadAndDueAt, type TimedRunOptions } from './lib/timed-run.js';
+import { leadAndDueAt, leadInJobs, STEADY_LEAD_IN_MS, type TimedRunOptions } from './lib/timed-run.js';
 
 /** leadMs is the lead of T0, the first job's due instant; drainTimeoutMs counts from the last job's. */
 export interface SteadyOptions extends TimedRunOptions {
@@ -99,7 +101,13 @@ export async function runSteady(ctx: StageContext, name: string, options: Steady
   const spacingMs = 1000 / options.ratePerS;
   const dueOf = (i: number): number => t0 + Math.floor(i * spacingMs);
   const lastDue = dueOf(options.jobs - 1);
-  ctx.log(`scheduling ${options.jobs} jobs due from ${new Date(t0).toISOString()} at ${options.ratePerS}/s (lead ${leadMs} ms)`);
+  const leadIn = leadInJobs(options.ratePerS);
+  ctx.log(`scheduling ${leadIn} lead-in jobs and ${options.jobs} jobs due from ${new Date(t0).toISOString()} at ${options.ratePerS}/s (lead ${leadMs} ms)`);
+  const leadInScheduled = await sendAll(duetime.url, leadIn, options.concurrency, (i) => {
+    const due = t0 - STEADY_LEAD_IN_MS + Math.floor(i * spacingMs);
+    return { path: `/v1.0/jobs/leadin-${i}`, body: JSON.stringify({ dueTime: new Date(due).toISOString(), data: { due } }) };
+  });
+  if (leadInScheduled.statuses['204'] !== leadIn) throw new Error(`lead-in scheduling: ${JSON.stringify(leadInScheduled.statuses)}: ${leadInScheduled.samples.join(' | ')}`);
   const scheduled = await sendAll(duetime.url, options.jobs, options.concurrency, (i) => {
     const due = dueOf(i);
     return { path: `/v1.0/jobs/steady-${i}`, body: JSON.stringify({ dueTime: new Date(due).toISOString(), data: { due } }) };
@@ -109,13 +117,15 @@ export async function runSteady(ctx: StageContext, name: string, options: Steady
   }
   const schedulingMs = scheduled.endedAt - scheduled.startedAt;
   const scheduling = { durationMs: schedulingMs, perS: Math.round(options.jobs / (schedulingMs / 1000)), finishedBeforeT0Ms: t0 - scheduled.endedAt };
-  if (scheduling.finishedBeforeT0Ms < 1_000) throw new Error(`scheduling took ${schedulingMs} ms and ended ${scheduling.finishedBeforeT0Ms} ms before T0; raise leadMs`);
+  if (scheduling.finishedBeforeT0Ms < STEADY_LEAD_IN_MS + 1_000) throw new Error(`scheduling took ${schedulingMs} ms and ended ${scheduling.finishedBeforeT0Ms} ms before T0; raise leadMs`);
   ctx.log(`scheduled in ${schedulingMs} ms (${scheduling.perS}/s); waiting for T0`);
 
-  // This scrape resets prom-client's event-loop histogram: the next one reads the run alone.
-  await sleep(t0 - 500 - Date.now());
+  // This scrape resets prom-client's event-loop histogram: the next one reads the run alone. It
+  // falls in the lead-in, whose jobs its few ms delay (not measured); close enough to T0 that the
+  // window is mostly the run's, far enough that its own pause has passed by T0.
+  await sleep(t0 - 200 - Date.now());
   const beforeT0 = await fetchMetrics(duetime.url);
-  const expected = options.warmupJobs + options.jobs;
+  const expected = options.warmupJobs + leadIn + options.jobs;
   const complete = await waitForCount(receiver.url, expected, lastDue + options.drainTimeoutMs);
   const eventLoop = eventLoopDelay(await fetchMetrics(duetime.url), beforeT0);
   if (!complete) ctx.log(`not all deliveries arrived within ${options.drainTimeoutMs} ms of the last due instant`);

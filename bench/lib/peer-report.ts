@@ -5,6 +5,7 @@
 import type { BullmqRun } from '../bullmq-compare.js';
 import type { BenchResults } from './results.js';
 import type { Verdict } from './targets.js';
+import { STEADY_LEAD_IN_MS } from './timed-run.js';
 
 export const PEER_TARGETS = {
   /** Issue 12: 20,000 due at one instant over WatchJobs to listen(), drained within this. */
@@ -142,7 +143,7 @@ function renderBullmq(r: BenchResults): string[] {
     const l = run.drain.latenessMs;
     const duetime = r.steady?.find((s) => s.options.ratePerS === steady.options.ratePerS);
     out.push(
-      `Steady: ${n(steady.options.jobs)} jobs due evenly at ${n(steady.options.ratePerS)}/s from ${run.dueAt} (lead ${n(run.leadMs)} ms), forwarded over HTTP (concurrency ${steady.options.concurrency}) to the steady stages' receiver; lateness against the due instant in each job's data.`,
+      `Steady: ${n(steady.options.jobs)} jobs due evenly at ${n(steady.options.ratePerS)}/s from ${run.dueAt} (lead ${n(run.leadMs)} ms), forwarded over HTTP (concurrency ${steady.options.concurrency}) to the steady stages' receiver, after the same ${STEADY_LEAD_IN_MS} ms lead-in at that rate as Duetime's (delivered, not measured); lateness against the due instant in each job's data.`,
       '',
       '| | lateness p50 / p90 / p99 / p99.9 / max ms | delivered / duplicates / missing / early |',
       '|---|---|---|',

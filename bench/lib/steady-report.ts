@@ -3,6 +3,7 @@
 
 import type { SteadyProfile, SteadyResult } from '../steady-lateness.js';
 import type { Verdict } from './targets.js';
+import { STEADY_LEAD_IN_MS } from './timed-run.js';
 
 /** Issue 12: lateness at a steady rate, by rate (triggers per second). */
 export const STEADY_TARGETS: Record<number, { p99Ms?: number; p999Ms: number }> = {
@@ -36,7 +37,8 @@ export function renderSteady(runs: readonly SteadyResult[], profiles: Readonly<R
   const out = ['## 7. Lateness at a steady rate', ''];
   out.push(
     'One-shot jobs scheduled over HTTP (64 connections) ahead of time, due evenly spread at the given rate from T0; each carries its due instant in its data and is ' +
-      'delivered over HTTP to one receiving app (its own process), which records its arrival. Lateness is arrival minus that due instant. The event-loop delay is the ' +
+      `delivered over HTTP to one receiving app (its own process), which records its arrival. The rate is already running at T0: a lead-in of ${STEADY_LEAD_IN_MS} ms of jobs at the same rate, due just before it, is delivered and not measured (BullMQ's steady peer has the same). ` +
+      'Lateness is arrival minus that due instant. The event-loop delay is the ' +
       "server's own (`perf_hooks.monitorEventLoopDelay` through /metrics' `nodejs_eventloop_lag_*`, scraped just before T0 and after the last delivery; their values " +
       'include the 10 ms sampling interval), and the samples of its own `duetime_event_loop_delay_seconds` (a 10 ms timer, never reset) taken in between that were over 5 and over 20 ms.',
     '',

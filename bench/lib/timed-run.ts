@@ -24,6 +24,23 @@ export interface TimedRunOptions {
   settleMs: number;
 }
 
+/**
+ * A steady run (Duetime's steady stages and BullMQ's steady peer) is already running at its rate
+ * when the measured window opens: jobs due evenly at the same rate over the STEADY_LEAD_IN_MS
+ * before T0, scheduled with the measured ones and delivered to the same receiver, but left out of
+ * the lateness figures. Without it the window opened on a system idle for ~25 s (the lead), and its
+ * first 0.2 s measured the start from idle (code not run since the warm-up, whose bytecode V8 may
+ * have flushed meanwhile) rather than the steady rate the row is about. The delivery connections
+ * are not the cause: the warm-up opened them, and none were opened at T0 (counted at the receiver,
+ * 2026-12-04).
+ */
+export const STEADY_LEAD_IN_MS = 500;
+
+/** How many jobs the lead-in holds at ratePerS. */
+export function leadInJobs(ratePerS: number): number {
+  return Math.round((ratePerS * STEADY_LEAD_IN_MS) / 1000);
+}
+
 /** What a timed run that ends in a drain reports, whatever carried the jobs (WatchJobs, BullMQ). */
 export interface DrainedRun {
   /** The lead actually used (see TimedRunOptions.leadMs). */
