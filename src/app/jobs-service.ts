@@ -6,7 +6,7 @@ import type { Clock } from '../core/clock.js';
 import { DuetimeError, InvalidRequestError, JobNotFoundError } from '../core/errors.js';
 import type { Engine } from '../core/engine/engine.js';
 import { initialProgress } from '../core/engine/progression.js';
-import { isFinished, type DataRef, type JobKey, type JobRecord, type RawPayload, type Target } from '../core/model/job.js';
+import { isFinished, type DataRef, type JobDefinition, type JobKey, type JobRecord, type RawPayload, type Target } from '../core/model/job.js';
 import { checkJobData, DEFAULT_DATA_LIMITS, type DataLimits } from '../core/model/job-data.js';
 import { parseJobRequest } from '../core/model/job-request.js';
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from '../core/model/request-limits.js';
@@ -100,7 +100,24 @@ export class JobsService {
     span.end({ outcome: 'scheduled' });
   }
 
-  private async write(key: JobKey, body: unknown, rawData: RawPayload | undefined, trace: TraceContext | undefined): Promise<void> {
+  private write(key: JobKey, body: unknown, rawData: RawPayload | undefined, trace: TraceContext | undefined): Promise<void> {
+    let checked: { def: JobDefinition; overwrite: boolean };
+    let record: JobRecord | undefined;
+    try {
+      checked = this.checkRequest(key, body, rawData, trace);
+      if (!this.quota?.countsJobs && !this.payloads?.hasStores) record = { def: checked.def, progress: initialProgressOf(checked.def) };
+    } catch (error) {
+      return Promise.reject(error); // a refusal is the promise's, as from the async path below
+    }
+    if (!record) return this.writeChecked(key, checked.def, checked.overwrite);
+    // The usual schedule (no job-count quota, no jobStateStore) as one promise chain: an async
+    // function here cost a promise and two awaits more per schedule.
+    const created = record;
+    return this.store.create(created, { overwrite: checked.overwrite }).then(() => this.engine.upsert(created));
+  }
+
+  /** The request as the definition to store, or throws the refusal (rate, fields, data, target). */
+  private checkRequest(key: JobKey, body: unknown, rawData: RawPayload | undefined, trace: TraceContext | undefined): { def: JobDefinition; overwrite: boolean } {
     // The rate first: a flood is refused before any parsing work.
     this.quota?.takeSchedule(key, 'DAPR_SCHEDULER_SCHEDULE_JOB');
     const { def: parsed, overwrite } = parseJobRequest(key, body, this.clock.now(), randomUUID(), this.requestLimits);
@@ -108,8 +125,13 @@ export class JobsService {
     const def = rawData || trace ? { ...parsed, ...(rawData ? { rawData } : {}), ...(trace ? { trace } : {}) } : parsed;
     checkJobData(def, this.dataLimits, 'DAPR_SCHEDULER_SCHEDULE_JOB');
     this.checkTarget(def.target, key);
+    return { def, overwrite };
+  }
+
+  /** The job-count quota's check, and the jobStateStore's payload, around the create. */
+  private async writeChecked(key: JobKey, def: JobDefinition, overwrite: boolean): Promise<void> {
     if (this.quota?.countsJobs) await this.quota.checkJobCount(key, 'DAPR_SCHEDULER_SCHEDULE_JOB', async () => overwrite && isLive(await this.store.get(key)));
-    const progress = initialProgress(def, def.schedule ? parseSchedule(def.schedule) : undefined);
+    const progress = initialProgressOf(def);
     if (!this.payloads?.hasStores) {
       const record: JobRecord = { def, progress };
       await this.store.create(record, { overwrite });
@@ -311,6 +333,10 @@ function defaultTargetCheck(target: Target): void {
       `target.${type}`,
     );
   }
+}
+
+function initialProgressOf(def: JobDefinition): ReturnType<typeof initialProgress> {
+  return initialProgress(def, def.schedule ? parseSchedule(def.schedule) : undefined);
 }
 
 function isLive(record: JobRecord | undefined): boolean {

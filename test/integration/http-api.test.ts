@@ -66,6 +66,19 @@ describe('schedule, get, delete', () => {
     expect(res.status).toBe(415);
     expect((await node.call('GET', '/v1.0/jobs/no-ctype')).status).toBe(404);
   });
+
+  it('takes a body of whitespace alone (Unicode spaces and a BOM too) as no body; one that starts with whitespace is still parsed', async () => {
+    await node.call('POST', '/v1.0/jobs/blank-body', far);
+    for (const blank of [' ', '\r\n\t ', '\uFEFF', '\u00A0\u2028']) {
+      // A route that needs no body answers as without one; scheduling needs one, and says which field.
+      expect((await node.call('POST', '/v1.0/jobs/blank-body/pause', blank)).status).toBe(200);
+      const schedule = await node.call('POST', '/v1.0/jobs/blank-schedule', blank);
+      expect(schedule.status).toBe(400);
+      expect(schedule.body).toMatchObject({ errorCode: 'DAPR_SCHEDULER_SCHEDULE_EMPTY', message: expect.stringContaining('schedule') });
+    }
+    expect((await node.call('POST', '/v1.0/jobs/padded-body', ` \n${JSON.stringify(far)}`)).status).toBe(204);
+    expect((await node.call('POST', '/v1.0/jobs/bad-json', ' {"schedule":')).status).toBe(400);
+  });
 });
 
 describe('bad input: 400 with a code and a message naming the field, nothing changed', () => {

@@ -88,7 +88,10 @@ export function createHttpApi(deps: HttpApiDeps): FastifyInstance {
   app.removeContentTypeParser(['application/json', 'text/plain']);
   const parseBody: ContentTypeParser = (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') return done(null, undefined);
+    // trim() copies the body: skipped when the first character is printable ASCII (any JSON
+    // object or array), which no all-whitespace body starts with.
+    const first = text.charCodeAt(0);
+    if (text === '' || ((first <= 0x20 || first >= 0x7f) && text.trim() === '')) return done(null, undefined);
     const type = request.headers['content-type'];
     if (!isJsonContentType(type)) {
       const err = new Error(`the body must be JSON sent with content-type: application/json (got ${type ? `"${type.slice(0, 100)}"` : 'no content-type'})`) as Error & { statusCode?: number };
