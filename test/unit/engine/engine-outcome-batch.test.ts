@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryJobStore } from '../../../src/adapters/store-memory/index.js';
 import { JobsService } from '../../../src/app/jobs-service.js';
 import { Engine } from '../../../src/core/engine/engine.js';
+import { OUTCOME_BATCH_LIMIT } from '../../../src/core/engine/turn-batch.js';
 import type { JobKey } from '../../../src/core/model/job.js';
 import type { ProgressCommit } from '../../../src/core/ports/job-store.js';
 import { FakeClock } from '../../../src/testing/fake-clock.js';
@@ -120,5 +121,28 @@ describe('engine: outcomes committed in batches', () => {
       const record = await store.get(key(`r-${i}`));
       expect(record?.progress).toMatchObject({ state: 'completed', count: 2 });
     }
+  });
+
+  it('a burst whose deliveries answer at once commits in bounded batches, the first before the loop turns', async () => {
+    // The deliveries of such a burst all settle in microtasks (each free slot dispatches the next
+    // at once): waiting for the turn to end held every outcome of the burst in one batch.
+    const { clock, store, target, engine: e, jobs, key } = await setUp();
+    for (let i = 0; i < 1_000; i++) await jobs.schedule(key(`b-${i}`), { dueTime: '10s' });
+    let turns = 0;
+    let batchesBeforeTurn = 0;
+    const counting = store.commitProgressBatch.bind(store);
+    store.commitProgressBatch = (commits) => {
+      if (turns === 0) batchesBeforeTurn++;
+      return counting(commits);
+    };
+    e.events.on('dispatched', () => {
+      if (target.deliveries.length === 1) setImmediate(() => turns++);
+    });
+    await clock.advance(10_000);
+    expect(target.deliveries).toHaveLength(1_000);
+    expect(store.batches.reduce((a, b) => a + b, 0)).toBe(1_000);
+    expect(Math.max(...store.batches)).toBeLessThanOrEqual(OUTCOME_BATCH_LIMIT);
+    expect(batchesBeforeTurn).toBeGreaterThan(0);
+    for (let i = 0; i < 1_000; i++) expect((await store.get(key(`b-${i}`)))?.progress.state).toBe('completed');
   });
 });
