@@ -30,6 +30,12 @@ export interface EngineCeilingRun {
   /** Due instant to the last committed outcome. */
   drainMs: number;
   perS: number;
+  /**
+   * The process's CPU time (process.cpuUsage, every thread: GC, SQLite) from the due instant to
+   * the last commit, per trigger: the figure to compare when the machine is shared, where the
+   * drain measures the other tenants as much as the engine.
+   */
+  cpuMicrosPerTrigger: number;
   delivered: number;
   early: number;
   duplicates: number;
@@ -72,12 +78,15 @@ async function measure(ctx: StageContext, store: 'memory' | 'sqlite', jobStore: 
   const engine = new Engine(jobStore, deliverer, systemClock, {});
   let committed = 0;
   let lastCommittedAt = 0;
+  let cpuAtDue: NodeJS.CpuUsage | undefined;
+  let drainCpu: NodeJS.CpuUsage | undefined;
   // 'finished' comes after the job's last outcome is committed; 'attempted' (as this counted
   // before) is emitted when the outcome is decided, before its commit, so the SQLite run left
   // out the writes of whatever batch was still open at the end.
   engine.events.on('finished', () => {
     committed++;
     lastCommittedAt = Date.now();
+    if (committed === options.jobs && cpuAtDue) drainCpu = process.cpuUsage(cpuAtDue);
   });
   const jobs = new JobsService(jobStore, engine, systemClock);
   await engine.start();
@@ -94,6 +103,8 @@ async function measure(ctx: StageContext, store: 'memory' | 'sqlite', jobStore: 
     const scheduleMs = Date.now() - started;
     ctx.log(`${store}: ${options.jobs} scheduled in ${scheduleMs} ms; due in ${dueAt - Date.now()} ms`);
     if (Date.now() >= dueAt) throw new Error(`${store}: scheduling took ${scheduleMs} ms, past the ${options.leadMs} ms lead: raise leadMs`);
+    while (Date.now() < dueAt - 5) await sleep(2);
+    cpuAtDue = process.cpuUsage();
     const deadline = dueAt + options.drainTimeoutMs;
     while (committed < options.jobs && Date.now() < deadline) await sleep(5);
     const drainMs = lastCommittedAt - dueAt;
@@ -104,12 +115,13 @@ async function measure(ctx: StageContext, store: 'memory' | 'sqlite', jobStore: 
       scheduleMs,
       drainMs,
       perS: Math.round((committed / Math.max(1, drainMs)) * 1000),
+      cpuMicrosPerTrigger: drainCpu ? (drainCpu.user + drainCpu.system) / committed : Number.NaN,
       delivered: seen.size,
       early,
       duplicates,
       latenessMs: { p50: q(0.5), p99: q(0.99), max: sorted[sorted.length - 1] ?? Number.NaN },
     };
-    ctx.log(`${store}: ${committed} committed in ${drainMs} ms (${run.perS}/s), lateness p50 ${run.latenessMs.p50} p99 ${run.latenessMs.p99} max ${run.latenessMs.max} ms`);
+    ctx.log(`${store}: ${committed} committed in ${drainMs} ms (${run.perS}/s, CPU ${run.cpuMicrosPerTrigger.toFixed(1)} us per trigger), lateness p50 ${run.latenessMs.p50} p99 ${run.latenessMs.p99} max ${run.latenessMs.max} ms`);
     return run;
   } finally {
     await engine.stop();

@@ -253,12 +253,12 @@ function renderEngineCeiling(ec: EngineCeilingResult): string[] {
   const out = [`## 5. The engine's own ceiling: ${n(ec.options.jobs)} due at one instant, no network`, ''];
   out.push(
     `In the bench process: the engine with a deliverer that answers "done" at once, on the memory store and on a SQLite file; ${n(ec.options.jobs)} one-shot jobs ` +
-      `scheduled through JobsService, due ${n(ec.options.leadMs)} ms after the first. Drain: the due instant to the last committed outcome.`,
+      `scheduled through JobsService, due ${n(ec.options.leadMs)} ms after the first. Drain: the due instant to the last committed outcome; CPU: the process's, every thread, over the drain, per trigger.`,
     '',
   );
-  out.push('| store | scheduled in ms | drain ms | triggers/s | delivered | early | duplicates | lateness p50 / p99 / max ms |', '|---|---|---|---|---|---|---|---|');
+  out.push('| store | scheduled in ms | drain ms | triggers/s | CPU µs per trigger | delivered | early | duplicates | lateness p50 / p99 / max ms |', '|---|---|---|---|---|---|---|---|---|');
   for (const run of ec.runs) {
-    out.push(`| ${run.store} | ${n(run.scheduleMs)} | ${n(run.drainMs)} | **${n(run.perS)}** | ${n(run.delivered)} | ${run.early} | ${run.duplicates} | ${run.latenessMs.p50} / ${run.latenessMs.p99} / ${run.latenessMs.max} |`);
+    out.push(`| ${run.store} | ${n(run.scheduleMs)} | ${n(run.drainMs)} | **${n(run.perS)}** | ${Number.isFinite(run.cpuMicrosPerTrigger) ? run.cpuMicrosPerTrigger.toFixed(1) : '-'} | ${n(run.delivered)} | ${run.early} | ${run.duplicates} | ${run.latenessMs.p50} / ${run.latenessMs.p99} / ${run.latenessMs.max} |`);
   }
   const [memory, sqlite] = ec.runs;
   if (memory && sqlite) out.push('', `SQLite's rate is ${(sqlite.perS / memory.perS).toFixed(2)} of the memory store's.`);
