@@ -46,6 +46,12 @@ const STAGED_COUNT_ROUNDS = 1_000;
 const PURGE_PARTITIONS_PER_READ = 16;
 /** Jobs per page when deleting by prefix: each costs up to 4 operations in one transaction. */
 const DELETE_CHUNK = 30;
+/**
+ * Progress commits may wait this long for company while a batch is in flight (txn-batcher.ts):
+ * under load bigger batches cost etcd and the client less per job; nothing is delivered later,
+ * and a quiet store sends at once.
+ */
+const COMMIT_LINGER = { lingerMs: 20 } as const;
 
 interface CurrentProgress extends KnownProgress {
   fromCache: boolean;
@@ -274,7 +280,7 @@ export class EtcdJobStore implements JobStore {
           const compare = [modRevisionIs(this.layout.progressKey(key), current.modRevision)];
           if (token !== undefined) compare.push(createRevisionIs(ownerKey, token));
           if (progress === null) {
-            const response = await this.batch.txn({ compare, success: this.removalOps(key, current), failure: token !== undefined ? [get(ownerKey)] : [] });
+            const response = await this.batch.txn({ compare, success: this.removalOps(key, current), failure: token !== undefined ? [get(ownerKey)] : [] }, COMMIT_LINGER);
             if (response.succeeded) {
               this.known.forget(id, response.revision, true);
               result = true;
@@ -283,7 +289,7 @@ export class EtcdJobStore implements JobStore {
             return this.afterRefusal(response, partition, token, current);
           }
           const { ops, stored } = this.progressOps(key, current, progress, commit.history);
-          const response = await this.batch.txn({ compare, success: ops, failure: token !== undefined ? [get(ownerKey)] : [] });
+          const response = await this.batch.txn({ compare, success: ops, failure: token !== undefined ? [get(ownerKey)] : [] }, COMMIT_LINGER);
           if (response.succeeded) {
             this.remember(id, stored, response.revision);
             result = true;
