@@ -144,18 +144,21 @@ function send(call: WatchJobsCall, writer: ResponseWriter | undefined, id: numbe
     throw new UnsendableTriggerError(error instanceof Error ? error.message : String(error));
   }
   const actor = actorCallOf(trigger.target, trigger.key);
-  const message = encodeWatchJobsResponse({
-    // An actor reminder goes out under the reminder's own name (the job key holds a composite one).
-    name: actor?.reminderName ?? trigger.key.name,
-    id,
-    data,
-    // A reminder is filed under a reserved app id (reminder-keys.ts); the wire names its owner.
-    appId: ownerOfReminderApp(trigger.key.appId) ?? trigger.key.appId,
-    namespace: trigger.key.namespace,
-    actor: actor ? { type: actor.actorType, id: actor.actorId } : undefined,
-    // Duetime's extension field: the attempt's trace context (a Dapr sidecar skips it).
-    traceContext: trigger.trace ? traceContextEntries(trigger.trace) : undefined,
-  });
+  const message = encodeWatchJobsResponse(
+    {
+      // An actor reminder goes out under the reminder's own name (the job key holds a composite one).
+      name: actor?.reminderName ?? trigger.key.name,
+      id,
+      data,
+      // A reminder is filed under a reserved app id (reminder-keys.ts); the wire names its owner.
+      appId: ownerOfReminderApp(trigger.key.appId) ?? trigger.key.appId,
+      namespace: trigger.key.namespace,
+      actor: actor ? { type: actor.actorType, id: actor.actorId } : undefined,
+      // Duetime's extension field: the attempt's trace context (a Dapr sidecar skips it).
+      traceContext: trigger.trace ? traceContextEntries(trigger.trace) : undefined,
+    },
+    writer !== undefined, // the writer takes it framed
+  );
   return writer ? writer.write(message) : call.write(message);
 }
 

@@ -45,6 +45,13 @@ describe('WatchJobsResponse by hand', () => {
     expect(encodeWatchJobsResponse(fields).equals(theirResponse(asMessage(fields)))).toBe(true);
   });
 
+  it.each(responses)('%s, framed: the gRPC message header (uncompressed, big-endian length) before the same bytes', (_what, fields) => {
+    const message = theirResponse(asMessage(fields));
+    const header = Buffer.alloc(5);
+    header.writeUInt32BE(message.length, 1);
+    expect(encodeWatchJobsResponse(fields, true).equals(Buffer.concat([header, message]))).toBe(true);
+  });
+
   it('caches nothing wrong: another app after a first one gets its own metadata', () => {
     const first = encodeWatchJobsResponse({ name: 'a', id: 1, appId: 'one', namespace: 'default' });
     const second = encodeWatchJobsResponse({ name: 'a', id: 1, appId: 'two', namespace: 'default' });

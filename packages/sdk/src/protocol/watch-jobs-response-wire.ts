@@ -44,11 +44,16 @@ const FIRST = 0x0a; // field 1, length-delimited: Any.type_url, JobMetadata.app_
 const SECOND = 0x12; // field 2, length-delimited
 const THIRD = 0x1a;
 const TARGET_JOB = Buffer.from([0x0a, 0x00]); // JobTargetMetadata{ job: {} }
+const GRPC_HEADER_BYTES = 5;
 
 // The metadata of an app's own job is the same for every trigger of the app: encoded once.
 let cachedMetadata: { appId: string; namespace: string; bytes: Buffer } | undefined;
 
-export function encodeWatchJobsResponse(fields: WatchJobsResponseFields): Buffer {
+/**
+ * The message's bytes; `framed`: preceded by gRPC's 5-byte message header (not compressed, the
+ * length big-endian), ready for the HTTP/2 stream without another buffer and copy.
+ */
+export function encodeWatchJobsResponse(fields: WatchJobsResponseFields, framed = false): Buffer {
   const nameLength = Buffer.byteLength(fields.name);
   const metadata = metadataBytes(fields);
   let size = delimitedSize(nameLength) + 1 + varintSize(fields.id) + delimitedSize(metadata.length);
@@ -62,8 +67,13 @@ export function encodeWatchJobsResponse(fields: WatchJobsResponseFields): Buffer
   const trace = fields.traceContext ? Object.keys(fields.traceContext) : undefined;
   if (trace) for (const key of trace) size += 1 + delimitedSize(entrySize(key, fields.traceContext![key]!));
 
-  const out = Buffer.allocUnsafe(size);
-  let at = writeString(out, 0, NAME, fields.name, nameLength);
+  const header = framed ? GRPC_HEADER_BYTES : 0;
+  const out = Buffer.allocUnsafe(header + size);
+  if (framed) {
+    out[0] = 0;
+    out.writeUInt32BE(size, 1);
+  }
+  let at = writeString(out, header, NAME, fields.name, nameLength);
   out[at++] = ID;
   at = writeVarint(out, at, fields.id);
   if (fields.data) {
