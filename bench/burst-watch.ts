@@ -41,7 +41,8 @@ const PREFIX = 'wburst-';
 
 export async function runWatchBurst(ctx: StageContext, options: WatchBurstOptions): Promise<WatchBurstResult> {
   const dataDir = subdir(ctx, 'duetime-data');
-  const duetime = await startDuetime(ctx.scope, 'duetime', { dataDir });
+  // BENCH_WATCH_NODE_ARGS="--cpu-prof --cpu-prof-dir DIR": profile the server by hand (this stage has no profiled rerun).
+  const duetime = await startDuetime(ctx.scope, 'duetime', { dataDir, nodeArgs: process.env.BENCH_WATCH_NODE_ARGS?.split(' ').filter(Boolean) });
   const [, schedulerPort] = duetime.process.output().match(/"schedulerPort":(\d+)/) ?? [];
   if (!schedulerPort) throw new Error(`the "duetime is serving" line names no schedulerPort:\n${tail(duetime.process.output())}`);
   const worker = ctx.scope.start('watch-worker', process.execPath, [join(PROJECT_DIR, 'bench', 'watch-receiver.js'), `127.0.0.1:${schedulerPort}`, options.appId]);
