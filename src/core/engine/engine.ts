@@ -595,13 +595,14 @@ export class Engine {
 
   /**
    * Files the job in the store's staged index (its attempt and scheduled time unchanged) and lets
-   * it go from memory. 'staged' is emitted after the commit, so a listener that releases the app
-   * (a consumer appeared meanwhile) finds it in the store.
+   * it go from memory. 'staged' is emitted after the commit and once the job's lock is free, so a
+   * listener that releases the app (a consumer connected meanwhile) finds it in the store and
+   * unlocked; under the lock the release would skip it, and it would wait for the next sweep.
    */
   private async stage(slot: Slot): Promise<void> {
     const { def, progress } = slot.record;
     await this.commitAndPlace(slot, progressWith(progress, { rev: progress.rev + 1, staged: true }));
-    if (!slot.removed) this.events.emit('staged', { key: def.key });
+    if (!slot.removed) this.locks.whenFree(slot.keyStr, () => this.events.emit('staged', { key: def.key }));
   }
 
   /**

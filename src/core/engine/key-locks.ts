@@ -15,6 +15,8 @@ interface Lane {
 export class KeyLocks {
   private lanes = new Map<string, Lane>();
   private drained: Array<() => void> = [];
+  /** Callbacks waiting for a key to be free, by key (whenFree). */
+  private freed = new Map<string, Array<() => void>>();
 
   /**
    * Runs fn once everything queued for the key before it has settled; the key counts as locked
@@ -58,6 +60,21 @@ export class KeyLocks {
     if (lane) this.next(key, lane);
   }
 
+  /**
+   * Calls fn once nothing holds or waits for the key: now if it is free, else right after the
+   * last work queued for it has settled. For news that listeners may act on by taking the key
+   * (the engine's 'staged' event: a release must find the job unlocked, or it skips it).
+   */
+  whenFree(key: string, fn: () => void): void {
+    if (!this.lanes.has(key)) {
+      fn();
+      return;
+    }
+    const waiting = this.freed.get(key);
+    if (waiting) waiting.push(fn);
+    else this.freed.set(key, [fn]);
+  }
+
   isLocked(key: string): boolean {
     return this.lanes.has(key);
   }
@@ -95,6 +112,11 @@ export class KeyLocks {
       return;
     }
     this.lanes.delete(key);
+    const freed = this.freed.get(key);
+    if (freed) {
+      this.freed.delete(key);
+      for (const fn of freed) fn();
+    }
     if (this.lanes.size === 0 && this.drained.length > 0) {
       const drained = this.drained;
       this.drained = [];

@@ -38,6 +38,24 @@ describe('engine: staged triggers live in the store', () => {
     h.assertNeverEarly();
   });
 
+  it("a 'staged' listener that releases the app finds the trigger: the job's lock is free when the event comes (a consumer that connected during the staging commit)", async () => {
+    h = await makeHarness();
+    const away = new Set(['app']);
+    h.target.respond = awayApps(away);
+    // As StagedRelease does when a consumer is live: release on 'staged'. The consumer appears
+    // while the staging commit is under way, so only this listener can bring the trigger back.
+    h.engine.events.on('staged', ({ key }) => {
+      away.clear();
+      h.engine.releaseStaged(key.namespace, key.appId);
+    });
+    await h.schedule('race', { dueTime: '1s' });
+    await h.clock.advance(1_000);
+    await h.clock.advance(0);
+    expect(h.target.of('race').map((d) => d.trigger.attempt)).toEqual([1, 1]);
+    expect(await h.store.get(h.key('race'))).toBeUndefined();
+    expect(await h.store.stagedCounts()).toEqual([]);
+  });
+
   it("an away app's staged triggers never count toward the refill: another app's later job still fires on time", async () => {
     h = await makeHarness({ refillLimit: 10, lookaheadMs: 10_000, refillIntervalMs: 2_000 });
     h.target.respond = awayApps(new Set(['offline']));

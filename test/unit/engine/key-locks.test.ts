@@ -92,4 +92,20 @@ describe('KeyLocks', () => {
     await locks.drain();
     expect(locks.isLocked('a')).toBe(false);
   });
+
+  it('whenFree: at once for a free key; else after the last queued work, with the key unlocked', async () => {
+    const locks = new KeyLocks();
+    const seen: string[] = [];
+    locks.whenFree('a', () => seen.push(`free a locked=${locks.isLocked('a')}`));
+    expect(seen).toEqual(['free a locked=false']);
+    expect(locks.tryHold('a')).toBe(true);
+    const queued = locks.run('a', async () => {
+      seen.push('queued ran');
+    });
+    locks.whenFree('a', () => seen.push(`after a locked=${locks.isLocked('a')}`));
+    locks.release('a');
+    await queued;
+    await Promise.resolve();
+    expect(seen).toEqual(['free a locked=false', 'queued ran', 'after a locked=false']);
+  });
 });
