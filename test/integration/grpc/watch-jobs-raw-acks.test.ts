@@ -178,4 +178,32 @@ describe('WatchJobs acks however HTTP/2 frames them', () => {
     await until(() => outcomes.get('b2')!.length === 2, "b2's second outcome");
     expect(outcomes.get('b2')).toEqual(['staged', 'success']);
   });
+
+  it('a stream refused for a malformed message unregisters its consumer even if the client keeps its side open: a later trigger is staged, not sent into the dead stream', async () => {
+    const outcomes = outcomesOf('refused');
+    const w = await watch('refused');
+    await w.write(frame(Buffer.from([0x12, 0x05, 0xff])));
+    await within(w.ended, 10_000, 'the stream to end');
+    expect(w.grpcStatus).toBe(3);
+    // The client does not close its half (a broken or hostile client need not).
+    await scheduleNow('refused', ['r1']);
+    // Sent to the refused stream, it would wait there for the 30 s delivery timeout.
+    await until(() => outcomes.has('r1'), "r1's outcome");
+    expect(outcomes.get('r1')).toEqual(['staged']);
+    expect(w.triggers).toEqual([]);
+  });
+
+  it('a stream refused by grpc-js itself (a message over the receive limit) unregisters its consumer too', async () => {
+    const outcomes = outcomesOf('oversized');
+    const w = await watch('oversized');
+    const header = Buffer.alloc(5);
+    header.writeUInt32BE(64 * 1024 * 1024, 1); // declares 64 MiB, over any receive limit
+    await w.write(Buffer.concat([header, Buffer.alloc(16)]));
+    await within(w.ended, 10_000, 'the stream to end');
+    expect(w.grpcStatus).toBe(8); // RESOURCE_EXHAUSTED
+    await scheduleNow('oversized', ['o1']);
+    await until(() => outcomes.has('o1'), "o1's outcome");
+    expect(outcomes.get('o1')).toEqual(['staged']);
+    expect(w.triggers).toEqual([]);
+  });
 });
