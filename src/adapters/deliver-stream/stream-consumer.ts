@@ -88,27 +88,23 @@ export class StreamConsumer implements ConnectedConsumer {
 
   /** A result from the client; false when the id is unknown (never sent, timed out, or answered). */
   result(id: number, status: ResultStatus): boolean {
-    const pending = this.inFlight.get(id);
-    if (!pending) return false;
-    this.inFlight.delete(id);
-    pending.settle(status === 'SUCCESS' ? SUCCESS : FAILED);
-    return true;
+    return this.answer(id, status === 'FAILED');
   }
 
   /** A batch of results (one read of the stream); how many ids were unknown. */
   results(ids: readonly number[], failed: readonly boolean[], count: number): number {
     let unknown = 0;
-    for (let i = 0; i < count; i++) {
-      const id = ids[i]!;
-      const pending = this.inFlight.get(id);
-      if (!pending) {
-        unknown++;
-        continue;
-      }
-      this.inFlight.delete(id);
-      pending.settle(failed[i] ? FAILED : SUCCESS);
-    }
+    for (let i = 0; i < count; i++) if (!this.answer(ids[i]!, failed[i]!)) unknown++;
     return unknown;
+  }
+
+  /** Settles the trigger sent under this id; false when the id is unknown (never sent, timed out, or answered). */
+  private answer(id: number, failed: boolean): boolean {
+    const pending = this.inFlight.get(id);
+    if (!pending) return false;
+    this.inFlight.delete(id);
+    pending.settle(failed ? FAILED : SUCCESS);
+    return true;
   }
 
   close(): void {
