@@ -17,6 +17,7 @@
  * are not settled here.
  */
 
+import { GRPC_HEADER_BYTES } from '@duetime/sdk/protocol';
 import { AckDecoder } from './watch-jobs-ack-wire.js';
 
 /** Receives the acks of one chunk: `count` ids, each with whether the client answered FAILED. */
@@ -25,7 +26,6 @@ export type AckSink = (ids: readonly number[], failed: readonly boolean[], count
 /** An ack is a dozen bytes; anything this long goes to grpc-js (which applies its own limit). */
 export const MAX_DIRECT_BYTES = 64 * 1024;
 
-const HEADER_BYTES = 5;
 
 export class WatchJobsAckReader {
   private sink: AckSink | undefined;
@@ -75,7 +75,7 @@ export class WatchJobsAckReader {
     this.needed = -1;
     let at = 0;
     let count = 0;
-    while (bytes.length - at >= HEADER_BYTES) {
+    while (bytes.length - at >= GRPC_HEADER_BYTES) {
       const length = bytes.readUInt32BE(at + 1);
       if (length > MAX_DIRECT_BYTES) {
         this.flush(count);
@@ -83,12 +83,12 @@ export class WatchJobsAckReader {
         this.toGrpc(bytes.subarray(at));
         return;
       }
-      const end = at + HEADER_BYTES + length;
+      const end = at + GRPC_HEADER_BYTES + length;
       if (end > bytes.length) {
-        this.needed = HEADER_BYTES + length;
+        this.needed = GRPC_HEADER_BYTES + length;
         break;
       }
-      if (this.sink && bytes[at] === 0 && this.decoder.read(bytes, at + HEADER_BYTES, end)) {
+      if (this.sink && bytes[at] === 0 && this.decoder.read(bytes, at + GRPC_HEADER_BYTES, end)) {
         this.ids[count] = this.decoder.id;
         this.failed[count] = this.decoder.failed;
         count++;

@@ -24,6 +24,7 @@
  */
 
 import { ServerInterceptingCall, type Metadata, type ServerInterceptingCallInterface, type ServerInterceptor } from '@grpc/grpc-js';
+import { GRPC_HEADER_BYTES } from '@duetime/sdk/protocol';
 import { Fifo } from '../../core/engine/fifo.js';
 import { readAcksBelowGrpc } from './watch-jobs-ack-hook.js';
 import type { WatchJobsAckReader } from './watch-jobs-ack-reader.js';
@@ -32,8 +33,6 @@ export const WATCH_JOBS_PATH = '/dapr.proto.scheduler.v1.Scheduler/WatchJobs';
 
 const HIGH_WATER_BYTES = 1 << 20;
 const LOW_WATER_BYTES = 256 << 10;
-/** gRPC's message header: a compressed flag and a 4-byte length. */
-export const GRPC_HEADER_BYTES = 5;
 
 /** The parts of grpc-js's BaseServerInterceptingCall a direct write relies on. */
 interface GrpcBaseCall {

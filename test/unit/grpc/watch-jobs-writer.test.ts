@@ -4,7 +4,8 @@
 
 import type { ServerInterceptingCallInterface } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { GRPC_HEADER_BYTES, ResponseWriter } from '../../../src/api/grpc/watch-jobs-writer.js';
+import { GRPC_HEADER_BYTES } from '@duetime/sdk/protocol';
+import { ResponseWriter } from '../../../src/api/grpc/watch-jobs-writer.js';
 
 const framed = Buffer.from([0, 0, 0, 0, 3, 0x0a, 0x01, 0x61]);
 

@@ -44,7 +44,8 @@ const FIRST = 0x0a; // field 1, length-delimited: Any.type_url, JobMetadata.app_
 const SECOND = 0x12; // field 2, length-delimited
 const THIRD = 0x1a;
 const TARGET_JOB = Buffer.from([0x0a, 0x00]); // JobTargetMetadata{ job: {} }
-const GRPC_HEADER_BYTES = 5;
+/** gRPC's message header on an HTTP/2 stream: a compressed flag and a 4-byte big-endian length. */
+export const GRPC_HEADER_BYTES = 5;
 
 // The metadata of an app's own job is the same for every trigger of the app: encoded once.
 let cachedMetadata: { appId: string; namespace: string; bytes: Buffer } | undefined;
