@@ -114,6 +114,39 @@ describe('SQLite store: files of older schema versions', () => {
     }
   });
 
+  it('numbers history on from the newest entry of a version 5 file and knows which jobs have none (version 6)', async () => {
+    const withHistory = minimalRecord(key('with-history'), { tickAt: 1_000, nextAt: 1_000 });
+    const without = minimalRecord(key('without'), { tickAt: 1_000, nextAt: 1_000 });
+    const entry = (n: number): HistoryEntry => ({ scheduledAt: n, at: n + 1, attempt: 1, outcome: 'success', manual: false });
+    writeOldFile(path, 4, [withHistory, without], { 'with-history': [entry(1), entry(2), entry(3)] });
+    const db = new Database(path);
+    try {
+      migrate(db, 5);
+      // History left by no job: no release writes it, and version 6 must not count it as a job's.
+      db.prepare('INSERT INTO history (namespace, app_id, name, seq, entry) VALUES (?, ?, ?, ?, ?)').run('default', 'app-a', 'gone', 1, JSON.stringify(entry(9)));
+    } finally {
+      db.close();
+    }
+
+    const store = new SqliteJobStore({ path, historyLimit: 3 });
+    try {
+      const next = { ...withHistory.progress, rev: 2, count: 1 };
+      expect(await store.commitProgress({ key: withHistory.def.key, uid: withHistory.def.uid, expectedRev: 1, progress: next, history: entry(4) })).toBe(true);
+      // Appended after the newest entry and trimmed to the limit: not numbered from 1 again.
+      expect(await store.history(withHistory.def.key, 10)).toStrictEqual([entry(4), entry(3), entry(2)]);
+      expect(await store.commitProgress({ key: without.def.key, uid: without.def.uid, expectedRev: 1, progress: null })).toBe(true);
+      expect(await store.commitProgress({ key: withHistory.def.key, uid: withHistory.def.uid, expectedRev: 2, progress: null })).toBe(true);
+      // A new job under either name, or under the name the stray history had, starts without history.
+      for (const name of ['with-history', 'without', 'gone']) {
+        const fresh = minimalRecord(key(name), { tickAt: 2_000, nextAt: 2_000 });
+        await store.create(fresh, { overwrite: false });
+        expect(await store.history(fresh.def.key, 10)).toEqual([]);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
   it('brings a version 2 file (before tombstones) to today with its jobs', async () => {
     const live = minimalRecord(key('from-v2'), { tickAt: 1_000, nextAt: 1_000 });
     writeOldFile(path, 2, [live]);

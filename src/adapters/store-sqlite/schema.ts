@@ -64,6 +64,15 @@ const APP_JOBS_TRIGGERS = `
  *   releases the whole namespace). Without it SQLite read every job of the namespace through the
  *   primary key and sorted the staged ones: seconds at 10 million jobs. Partial, so like
  *   jobs_staged it costs bytes only for staged jobs.
+ *
+ * Version 6:
+ * - jobs.history_seq: the seq of the job's newest history entry, NULL while it has none. A
+ *   finished one-shot job (the common delete) never wrote history, and its row now says so: the
+ *   delete skips the history DELETE, which cost about 1.4 us per finished job even on an empty
+ *   history table (2026-12-04). An append takes its seq from here instead of a max(seq) read.
+ *   Every write of a row that had history sets it (an append) or deletes the history with it (a
+ *   replace, a delete); a new row starts NULL. Started from the file's history; history rows
+ *   of no job (which no release leaves behind) are deleted, so a NULL is always exact.
  */
 const MIGRATIONS: readonly (string | ((db: Database) => void))[] = [
   `
@@ -114,6 +123,14 @@ const MIGRATIONS: readonly (string | ((db: Database) => void))[] = [
   ${APP_JOBS_TRIGGERS}
   `,
   compactRows,
+  `
+  ALTER TABLE jobs ADD COLUMN history_seq INTEGER;
+  DELETE FROM history WHERE NOT EXISTS (
+    SELECT 1 FROM jobs WHERE jobs.namespace = history.namespace AND jobs.app_id = history.app_id AND jobs.name = history.name);
+  UPDATE jobs SET history_seq = last.seq
+    FROM (SELECT namespace, app_id, name, max(seq) AS seq FROM history GROUP BY namespace, app_id, name) AS last
+    WHERE jobs.namespace = last.namespace AND jobs.app_id = last.app_id AND jobs.name = last.name;
+  `,
 ];
 
 /** Version 4 to 5: every row rewritten in the compact layout, in one statement (see above). */

@@ -94,6 +94,9 @@ export function prepareStatements(db: Database) {
   // A statement whose rows are a single column, returned as bare values.
   const pluck = <P extends object, R>(sql: string): Stmt<P, R> => db.prepare<P, R>(sql).pluck();
   const control = (sql: string): Control => db.prepare(sql);
+  // A positional write whose RETURNING clause gives one column, read with get(): the value, or
+  // undefined when no row was written.
+  const returning = <A extends unknown[], R>(sql: string): PositionalStmt<A, R> => db.prepare<A, R>(sql).pluck();
   return {
     // Transaction control, run by the group commit.
     begin: control('BEGIN IMMEDIATE'),
@@ -106,20 +109,27 @@ export function prepareStatements(db: Database) {
     // The writes (write-ops.ts), by position.
     insertJob: positional<RowArgs>(`INSERT INTO jobs ${COLUMNS} VALUES ${VALUES_AT} ON CONFLICT DO NOTHING`),
     replaceJob: positional<RowArgs>(`INSERT OR REPLACE INTO jobs ${COLUMNS} VALUES ${VALUES_AT}`),
-    deleteJob: positional<KeyArgs>(`DELETE FROM jobs WHERE ${KEY_AT}`),
+    // The deletes answer the row's history_seq (schema version 6): undefined when no row was
+    // deleted, null when the job had no history, so its history DELETE can be skipped.
+    deleteJob: returning<KeyArgs, number | null>(`DELETE FROM jobs WHERE ${KEY_AT} RETURNING history_seq`),
     // A create over a tombstone (the name is free once a job finished): only a finished row changes.
     replaceFinished: positional<[uid: UidColumn, def: string, ...ProgressArgs, ...KeyArgs]>(
-      `UPDATE jobs SET uid = ?, def = ?, ${SET_PROGRESS} WHERE ${KEY_AT} AND finished_at IS NOT NULL`,
+      `UPDATE jobs SET uid = ?, def = ?, ${SET_PROGRESS}, history_seq = NULL WHERE ${KEY_AT} AND finished_at IS NOT NULL`,
     ),
     updateProgress: positional<[...ProgressArgs, ...KeyArgs, uid: UidColumn, expectedRev: number]>(
       `UPDATE jobs SET ${SET_PROGRESS} WHERE ${KEY_AT} AND uid = ? AND rev = ?`,
+    ),
+    // The same with a history entry to append: answers the entry's seq, undefined when refused.
+    updateProgressWithHistory: returning<[...ProgressArgs, ...KeyArgs, uid: UidColumn, expectedRev: number], number>(
+      `UPDATE jobs SET ${SET_PROGRESS}, history_seq = coalesce(history_seq, 0) + 1 WHERE ${KEY_AT} AND uid = ? AND rev = ? RETURNING history_seq`,
     ),
     // The oldest tombstones, from the jobs_finished index, for the sweep.
     finishedBefore: positional<[finishedBefore: number, limit: number], KeyParams>(
       `SELECT namespace, app_id, name FROM jobs WHERE finished_at IS NOT NULL AND finished_at <= ? ORDER BY finished_at LIMIT ?`,
     ),
-    deleteJobIf: positional<[...KeyArgs, uid: UidColumn, expectedRev: number]>(`DELETE FROM jobs WHERE ${KEY_AT} AND uid = ? AND rev = ?`),
-    lastHistorySeq: db.prepare<KeyArgs, number | null>(`SELECT max(seq) FROM history WHERE ${KEY_AT}`).pluck() as PositionalStmt<KeyArgs, number | null>,
+    deleteJobIf: returning<[...KeyArgs, uid: UidColumn, expectedRev: number], number | null>(
+      `DELETE FROM jobs WHERE ${KEY_AT} AND uid = ? AND rev = ? RETURNING history_seq`,
+    ),
     insertHistory: positional<[...KeyArgs, seq: number, entry: string]>('INSERT INTO history (namespace, app_id, name, seq, entry) VALUES (?, ?, ?, ?, ?)'),
     trimHistory: positional<[...KeyArgs, keepAfter: number]>(`DELETE FROM history WHERE ${KEY_AT} AND seq <= ?`),
     deleteHistory: positional<KeyArgs>(`DELETE FROM history WHERE ${KEY_AT}`),

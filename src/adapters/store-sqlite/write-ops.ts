@@ -46,8 +46,9 @@ export function applyWriteOp(sql: Statements, historyLimit: number, op: WriteOp)
     }
     case 'delete': {
       const { namespace, app_id, name } = op.key;
-      if (sql.deleteJob.run(namespace, app_id, name).changes === 0) return false;
-      sql.deleteHistory.run(namespace, app_id, name);
+      const historySeq = sql.deleteJob.get(namespace, app_id, name);
+      if (historySeq === undefined) return false;
+      if (historySeq !== null) sql.deleteHistory.run(namespace, app_id, name);
       return true;
     }
     case 'deleteByPrefix':
@@ -59,14 +60,20 @@ export function applyWriteOp(sql: Statements, historyLimit: number, op: WriteOp)
       return sql.deleteJobRange.run({ ...op.range, upper: op.upper }).changes;
     case 'deleteIf': {
       const { namespace, app_id, name, uid, expected_rev } = op.guard;
-      if (sql.deleteJobIf.run(namespace, app_id, name, uidColumn(uid), expected_rev).changes === 0) return false;
-      sql.deleteHistory.run(op.key.namespace, op.key.app_id, op.key.name);
+      const historySeq = sql.deleteJobIf.get(namespace, app_id, name, uidColumn(uid), expected_rev);
+      if (historySeq === undefined) return false;
+      // A job that never wrote history (a one-shot delivered at its first attempt) has none to delete.
+      if (historySeq !== null) sql.deleteHistory.run(op.key.namespace, op.key.app_id, op.key.name);
       return true;
     }
     case 'progress': {
       const { namespace, app_id, name, uid, expected_rev } = op.guard;
-      if (sql.updateProgress.run(...op.progress, namespace, app_id, name, uidColumn(uid), expected_rev).changes === 0) return false;
-      if (op.entry !== undefined) appendHistory(sql, historyLimit, op.key, op.entry);
+      if (op.entry === undefined || historyLimit === 0) {
+        return sql.updateProgress.run(...op.progress, namespace, app_id, name, uidColumn(uid), expected_rev).changes > 0;
+      }
+      const seq = sql.updateProgressWithHistory.get(...op.progress, namespace, app_id, name, uidColumn(uid), expected_rev);
+      if (seq === undefined) return false;
+      appendHistory(sql, historyLimit, op.key, seq, op.entry);
       return true;
     }
     case 'progressBatch':
@@ -77,18 +84,16 @@ export function applyWriteOp(sql: Statements, historyLimit: number, op: WriteOp)
       // Read and deleted in the same transaction: a row found finished is still finished here.
       const keys = sql.finishedBefore.all(op.finishedBefore, Math.max(0, Math.trunc(op.limit)));
       for (const { namespace, app_id, name } of keys) {
-        sql.deleteJob.run(namespace, app_id, name);
-        sql.deleteHistory.run(namespace, app_id, name);
+        if (sql.deleteJob.get(namespace, app_id, name) != null) sql.deleteHistory.run(namespace, app_id, name);
       }
       return keys.length;
     }
   }
 }
 
-function appendHistory(sql: Statements, historyLimit: number, key: KeyParams, entry: string): void {
-  if (historyLimit === 0) return;
+/** Appends the entry numbered seq (the job row's history_seq, just counted up) and trims. */
+function appendHistory(sql: Statements, historyLimit: number, key: KeyParams, seq: number, entry: string): void {
   const { namespace, app_id, name } = key;
-  const seq = (sql.lastHistorySeq.get(namespace, app_id, name) ?? 0) + 1;
   sql.insertHistory.run(namespace, app_id, name, seq, entry);
   // seq counts up by one per entry, so the newest historyLimit are exactly those above this.
   if (seq > historyLimit) sql.trimHistory.run(namespace, app_id, name, seq - historyLimit);
