@@ -51,13 +51,19 @@ export interface EngineStats {
   listenerErrors: number;
 }
 
-/** A delivery's outcome on its way to the store. */
+/**
+ * A delivery's outcome on its way to the store. commitOutcomes writes its plan into it (the
+ * progress to commit and the final count) rather than into an object of its own: one object per
+ * outcome, not two.
+ */
 interface SettledAttempt {
   slot: Slot;
   trigger: Trigger;
   outcome: Outcome;
   startedAt: number;
   lateMs: number;
+  progress: Progress | null;
+  finalCount: number | undefined;
 }
 
 /** What an outcome asks for: a progress commit (batched with others), or work of its own. */
@@ -76,7 +82,8 @@ export class Engine {
   private readonly schedules = new ScheduleCache();
   private readonly refillGuard = new RefillGuard();
   private readonly coverage = new RefillCoverage(WHOLE_REFILL_EVERY);
-  private readonly deliveries = new Set<Promise<void>>();
+  /** stop() waiting for inFlight to reach 0 (settle calls them). */
+  private idleWaiters: Array<() => void> = [];
   /** Outcomes settled in this turn whose job's lock is held for them, committed together. */
   private readonly outcomes = new TurnBatch<SettledAttempt>((attempts) => this.commitOutcomes(attempts));
   private timer: TimerHandle | undefined;
@@ -130,7 +137,9 @@ export class Engine {
     this.timer?.cancel();
     this.refillTimer?.cancel();
     this.timer = this.refillTimer = this.timerAt = undefined;
-    const settled = Promise.allSettled([...this.deliveries]).then(() => this.locks.drain());
+    // A delivery in flight takes its job's lock as it settles (settle), so once none is in flight
+    // the locks' drain covers the commits of their outcomes.
+    const settled = this.inFlightDone().then(() => this.locks.drain());
     await this.raceTimeout(settled, this.options.stopTimeoutMs);
   }
 
@@ -218,6 +227,12 @@ export class Engine {
     for (const slot of this.slots.values()) if (slot.phase === 'inflight' && slot.delivery && which(slot.record.def.key)) pending.push(slot.delivery);
     if (pending.length === 0) return;
     await this.raceTimeout(Promise.allSettled(pending), timeoutMs);
+  }
+
+  /** Resolves once no delivery is in flight. */
+  private inFlightDone(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Waits for work, or for timeoutMs on the engine's clock, whichever is first. */
@@ -432,38 +447,41 @@ export class Engine {
     } catch (error) {
       attempt = Promise.reject(error); // a deliverer that throws instead of rejecting fails the attempt the same way
     }
-    // Two links per delivery (this runs for every trigger): the outcome, then the bookkeeping.
+    // One link per delivery (this runs for every trigger): the outcome is settled, and the promise
+    // answers once it is committed (settle's answer never rejects). No set of deliveries: stop()
+    // waits for the inFlight count instead, and settled() reads slot.delivery.
     // Callbacks are written inline rather than as named consts: a transform that keeps function
     // names (tsx, which the bench and tests run through) would name each one at every delivery.
-    const delivery: Promise<void> = attempt
-      .then(
-        (outcome) => this.settle(slot, lane, trigger, outcome, now, dueAt),
-        (error: unknown) => this.settle(slot, lane, trigger, { kind: 'failed', detail: String(error) }, now, dueAt),
-      )
-      .then(
-        () => void this.deliveries.delete(delivery),
-        (error: unknown) => {
-          this.events.emit('error', { error, context: 'outcome' });
-          this.deliveries.delete(delivery);
-        },
-      );
-    this.deliveries.add(delivery);
-    slot.delivery = delivery;
+    slot.delivery = attempt.then(
+      (outcome) => this.settle(slot, lane, trigger, outcome, now, dueAt),
+      (error: unknown) => this.settle(slot, lane, trigger, { kind: 'failed', detail: String(error) }, now, dueAt),
+    );
     // Emitted after the bookkeeping above: listeners are isolated, and see a consistent engine.
     if (this.events.has('dispatched')) this.events.emit('dispatched', { trigger, at: now });
     return true;
   }
 
-  /** A delivery's outcome is known: its slot is free, and the outcome goes to be committed. */
+  /**
+   * A delivery's outcome is known: its slot is free, and the outcome goes to be committed. The
+   * answer settles once it is, and never rejects (a failure is reported as an 'error' event).
+   */
   private settle(slot: Slot, lane: Lane<Slot>, trigger: Trigger, outcome: Outcome, startedAt: number, dueAt: number): Promise<void> {
     this.inFlight--;
     this.ready.done(lane);
-    this.pump();
-    const attempt: SettledAttempt = { slot, trigger, outcome, startedAt, lateMs: startedAt - dueAt };
+    const attempt: SettledAttempt = { slot, trigger, outcome, startedAt, lateMs: startedAt - dueAt, progress: null, finalCount: undefined };
     // The usual case: nothing else (a pause, a manual trigger) holds the job's lock, so it is
-    // taken now and the outcome joins this turn's batch; else it waits its turn alone.
-    if (this.locks.tryHold(slot.keyStr)) return this.outcomes.add(attempt);
-    return this.locks.run(slot.keyStr, () => this.onOutcome(attempt));
+    // taken now and the outcome joins this turn's batch; else it waits its turn alone. The lock is
+    // taken before anything else runs, so stop() finds it once inFlight reaches 0.
+    const committed = this.locks.tryHold(slot.keyStr)
+      ? this.outcomes.add(attempt)
+      : this.locks.run(slot.keyStr, () => this.onOutcome(attempt)).then(undefined, (error: unknown) => this.outcomeFailed(error));
+    if (this.inFlight === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+    this.pump();
+    return committed;
   }
 
   /** One outcome alone, under its job's lock (the lock was busy when it settled). */
@@ -479,8 +497,7 @@ export class Engine {
    * Never rejects: a failure is reported as an 'error' event, as a lone outcome's would be.
    */
   private async commitOutcomes(attempts: SettledAttempt[]): Promise<void> {
-    const slots: Slot[] = [];
-    const plans: Array<{ progress: Progress | null; finalCount: number | undefined }> = [];
+    const planned: SettledAttempt[] = [];
     const commits: ProgressCommit[] = [];
     const others: Promise<void>[] = [];
     for (const attempt of attempts) {
@@ -497,8 +514,9 @@ export class Engine {
         others.push(this.releasing(keyStr, step.work));
         continue;
       }
-      slots.push(attempt.slot);
-      plans.push({ progress: step.progress, finalCount: step.finalCount });
+      attempt.progress = step.progress;
+      attempt.finalCount = step.finalCount;
+      planned.push(attempt);
       commits.push(this.commitOf(attempt.slot, step.progress, step.history));
     }
     if (commits.length > 0) {
@@ -509,9 +527,8 @@ export class Engine {
         results = commits.map(() => false); // cannot happen (commitAll retries), but never leave a lock held
         this.outcomeFailed(error);
       }
-      for (let i = 0; i < slots.length; i++) {
-        const slot = slots[i]!;
-        const { progress, finalCount } = plans[i]!;
+      for (let i = 0; i < planned.length; i++) {
+        const { slot, progress, finalCount } = planned[i]!;
         let after: Promise<void> | undefined;
         try {
           after = this.afterCommit(slot, progress, results[i], finalCount);
@@ -556,11 +573,13 @@ export class Engine {
     // A finished tick whose successor is already overdue gets the job's catch-up policy too.
     let next = after.finishedTick && after.next ? this.afterTick(record, after.next) : after.next;
     const retryAt = tickOutcome === 'failed' && next ? (trigger.manual ? next.manualNextAt : next.nextAt) : undefined;
-    // Optional fields assigned, not spread into the literal (a runtime copy): once per delivery.
-    const attempted: EngineEvents['attempted'] = { trigger, outcome: tickOutcome, detail: outcome.detail, startedAt, finishedAt, lateMs };
-    if (retryAt !== undefined) attempted.retryAt = retryAt;
-    if (release) attempted.released = true;
-    this.events.emit('attempted', attempted);
+    if (this.events.has('attempted')) {
+      // Optional fields assigned, not spread into the literal (a runtime copy): once per delivery.
+      const attempted: EngineEvents['attempted'] = { trigger, outcome: tickOutcome, detail: outcome.detail, startedAt, finishedAt, lateMs };
+      if (retryAt !== undefined) attempted.retryAt = retryAt;
+      if (release) attempted.released = true;
+      this.events.emit('attempted', attempted);
+    }
     if (slot.removed) return NOTHING;
     if (record.def.uid !== trigger.uid) {
       slot.phase = 'idle'; // replaced while in flight: start the new job
@@ -588,6 +607,8 @@ export class Engine {
       const last = next ?? progressWith(record.progress, { rev: record.progress.rev + 1 });
       next = this.ending(record, last, tickOutcome === 'dropped' ? 'failed' : 'completed', finishedAt);
     }
+    // A job deleted with this commit takes its history along (commitOf leaves it out): no entry.
+    if (next === null) return { kind: 'commit', progress: null, finalCount };
     const history: HistoryEntry = { scheduledAt: trigger.scheduledAt, at: finishedAt, attempt: trigger.attempt, outcome: tickOutcome, manual: trigger.manual };
     if (outcome.detail !== undefined) history.detail = outcome.detail;
     return { kind: 'commit', progress: next, history, finalCount };
@@ -637,8 +658,10 @@ export class Engine {
     const { def, progress: current } = slot.record;
     // A deleted job's history goes with it, so writing its last entry would be wasted I/O; a
     // tombstone keeps it (its last outcome is what "did it run?" asks for).
-    const keepHistory = history && progress !== null;
-    return { key: def.key, uid: def.uid, expectedRev: current.rev, progress, ...(keepHistory ? { history } : {}) };
+    // Assigned, not spread into the literal (a runtime copy): once per outcome.
+    const commit: ProgressCommit = { key: def.key, keyString: slot.keyStr, uid: def.uid, expectedRev: current.rev, progress };
+    if (history && progress !== null) commit.history = history;
+    return commit;
   }
 
   /**
@@ -656,8 +679,11 @@ export class Engine {
     const { def, progress: current } = slot.record;
     if (progress === null || isFinished(progress)) {
       this.forget(slot, LEFT_THE_WINDOW);
+      if (!this.events.has('finished')) return undefined;
+      const finished: EngineEvents['finished'] = { key: def.key, count: finalCount ?? progress?.count ?? current.count };
       const state = progress?.state;
-      this.events.emit('finished', { key: def.key, count: finalCount ?? progress?.count ?? current.count, ...(state === 'completed' || state === 'failed' ? { state } : {}) });
+      if (state === 'completed' || state === 'failed') finished.state = state;
+      this.events.emit('finished', finished);
       return undefined;
     }
     slot.record = { def, progress };

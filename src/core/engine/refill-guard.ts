@@ -32,6 +32,7 @@ export class RefillGuard {
 
   /** The engine adopted, let go of or was told to remove this job. */
   touch(keyStr: string): void {
+    if (this.open.size === 0) return; // the usual case, once per outcome: no iterator
     for (const watch of this.open) watch.keys.add(keyStr);
   }
 

@@ -33,11 +33,17 @@ export interface Release {
   stopped: boolean;
 }
 
-/** The bulkhead lane of a slot: its app. */
+/**
+ * The bulkhead lane of a slot: its app. The last answer is kept: the triggers of a burst are of
+ * one app or a few, and a fresh key string is copied and hashed by the lane lookup each time.
+ */
 export function laneOf(slot: Slot): string {
   const key = slot.record.def.key;
-  return appKeyString(key.namespace, key.appId);
+  if (key.appId !== lastLane.appId || key.namespace !== lastLane.namespace) lastLane = { namespace: key.namespace, appId: key.appId, key: appKeyString(key.namespace, key.appId) };
+  return lastLane.key;
 }
+
+let lastLane = { namespace: '', appId: '', key: appKeyString('', '') };
 
 /**
  * Jobs due at the same instant go out in key order (the heap leaves ties in no order): their
@@ -51,7 +57,8 @@ export function orderTiesByKey(due: Slot[], dueAts: number[]): void {
     let end = start + 1;
     while (end < due.length && dueAts[end] === dueAts[start]) end++;
     if (end - start >= MIN_TIES_TO_ORDER) {
-      const run = due.slice(start, end).sort((a, b) => (a.keyStr < b.keyStr ? -1 : a.keyStr > b.keyStr ? 1 : 0));
+      // One comparison per call: a slot's key is unique among the due (one slot per key).
+      const run = due.slice(start, end).sort((a, b) => (a.keyStr < b.keyStr ? -1 : 1));
       for (let i = 0; i < run.length; i++) due[start + i] = run[i]!;
     }
     start = end;

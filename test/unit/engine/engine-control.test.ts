@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../../src/core/engine/engine.js';
 import { makeHarness, T0 } from './harness.js';
+import type { Outcome } from '../../../src/core/model/trigger.js';
 
 type Harness = Awaited<ReturnType<typeof makeHarness>>;
 let h: Harness;
@@ -172,3 +173,27 @@ describe('engine: catch-up on a backlog created while running', () => {
     expect(h.target.of('outage').filter((d) => d.trigger.attempt === 1).map((d) => d.trigger.scheduledAt - T0)).toEqual([1000, 11_000]);
   });
 });
+
+describe('engine: stop', () => {
+  it('waits for a delivery in flight and the commit of its outcome', async () => {
+    h = await makeHarness();
+    let answer!: (outcome: Outcome) => void;
+    h.target.respond = () => new Promise<Outcome>((resolve) => (answer = resolve));
+    await h.schedule('slow', { dueTime: '1s' });
+    await h.clock.advance(1_000);
+    expect(h.target.of('slow')).toHaveLength(1);
+    let stopped = false;
+    const stopping = h.engine.stop().then(() => (stopped = true));
+    await flushTurns();
+    expect(stopped).toBe(false); // the delivery is still out
+    answer({ kind: 'done' });
+    await stopping;
+    // Stopped only after the outcome was committed: the one-shot job is gone from the store.
+    expect(await h.store.get(h.key('slow'))).toBeUndefined();
+  });
+});
+
+/** Lets the microtask queue and the check phase (where outcome batches flush) run a few times. */
+async function flushTurns(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
