@@ -32,29 +32,37 @@ type Listener<T> = (payload: T) => void;
  * run, so a metrics or logging bug can never wedge the engine that emitted the event.
  */
 export class TypedEmitter<E extends object> {
-  private listeners = new Map<keyof E, Set<Listener<never>>>();
+  /**
+   * Listeners per event, in an array replaced (never changed) on on() and off(): emit runs once
+   * or twice per trigger, and for...of over a Set allocated an iterator each time. An emit under
+   * way goes on over the array it started with.
+   */
+  private listeners = new Map<keyof E, ReadonlyArray<Listener<never>>>();
 
   constructor(private readonly onListenerError: (event: keyof E, error: unknown) => void = () => {}) {}
 
   on<K extends keyof E>(event: K, listener: Listener<E[K]>): () => void {
-    let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(listener as Listener<never>);
-    return () => set.delete(listener as Listener<never>);
+    const added = listener as Listener<never>;
+    const current = this.listeners.get(event) ?? [];
+    if (!current.includes(added)) this.listeners.set(event, [...current, added]);
+    return () => {
+      const now = this.listeners.get(event);
+      if (now?.includes(added)) this.listeners.set(event, now.filter((l) => l !== added));
+    };
   }
 
   /** Whether anyone listens: an emitter on a hot path can skip building a payload nobody reads. */
   has(event: keyof E): boolean {
-    const set = this.listeners.get(event);
-    return set !== undefined && set.size > 0;
+    const list = this.listeners.get(event);
+    return list !== undefined && list.length > 0;
   }
 
   emit<K extends keyof E>(event: K, payload: E[K]): void {
-    const set = this.listeners.get(event);
-    if (!set) return;
-    for (const listener of set) {
+    const list = this.listeners.get(event);
+    if (!list) return;
+    for (let i = 0; i < list.length; i++) {
       try {
-        (listener as Listener<E[K]>)(payload);
+        (list[i] as Listener<E[K]>)(payload);
       } catch (error) {
         try {
           this.onListenerError(event, error);
