@@ -104,7 +104,7 @@ export class MemoryJobStore implements JobStore {
     if (progress && progress.rev !== commit.expectedRev + 1) {
       throw new RangeError(`progress.rev must be expectedRev + 1 (${commit.expectedRev + 1}), got ${progress.rev}`);
     }
-    const id = keyString(commit.key);
+    const id = commit.keyString ?? keyString(commit.key);
     const entry = this.jobs.get(id);
     if (!entry || entry.record.def.uid !== commit.uid || entry.record.progress.rev !== commit.expectedRev) return false;
     if (progress === null) {
@@ -132,10 +132,11 @@ export class MemoryJobStore implements JobStore {
   private due(from: number, until: number, limit: number, held: ((key: JobKey) => boolean) | undefined): DueRead {
     // A scan: fine for a reference store. Ties are broken by key, as the SQLite index does.
     const due: Array<{ at: number; id: string; record: JobRecord }> = [];
-    for (const [id, { record }] of this.jobs) {
+    // forEach, not for...of with destructuring: no [key, value] array per stored job at each refill.
+    this.jobs.forEach(({ record }, id) => {
       const at = indexedDueAt(record.progress);
       if (at !== undefined && at >= from && at <= until) due.push({ at, id, record });
-    }
+    });
     due.sort((a, b) => a.at - b.at || compareCodePoints(a.id, b.id));
     const max = Math.max(0, Math.trunc(limit));
     const read = due.slice(0, max);

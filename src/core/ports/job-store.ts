@@ -16,6 +16,12 @@ export interface ListPage {
 
 export interface ProgressCommit {
   key: JobKey;
+  /**
+   * keyString(key), when the caller holds it already (the engine does, per slot). A store keyed
+   * by that form uses it instead of building the string again: a fresh string is copied and
+   * hashed on every Map lookup, about three times the cost of the lookup itself, once per outcome.
+   */
+  keyString?: string;
   /** The definition the writer acted on: the commit is refused if the job was replaced or deleted. */
   uid: string;
   /** The progress revision the writer read: the commit is refused if someone wrote since. */
