@@ -163,6 +163,14 @@ class ChannelDelivery implements PendingDelivery {
   }
 }
 
+/**
+ * The pool key of (namespace, app or actor type). The last one is kept: every trigger asks twice
+ * (hasConsumer, then deliver), a burst is of one app, and a fresh string is copied and hashed by
+ * each pool lookup.
+ */
 function appKey(namespace: string, name: string): string {
-  return `${namespace}\u0000${name}`;
+  if (name !== lastKey.name || namespace !== lastKey.namespace) lastKey = { namespace, name, key: `${namespace}\u0000${name}` };
+  return lastKey.key;
 }
+
+let lastKey = { namespace: '', name: '', key: '\u0000' };
