@@ -39,6 +39,7 @@ import { TeardownStack } from './app/teardown-stack.js';
 import { TombstoneSweep } from './app/tombstone-sweep.js';
 import { TracingDeliverer } from './app/tracing-deliverer.js';
 import { logTriggers } from './app/trigger-log.js';
+import { promoteAfterRefills } from './app/refill-promotion.js';
 import { createMetrics, observeStoreLatency, storeLatencyHistogram } from './app/metrics.js';
 import { timedStore } from './app/timed-store.js';
 import { Readiness } from './app/readiness.js';
@@ -184,6 +185,8 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   // What happened to triggers: failures at warn, given-up ticks at error, staging per app (app/trigger-log.ts).
   logTriggers(engine.events, logger);
   targets.watch(engine.events);
+  // A large refill's records are promoted by V8 right away, not at the first scavenges of the rate (app/refill-promotion.ts).
+  teardown.push('refill promotion', promoteAfterRefills(engine.events));
   // Cluster (etcd): the engine fires only the partitions this replica owns.
   const cluster = clusterBackend ? new ClusterMember(clusterBackend, engine, { log: logger }) : undefined;
   // Before the engine stops: hands its partitions over while the engine can still settle them.

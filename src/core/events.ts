@@ -21,6 +21,8 @@ export interface EngineEvents {
   staged: { key: JobKey };
   /** The set of jobs this replica fires changed (cluster partitions moved) and was loaded. */
   ownership: Record<string, never>;
+  /** A refill ended having taken `adopted` jobs from the store into memory (emitted only when some were). */
+  refilled: { adopted: number };
   /** A store or commit failure, retried. */
   error: { error: unknown; context: string };
 }

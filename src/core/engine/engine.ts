@@ -271,6 +271,7 @@ export class Engine {
     // goes on, and what it does to a job meanwhile wins over the copy read here (refill-guard.ts).
     const watch = this.refillGuard.begin();
     const ticket = this.coverage.begin();
+    let adopted = 0;
     try {
       const until = this.clock.now() + this.options.lookaheadMs;
       // What is held already need not be read again (a store may skip it; it is checked here too).
@@ -288,6 +289,7 @@ export class Engine {
         const record = records[i]!;
         if (this.holds(keyString(record.def.key)) || this.refillGuard.skips(watch, record.def.key)) continue;
         this.adopt(record, true);
+        adopted++;
       }
       if (read.next !== undefined && this.running) this.coverage.end(ticket, read.next);
     } catch (error) {
@@ -295,6 +297,7 @@ export class Engine {
     } finally {
       this.refillGuard.end(watch);
     }
+    if (adopted > 0) this.events.emit('refilled', { adopted });
     if (!this.running) return;
     // Two refills can overlap (refillNow while the periodic one reads): the last to end arms the
     // one timer, else each would go on re-arming its own and the refills would double.
