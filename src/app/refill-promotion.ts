@@ -23,8 +23,12 @@ import type { EngineEvents, TypedEmitter } from '../core/events.js';
 /** Runs one young-generation collection. */
 export type MinorGc = () => void;
 
-/** A refill that adopted fewer jobs leaves too little for a scavenge to notice (about 1 MB). */
-export const PROMOTE_AFTER_ADOPTED = 1_000;
+/**
+ * Fewer adopted jobs leave too little to copy for a pause anyone notices (about 250 KB); with
+ * more, two scavenges of an otherwise idle young generation cost a few ms. At 1,000 a refill of
+ * ~850 jobs before a rate was still promoted at its start (868 KB, a 4.7 ms scavenge).
+ */
+export const PROMOTE_AFTER_ADOPTED = 256;
 
 /** Scavenges per promotion: a survivor is copied within the young generation first, promoted at the second. */
 const SCAVENGES = 2;

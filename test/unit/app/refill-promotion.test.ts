@@ -11,6 +11,7 @@ async function turns(n = 4): Promise<void> {
 }
 
 function setup(minAdopted = 1_000) {
+  // An explicit threshold: the tests are about the mechanism, not the default.
   const events = new TypedEmitter<EngineEvents>();
   let collections = 0;
   const stop = promoteAfterRefills(events, () => collections++, minAdopted);
