@@ -9,6 +9,7 @@
 //   Dapr) send no Origin and are not affected.
 // - CORS: headers and preflight answers only for the configured origins; none by default.
 
+import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorBody } from './error-mapping.js';
@@ -35,9 +36,10 @@ export function isJsonContentType(type: string | undefined): boolean {
 export function guardBrowsers(app: FastifyInstance, policy: BrowserPolicy): void {
   const names = policy.allowedHosts === '*' ? undefined : new Set(policy.allowedHosts.map((n) => n.toLowerCase()));
   const cors = new Set(policy.corsOrigins.map((o) => o.replace(/\/$/, '').toLowerCase()));
-  addRequestCheck(app, (request: FastifyRequest, reply: FastifyReply) => {
+  const allowed = names ? hostCheck(names) : undefined;
+  const check = (request: FastifyRequest, reply: FastifyReply): void => {
     const host = request.headers.host;
-    if (names && host !== undefined && !hostAllowed(host, names)) {
+    if (allowed && host !== undefined && !allowed(host)) {
       void reply.status(403).send(errorBody('ERR_HOST_NOT_ALLOWED', `the Host "${host.slice(0, 200)}" is not a name of this server; add it to --allowed-hosts`));
       return;
     }
@@ -58,7 +60,31 @@ export function guardBrowsers(app: FastifyInstance, policy: BrowserPolicy): void
     }
     if (sameOrigin(normalized, host)) return;
     void reply.status(403).send(errorBody('ERR_ORIGIN_NOT_ALLOWED', `requests from the web origin "${origin.slice(0, 200)}" are not allowed; add it to --cors-origins to let a browser page call the API`));
-  });
+  };
+  // The check does nothing to a request without an Origin whose Host is accepted (or absent).
+  const pass = (raw: IncomingMessage): boolean => {
+    const headers = raw.headers;
+    if (headers.origin !== undefined) return false;
+    const host = headers.host;
+    return !allowed || host === undefined || allowed(host);
+  };
+  addRequestCheck(app, check, pass);
+}
+
+/**
+ * hostAllowed with the last answer kept: a client sends the same Host on every request of a
+ * connection, and most servers see one or two Hosts in all.
+ */
+function hostCheck(names: Set<string>): (host: string) => boolean {
+  let lastHost: string | undefined;
+  let lastAnswer = false;
+  return (host) => {
+    if (host !== lastHost) {
+      lastAnswer = hostAllowed(host, names);
+      lastHost = host;
+    }
+    return lastAnswer;
+  };
 }
 
 function hostAllowed(host: string, names: Set<string>): boolean {

@@ -34,29 +34,39 @@ export function errorBody(code: string, message: string, field?: string): DaprEr
   return { errorCode: code, message, details };
 }
 
-export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
+/** What an error answers: status, Dapr's body, and the log line it is worth (none for the caller's own mistakes). */
+export interface ErrorAnswer {
+  status: number;
+  body: DaprErrorBody;
+  /** Seconds, for a 429: retrying sooner would only be refused again. */
+  retryAfterS?: number;
+  log?: { level: 'warn' | 'error'; msg: string };
+}
+
+/** The answer to an error from a route, a hook or the body parser; `bodyLimit` names the limit in a 413. */
+export function errorAnswer(error: FastifyError | Error, bodyLimit: number): ErrorAnswer {
   if (error instanceof DuetimeError) {
+    const body = errorBody(error.code, error.message, error.field);
     // Whole seconds, rounded up: retrying sooner would only be refused again.
-    if (error instanceof QuotaExceededError) void reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
-    void reply.status(STATUS[error.kind]).send(errorBody(error.code, error.message, error.field));
-    return;
+    if (error instanceof QuotaExceededError) return { status: STATUS[error.kind], body, retryAfterS: Math.max(1, Math.ceil(error.retryAfterMs / 1000)) };
+    return { status: STATUS[error.kind], body };
   }
   // The store's trouble (a write race, locked, disk full, unreachable): 409 or 503, not a bug.
   const storeError = asDuetimeError(error);
-  if (storeError) {
-    request.log.warn({ err: error, reqId: request.id }, 'request failed in the job store');
-    void reply.status(STATUS[storeError.kind]).send(errorBody(storeError.code, storeError.message));
-    return;
-  }
+  if (storeError) return { status: STATUS[storeError.kind], body: errorBody(storeError.code, storeError.message), log: { level: 'warn', msg: 'request failed in the job store' } };
   const fastifyError = error as FastifyError;
   if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    void reply.status(413).send(errorBody('ERR_MALFORMED_REQUEST', `the body is larger than the limit of ${request.server.initialConfig.bodyLimit} bytes; send a smaller data payload`));
-    return;
+    return { status: 413, body: errorBody('ERR_MALFORMED_REQUEST', `the body is larger than the limit of ${bodyLimit} bytes; send a smaller data payload`) };
   }
   if (fastifyError.statusCode !== undefined && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
-    void reply.status(fastifyError.statusCode).send(errorBody('ERR_MALFORMED_REQUEST', `malformed request: ${fastifyError.message}`));
-    return;
+    return { status: fastifyError.statusCode, body: errorBody('ERR_MALFORMED_REQUEST', `malformed request: ${fastifyError.message}`) };
   }
-  request.log.error({ err: error, reqId: request.id }, 'request failed');
-  void reply.status(500).send(errorBody('ERR_INTERNAL', 'internal error; see the server log'));
+  return { status: 500, body: errorBody('ERR_INTERNAL', 'internal error; see the server log'), log: { level: 'error', msg: 'request failed' } };
+}
+
+export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
+  const answer = errorAnswer(error, request.server.initialConfig.bodyLimit ?? 0);
+  if (answer.log) request.log[answer.log.level]({ err: error, reqId: request.id }, answer.log.msg);
+  if (answer.retryAfterS !== undefined) void reply.header('retry-after', String(answer.retryAfterS));
+  void reply.status(answer.status).send(answer.body);
 }

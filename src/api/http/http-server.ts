@@ -10,10 +10,13 @@ import type { Readiness } from '../../app/readiness.js';
 import type { PublishService } from '../../app/targets/publish-service.js';
 import type { OutboundPolicy } from '../../core/model/outbound-policy.js';
 import { capConnectionsPerClient, tlsServerOptions, type ServerTls } from '../client-connections.js';
-import { guardBrowsers, isJsonContentType, type BrowserPolicy } from './browser-guard.js';
+import { guardBrowsers, type BrowserPolicy } from './browser-guard.js';
 import { handleError, errorBody } from './error-mapping.js';
 import type { IdentityOptions } from './identity.js';
+import { parseJsonBody } from './json-body.js';
 import { checkQueryStrings } from './query-check.js';
+import { checkListOf } from './request-checks.js';
+import { createScheduleLane, type ScheduleLane } from './schedule-lane.js';
 import { registerActorRoutes } from './routes/actors.js';
 import { registerAppRoutes } from './routes/apps.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -33,8 +36,8 @@ export interface HttpApiDeps {
   logger: Logger;
   /** Largest request body, bytes (Dapr's default: 4 MiB). */
   bodyLimit: number;
-  /** Deadlines and caps on connections (docs/security.md); Node's defaults when absent. */
-  edge?: HttpEdgeOptions;
+  /** Deadlines and caps on connections (docs/security.md). */
+  edge: HttpEdgeOptions;
   /** Host and Origin checks and CORS (docs/security.md); none when absent. */
   browser?: BrowserPolicy;
   /** --allow-outbound: where registered app URLs may point. @defaultValue the default list (loopback and private ranges) */
@@ -70,43 +73,38 @@ export function registeredRoutes(app: FastifyInstance): RouteEntry[] {
   return routeTables.get(app) ?? [];
 }
 
+/** Fastify's router option, which the schedule lane matches (a longer name is the router's 404). */
+const MAX_PARAM_LENGTH = 2048;
+
 export function createHttpApi(deps: HttpApiDeps): FastifyInstance {
   const edge = deps.edge;
+  // The lane is made below, once the app (whose request checks it reads) exists; the server's
+  // handler offers it each request first.
+  const front: { lane?: ScheduleLane } = {};
   const app: FastifyInstance = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: deps.bodyLimit, // Per-request log lines cost throughput; errors are still logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     // The server's logger for every request rather than a child made per request (with the
     // redaction main.ts sets, about 2% of the main thread's CPU per schedule, 2026-12-04 perf);
     // the few request log lines (error-mapping.ts) carry the request id themselves.
     childLoggerFactory: (logger) => logger,
-    routerOptions: { maxParamLength: 2048 },
-    ...(edge ? { serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => edgeServer(handler, edge) } : {}) });
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
+      edgeServer((req, res) => {
+        if (!front.lane?.take(req, res)) handler(req, res);
+      }, edge),
+  });
   if (deps.browser) guardBrowsers(app, deps.browser);
   checkQueryStrings(app);
-  // JSON routes take JSON (docs/security.md): a body of another type, or none named, is 415, so a
-  // web page's "simple" cross-site POST (text/plain, a form) cannot be read as a job. An empty
-  // body passes whatever its type, where a route needs none (pause, trigger, DELETE).
+  // JSON routes take JSON (docs/security.md, json-body.ts).
   app.removeContentTypeParser(['application/json', 'text/plain']);
   const parseBody: ContentTypeParser = (request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    // trim() copies the body: skipped when the first character is printable ASCII (any JSON
-    // object or array), which no all-whitespace body starts with.
-    const first = text.charCodeAt(0);
-    if (text === '' || ((first <= 0x20 || first >= 0x7f) && text.trim() === '')) return done(null, undefined);
-    const type = request.headers['content-type'];
-    if (!isJsonContentType(type)) {
-      const err = new Error(`the body must be JSON sent with content-type: application/json (got ${type ? `"${type.slice(0, 100)}"` : 'no content-type'})`) as Error & { statusCode?: number };
-      err.statusCode = 415;
-      return done(err, undefined);
-    }
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text));
+      parsed = parseJsonBody(typeof body === 'string' ? body : body.toString('utf8'), request.headers['content-type']);
     } catch (error) {
-      const err = error as Error & { statusCode?: number };
-      err.statusCode = 400;
-      // A parser that recurses runs out of stack on JSON nested thousands deep: still the caller's 400.
-      err.message = error instanceof RangeError ? 'the body is nested too deep to parse; job data may be nested at most --max-data-depth levels' : `the body is not valid JSON (${err.message})`;
-      done(err, undefined);
+      return done(error as Error, undefined);
     }
+    done(null, parsed);
   };
   app.addContentTypeParser('*', { parseAs: 'string' }, parseBody);
   // The same parser under its usual type as well: Fastify caches the parser it finds for a
@@ -125,6 +123,16 @@ export function createHttpApi(deps: HttpApiDeps): FastifyInstance {
     void reply.status(404).send(errorBody('ERR_NOT_FOUND', `no route for ${request.method} ${request.url}`));
   });
   registerJobRoutes(app, deps.jobs, deps.identity);
+  // POST /v1.0/jobs/{name} past Fastify (schedule-lane.ts); the route above still serves every
+  // schedule request the lane declines.
+  const lane = createScheduleLane({ jobs: deps.jobs, identity: deps.identity, bodyLimit: deps.bodyLimit, logger: deps.logger, checks: checkListOf(app), maxNameLength: MAX_PARAM_LENGTH });
+  front.lane = lane;
+  // Fastify answers 503 from the moment close() begins (return503OnClosing); the lane then gives
+  // every request to it.
+  app.addHook('preClose', (done) => {
+    lane.close();
+    done();
+  });
   if (deps.reminders) registerActorRoutes(app, deps.reminders, deps.identity);
   registerAppRoutes(app, deps.apps, deps.identity, deps.outbound);
   if (deps.publish) registerPublishRoutes(app, deps.publish, deps.identity);

@@ -14,7 +14,8 @@ export function checkQueryStrings(app: FastifyInstance): void {
     const url = request.raw.url ?? '';
     const start = url.indexOf('?');
     if (start >= 0) checkQuery(url.slice(start + 1));
-  });
+    // Without a query string there is nothing to check.
+  }, (raw) => raw.url === undefined || !raw.url.includes('?'));
 }
 
 /** Throws InvalidRequestError naming the first parameter that is repeated or not decodable. */

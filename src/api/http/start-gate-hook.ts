@@ -16,5 +16,5 @@ export function gateUntilStarted(http: FastifyInstance, gate: StartGate): void {
     return gate.whenOpen().catch(() => {
       throw new UnavailableError('ERR_NOT_READY', 'the server failed to start; retry against another replica or after the restart');
     });
-  });
+  }, () => gate.isOpen);
 }
