@@ -21,9 +21,12 @@
 // delay samples (duetime_event_loop_delay_seconds, never reset: the two scrapes' difference)
 // were over 5 and over 20 ms, the steady targets.
 
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { findStalls, type Stall } from './lib/profile-stalls.js';
 import { startDuetime, startHelper } from './lib/duetime-server.js';
 import { sendAll } from './lib/http-load.js';
+import { traceReport } from './lib/steady-trace.js';
 import { fetchMetrics, metric, type Metrics } from './lib/prometheus.js';
 import { findProfile, sleep, subdir, type StageContext } from './lib/stage.js';
 import { ascending, percentile } from './lib/stats.js';
@@ -92,9 +95,10 @@ export interface SteadyResult {
 }
 
 export async function runSteady(ctx: StageContext, name: string, options: SteadyOptions, nodeArgs: string[] = []): Promise<SteadyResult> {
-  const receiver = await startHelper(ctx.scope, 'receiver', 'steady-receiver.js');
+  const traceArgs = traceNodeArgs(ctx);
+  const receiver = await startHelper(ctx.scope, 'receiver', 'steady-receiver.js', traceArgs);
   const dataDir = subdir(ctx, nodeArgs.length ? 'profiled-data' : 'duetime-data');
-  const duetime = await startDuetime(ctx.scope, nodeArgs.length ? 'duetime-profiled' : 'duetime', { dataDir, appUrl: receiver.url, nodeArgs });
+  const duetime = await startDuetime(ctx.scope, nodeArgs.length ? 'duetime-profiled' : 'duetime', { dataDir, appUrl: receiver.url, nodeArgs: [...traceArgs, ...nodeArgs] });
 
   const warmup = await warmUp(ctx, duetime.url, receiver.url, options);
   const { leadMs, dueAt: t0 } = leadAndDueAt(options, warmup.perS);
@@ -134,6 +138,7 @@ export async function runSteady(ctx: StageContext, name: string, options: Steady
   await duetime.process.stop('SIGTERM', 30_000);
   await receiver.process.stop();
   const result = summarise(name, options, t0, stats, eventLoop, complete);
+  if (traceArgs.length > 0) for (const line of traceReport(process.env.BENCH_TRACE_DIR!, t0, result.window.lastAt, result.episodes, leadIn + options.jobs)) ctx.log(line);
   ctx.log(
     `lateness p50 ${result.latenessMs.p50} p99 ${result.latenessMs.p99} p99.9 ${result.latenessMs.p999} max ${result.latenessMs.max} ms; ` +
       `${result.episodeCount} episodes over ${EPISODE_LATE_MS} ms; event loop p99 ${eventLoop.p99Ms} max ${eventLoop.maxMs} ms; ` +
@@ -155,6 +160,17 @@ export async function profileSteady(ctx: StageContext, name: string, options: St
   const profileFile = findProfile(profileDir);
   const stalls = findStalls(profileFile, { fromMs: result.window.t0 - 1_000, toMs: result.window.lastAt, originMs: result.window.t0, monoOffsetUs, minMs: 10 });
   return { latenessMs: result.latenessMs, stalls, profileFile };
+}
+
+/**
+ * With BENCH_STEADY_TRACE=1, both processes load bench/lib/trace-preload.js, which writes their
+ * GC pauses, event-loop gaps, posts to the writer thread and commit durations on the wall clock
+ * into the stage's trace/ folder, to line an episode up with what the processes were doing.
+ */
+function traceNodeArgs(ctx: StageContext): string[] {
+  if (process.env.BENCH_STEADY_TRACE !== '1') return [];
+  process.env.BENCH_TRACE_DIR = subdir(ctx, 'trace');
+  return ['--import', pathToFileURL(join(import.meta.dirname, 'lib', 'trace-preload.js')).href];
 }
 
 async function warmUp(ctx: StageContext, duetimeUrl: string, receiverUrl: string, options: SteadyOptions): Promise<SteadyResult['warmup']> {

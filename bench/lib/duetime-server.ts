@@ -65,8 +65,8 @@ async function waitReady(url: string, started: Started): Promise<void> {
 }
 
 /** Starts one of the bench's own helper servers (bare-server.js, burst-receiver.js) and reads its port. */
-export async function startHelper(scope: Scope, name: string, script: string): Promise<{ url: string; process: Started }> {
-  const started = scope.start(name, process.execPath, [join(PROJECT_DIR, 'bench', script)]);
+export async function startHelper(scope: Scope, name: string, script: string, nodeArgs: string[] = []): Promise<{ url: string; process: Started }> {
+  const started = scope.start(name, process.execPath, [...nodeArgs, join(PROJECT_DIR, 'bench', script)]);
   const [, port] = await started.waitForOutput(/listening (\d+)/, START_TIMEOUT_MS);
   return { url: `http://127.0.0.1:${port}`, process: started };
 }
