@@ -21,6 +21,7 @@
 // delay samples (duetime_event_loop_delay_seconds, never reset: the two scrapes' difference)
 // were over 5 and over 20 ms, the steady targets.
 
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { findStalls, type Stall } from './lib/profile-stalls.js';
@@ -96,6 +97,7 @@ export interface SteadyResult {
 
 export async function runSteady(ctx: StageContext, name: string, options: SteadyOptions, nodeArgs: string[] = []): Promise<SteadyResult> {
   const traceArgs = traceNodeArgs(ctx);
+  if (traceArgs.length > 0) await startCanary(ctx, traceArgs);
   const receiver = await startHelper(ctx.scope, 'receiver', 'steady-receiver.js', traceArgs);
   const dataDir = subdir(ctx, nodeArgs.length ? 'profiled-data' : 'duetime-data');
   const duetime = await startDuetime(ctx.scope, nodeArgs.length ? 'duetime-profiled' : 'duetime', { dataDir, appUrl: receiver.url, nodeArgs: [...traceArgs, ...nodeArgs] });
@@ -171,6 +173,16 @@ function traceNodeArgs(ctx: StageContext): string[] {
   if (process.env.BENCH_STEADY_TRACE !== '1') return [];
   process.env.BENCH_TRACE_DIR = subdir(ctx, 'trace');
   return ['--import', pathToFileURL(join(import.meta.dirname, 'lib', 'trace-preload.js')).href];
+}
+
+/** The stall canary (bench/stall-canary.js) at the highest priority the bench may give it. */
+async function startCanary(ctx: StageContext, traceArgs: string[]): Promise<void> {
+  const canary = await startHelper(ctx.scope, 'canary', 'stall-canary.js', traceArgs);
+  try {
+    setPriority(canary.process.child.pid!, -20);
+  } catch {
+    ctx.log('the stall canary runs at normal priority (no permission to raise it): its gaps may be CPU contention too');
+  }
 }
 
 async function warmUp(ctx: StageContext, duetimeUrl: string, receiverUrl: string, options: SteadyOptions): Promise<SteadyResult['warmup']> {

@@ -21,8 +21,8 @@ interface TraceEntry {
   busy?: number;
 }
 
-/** Which process and thread wrote an entry: SRV (Duetime's main thread), SRV-writer, RCV (the receiver). */
-type Thread = 'SRV' | 'SRV-writer' | 'RCV';
+/** Which process and thread wrote an entry: SRV (Duetime's main thread), SRV-writer, RCV (the receiver), CANARY (bench/stall-canary.js). */
+type Thread = 'SRV' | 'SRV-writer' | 'RCV' | 'CANARY';
 
 interface Tagged extends TraceEntry {
   thread: Thread;
@@ -42,7 +42,7 @@ export function readTrace(dir: string): Tagged[] {
       .filter(Boolean)
       .map((line) => JSON.parse(line) as TraceEntry);
     const start = lines.find((l) => l.type === 'start');
-    const process = start?.argv?.includes('receiver') ? 'RCV' : 'SRV';
+    const process = start?.argv?.includes('receiver') ? 'RCV' : start?.argv?.includes('canary') ? 'CANARY' : 'SRV';
     const thread: Thread = process === 'SRV' && start?.main === false ? 'SRV-writer' : process;
     for (const line of lines) if (line.type !== 'start') entries.push({ ...line, thread });
   }
