@@ -1,9 +1,12 @@
-// What one unary Txn costs the client: through @grpc/grpc-js (the store's EtcdClient) against a
-// bare node:http2 gRPC call carrying the same hand-written codec, on a fresh etcd. Each call is a
-// batch of 8 nested one-put transactions, as a trigger burst's commits are; two calls in flight.
-// CPU of this process per call (process.cpuUsage), alternating three times. Nothing is asserted.
+// What one unary Txn costs the client: through @grpc/grpc-js (the store's KV calls until
+// 2026-12-04 evening), through the store's EtcdClient (bare node:http2 since then,
+// grpc-http2-unary.ts) and through a minimal inline node:http2 call, all with the same
+// hand-written codec, on a fresh etcd. Each call is a batch of 8 nested one-put transactions, as
+// a trigger burst's commits are; two calls in flight. CPU of this process per call
+// (process.cpuUsage), alternating three times. Nothing is asserted.
 //   npx tsx bench/etcd-call-probe.ts [--calls 4000]
 
+import { credentials, makeGenericClientConstructor, type ServiceError } from '@grpc/grpc-js';
 import http2 from 'node:http2';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -18,6 +21,26 @@ const CALLS = Number(args.calls);
 const etcd = await startEtcd();
 const client = new EtcdClient([`127.0.0.1:${etcd.port}`]);
 const session = http2.connect(`http://127.0.0.1:${etcd.port}`);
+const GrpcKv = makeGenericClientConstructor(
+  {
+    Txn: {
+      path: '/etcdserverpb.KV/Txn',
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: (r: TxnRequest) => encodeTxnRequest(r),
+      requestDeserialize: () => ({}),
+      responseSerialize: () => Buffer.alloc(0),
+      responseDeserialize: decodeTxnResponse,
+    },
+  },
+  'KV',
+);
+const grpcKv = new GrpcKv(`127.0.0.1:${etcd.port}`, credentials.createInsecure()) as unknown as {
+  Txn(r: TxnRequest, o: { deadline: Date }, cb: (e: ServiceError | null, v: unknown) => void): void;
+  close(): void;
+};
+const viaGrpcJs = (txn: TxnRequest): Promise<unknown> =>
+  new Promise((resolve, reject) => grpcKv.Txn(txn, { deadline: new Date(Date.now() + 5_000) }, (e, v) => (e ? reject(e) : resolve(v))));
 
 const request = (i: number): TxnRequest => ({
   compare: [],
@@ -64,11 +87,13 @@ async function run(name: string, call: (txn: TxnRequest) => Promise<unknown>): P
 
 try {
   for (let round = 0; round < 3; round++) {
-    await run('grpc-js', (txn) => client.txn(txn));
+    await run('grpc-js', viaGrpcJs);
+    await run('EtcdClient (http2)', (txn) => client.txn(txn));
     await run('bare http2', bare);
   }
 } finally {
   client.close();
+  grpcKv.close();
   session.close();
   await etcd.stop();
 }

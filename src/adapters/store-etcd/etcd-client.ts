@@ -1,5 +1,6 @@
-// A small etcd v3 client over @grpc/grpc-js: unary KV and Lease calls with deadlines, and the
-// two bidirectional streams (lease keep-alive, watch) for the callers that manage them. It does
+// A small etcd v3 client: unary KV calls (Range, Txn) over bare node:http2 (grpc-http2-unary.ts,
+// half grpc-js's CPU per call), Lease calls and the two bidirectional streams (lease keep-alive,
+// watch) over @grpc/grpc-js, for the callers that manage them; all with deadlines. It does
 // no retrying of writes: a write that timed out may have been applied, and only the caller
 // knows whether repeating it is safe (the store's writes are conditional, so they are).
 //
@@ -9,6 +10,8 @@
 import { credentials, makeGenericClientConstructor, status, type Client, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import { fromJSON, type MethodDefinition } from '@grpc/proto-loader';
 import { DuetimeError, UnavailableError } from '../../core/errors.js';
+import { EtcdError } from './etcd-error.js';
+import { GrpcHttp2Unary } from './grpc-http2-unary.js';
 import {
   ETCD_API,
   type LeaseGrantResponse,
@@ -19,6 +22,8 @@ import {
   type TxnResponse,
   type WatchResponse,
 } from './etcd-api.js';
+
+export { EtcdError } from './etcd-error.js';
 import { decodeRangeResponse, decodeTxnResponse, decodeWatchResponse, encodeRangeRequest, encodeTxnRequest } from './etcd-codec.js';
 
 export interface EtcdClientOptions {
@@ -27,22 +32,6 @@ export interface EtcdClientOptions {
 }
 
 export const ETCD_CLIENT_DEFAULTS = { callTimeoutMs: 5_000 } as const;
-
-/** An etcd call failed; `unavailable` when etcd could not be reached or did not answer in time. */
-export class EtcdError extends Error {
-  constructor(
-    readonly method: string,
-    readonly grpcCode: number,
-    message: string,
-  ) {
-    super(`etcd ${method}: ${message}`);
-    this.name = 'EtcdError';
-  }
-
-  get unavailable(): boolean {
-    return this.grpcCode === status.UNAVAILABLE || this.grpcCode === status.DEADLINE_EXCEEDED || this.grpcCode === status.CANCELLED;
-  }
-}
 
 /** The error callers above the adapter see: unavailable (503) when etcd is down, too large (413) for a job over etcd's request limit, else as is. */
 export function toStoreError(error: unknown): unknown {
@@ -66,10 +55,12 @@ function service(definitions: Definitions, name: string): Record<string, MethodD
 }
 
 interface Stubs {
-  kv: Client;
+  kv: GrpcHttp2Unary;
   lease: Client;
   watch: Client;
 }
+
+const KV_PATHS = { Range: '/etcdserverpb.KV/Range', Txn: '/etcdserverpb.KV/Txn' } as const;
 
 type UnaryMethod = (request: object, options: { deadline: Date }, callback: (error: ServiceError | null, response: unknown) => void) => void;
 type StreamMethod = () => ClientDuplexStream<object, unknown>;
@@ -88,21 +79,14 @@ export class EtcdClient {
     const definitions = fromJSON(ETCD_API, LOADER_OPTIONS);
     // The hot calls (every read, write and watch event) use the hand-written codec; the lease
     // calls and the watch's requests, a few per minute, keep proto-loader's.
-    const kv = service(definitions, 'etcdserverpb.KV');
     const watch = service(definitions, 'etcdserverpb.Watch');
-    const KV = makeGenericClientConstructor(
-      {
-        Range: { ...kv.Range!, requestSerialize: (r: object) => encodeRangeRequest(r as RangeRequest), responseDeserialize: decodeRangeResponse },
-        Txn: { ...kv.Txn!, requestSerialize: (r: object) => encodeTxnRequest(r as TxnRequest), responseDeserialize: decodeTxnResponse },
-      },
-      'KV',
-    );
     const Lease = makeGenericClientConstructor(service(definitions, 'etcdserverpb.Lease'), 'Lease');
     const Watch = makeGenericClientConstructor({ Watch: { ...watch.Watch!, responseDeserialize: decodeWatchResponse } }, 'Watch');
+    // Large ranges (a page of jobs with their payloads) exceed gRPC's 4 MiB default.
+    const limits = { maxReceiveBytes: 256 * 1024 * 1024, maxSendBytes: 64 * 1024 * 1024 };
     const channelOptions = {
-      // Large ranges (a page of jobs with their payloads) exceed gRPC's 4 MiB default.
-      'grpc.max_receive_message_length': 256 * 1024 * 1024,
-      'grpc.max_send_message_length': 64 * 1024 * 1024,
+      'grpc.max_receive_message_length': limits.maxReceiveBytes,
+      'grpc.max_send_message_length': limits.maxSendBytes,
       // Notice a dead connection even when no call is running; etcd allows pings every 5 s.
       'grpc.keepalive_time_ms': 10_000,
       'grpc.keepalive_timeout_ms': 5_000,
@@ -114,7 +98,7 @@ export class EtcdClient {
     this.stubs = endpoints.map((endpoint) => {
       const creds = credentials.createInsecure();
       return {
-        kv: new KV(endpoint, creds, channelOptions),
+        kv: new GrpcHttp2Unary(endpoint, limits),
         lease: new Lease(endpoint, creds, channelOptions),
         watch: new Watch(endpoint, creds, channelOptions),
       };
@@ -122,11 +106,11 @@ export class EtcdClient {
   }
 
   range(request: RangeRequest): Promise<RangeResponse> {
-    return this.unary('kv', 'Range', request);
+    return this.kv('Range', request, encodeRangeRequest, decodeRangeResponse);
   }
 
   txn(request: TxnRequest): Promise<TxnResponse> {
-    return this.unary('kv', 'Txn', request);
+    return this.kv('Txn', request, encodeTxnRequest, decodeTxnResponse);
   }
 
   async leaseGrant(ttlSeconds: number): Promise<{ id: string; ttlSeconds: number; revision: number }> {
@@ -157,10 +141,26 @@ export class EtcdClient {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const stub of this.stubs) for (const client of Object.values(stub) as Client[]) client.close();
+    for (const stub of this.stubs) {
+      stub.kv.close();
+      stub.lease.close();
+      stub.watch.close();
+    }
   }
 
-  private unary<T>(kind: keyof Stubs, method: string, request: object): Promise<T> {
+  /** A KV call; encoding happens inside, so a request that cannot be encoded rejects rather than throws. */
+  private async kv<Req, Res>(method: 'Range' | 'Txn', request: Req, encode: (request: Req) => Buffer, decode: (bytes: Buffer) => Res): Promise<Res> {
+    if (this.closed) throw new EtcdError(method, status.CANCELLED, 'the client is closed');
+    const index = this.current;
+    try {
+      return await this.stubs[index]!.kv.call(method, KV_PATHS[method], encode(request), decode, this.callTimeoutMs);
+    } catch (error) {
+      if (error instanceof EtcdError && error.unavailable && index === this.current) this.rotate();
+      throw error;
+    }
+  }
+
+  private unary<T>(kind: 'lease', method: string, request: object): Promise<T> {
     if (this.closed) return Promise.reject(new EtcdError(method, status.CANCELLED, 'the client is closed'));
     const index = this.current;
     const client = this.stubs[index]![kind] as unknown as Record<string, UnaryMethod>;

@@ -1,0 +1,252 @@
+// gRPC unary calls over one plain node:http2 session, without grpc-js: for etcd's KV service
+// (Range, Txn), the calls a replica makes hundreds of times a second. grpc-js costs the client
+// about 0.4-0.8 ms of CPU per call on this machine whatever the call holds (its channel,
+// subchannel picking, interceptor chain and call objects around each HTTP/2 stream), a bare
+// node:http2 call with the same codec about half of it (bench/etcd-call-probe.ts). The leases
+// and watches, a few calls a minute and two long streams, stay on grpc-js (etcd-client.ts).
+//
+// The wire (gRPC over HTTP/2): a POST to /package.Service/Method with content-type
+// application/grpc and te: trailers; the body is one message behind a 5-byte prefix (a
+// compressed flag, 0 here, and the length, big-endian); the answer is the same framing, and its
+// status is grpc-status (and grpc-message, percent-encoded) in the trailers, or in the headers
+// of a trailers-only answer.
+//
+// Failures are reported as grpc-js reports them, so callers see the same EtcdError codes: no
+// connection, a connection lost mid-call, a GOAWAY or a refused stream is UNAVAILABLE; the
+// deadline is DEADLINE_EXCEEDED; a closed channel is CANCELLED; an answer over the size limit is
+// RESOURCE_EXHAUSTED. Nothing is retried here (a write that timed out may have been applied; the
+// store's writes are conditional and it retries them). A session that closes, errs or receives
+// a GOAWAY is let go, and the next call connects again, so a restarted etcd is found by the
+// first call after it is back. grpc-js's keep-alive pings are not copied (etcd refuses pings on
+// a connection without streams more often than every 2 hours); a call that reaches its deadline
+// on a session that has answered nothing since the call began drops that session instead.
+
+import http2, { constants as h2 } from 'node:http2';
+import { EtcdError } from './etcd-error.js';
+
+/** gRPC status codes (grpc/doc/statuscodes.md). */
+export const GrpcCode = {
+  OK: 0,
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  DEADLINE_EXCEEDED: 4,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
+} as const;
+
+export interface GrpcUnaryOptions {
+  /** Largest answer accepted, bytes (grpc-js's grpc.max_receive_message_length). */
+  maxReceiveBytes: number;
+  /** Largest request sent, bytes (grpc-js's grpc.max_send_message_length). */
+  maxSendBytes: number;
+}
+
+/** Per-stream receive window: a page of jobs arrives without waiting for window updates. */
+const STREAM_WINDOW = 4 * 1024 * 1024;
+const SESSION_WINDOW = 16 * 1024 * 1024;
+
+export class GrpcHttp2Unary {
+  private session: http2.ClientHttp2Session | undefined;
+  /** performance.now() when the current session last finished a stream (answered or not). */
+  private lastHeard = 0;
+  private closed = false;
+
+  /** @param authority host:port of the server */
+  constructor(
+    private readonly authority: string,
+    private readonly options: GrpcUnaryOptions,
+  ) {}
+
+  /**
+   * One unary call: `path` is /package.Service/Method, `message` the encoded request.
+   * Rejects with an EtcdError named after `method`.
+   */
+  call<T>(method: string, path: string, message: Buffer, decode: (bytes: Buffer) => T, timeoutMs: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.closed) return reject(new EtcdError(method, GrpcCode.CANCELLED, 'the client is closed'));
+      if (message.length > this.options.maxSendBytes) {
+        return reject(new EtcdError(method, GrpcCode.RESOURCE_EXHAUSTED, `Sent message larger than max (${message.length} vs. ${this.options.maxSendBytes})`));
+      }
+      const session = this.connect();
+      const startedAt = performance.now();
+      let stream: http2.ClientHttp2Stream;
+      try {
+        stream = session.request(
+          { ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers', 'grpc-timeout': `${Math.max(1, Math.ceil(timeoutMs))}m` },
+          { endStream: false },
+        );
+      } catch (error) {
+        // The session closed between connect() and here (a GOAWAY just arrived, say).
+        this.drop(session);
+        return reject(new EtcdError(method, GrpcCode.UNAVAILABLE, `no connection: ${(error as Error).message}`));
+      }
+
+      let settled = false;
+      let grpcStatus: number | undefined;
+      let grpcMessage = '';
+      let httpStatus = 0;
+      const chunks: Buffer[] = [];
+      let received = 0;
+      const settle = (error: EtcdError | undefined, value?: T): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve(value as T);
+      };
+      const timer = setTimeout(() => {
+        // Nothing heard on the session since this call began: the connection is likely dead
+        // (not just etcd being slow), so the next call connects afresh.
+        if (this.lastHeard < startedAt) this.drop(session, true);
+        settle(new EtcdError(method, GrpcCode.DEADLINE_EXCEEDED, 'Deadline exceeded'));
+        stream.close(h2.NGHTTP2_CANCEL);
+      }, timeoutMs);
+      const readStatus = (headers: http2.IncomingHttpHeaders): void => {
+        const code = headers['grpc-status'];
+        if (code === undefined) return;
+        grpcStatus = Number(code);
+        const text = headers['grpc-message'];
+        grpcMessage = typeof text === 'string' ? percentDecode(text) : '';
+      };
+
+      stream.on('response', (headers) => {
+        httpStatus = Number(headers[':status']);
+        readStatus(headers);
+      });
+      stream.on('trailers', readStatus);
+      stream.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > this.options.maxReceiveBytes + 5) {
+          settle(new EtcdError(method, GrpcCode.RESOURCE_EXHAUSTED, `Received message larger than max (more than ${this.options.maxReceiveBytes})`));
+          stream.close(h2.NGHTTP2_CANCEL);
+          return;
+        }
+        chunks.push(chunk);
+      });
+      stream.on('error', (error: NodeJS.ErrnoException) => settle(streamFailure(method, stream, error)));
+      stream.on('close', () => {
+        this.lastHeard = performance.now();
+        if (settled) return;
+        if (grpcStatus === undefined) {
+          if (httpStatus !== 0 && httpStatus !== 200) settle(new EtcdError(method, codeOfHttpStatus(httpStatus), `Received HTTP status code ${httpStatus}`));
+          else settle(streamFailure(method, stream));
+          return;
+        }
+        if (grpcStatus !== GrpcCode.OK) {
+          settle(new EtcdError(method, grpcStatus, grpcMessage || `status ${grpcStatus}`));
+          return;
+        }
+        const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+        if (body.length < 5 || body[0] !== 0) {
+          settle(new EtcdError(method, GrpcCode.INTERNAL, body.length < 5 ? 'the answer holds no message' : 'a compressed answer, which was not asked for'));
+          return;
+        }
+        const length = body.readUInt32BE(1);
+        if (body.length < 5 + length) {
+          settle(new EtcdError(method, GrpcCode.INTERNAL, 'the answer ended inside its message'));
+          return;
+        }
+        let value: T;
+        try {
+          value = decode(body.subarray(5, 5 + length));
+        } catch (error) {
+          settle(new EtcdError(method, GrpcCode.INTERNAL, `the answer could not be decoded: ${(error as Error).message}`));
+          return;
+        }
+        settle(undefined, value);
+      });
+
+      const frame = Buffer.allocUnsafe(5 + message.length);
+      frame[0] = 0;
+      frame.writeUInt32BE(message.length, 1);
+      message.copy(frame, 5);
+      stream.end(frame);
+    });
+  }
+
+  /** Closes the connection; calls in flight fail (UNAVAILABLE), later ones are CANCELLED. */
+  close(): void {
+    this.closed = true;
+    const session = this.session;
+    this.session = undefined;
+    session?.destroy();
+  }
+
+  private connect(): http2.ClientHttp2Session {
+    const current = this.session;
+    if (current && !current.closed && !current.destroyed) return current;
+    const session = http2.connect(`http://${this.authority}`, { settings: { enablePush: false, initialWindowSize: STREAM_WINDOW } });
+    // Errors and GOAWAYs reach the streams they affect; here they only retire the session.
+    session.on('error', () => this.drop(session));
+    session.on('goaway', () => this.drop(session));
+    session.on('close', () => this.drop(session));
+    session.once('connect', () => session.setLocalWindowSize(SESSION_WINDOW));
+    // Calls in flight keep the process alive through their deadline timers; an idle
+    // connection must not.
+    session.unref();
+    this.session = session;
+    return session;
+  }
+
+  /** Lets a session go: closed gracefully (streams still open on it may finish), or destroyed when it is dead. */
+  private drop(session: http2.ClientHttp2Session, dead = false): void {
+    if (this.session === session) this.session = undefined;
+    if (dead) session.destroy();
+    else if (!session.closed && !session.destroyed) session.close();
+  }
+}
+
+/** A stream that ended without a gRPC status, as grpc-js reports it. */
+function streamFailure(method: string, stream: http2.ClientHttp2Stream, error?: NodeJS.ErrnoException): EtcdError {
+  const rst = stream.rstCode;
+  if (error?.code === 'ERR_HTTP2_STREAM_ERROR' || (error === undefined && rst !== undefined && rst !== h2.NGHTTP2_NO_ERROR)) {
+    switch (rst) {
+      case h2.NGHTTP2_REFUSED_STREAM:
+        return new EtcdError(method, GrpcCode.UNAVAILABLE, 'Stream refused by server');
+      case h2.NGHTTP2_CANCEL:
+        return new EtcdError(method, GrpcCode.CANCELLED, 'Call cancelled');
+      case h2.NGHTTP2_ENHANCE_YOUR_CALM:
+        return new EtcdError(method, GrpcCode.RESOURCE_EXHAUSTED, 'Bandwidth exhausted or memory limit exceeded');
+      case h2.NGHTTP2_INADEQUATE_SECURITY:
+        return new EtcdError(method, GrpcCode.PERMISSION_DENIED, 'Protocol not secure enough');
+      default:
+        return new EtcdError(method, GrpcCode.INTERNAL, `Received RST_STREAM with code ${rst ?? 'unknown'}`);
+    }
+  }
+  // No connection, or the connection went away mid-call (ECONNREFUSED, ECONNRESET, a GOAWAY...).
+  return new EtcdError(method, GrpcCode.UNAVAILABLE, error ? `Connection dropped: ${error.message}` : 'Connection dropped');
+}
+
+/** gRPC's mapping of an HTTP status without grpc-status (grpc/doc/http-grpc-status-mapping.md). */
+function codeOfHttpStatus(httpStatus: number): number {
+  switch (httpStatus) {
+    case 400:
+      return GrpcCode.INTERNAL;
+    case 401:
+      return GrpcCode.UNAUTHENTICATED;
+    case 403:
+      return GrpcCode.PERMISSION_DENIED;
+    case 404:
+      return GrpcCode.UNIMPLEMENTED;
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return GrpcCode.UNAVAILABLE;
+    default:
+      return GrpcCode.UNKNOWN;
+  }
+}
+
+function percentDecode(text: string): string {
+  if (!text.includes('%')) return text;
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
