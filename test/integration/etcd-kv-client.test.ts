@@ -6,7 +6,9 @@
 
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeRangeRequest, decodeRangeResponse } from '../../src/adapters/store-etcd/etcd-codec.js';
 import { EtcdClient, EtcdError, toStoreError } from '../../src/adapters/store-etcd/etcd-client.js';
+import { GrpcHttp2Unary } from '../../src/adapters/store-etcd/grpc-http2-unary.js';
 import { get, getRange, put, rangeOf } from '../../src/adapters/store-etcd/txn-ops.js';
 import { DuetimeError, UnavailableError } from '../../src/core/errors.js';
 import { startEtcd, type EtcdServer } from '../../src/testing/servers/etcd.js';
@@ -120,6 +122,18 @@ describe('etcd client: KV calls over HTTP/2', () => {
       hung.close();
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('moves to a new connection after callsPerSession calls (HTTP/2 stream ids run out), letting calls in flight finish', async () => {
+    const unary = new GrpcHttp2Unary(`127.0.0.1:${etcd.port}`, { maxReceiveBytes: 1 << 20, maxSendBytes: 1 << 20, callsPerSession: 3 });
+    const range = (): Promise<number> =>
+      unary.call('Range', '/etcdserverpb.KV/Range', encodeRangeRequest({ key: key('a') }), decodeRangeResponse, 5_000).then((r) => r.kvs.length);
+    try {
+      for (let i = 0; i < 7; i++) expect(await range()).toBe(1);
+      expect(await Promise.all(Array.from({ length: 10 }, range))).toEqual(Array(10).fill(1));
+    } finally {
+      unary.close();
     }
   });
 

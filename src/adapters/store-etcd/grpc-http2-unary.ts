@@ -43,14 +43,22 @@ export interface GrpcUnaryOptions {
   maxReceiveBytes: number;
   /** Largest request sent, bytes (grpc-js's grpc.max_send_message_length). */
   maxSendBytes: number;
+  /** Calls on one connection before the next call opens a new one. @defaultValue CALLS_PER_SESSION */
+  callsPerSession?: number;
 }
 
 /** Per-stream receive window: a page of jobs arrives without waiting for window updates. */
 const STREAM_WINDOW = 4 * 1024 * 1024;
 const SESSION_WINDOW = 16 * 1024 * 1024;
+/**
+ * Calls on one session before it is retired for a new one: HTTP/2 stream ids are odd numbers
+ * below 2^31, so a session runs out after about 2^30 streams (12 days at 1,000 calls/s).
+ */
+export const CALLS_PER_SESSION = 2 ** 29;
 
 export class GrpcHttp2Unary {
   private session: http2.ClientHttp2Session | undefined;
+  private callsOnSession = 0;
   /** performance.now() when the current session last finished a stream (answered or not). */
   private lastHeard = 0;
   private closed = false;
@@ -178,13 +186,19 @@ export class GrpcHttp2Unary {
 
   private connect(): http2.ClientHttp2Session {
     const current = this.session;
-    if (current && !current.closed && !current.destroyed) return current;
+    if (current && !current.closed && !current.destroyed) {
+      if (++this.callsOnSession <= (this.options.callsPerSession ?? CALLS_PER_SESSION)) return current;
+      this.drop(current); // its calls in flight finish on it; this one goes on a new session
+    }
+    this.callsOnSession = 1;
     const session = http2.connect(`http://${this.authority}`, { settings: { enablePush: false, initialWindowSize: STREAM_WINDOW } });
     // Errors and GOAWAYs reach the streams they affect; here they only retire the session.
     session.on('error', () => this.drop(session));
     session.on('goaway', () => this.drop(session));
     session.on('close', () => this.drop(session));
-    session.once('connect', () => session.setLocalWindowSize(SESSION_WINDOW));
+    session.once('connect', () => {
+      if (!session.destroyed) session.setLocalWindowSize(SESSION_WINDOW);
+    });
     // Calls in flight keep the process alive through their deadline timers; an idle
     // connection must not.
     session.unref();
@@ -195,8 +209,11 @@ export class GrpcHttp2Unary {
   /** Lets a session go: closed gracefully (streams still open on it may finish), or destroyed when it is dead. */
   private drop(session: http2.ClientHttp2Session, dead = false): void {
     if (this.session === session) this.session = undefined;
+    if (session.closed || session.destroyed) return;
     if (dead) session.destroy();
-    else if (!session.closed && !session.destroyed) session.close();
+    // Requests made while it connects are not streams yet, and close() would refuse them.
+    else if (session.connecting) session.once('connect', () => session.close());
+    else session.close();
   }
 }
 

@@ -14,7 +14,7 @@
 // the engine) may wait for company while the store is busy (a batch in flight, or one sent less
 // than lingerMs ago): it leaves when the oldest lingering one is lingerMs old, LINGER_FILL are
 // waiting, or one that may not wait (an API write) joins them. A request costs etcd about 0.5 ms
-// of CPU and the client about 0.4 ms whatever it holds (bench/etcd-batch-probe.ts,
+// of CPU and the client about 0.3-0.4 ms whatever it holds (bench/etcd-batch-probe.ts,
 // etcd-call-probe.ts), and a trigger burst's commits otherwise leave in batches of ~8, as they
 // trickle in during a round trip. On a quiet store a lingering transaction leaves at once.
 //
