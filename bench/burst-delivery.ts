@@ -25,7 +25,7 @@ import { countJobs } from './lib/sqlite-count.js';
 import { fetchJson, onlyPrefix, summariseDrain, waitForCount, type ReceiverStats } from './lib/receiver-records.js';
 import { findProfile, sleep, subdir, type StageContext } from './lib/stage.js';
 import { ascending } from './lib/stats.js';
-import { cpuMicrosPer, cpuSeconds } from './lib/proc-cpu.js';
+import { cpuMicrosPer, cpuSeconds, mainThreadCpuSeconds } from './lib/proc-cpu.js';
 import { leadAndDueAt, type TimedRunOptions } from './lib/timed-run.js';
 
 export interface BurstOptions extends TimedRunOptions {
@@ -82,7 +82,15 @@ export interface BurstResult {
   /** The warm-up: jobs delivered, then as many scheduled far ahead at perS. */
   warmup: { jobs: number; perS: number };
   /** CPU (user + system, from /proc) per delivery, from 300 ms before the due instant to the drain's end. */
-  cpu: { duetimeMicrosPerDelivery: number; receiverMicrosPerDelivery: number };
+  cpu: {
+    duetimeMicrosPerDelivery: number;
+    /**
+     * The part of duetimeMicrosPerDelivery spent on Duetime's main thread (the event loop); the
+     * rest is its other threads, mostly the SQLite writer thread. Absent in older results.
+     */
+    duetimeMainThreadMicrosPerDelivery?: number;
+    receiverMicrosPerDelivery: number;
+  };
   dueAt: string;
   scheduling: { durationMs: number; perS: number; statuses: Record<string, number>; failures: number; samples: string[]; finishedBeforeDueMs: number };
   /** Every job arrived before drainTimeoutMs ran out. */
@@ -135,13 +143,18 @@ export async function runBurst(ctx: StageContext, options: BurstOptions, nodeArg
   // CPU used by each process from just before the due instant to the last delivery.
   await sleep(dueAt - 300 - Date.now());
   const pids = { duetime: duetime.process.child.pid, receiver: receiver.process.child.pid };
-  const cpuBefore = { duetime: cpuSeconds(pids.duetime), receiver: cpuSeconds(pids.receiver) };
+  const cpuBefore = { duetime: cpuSeconds(pids.duetime), duetimeMain: mainThreadCpuSeconds(pids.duetime), receiver: cpuSeconds(pids.receiver) };
   // The receiver counts the warm-up's deliveries too.
   const complete = await waitForCount(receiver.url, options.warmupJobs + options.jobs, dueAt + options.drainTimeoutMs);
   const cpu = {
     duetimeMicrosPerDelivery: cpuMicrosPer(cpuBefore.duetime, cpuSeconds(pids.duetime), options.jobs),
+    duetimeMainThreadMicrosPerDelivery: cpuMicrosPer(cpuBefore.duetimeMain, mainThreadCpuSeconds(pids.duetime), options.jobs),
     receiverMicrosPerDelivery: cpuMicrosPer(cpuBefore.receiver, cpuSeconds(pids.receiver), options.jobs),
   };
+  ctx.log(
+    `CPU per delivery over the drain: Duetime ${cpu.duetimeMicrosPerDelivery} µs (main thread ${cpu.duetimeMainThreadMicrosPerDelivery}, ` +
+      `its other threads ${cpu.duetimeMicrosPerDelivery - cpu.duetimeMainThreadMicrosPerDelivery}), receiver ${cpu.receiverMicrosPerDelivery} µs`,
+  );
   if (!complete) ctx.log(`not all deliveries arrived within ${options.drainTimeoutMs} ms of the due instant`);
   await sleep(options.settleMs);
   const records = onlyPrefix(await fetchJson<ReceiverStats>(`${receiver.url}/stats`), 'burst-');

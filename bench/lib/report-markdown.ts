@@ -100,6 +100,8 @@ export function renderMarkdown(r: BenchResults): string {
     out.push(`| early deliveries | ${b.early} |`);
     out.push(`| retries (attempt > 1) / failed attempts | ${b.retries} / ${b.engine.failedAttempts} |`);
     out.push(`| CPU per delivery: Duetime / receiver | ${n(b.cpu.duetimeMicrosPerDelivery)} µs / ${n(b.cpu.receiverMicrosPerDelivery)} µs (Duetime alone on a core: ${n(b.options.jobs * b.cpu.duetimeMicrosPerDelivery / 1000)} ms for the burst) |`);
+    const main = b.cpu.duetimeMainThreadMicrosPerDelivery;
+    if (main !== undefined) out.push(`| Duetime's CPU per delivery by thread: main / others (SQLite writer, GC helpers) | ${n(main)} µs / ${n(b.cpu.duetimeMicrosPerDelivery - main)} µs |`);
     out.push(`| jobs left in the store after the drain | ${b.storedAfter} |`);
     out.push('');
     if (b.bare) out.push(...renderBarePeer(b.drainMs, b.cpu.duetimeMicrosPerDelivery, b.bare));
