@@ -6,7 +6,7 @@
 
 import { unhandledTarget, type TargetKind } from '../core/model/target.js';
 import type { Outcome, Trigger } from '../core/model/trigger.js';
-import type { Deliverer } from '../core/ports/deliverer.js';
+import { answerWith, deliverVia, type Deliverer, type OutcomeReceiver } from '../core/ports/deliverer.js';
 
 /** A consumer channel that may or may not have a live consumer for an app right now. */
 export interface ConsumerChannel extends Deliverer {
@@ -30,6 +30,13 @@ export class DeliveryRouter implements Deliverer {
   /** Triggers whose target is of this kind go to this deliverer. */
   route(kind: RoutedTargetKind, deliverer: Deliverer): void {
     this.byKind[kind] = deliverer;
+  }
+
+  /** deliver in the callback form: a trigger for a connected stream consumer goes out without a promise. */
+  deliverTo(trigger: Trigger, receiver: OutcomeReceiver): void {
+    const stream = this.stream;
+    if (trigger.target.kind === 'app' && stream?.hasConsumer(trigger.key.namespace, trigger.key.appId)) deliverVia(stream, trigger, receiver);
+    else answerWith(this.deliver(trigger), receiver); // deliver never throws: every case answers a promise
   }
 
   deliver(trigger: Trigger): Promise<Outcome> {

@@ -7,7 +7,7 @@
 // (at-least-once, as SPEC 1 promises).
 
 import type { Outcome, Trigger } from '../../core/model/trigger.js';
-import type { Deliverer } from '../../core/ports/deliverer.js';
+import type { Deliverer, OutcomeReceiver } from '../../core/ports/deliverer.js';
 import type { StreamConsumers } from '../../core/ports/stream-consumers.js';
 import { StreamConsumer, type ConsumerInfo, type ConsumerSink, type PendingDelivery } from './stream-consumer.js';
 
@@ -86,8 +86,12 @@ export class StreamChannel implements Deliverer, StreamConsumers {
 
   /** An app's own job: to one of the app's consumers. */
   deliver(trigger: Trigger): Promise<Outcome> {
-    const key = appKey(trigger.key.namespace, trigger.key.appId);
-    return this.start(trigger, () => this.apps.pick(key));
+    return new Promise((resolve) => this.deliverTo(trigger, { receive: resolve }));
+  }
+
+  /** deliver in the callback form the engine uses: one object per trigger (the ChannelDelivery). */
+  deliverTo(trigger: Trigger, receiver: OutcomeReceiver): void {
+    this.dispatch(new ChannelDelivery(trigger, this.apps, appKey(trigger.key.namespace, trigger.key.appId), receiver));
   }
 
   /** For actor reminders: is any consumer in the namespace hosting this actor type? */
@@ -98,7 +102,7 @@ export class StreamChannel implements Deliverer, StreamConsumers {
   /** For actor reminders: to one consumer hosting the actor type, whichever app it belongs to. */
   deliverToActorHost(trigger: Trigger, actorType: string): Promise<Outcome> {
     const key = appKey(trigger.key.namespace, actorType);
-    return this.start(trigger, () => this.actorHosts.pick(key));
+    return new Promise((resolve) => this.dispatch(new ChannelDelivery(trigger, this.actorHosts, key, { receive: resolve })));
   }
 
   /** Server stopping: every stream closes; what was in flight is reported staged (it stays in the store). */
@@ -113,13 +117,6 @@ export class StreamChannel implements Deliverer, StreamConsumers {
     let inFlight = 0;
     for (const consumer of this.consumers) inFlight += consumer.inFlightCount;
     return { consumers: this.consumers.size, inFlight };
-  }
-
-  private start(trigger: Trigger, pick: () => StreamConsumer | undefined): Promise<Outcome> {
-    let resolve!: (outcome: Outcome) => void;
-    const outcome = new Promise<Outcome>((r) => (resolve = r));
-    this.dispatch(new ChannelDelivery(trigger, pick, resolve));
-    return outcome;
   }
 
   private dispatch(pending: PendingDelivery): void {
@@ -142,9 +139,10 @@ export class StreamChannel implements Deliverer, StreamConsumers {
 }
 
 /**
- * A delivery in the channel's hands: it remembers how to pick its next consumer, so that a
- * trigger orphaned by a broken stream goes back to the same pool. One object per trigger (it was
- * an object, two closures and a WeakMap entry, whose ephemeron bookkeeping the GC pays for).
+ * A delivery in the channel's hands: it remembers its pool and key, so that a trigger orphaned by
+ * a broken stream goes back to the same pool. One object per trigger (it was an object, two
+ * closures and a WeakMap entry, whose ephemeron bookkeeping the GC pays for; then a pick closure
+ * and a promise with its resolve closure).
  */
 class ChannelDelivery implements PendingDelivery {
   deadline = 0;
@@ -152,14 +150,19 @@ class ChannelDelivery implements PendingDelivery {
 
   constructor(
     readonly trigger: Trigger,
-    readonly pick: () => StreamConsumer | undefined,
-    private readonly resolve: (outcome: Outcome) => void,
+    private readonly pool: Pools,
+    private readonly key: string,
+    private readonly receiver: OutcomeReceiver,
   ) {}
+
+  pick(): StreamConsumer | undefined {
+    return this.pool.pick(this.key);
+  }
 
   settle(outcome: Outcome): void {
     if (this.settled) return;
     this.settled = true;
-    this.resolve(outcome);
+    this.receiver.receive(outcome);
   }
 }
 

@@ -4,7 +4,7 @@
 // job's failure policy decides what follows.
 
 import type { Outcome, Trigger } from '../../core/model/trigger.js';
-import type { Deliverer } from '../../core/ports/deliverer.js';
+import { answerWith, deliverVia, type Deliverer, type OutcomeReceiver } from '../../core/ports/deliverer.js';
 import type { JobPayloads } from './job-payloads.js';
 
 export class PayloadLoadingDeliverer implements Deliverer {
@@ -17,6 +17,12 @@ export class PayloadLoadingDeliverer implements Deliverer {
   // without another promise around the inner one, once per delivery.
   deliver(trigger: Trigger): Promise<Outcome> {
     return trigger.dataRef ? this.loadAndDeliver(trigger, trigger.dataRef) : this.inner.deliver(trigger);
+  }
+
+  /** deliver in the callback form, passed on as it is for a trigger without a payload reference. */
+  deliverTo(trigger: Trigger, receiver: OutcomeReceiver): void {
+    if (trigger.dataRef) answerWith(this.loadAndDeliver(trigger, trigger.dataRef), receiver);
+    else deliverVia(this.inner, trigger, receiver);
   }
 
   private async loadAndDeliver(trigger: Trigger, dataRef: NonNullable<Trigger['dataRef']>): Promise<Outcome> {

@@ -23,9 +23,9 @@ import type { Clock, TimerHandle } from '../clock.js';
 import { TypedEmitter, type EngineEvents } from '../events.js';
 import { appKeyString, keyString } from '../model/job-key.js';
 import { isFinished, progressDueAt, type FinishedState, type HistoryEntry, type JobKey, type JobRecord, type Progress } from '../model/job.js';
-import type { Outcome, Trigger } from '../model/trigger.js';
-import type { Deliverer } from '../ports/deliverer.js';
+import { deliverVia, type Deliverer } from '../ports/deliverer.js';
 import type { JobStore, ProgressCommit } from '../ports/job-store.js';
+import { Attempt } from './attempt.js';
 import { DueHeap } from './due-heap.js';
 import { RefillCoverage } from './refill-coverage.js';
 import { RefillGuard } from './refill-guard.js';
@@ -51,21 +51,6 @@ export interface EngineStats {
   listenerErrors: number;
 }
 
-/**
- * A delivery's outcome on its way to the store. commitOutcomes writes its plan into it (the
- * progress to commit and the final count) rather than into an object of its own: one object per
- * outcome, not two.
- */
-interface SettledAttempt {
-  slot: Slot;
-  trigger: Trigger;
-  outcome: Outcome;
-  startedAt: number;
-  lateMs: number;
-  progress: Progress | null;
-  finalCount: number | undefined;
-}
-
 /** What an outcome asks for: a progress commit (batched with others), or work of its own. */
 type OutcomeStep = { kind: 'commit'; progress: Progress | null; history?: HistoryEntry; finalCount?: number } | { kind: 'other'; work: Promise<void> };
 
@@ -85,7 +70,9 @@ export class Engine {
   /** stop() waiting for inFlight to reach 0 (settle calls them). */
   private idleWaiters: Array<() => void> = [];
   /** Outcomes settled in this turn whose job's lock is held for them, committed together. */
-  private readonly outcomes = new TurnBatch<SettledAttempt>((attempts) => this.commitOutcomes(attempts));
+  private readonly outcomes = new TurnBatch<Attempt>((attempts) => this.commitOutcomes(attempts));
+  /** Every Attempt's way back in: one function for all of them, not a closure per delivery. */
+  private readonly settleAttempt = (attempt: Attempt): void => this.settle(attempt);
   private timer: TimerHandle | undefined;
   private timerAt: number | undefined;
   private refillTimer: TimerHandle | undefined;
@@ -224,7 +211,11 @@ export class Engine {
   /** Resolves once no delivery of a job the predicate accepts is in flight, or after timeoutMs. */
   async settled(which: (key: JobKey) => boolean, timeoutMs: number): Promise<void> {
     const pending: Promise<void>[] = [];
-    for (const slot of this.slots.values()) if (slot.phase === 'inflight' && slot.delivery && which(slot.record.def.key)) pending.push(slot.delivery);
+    for (const slot of this.slots.values()) {
+      if (slot.phase !== 'inflight' || !which(slot.record.def.key)) continue;
+      const commit = slot.attempt?.whenCommitted() ?? slot.delivery;
+      if (commit) pending.push(commit);
+    }
     if (pending.length === 0) return;
     await this.raceTimeout(Promise.allSettled(pending), timeoutMs);
   }
@@ -444,51 +435,52 @@ export class Engine {
     slot.phase = 'inflight';
     this.inFlight++;
     this.ready.started(lane);
-    let attempt: Promise<Outcome>;
+    // One object per delivery (this runs for every trigger): the deliverer answers it (its
+    // callback form when it has one, else its promise), and it settles the outcome. No set of
+    // deliveries: stop() waits for the inFlight count instead, and settled() asks slot.attempt.
+    const attempt = new Attempt(slot, lane, trigger, now, dueAt, this.settleAttempt);
+    slot.attempt = attempt;
+    slot.delivery = undefined;
     try {
-      attempt = this.deliverer.deliver(trigger);
+      deliverVia(this.deliverer, trigger, attempt);
     } catch (error) {
-      attempt = Promise.reject(error); // a deliverer that throws instead of rejecting fails the attempt the same way
+      attempt.receive({ kind: 'failed', detail: String(error) }); // a deliverer that throws fails the attempt
     }
-    // One link per delivery (this runs for every trigger): the outcome is settled, and the promise
-    // answers once it is committed (settle's answer never rejects). No set of deliveries: stop()
-    // waits for the inFlight count instead, and settled() reads slot.delivery.
-    // Callbacks are written inline rather than as named consts: a transform that keeps function
-    // names (tsx, which the bench and tests run through) would name each one at every delivery.
-    slot.delivery = attempt.then(
-      (outcome) => this.settle(slot, lane, trigger, outcome, now, dueAt),
-      (error: unknown) => this.settle(slot, lane, trigger, { kind: 'failed', detail: String(error) }, now, dueAt),
-    );
+    attempt.dispatching = false;
     // Emitted after the bookkeeping above: listeners are isolated, and see a consistent engine.
     if (this.events.has('dispatched')) this.events.emit('dispatched', { trigger, at: now });
     return true;
   }
 
   /**
-   * A delivery's outcome is known: its slot is free, and the outcome goes to be committed. The
-   * answer settles once it is, and never rejects (a failure is reported as an 'error' event).
+   * A delivery's outcome is known: its slot is free, and the outcome goes to be committed
+   * (attempt.whenCommitted answers once it is; a failure is reported as an 'error' event).
    */
-  private settle(slot: Slot, lane: Lane<Slot>, trigger: Trigger, outcome: Outcome, startedAt: number, dueAt: number): Promise<void> {
+  private settle(attempt: Attempt): void {
+    const slot = attempt.slot;
     this.inFlight--;
-    this.ready.done(lane);
-    const attempt: SettledAttempt = { slot, trigger, outcome, startedAt, lateMs: startedAt - dueAt, progress: null, finalCount: undefined };
+    this.ready.done(attempt.lane);
     // The usual case: nothing else (a pause, a manual trigger) holds the job's lock, so it is
     // taken now and the outcome joins this turn's batch; else it waits its turn alone. The lock is
     // taken before anything else runs, so stop() finds it once inFlight reaches 0.
     const committed = this.locks.tryHold(slot.keyStr)
       ? this.outcomes.add(attempt)
       : this.locks.run(slot.keyStr, () => this.onOutcome(attempt)).then(undefined, (error: unknown) => this.outcomeFailed(error));
+    if (slot.attempt === attempt) {
+      slot.attempt = undefined;
+      slot.delivery = committed;
+    }
+    attempt.settledAs(committed);
     if (this.inFlight === 0 && this.idleWaiters.length > 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const resolve of waiters) resolve();
     }
     this.pump();
-    return committed;
   }
 
   /** One outcome alone, under its job's lock (the lock was busy when it settled). */
-  private onOutcome(attempt: SettledAttempt): Promise<void> {
+  private onOutcome(attempt: Attempt): Promise<void> {
     const step = this.decide(attempt);
     if (step.kind === 'other') return step.work;
     return this.commitAndPlace(attempt.slot, step.progress, step.history, step.finalCount);
@@ -499,8 +491,8 @@ export class Engine {
    * progress commits go to the store together, then each slot is placed and its lock released.
    * Never rejects: a failure is reported as an 'error' event, as a lone outcome's would be.
    */
-  private async commitOutcomes(attempts: SettledAttempt[]): Promise<void> {
-    const planned: SettledAttempt[] = [];
+  private async commitOutcomes(attempts: Attempt[]): Promise<void> {
+    const planned: Attempt[] = [];
     const commits: ProgressCommit[] = [];
     const others: Promise<void>[] = [];
     for (const attempt of attempts) {
@@ -565,7 +557,7 @@ export class Engine {
    * (with the history entry) or the work of a path that is not a plain commit (staging, a job
    * removed or replaced meanwhile). Runs under the job's lock.
    */
-  private decide(attempt: SettledAttempt): OutcomeStep {
+  private decide(attempt: Attempt): OutcomeStep {
     const { slot, trigger, outcome, startedAt, lateMs } = attempt;
     const finishedAt = this.clock.now();
     const record = slot.record;

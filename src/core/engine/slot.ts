@@ -3,6 +3,7 @@
 
 import { appKeyString } from '../model/job-key.js';
 import type { JobRecord } from '../model/job.js';
+import type { Attempt } from './attempt.js';
 
 export type Phase = 'idle' | 'queued' | 'ready' | 'inflight';
 
@@ -13,8 +14,10 @@ export interface Slot {
   /** Bumped whenever the slot is re-queued, so older heap entries are recognised as stale. */
   token: number;
   removed: boolean;
-  /** The delivery in flight and the commit of its outcome, while phase is 'inflight'. */
-  delivery?: Promise<void>;
+  /** The delivery in flight, until its outcome is known. */
+  attempt?: Attempt | undefined;
+  /** The commit of the last outcome, from when it is known (phase still 'inflight' until it is committed). */
+  delivery?: Promise<void> | undefined;
   /** The release that loaded this staged job, until its trigger's outcome is known. */
   release?: Release;
 }
