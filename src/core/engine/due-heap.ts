@@ -1,9 +1,16 @@
-// A binary min-heap of (due instant, key) entries. Entries are never removed from the middle:
+// A binary min-heap of (due instant, slot) entries. Entries are never removed from the middle:
 // each carries the token its slot had when pushed, and a stale one is skipped when popped.
+//
+// An entry holds its slot itself, not the job's key: firing then needs no lookup in the engine's
+// map of slots (0.3 to 1 us per lookup at 100,000 held jobs, once per trigger). A stale entry
+// keeps a forgotten or replaced slot alive until it is popped, at most the look-ahead window
+// (nothing due later is pushed).
+
+import type { Slot } from './slot.js';
 
 export interface DueEntry {
   dueAt: number;
-  key: string;
+  slot: Slot;
   token: number;
 }
 

@@ -376,7 +376,7 @@ export class Engine {
     this.slots.set(slot.keyStr, slot);
     slot.phase = 'queued';
     slot.token++;
-    this.heap.push({ dueAt: due, key: slot.keyStr, token: slot.token });
+    this.heap.push({ dueAt: due, slot, token: slot.token });
     if (this.timerAt === undefined || due < this.timerAt) this.armTimer();
   }
 
@@ -397,8 +397,9 @@ export class Engine {
     const dueAts: number[] = [];
     for (let top = this.heap.peek(); top && top.dueAt <= now; top = this.heap.peek()) {
       this.heap.pop();
-      const slot = this.slots.get(top.key);
-      if (!slot || slot.token !== top.token || slot.phase !== 'queued') continue;
+      // Every forget bumps the token, and a re-queue too: a stale entry's slot fails this.
+      const slot = top.slot;
+      if (slot.token !== top.token || slot.phase !== 'queued' || slot.removed) continue;
       slot.phase = 'ready';
       due.push(slot);
       dueAts.push(top.dueAt);
