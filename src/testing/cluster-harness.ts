@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { partitionOf } from '../core/model/partition.js';
+import { BUILT_CLI, builtCliEnv } from './built-cli.js';
 import { RecordingReceiver, type Received } from './recording-receiver.js';
 import { startEtcd, type EtcdServer } from './servers/etcd.js';
 import { freePort } from './servers/free-port.js';
@@ -14,7 +15,6 @@ import { waitUntil } from './servers/probe.js';
 import { makeTempDir } from './servers/temp-dir.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 
 export interface ClusterHarnessOptions {
   /** Replicas started at once. @defaultValue 3 */
@@ -32,9 +32,9 @@ export interface ClusterHarnessOptions {
   /** Node flags before the script, e.g. --cpu-prof (the bench profiles replicas with it). */
   nodeArgs?: string[];
   /**
-   * A built entry point to run (bin/duetime.js, as a user does; `npm run build` first) instead of
-   * the source through tsx (tests: no build step). The bench runs the build, or another copy of it
-   * for an A/B comparison.
+   * The built entry point to run (bin/duetime.js, as a user does; `npm run build` first). The bench
+   * passes the build, or another copy of it for an A/B comparison.
+   * @defaultValue dist/cli/main.js (integration tests rebuild it when stale: src/testing/built-cli.ts)
    */
   bin?: string;
 }
@@ -91,7 +91,7 @@ export class ClusterHarness {
     if (this.options.store === undefined) this.etcd = await startEtcd();
     await this.receiver.start();
     if (this.options.respond) this.receiver.respond = this.options.respond;
-    // One at a time: on two cores, parallel tsx start-ups only make each slower.
+    // One at a time: on two cores, parallel start-ups only make each slower.
     for (let i = 0; i < this.options.replicas; i++) await this.addReplica();
     return this;
   }
@@ -106,7 +106,7 @@ export class ClusterHarness {
       // prettier-ignore
       args: [
         ...this.options.nodeArgs,
-        ...(this.options.bin ? [this.options.bin] : ['--import', 'tsx', CLI]), 'serve',
+        this.options.bin ?? BUILT_CLI, 'serve',
         '--port', String(port), '--grpc-port', '0', '--scheduler-port', '0',
         '--store', this.options.store ?? this.etcd.storeUrl,
         '--lease-ttl', this.options.leaseTtl,
@@ -115,6 +115,7 @@ export class ClusterHarness {
         ...this.options.args,
       ],
       cwd: ROOT,
+      env: builtCliEnv(),
       logFile: join(this.logs.path, `${name}.log`),
     });
     try {

@@ -1,11 +1,9 @@
-// Runs `duetime serve` as a real child process (from the TypeScript sources via tsx), so tests
+// Runs `duetime serve` as a real child process (the build: src/testing/built-cli.ts), so tests
 // can kill -9 it and restart it on the same data.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { BUILT_CLI, builtCliEnv } from './built-cli.js';
 import { freePort } from './servers/free-port.js';
-
-const CLI = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 
 export interface DuetimeProcess {
   url: string;
@@ -18,8 +16,8 @@ export interface DuetimeProcess {
 
 export async function spawnDuetime(args: string[], env: Record<string, string> = {}, readyTimeoutMs = 30_000): Promise<DuetimeProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--port', String(port), '--grpc-port', '0', '--scheduler-port', '0', ...args], {
-    env: { ...process.env, ...env },
+  const child = spawn(process.execPath, [BUILT_CLI, 'serve', '--port', String(port), '--grpc-port', '0', '--scheduler-port', '0', ...args], {
+    env: builtCliEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

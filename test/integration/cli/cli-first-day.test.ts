@@ -3,8 +3,8 @@
 // no colour in pipes or with NO_COLOR, the connection options in every subcommand's help,
 // import's hint, honest words for a missing job, and `duetime apps`.
 //
-// Each run costs a Node start-up with the whole server's imports (seconds of CPU), so a job a test
-// only needs to exist is made over the HTTP API; every command a test is about runs as the CLI.
+// Each run costs a Node start-up (the build, src/testing/built-cli.ts), so a job a test only
+// needs to exist is made over the HTTP API; every command a test is about runs as the CLI.
 // Runs go one at a time: on two busy cores, parallel runs only take longer each, up to the kill.
 
 import { execFile, execFileSync } from 'node:child_process';
@@ -12,11 +12,11 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUILT_CLI, builtCliEnv } from '../../../src/testing/built-cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../src/testing/servers/free-port.js';
 import { startNode, type Node } from '../support.js';
 
-const CLI = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
 const VERSION = (JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
 let node: Node;
 const others: Server[] = [];
@@ -31,7 +31,7 @@ afterAll(async () => {
 
 function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, ...env }, timeout: 30_000, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
+    execFile(process.execPath, [BUILT_CLI, ...args], { env: builtCliEnv(env), timeout: 30_000, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
       resolve({ code: error ? Number((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
     });
   });
@@ -97,7 +97,7 @@ describe('duetime CLI on the first day', () => {
     expect(piped.stdout).toContain('plain');
     expect(piped.stdout).not.toContain('\u001b[');
     if (!hasScript()) return; // util-linux's script gives the command a terminal
-    const command = [process.execPath, '--import', 'tsx', CLI, 'jobs', '--url', node.duetime.httpUrl, '--app-id', 'first-day', 'list'].join(' ');
+    const command = [process.execPath, BUILT_CLI, 'jobs', '--url', node.duetime.httpUrl, '--app-id', 'first-day', 'list'].join(' ');
     // Asynchronously: the node under test runs in this process and must keep answering.
     const onTerminal = (env: NodeJS.ProcessEnv) =>
       new Promise<string>((resolve, reject) => {
@@ -105,8 +105,8 @@ describe('duetime CLI on the first day', () => {
         child.stdin?.end();
       });
     const { NO_COLOR: _unset, ...withoutNoColor } = process.env;
-    expect(await onTerminal(withoutNoColor)).toContain('plain');
-    const noColour = await onTerminal({ ...process.env, NO_COLOR: '1' });
+    expect(await onTerminal(builtCliEnv({}, withoutNoColor))).toContain('plain');
+    const noColour = await onTerminal(builtCliEnv({ NO_COLOR: '1' }));
     expect(noColour).toContain('plain');
     expect(noColour).not.toContain('\u001b[');
   }, 60_000);

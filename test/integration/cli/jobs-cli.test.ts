@@ -1,5 +1,5 @@
 // The `duetime jobs` commands, run as a real child process against a real node. Each run costs a
-// Node start-up with the whole server's imports (seconds of CPU), so a job a test only needs to
+// Node start-up (the build, src/testing/built-cli.ts), so a job a test only needs to
 // exist is made, and a state it waits for is polled, over the HTTP API; every command a test is
 // about still runs as the CLI. Runs go one at a time: on two busy cores parallel runs only take
 // longer each.
@@ -7,12 +7,11 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { BUILT_CLI, builtCliEnv } from '../../../src/testing/built-cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNode, type Node } from '../support.js';
 
-const CLI = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
 let node: Node;
 
 beforeAll(async () => {
@@ -24,7 +23,7 @@ afterAll(async () => {
 
 async function duetime(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', CLI, 'jobs', '--url', node.duetime.httpUrl, '--app-id', 'cli-app', ...args]);
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BUILT_CLI, 'jobs', '--url', node.duetime.httpUrl, '--app-id', 'cli-app', ...args], { env: builtCliEnv() });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };

@@ -6,10 +6,9 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BUILT_CLI, builtCliEnv } from '../../../src/testing/built-cli.js';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const CLI = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
 const dirs: string[] = [];
 
 afterAll(() => {
@@ -26,7 +25,7 @@ function tempDir(): string {
 function serve(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const base = ['--port', '0', '--grpc-port', '0', '--scheduler-port', '0', '--data-dir', tempDir()];
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', CLI, 'serve', ...base, ...args], { env: { ...process.env, ...env }, timeout: 30_000, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
+    execFile(process.execPath, [BUILT_CLI, 'serve', ...base, ...args], { env: builtCliEnv(env), timeout: 30_000, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
       resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr });
     });
   });

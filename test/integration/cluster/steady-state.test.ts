@@ -2,13 +2,12 @@
 // delivered exactly once, never early, and the work is spread over the replicas.
 
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILT_CLI, builtCliEnv } from '../../../src/testing/built-cli.js';
 import { ClusterHarness, duplicates } from '../../../src/testing/cluster-harness.js';
 
-const CLI = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
-const clusterStatus = async (...args: string[]) => (await promisify(execFile)(process.execPath, ['--import', 'tsx', CLI, 'cluster', 'status', ...args])).stdout;
+const clusterStatus = async (...args: string[]) => (await promisify(execFile)(process.execPath, [BUILT_CLI, 'cluster', 'status', ...args], { env: builtCliEnv() })).stdout;
 
 describe('cluster: steady state', () => {
   // --max-data-bytes raised past etcd's request limit (1.5 MiB), so the too-big job below meets etcd's own limit.
