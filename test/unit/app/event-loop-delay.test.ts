@@ -1,7 +1,10 @@
 // duetime_event_loop_delay_seconds counts how late its 10 ms timer fired, since start: a loop held
-// for 60 ms shows as a sample above 50 ms, and a scrape does not reset what was counted (as
-// prom-client's nodejs_eventloop_lag_* do).
+// for 100 ms shows as a sample above 50 ms, and a scrape does not reset what was counted (as
+// prom-client's nodejs_eventloop_lag_* do). The hold is a lower bound only (load can make the
+// sample later, never earlier); it was 60 ms, and a sample taken just before the hold began is
+// due 10 ms into it, so its delay could land on the 50 ms bucket's edge and fail.
 
+import { performance } from 'node:perf_hooks';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { trackEventLoopDelay } from '../../../src/app/event-loop-delay.js';
@@ -24,8 +27,8 @@ describe('event-loop delay histogram', () => {
     const registry = new Registry();
     stop = trackEventLoopDelay(registry);
     await sleep(30);
-    const start = Date.now();
-    while (Date.now() - start < 60) {
+    const start = performance.now();
+    while (performance.now() - start < 100) {
       // holds the event loop, as a long synchronous turn would
     }
     await sleep(30);
