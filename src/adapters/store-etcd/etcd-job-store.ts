@@ -51,7 +51,7 @@ const DELETE_CHUNK = 30;
  * under load bigger batches cost etcd and the client less per job; nothing is delivered later,
  * and a quiet store sends at once.
  */
-const COMMIT_LINGER = { lingerMs: 20 } as const;
+const COMMIT_LINGER = { lingerMs: 50 } as const;
 
 interface CurrentProgress extends KnownProgress {
   fromCache: boolean;

@@ -32,7 +32,7 @@ const MAX_BATCH_BYTES = 512 * 1024;
 /** Batches sent and not yet answered, at most. */
 export const MAX_IN_FLIGHT = 2;
 /** Lingering transactions waiting that make a batch worth sending at once. */
-export const LINGER_FILL = 32;
+export const LINGER_FILL = 64;
 
 export interface BatchedResult {
   succeeded: boolean;
