@@ -22,9 +22,9 @@ import {
   type TxnResponse,
   type WatchResponse,
 } from './etcd-api.js';
+import { decodeRangeResponse, decodeTxnResponse, decodeWatchResponse, encodeRangeRequest, encodeTxnRequest } from './etcd-codec.js';
 
 export { EtcdError } from './etcd-error.js';
-import { decodeRangeResponse, decodeTxnResponse, decodeWatchResponse, encodeRangeRequest, encodeTxnRequest } from './etcd-codec.js';
 
 export interface EtcdClientOptions {
   /** Deadline of one unary call. @defaultValue 5000 */

@@ -22,21 +22,9 @@
 // on a session that has answered nothing since the call began drops that session instead.
 
 import http2, { constants as h2 } from 'node:http2';
+// grpc-js stays a dependency for the leases and watches; its status codes are the ones to report.
+import { status as GrpcCode } from '@grpc/grpc-js';
 import { EtcdError } from './etcd-error.js';
-
-/** gRPC status codes (grpc/doc/statuscodes.md). */
-export const GrpcCode = {
-  OK: 0,
-  CANCELLED: 1,
-  UNKNOWN: 2,
-  DEADLINE_EXCEEDED: 4,
-  PERMISSION_DENIED: 7,
-  RESOURCE_EXHAUSTED: 8,
-  UNIMPLEMENTED: 12,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-  UNAUTHENTICATED: 16,
-} as const;
 
 export interface GrpcUnaryOptions {
   /** Largest answer accepted, bytes (grpc-js's grpc.max_receive_message_length). */
