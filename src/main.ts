@@ -40,7 +40,7 @@ import { TombstoneSweep } from './app/tombstone-sweep.js';
 import { TracingDeliverer } from './app/tracing-deliverer.js';
 import { logTriggers } from './app/trigger-log.js';
 import { promoteAfterRefills } from './app/refill-promotion.js';
-import { createMetrics, observeStoreLatency, storeLatencyHistogram } from './app/metrics.js';
+import { configReloadCounter, createMetrics, observeStoreLatency, storeLatencyHistogram } from './app/metrics.js';
 import { timedStore } from './app/timed-store.js';
 import { Readiness } from './app/readiness.js';
 import { StartGate } from './app/start-gate.js';
@@ -49,13 +49,14 @@ import { storeReadiness } from './app/store-readiness.js';
 import type { ComponentInfo } from './app/targets/component-directory.js';
 import { CronBindingError } from './app/targets/cron-binding-jobs.js';
 import { Targets } from './app/targets/targets.js';
+import { describeReload, reloadAccessControl, type AccessControlReloadResult } from './app/targets/access-control-reload.js';
 import { InvokeAccess } from './app/targets/invoke-access.js';
 import { readConfigFile } from './config/config-file.js';
 import { settingName, withDefaults, type DuetimeConfig } from './config/config.js';
 import { readEdgeSettings, SECRET_LOG_PATHS } from './config/edge-settings.js';
 import { readStoredDataSettings } from './config/stored-data-settings.js';
 import { readRequestLimitSettings } from './config/request-limit-settings.js';
-import { readOutboundSettings } from './config/outbound-settings.js';
+import { readAccessControlFile, readOutboundSettings } from './config/outbound-settings.js';
 import { checkStartSettings } from './config/start-settings.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { Engine } from './core/engine/engine.js';
@@ -80,6 +81,8 @@ export interface RunningDuetime {
   logger: Logger;
   /** This replica's part in the cluster, when the store is etcd. */
   cluster?: ClusterMember;
+  /** Reads the --access-control file again (what SIGHUP does); a file that does not read keeps the policy in force. */
+  reload(): AccessControlReloadResult;
   stop(): Promise<void>;
 }
 
@@ -149,6 +152,12 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   // Extension targets (SPEC 5): components, service invocation, cron input bindings, jobStateStore.
   const appCalls = new AppClient(endpointLimits);
   teardown.push('app calls', () => appCalls.close());
+  // Who may invoke whom: the --access-control file, else with tokens only an app itself.
+  const invokeAccess = new InvokeAccess({
+    ...(outboundSettings.accessControl ? { policy: outboundSettings.accessControl } : {}),
+    tokensOn: file.tokens.length > 0 || edge.apiToken !== undefined,
+    setting: settingName('accessControl'),
+  });
   const targets = new Targets({
     components: components.registry,
     info: components.info,
@@ -156,12 +165,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
     appCalls: { invoke: new InvokeDeliverer(apps, appCalls), inputBinding: new InputBindingDeliverer(apps, appCalls) },
     warn: (message, context) => logger.warn(context, message),
     deliveryTimeoutMs,
-    // Who may invoke whom: the --access-control file, else with tokens only an app itself.
-    invokeAccess: new InvokeAccess({
-      ...(outboundSettings.accessControl ? { policy: outboundSettings.accessControl } : {}),
-      tokensOn: file.tokens.length > 0 || edge.apiToken !== undefined,
-      setting: settingName('accessControl'),
-    }),
+    invokeAccess,
   });
   targets.route(router);
   const actors = new ActorDeliverer(apps, endpointLimits);
@@ -261,6 +265,15 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
       : {}),
     storeLatency,
   });
+  const countReload = configReloadCounter(metrics);
+  // SIGHUP (cli/serve-command.ts): the --access-control file read again; a bad file keeps the old policy.
+  const reload = (): AccessControlReloadResult => {
+    const outcome = reloadAccessControl({ file: config.accessControl, read: readAccessControlFile, access: invokeAccess });
+    if (outcome.result !== 'not-configured') countReload('access_control', outcome.result);
+    const { level, message } = describeReload(outcome);
+    logger[level]({ setting: settingName('accessControl') }, message);
+    return outcome;
+  };
   // One quota for both services: jobs and reminders are filed under different app ids anyway.
   const quota = new AppQuota(asked.quota, clock, store.countLive ? (namespace, appId) => store.countLive!(namespace, appId) : undefined);
   const jobs = new JobsService(store, engine, clock, targets.targetCheck(), targets.payloads, { ...stored, requestLimits: asked.requestLimits, quota, ...(tracer ? { tracer } : {}) });
@@ -354,7 +367,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
       await teardown.run();
       logger.info('duetime stopped');
     })());
-  return { config, http, httpUrl, grpcPort: grpc.grpcPort, schedulerPort: grpc.schedulerPort, engine, apps, logger, ...(cluster ? { cluster } : {}), stop };
+  return { config, http, httpUrl, grpcPort: grpc.grpcPort, schedulerPort: grpc.schedulerPort, engine, apps, logger, ...(cluster ? { cluster } : {}), reload, stop };
 }
 
 /** A duration setting in ms; a bad value is a start error naming the flag and its env twin. */

@@ -48,6 +48,17 @@ export function observeStoreLatency(histogram: CountingHistogram<'operation'>): 
   return (operation, seconds, times) => (series[operation] ??= histogram.labels({ operation })).observe(seconds, times);
 }
 
+/** duetime_config_reloads_total{setting, result}: one per reload of a setting's file (SIGHUP). */
+export function configReloadCounter(registry: Registry): (setting: string, result: 'reloaded' | 'failed') => void {
+  const reloads = new Counter({
+    name: 'duetime_config_reloads_total',
+    help: 'Reloads of a setting file on SIGHUP, by setting and result (failed: the file was refused and the previous value stays)',
+    labelNames: ['setting', 'result'],
+    registers: [registry],
+  });
+  return (setting, result) => reloads.inc({ setting, result });
+}
+
 export function createMetrics(engine: Engine, sources: MetricsSources): Registry {
   const registry = new Registry();
   // The client library's standard names (process_cpu_seconds_total, nodejs_heap_size_used_bytes...),

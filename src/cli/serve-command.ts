@@ -33,6 +33,9 @@ export function registerServeCommand(program: Command): void {
     };
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));
+    // SIGHUP reloads what can change without a restart (the --access-control file), as daemons
+    // do; it no longer ends the process (Node's default), so a closed terminal leaves it running.
+    process.on('SIGHUP', () => running.reload());
   });
 }
 

@@ -16,22 +16,29 @@ export interface OutboundSettings {
 }
 
 export function readOutboundSettings(config: DuetimeConfig): OutboundSettings {
-  const accessControl = config.accessControl ? readAccessControlFile(config.accessControl) : undefined;
+  const path = config.accessControl;
+  const accessControl = path ? startSetting(() => readAccessControlFile(path)) : undefined;
   return { outbound: outboundPolicyOf(config), ...(accessControl ? { accessControl } : {}) };
 }
 
-/** --allow-outbound, or the default list; throws "cannot start: --allow-outbound / ...: ..." for a bad entry. */
-export function outboundPolicyOf(config: DuetimeConfig): OutboundPolicy {
+/** A setting read at start: its error becomes "cannot start: ..." (the server does not start). */
+function startSetting<T>(read: () => T): T {
   try {
-    return OutboundPolicy.parse(config.allowOutbound, settingName('allowOutbound'));
+    return read();
   } catch (error) {
     throw new Error(`cannot start: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
 
+/** --allow-outbound, or the default list; throws "cannot start: --allow-outbound / ...: ..." for a bad entry. */
+export function outboundPolicyOf(config: DuetimeConfig): OutboundPolicy {
+  return startSetting(() => OutboundPolicy.parse(config.allowOutbound, settingName('allowOutbound')));
+}
+
 /**
  * Reads Dapr Configuration documents from a YAML file (several separated by ---) or a JSON file (one
- * document, or a list of them).
+ * document, or a list of them). Throws "--access-control (DUETIME_ACCESS_CONTROL): <file>: <field>..."
+ * for a file that is not usable: at start that stops the server, on a reload the old policy stays.
  */
 export function readAccessControlFile(path: string): AccessControl {
   const setting = settingName('accessControl');
@@ -39,7 +46,7 @@ export function readAccessControlFile(path: string): AccessControl {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new Error(`cannot start: ${setting}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
+    throw new Error(`${setting}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
   }
   try {
     const parsed = parseAllDocuments(text);
@@ -53,6 +60,6 @@ export function readAccessControlFile(path: string): AccessControl {
     if (documents.every((d) => d === null || d === undefined)) throw new Error(`${path}: holds no Configuration; write at least one (docs/security.md shows one)`);
     return AccessControl.parse(documents, path);
   } catch (error) {
-    throw new Error(`cannot start: ${setting}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`${setting}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }

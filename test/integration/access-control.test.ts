@@ -10,6 +10,7 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DuetimeConfig } from '../../src/config/config.js';
 import { startDuetime, type RunningDuetime } from '../../src/main.js';
+import { spawnDuetime, type DuetimeProcess } from '../../src/testing/duetime-process.js';
 import { RecordingReceiver } from '../../src/testing/recording-receiver.js';
 import type { Node } from './support.js';
 import { recordAttempts } from './targets/helpers.js';
@@ -150,7 +151,86 @@ describe('with a Dapr-style access-control policy', () => {
   it('a policy file that is not usable stops the start, naming the file and the field', async () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, POLICY.replace('defaultAction: deny', 'defaultAction: maybe'));
-    await expect(start({ accessControl: bad } as Partial<DuetimeConfig>)).rejects.toThrow(/--access-control.*bad\.yaml.*spec\.accessControl\.defaultAction.*allow or deny/s);
+    await expect(start({ accessControl: bad } as Partial<DuetimeConfig>)).rejects.toThrow(/cannot start: --access-control.*bad\.yaml.*spec\.accessControl\.defaultAction.*allow or deny/s);
+  });
+});
+
+describe('reloading the policy file while the server runs', () => {
+  it('reload() puts a stricter file in force for new and stored jobs; a file that does not read keeps it and is counted', async () => {
+    const live = join(dir, 'live.yaml');
+    writeFileSync(live, POLICY);
+    const node = await start({ accessControl: live } as Partial<DuetimeConfig>);
+    expect((await schedule(node, 'orders-token', 'before', { appId: 'billing', method: 'charges/1' })).status).toBe(204);
+    const stored = await fetch(`${node.httpUrl}/v1.0/jobs/stored`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'dapr-api-token': 'orders-token' },
+      body: JSON.stringify({ dueTime: '2s', failurePolicy: { drop: {} }, target: { invoke: { appId: 'billing', method: 'charges/8' } } }),
+    });
+    expect(stored.status).toBe(204);
+
+    writeFileSync(live, POLICY.replace('action: allow', 'action: deny'));
+    expect(node.reload()).toEqual({ result: 'reloaded', file: live });
+    const refused = await schedule(node, 'orders-token', 'after', { appId: 'billing', method: 'charges/2' });
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toMatch(/"orders".*"billing".*POST \/charges\/2.*denied/);
+    // The job stored under the old file is checked again at its delivery, under the new one.
+    const attempts = recordAttempts({ duetime: node } as unknown as Node, 'stored');
+    await attempts.waitFor((all) => all.length === 1, 30_000);
+    expect(attempts.attempts[0]!.detail).toMatch(/POST \/charges\/8.*denied/);
+    expect(billing.received.some((r) => r.path === '/charges/8')).toBe(false);
+
+    // A bad edit is refused, naming the file and the field, and the stricter policy stays: a
+    // broken file never opens what the last good one closed.
+    writeFileSync(live, POLICY.replace('action: allow', 'action: deny').replace('defaultAction: deny', 'defaultAction: maybe'));
+    const failed = node.reload();
+    expect(failed.result).toBe('failed');
+    expect(failed.result === 'failed' && failed.error).toMatch(/--access-control.*live\.yaml.*spec\.accessControl\.defaultAction.*allow or deny/s);
+    expect(failed.result === 'failed' && failed.error).not.toMatch(/cannot start/);
+    expect((await schedule(node, 'orders-token', 'still-denied', { appId: 'billing', method: 'charges/3' })).status).toBe(403);
+
+    // Back to the allowing file: in force again.
+    writeFileSync(live, POLICY);
+    expect(node.reload().result).toBe('reloaded');
+    expect((await schedule(node, 'orders-token', 'allowed-again', { appId: 'billing', method: 'charges/4' })).status).toBe(204);
+
+    const metrics = await (await fetch(`${node.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/duetime_config_reloads_total\{setting="access_control",result="reloaded"\} 2/);
+    expect(metrics).toMatch(/duetime_config_reloads_total\{setting="access_control",result="failed"\} 1/);
+  });
+
+  it('a server started without the file has nothing to reload and its default rule stays', async () => {
+    const node = await start({});
+    expect(node.reload()).toEqual({ result: 'not-configured' });
+    expect((await schedule(node, 'orders-token', 'steal-2', { appId: 'billing', method: 'charges/1' })).status).toBe(403);
+  });
+
+  describe('`duetime serve` on SIGHUP', () => {
+    let child: DuetimeProcess | undefined;
+    afterEach(async () => {
+      await child?.kill('SIGTERM');
+      child = undefined;
+    });
+
+    it('reads the file again and keeps serving (SIGHUP no longer ends the process)', async () => {
+      const live = join(dir, 'live-cli.yaml');
+      writeFileSync(live, POLICY);
+      child = await spawnDuetime(['--data-dir', join(dir, 'data-sighup'), '--config', join(dir, 'config.yaml'), '--access-control', live]);
+      const url = child.url;
+      const post = (name: string): Promise<Response> =>
+        fetch(`${url}/v1.0/jobs/${name}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'dapr-api-token': 'orders-token' },
+          body: JSON.stringify({ dueTime: '2030-01-01T00:00:00Z', target: { invoke: { appId: 'billing', method: 'charges/5' } } }),
+        });
+      expect((await post('cli-before')).status).toBe(204);
+      writeFileSync(live, POLICY.replace('action: allow', 'action: deny'));
+      child.child.kill('SIGHUP');
+      const logged = Date.now() + 15_000;
+      while (!child.output().includes('access control reloaded') && Date.now() < logged) await new Promise((r) => setTimeout(r, 50));
+      expect(child.output()).toContain(`access control reloaded from ${live}`);
+      expect(child.child.exitCode).toBeNull();
+      expect((await post('cli-after')).status).toBe(403);
+    });
   });
 });
 

@@ -4,7 +4,8 @@
 // app anyway, so any app may invoke any other (single-tenant development).
 //
 // Checked twice: when a job is written (403, nothing stored) and at every delivery, since the
-// policy may have changed since the job was written (a restart with another file).
+// policy may have changed since the job was written (a restart with another file, or a reload of
+// the file on SIGHUP: usePolicy).
 
 import { DuetimeError } from '../../core/errors.js';
 import type { AccessControl, AccessDecision, InvokeCall } from '../../core/model/access-control.js';
@@ -22,13 +23,20 @@ export interface InvokeAccessOptions {
 
 export class InvokeAccess {
   private readonly setting: string;
+  private policy: AccessControl | undefined;
 
   constructor(private readonly options: InvokeAccessOptions) {
     this.setting = options.setting ?? '--access-control';
+    this.policy = options.policy;
+  }
+
+  /** Replaces the file's policies (a reload): every check from now on, at write and at delivery, uses them. */
+  usePolicy(policy: AccessControl): void {
+    this.policy = policy;
   }
 
   decide(call: InvokeCall): AccessDecision {
-    const decided = this.options.policy?.decide(call);
+    const decided = this.policy?.decide(call);
     if (decided) return decided;
     if (!this.options.tokensOn) return { allowed: true, reason: 'no API tokens are configured, so any app may invoke any other' };
     const self = call.callerAppId === call.targetAppId && call.callerNamespace === call.targetNamespace;
