@@ -431,10 +431,10 @@ function outboundConnectors(policy: OutboundPolicy, logger: Logger): ConnectorFa
 
 /** Reads the components folder (none: an empty registry); a bad folder is a start error listing each file's problems. */
 async function openComponents(path: string | undefined, options: CreateComponentsOptions): Promise<{ registry: ComponentRegistry; info: Map<string, ComponentInfo> }> {
-  if (!path) return { registry: createComponents([], options), info: new Map() };
+  if (!path) return { registry: await createComponents([], options), info: new Map() };
   try {
     const descriptors = await loadComponents(path);
-    return { registry: createComponents(descriptors, options), info: new Map(descriptors.map((d) => [d.name, { type: d.type, scopes: d.scopes }])) };
+    return { registry: await createComponents(descriptors, options), info: new Map(descriptors.map((d) => [d.name, { type: d.type, scopes: d.scopes }])) };
   } catch (error) {
     if (error instanceof ComponentConfigError) {
       throw new Error(`cannot start: the components in ${path} are not usable:\n${error.problems.join('\n')}`, { cause: error });

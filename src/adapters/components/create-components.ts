@@ -7,15 +7,22 @@ import type { StateStore } from '../../core/ports/state-store.js';
 import { HttpOutputBinding, readHttpBindingConfig } from './bindings-http/http-output-binding.js';
 import { ComponentConfigError } from './component-config-error.js';
 import type { ComponentDescriptor, ComponentType } from './component-descriptor.js';
-import { JetStreamPublisher, readJetStreamConfig } from './pubsub-nats/jetstream-publisher.js';
-import { MqttPublisher, readMqttConfig } from './pubsub-mqtt3/mqtt-publisher.js';
-import { RabbitMqPublisher, readRabbitMqConfig } from './pubsub-rabbitmq/rabbitmq-publisher.js';
-import { readRedisStreamsConfig, RedisStreamsPublisher } from './pubsub-redis/redis-streams-publisher.js';
+import { readJetStreamConfig } from './pubsub-nats/jetstream-config.js';
+import { readMqttConfig } from './pubsub-mqtt3/mqtt-config.js';
+import { readRabbitMqConfig } from './pubsub-rabbitmq/rabbitmq-config.js';
+import { readRedisStreamsConfig } from './pubsub-redis/redis-streams-config.js';
 import { errorMessage } from './shared/error-message.js';
 import { MetadataReader } from './shared/metadata-reader.js';
-import { PostgresStateStore, readPostgresStateConfig } from './state-postgresql/postgresql-state-store.js';
-import { readRedisStateConfig, RedisStateStore } from './state-redis/redis-state-store.js';
+import { readRedisConfig } from './shared/redis-config.js';
+import { readPostgresStateConfig } from './state-postgresql/postgresql-config.js';
 import { readSqliteStateConfig, SqliteStateStore } from './state-sqlite/sqlite-state-store.js';
+
+// The broker and database clients (ioredis, mqtt, the NATS client, amqplib, pg) are imported
+// only when a component of their type is configured: they were about a third of the server's
+// import time, and most servers configure none. Their config readers are separate files without
+// the client, so every component is still checked before anything loads or connects. undici
+// (bindings.http) and better-sqlite3 (state.sqlite) are imported statically: the server loads
+// them anyway.
 
 /** A bindings.cron input binding: the engine triggers `POST {appUrl}{route}` on `schedule`. */
 export interface CronBinding {
@@ -51,9 +58,9 @@ export interface ComponentRegistry {
 }
 
 type Planned =
-  | { kind: 'pubsub'; descriptor: ComponentDescriptor; create: () => Publisher }
-  | { kind: 'state'; descriptor: ComponentDescriptor; jobStateStore: boolean; create: () => StateStore }
-  | { kind: 'binding'; descriptor: ComponentDescriptor; create: () => OutputBinding }
+  | { kind: 'pubsub'; descriptor: ComponentDescriptor; create: () => Promise<Publisher> }
+  | { kind: 'state'; descriptor: ComponentDescriptor; jobStateStore: boolean; create: () => Promise<StateStore> }
+  | { kind: 'binding'; descriptor: ComponentDescriptor; create: () => Promise<OutputBinding> }
   | { kind: 'cron'; descriptor: ComponentDescriptor; cron: CronBinding };
 
 /**
@@ -67,30 +74,30 @@ function plan(descriptor: ComponentDescriptor, options: CreateComponentsOptions)
   switch (descriptor.type) {
     case 'pubsub.redis': {
       const config = readRedisStreamsConfig(reader);
-      return { kind: 'pubsub', descriptor, create: () => new RedisStreamsPublisher(name, config, label) };
+      return { kind: 'pubsub', descriptor, create: async () => new (await import('./pubsub-redis/redis-streams-publisher.js')).RedisStreamsPublisher(name, config, label) };
     }
     case 'pubsub.nats':
     case 'pubsub.jetstream': {
       const config = readJetStreamConfig(reader);
-      return { kind: 'pubsub', descriptor, create: () => new JetStreamPublisher(name, config, label) };
+      return { kind: 'pubsub', descriptor, create: async () => new (await import('./pubsub-nats/jetstream-publisher.js')).JetStreamPublisher(name, config, label) };
     }
     case 'pubsub.mqtt3': {
       const config = readMqttConfig(reader);
-      return { kind: 'pubsub', descriptor, create: () => new MqttPublisher(name, config, label) };
+      return { kind: 'pubsub', descriptor, create: async () => new (await import('./pubsub-mqtt3/mqtt-publisher.js')).MqttPublisher(name, config, label) };
     }
     case 'pubsub.rabbitmq': {
       const config = readRabbitMqConfig(reader);
-      return { kind: 'pubsub', descriptor, create: () => new RabbitMqPublisher(name, config, label) };
+      return { kind: 'pubsub', descriptor, create: async () => new (await import('./pubsub-rabbitmq/rabbitmq-publisher.js')).RabbitMqPublisher(name, config, label) };
     }
     case 'state.redis': {
-      const config = readRedisStateConfig(reader);
+      const config = readRedisConfig(reader);
       const jobStateStore = reader.boolean('jobStateStore', false);
-      return { kind: 'state', descriptor, jobStateStore, create: () => new RedisStateStore(name, config, label) };
+      return { kind: 'state', descriptor, jobStateStore, create: async () => new (await import('./state-redis/redis-state-store.js')).RedisStateStore(name, config, label) };
     }
     case 'state.postgresql': {
       const config = readPostgresStateConfig(reader);
       const jobStateStore = reader.boolean('jobStateStore', false);
-      return { kind: 'state', descriptor, jobStateStore, create: () => new PostgresStateStore(name, config, label) };
+      return { kind: 'state', descriptor, jobStateStore, create: async () => new (await import('./state-postgresql/postgresql-state-store.js')).PostgresStateStore(name, config, label) };
     }
     case 'state.sqlite': {
       const config = readSqliteStateConfig(reader);
@@ -99,7 +106,7 @@ function plan(descriptor: ComponentDescriptor, options: CreateComponentsOptions)
         kind: 'state',
         descriptor,
         jobStateStore,
-        create: () => {
+        create: async () => {
           try {
             return new SqliteStateStore(name, config, label);
           } catch (err) {
@@ -112,7 +119,7 @@ function plan(descriptor: ComponentDescriptor, options: CreateComponentsOptions)
     }
     case 'bindings.http': {
       const config = readHttpBindingConfig(reader, options.outbound);
-      return { kind: 'binding', descriptor, create: () => new HttpOutputBinding(name, config, label, options.httpConnector) };
+      return { kind: 'binding', descriptor, create: async () => new HttpOutputBinding(name, config, label, options.httpConnector) };
     }
     case 'bindings.cron': {
       const schedule = reader.requiredString('schedule', '"@every 15s"');
@@ -124,7 +131,8 @@ function plan(descriptor: ComponentDescriptor, options: CreateComponentsOptions)
 
 /**
  * Creates the adapters the descriptors describe. Checks everything first (every problem of every
- * component in one ComponentConfigError, plus at most one jobStateStore), then creates them.
+ * component in one ComponentConfigError, plus at most one jobStateStore), then loads each
+ * adapter (its client library, on the first component of its type) and creates it.
  * Brokers are connected in the background: a broker that is down at start does not fail this
  * call; it shows in health() and its operations fail until it is back.
  */
@@ -138,7 +146,7 @@ export interface CreateComponentsOptions {
   outbound?: OutboundPolicy;
 }
 
-export function createComponents(descriptors: ComponentDescriptor[], options: CreateComponentsOptions = {}): ComponentRegistry {
+export async function createComponents(descriptors: ComponentDescriptor[], options: CreateComponentsOptions = {}): Promise<ComponentRegistry> {
   const planned: Planned[] = [];
   const problems: string[] = [];
   for (const descriptor of descriptors) {
@@ -163,20 +171,20 @@ export function createComponents(descriptors: ComponentDescriptor[], options: Cr
     for (const p of planned) {
       switch (p.kind) {
         case 'pubsub': {
-          const publisher = p.create();
+          const publisher = await p.create();
           registry.pubsubs.set(p.descriptor.name, publisher);
           statuses.push({ descriptor: p.descriptor, component: publisher });
           break;
         }
         case 'state': {
-          const store = Object.assign(p.create(), { jobStateStore: p.jobStateStore });
+          const store = Object.assign(await p.create(), { jobStateStore: p.jobStateStore });
           registry.stateStores.set(p.descriptor.name, store);
           if (p.jobStateStore) registry.jobStateStoreName = p.descriptor.name;
           statuses.push({ descriptor: p.descriptor, component: store });
           break;
         }
         case 'binding': {
-          const binding = p.create();
+          const binding = await p.create();
           registry.bindings.set(p.descriptor.name, binding);
           statuses.push({ descriptor: p.descriptor, component: binding });
           break;

@@ -9,7 +9,7 @@ export async function registryFromYaml(yaml: string, env: NodeJS.ProcessEnv = pr
   const dir = mkdtempSync(join(tmpdir(), 'duetime-components-'));
   try {
     writeFileSync(join(dir, 'components.yaml'), yaml);
-    return createComponents(await loadComponents(dir, { env }));
+    return await createComponents(await loadComponents(dir, { env }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

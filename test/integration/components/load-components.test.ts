@@ -37,9 +37,9 @@ async function problemsOf(env: NodeJS.ProcessEnv = {}): Promise<string[]> {
   throw new Error('expected loadComponents to throw');
 }
 
-function problemsCreating(descriptors: Parameters<typeof createComponents>[0]): string[] {
+async function problemsCreating(descriptors: Parameters<typeof createComponents>[0]): Promise<string[]> {
   try {
-    createComponents(descriptors).close();
+    await (await createComponents(descriptors)).close();
   } catch (err) {
     expect(err).toBeInstanceOf(ComponentConfigError);
     return (err as ComponentConfigError).problems;
@@ -240,7 +240,7 @@ spec: {type: state.postgresql, version: v1, metadata: [{name: connectionString, 
 `,
     );
     const descriptors = await loadComponents(dir);
-    expect(problemsCreating(descriptors)).toEqual([
+    expect(await problemsCreating(descriptors)).toEqual([
       `${file} (document 1): spec.metadata "redisHost" is required for pubsub.redis; add - name: redisHost with value: "localhost:6379"`,
       `${file} (document 2): spec.metadata "connectTimeout" is "soon"; use a duration like "500ms", "5s", "1m" or a number of seconds`,
       `${file} (document 3): spec.metadata "tableName" is "state; drop table x"; use a plain name like state or schema.state`,
@@ -254,7 +254,7 @@ spec: {type: state.postgresql, version: v1, metadata: [{name: connectionString, 
   it('allows one job state store only', async () => {
     const a = write('a.yaml', redis('one', '    - name: jobStateStore\n      value: "true"\n'));
     const b = write('b.yaml', redis('two', '    - name: jobStateStore\n      value: "true"\n'));
-    expect(problemsCreating(await loadComponents(dir))).toEqual([
+    expect(await problemsCreating(await loadComponents(dir))).toEqual([
       `${a} and ${b} all set jobStateStore "true"; only one state store can hold job payloads`,
     ]);
   });
@@ -273,7 +273,7 @@ metadata: {name: routed}
 spec: {type: bindings.cron, version: v1, metadata: [{name: schedule, value: "@every 5s"}, {name: route, value: "tick"}]}
 `,
     );
-    const registry = createComponents(await loadComponents(dir));
+    const registry = await createComponents(await loadComponents(dir));
     expect(registry.cronBindings).toEqual([
       { name: 'nightly', schedule: '0 0 2 * * *', route: '/nightly', source: `${join(dir, 'cron.yaml')} (document 1)` },
       { name: 'routed', schedule: '@every 5s', route: '/tick', source: `${join(dir, 'cron.yaml')} (document 2)` },
@@ -284,7 +284,7 @@ spec: {type: bindings.cron, version: v1, metadata: [{name: schedule, value: "@ev
 
   it('starts with a broker that is down, reports it in health(), and closes cleanly', async () => {
     write('down.yaml', redis('offline').replace('localhost:6379', '127.0.0.1:1'));
-    const registry = createComponents(await loadComponents(dir));
+    const registry = await createComponents(await loadComponents(dir));
     const store = registry.stateStores.get('offline')!;
     await expect(store.get('k')).rejects.toThrow(/state "offline" \(state\.redis\): not connected after waiting 5000 ms \(last error: .*ECONNREFUSED/);
     expect(registry.health()).toEqual([

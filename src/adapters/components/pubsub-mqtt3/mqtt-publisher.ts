@@ -4,36 +4,10 @@ import type { Publisher, PublishMessage } from '../../../core/ports/publisher.js
 import { encodeMessage } from '../shared/cloud-event.js';
 import { HealthTrackedComponent } from '../shared/health-tracked-component.js';
 import { errorMessage } from '../shared/error-message.js';
-import type { MetadataReader } from '../shared/metadata-reader.js';
 import { withTimeout } from '../shared/with-timeout.js';
-
-export interface MqttConfig {
-  url: string;
-  qos: 0 | 1 | 2;
-  retain: boolean;
-  /** Prefix of the client id; a random suffix keeps replicas from kicking each other off. */
-  clientIdPrefix: string;
-  connectMs: number;
-  operationMs: number;
-}
+import type { MqttConfig } from './mqtt-config.js';
 
 const RECONNECT_PERIOD_MS = 1_000;
-
-export function readMqttConfig(reader: MetadataReader): MqttConfig {
-  const url = reader.requiredString('url', '"tcp://localhost:1883"');
-  if (!/^(tcp|mqtt|ssl|mqtts|tls|ws|wss):\/\//.test(url)) reader.fail('url', `is "${url}"; use tcp://host:port or mqtt://host:port`);
-  for (const unsupported of ['caCert', 'clientCert', 'clientKey']) {
-    if (reader.string(unsupported) !== undefined) reader.fail(unsupported, 'is not supported yet: TLS client certificates are not implemented');
-  }
-  const qos = reader.integer('qos', 1, { min: 0, max: 2 }) as 0 | 1 | 2;
-  return {
-    url,
-    qos,
-    retain: reader.boolean('retain', false),
-    clientIdPrefix: reader.string('consumerID') ?? 'duetime',
-    ...reader.timeouts(),
-  };
-}
 
 /**
  * pubsub.mqtt3: publishes to the MQTT topic named after the topic (MQTT 3.1.1), with the

@@ -4,49 +4,11 @@ import type { Publisher, PublishMessage } from '../../../core/ports/publisher.js
 import { encodeMessage } from '../shared/cloud-event.js';
 import { HealthTrackedComponent } from '../shared/health-tracked-component.js';
 import { errorMessage } from '../shared/error-message.js';
-import type { MetadataReader } from '../shared/metadata-reader.js';
 import { withTimeout } from '../shared/with-timeout.js';
-
-export interface JetStreamConfig {
-  natsURL: string;
-  /** Connection name shown by the server. */
-  connectionName: string;
-  token?: string;
-  /**
-   * When set, the stream Duetime creates (file storage) or extends so that it captures every
-   * topic published to. When absent, a stream must already capture each topic.
-   */
-  streamName?: string;
-  connectMs: number;
-  operationMs: number;
-}
+import type { JetStreamConfig } from './jetstream-config.js';
 
 const RECONNECT_WAIT_MS = 1_000;
 const RETRY_FIRST_CONNECT_MAX_MS = 2_000;
-
-export function readJetStreamConfig(reader: MetadataReader): JetStreamConfig {
-  const natsURL = reader.requiredString('natsURL', '"nats://localhost:4222"');
-  if (!/^(nats|tls):\/\//.test(natsURL) && !/^[^:/]+:\d+$/.test(natsURL)) {
-    reader.fail('natsURL', `is "${natsURL}"; use nats://host:port`);
-  }
-  for (const unsupported of ['jwt', 'seedKey', 'tls_client_cert', 'tls_client_key']) {
-    if (reader.string(unsupported) !== undefined) reader.fail(unsupported, 'is not supported yet; use token authentication or none');
-  }
-  const streamName = reader.string('streamName');
-  if (streamName !== undefined && !/^[^.*>\s]+$/.test(streamName)) {
-    reader.fail('streamName', `is "${streamName}"; a stream name cannot contain '.', '*', '>' or spaces`);
-  }
-  return {
-    natsURL,
-    connectionName: reader.string('name') ?? `duetime-${reader.descriptor.name}`,
-    token: reader.string('token'),
-    streamName,
-    ...(() => {
-      const t = reader.timeouts();
-      return { connectMs: t.connectMs, operationMs: t.operationMs };
-    })(),
-  };
-}
 
 /**
  * pubsub.nats (and Dapr's name pubsub.jetstream): publishes to the JetStream subject named

@@ -3,35 +3,12 @@ import type { Publisher, PublishMessage } from '../../../core/ports/publisher.js
 import { encodeMessage } from '../shared/cloud-event.js';
 import { HealthTrackedComponent } from '../shared/health-tracked-component.js';
 import { errorMessage } from '../shared/error-message.js';
-import type { MetadataReader } from '../shared/metadata-reader.js';
 import { withTimeout } from '../shared/with-timeout.js';
+import type { RabbitMqConfig } from './rabbitmq-config.js';
 
-const EXCHANGE_KINDS = ['fanout', 'topic', 'direct', 'headers'] as const;
 const RECONNECT_MAX_DELAY_MS = 2_000;
 /** Message metadata keys that steer the publish rather than travel as AMQP headers. */
 const CONTROL_KEYS = new Set(['rawPayload', 'routingKey']);
-
-export interface RabbitMqConfig {
-  url: string;
-  exchangeKind: (typeof EXCHANGE_KINDS)[number];
-  /** AMQP delivery mode: 2 = persistent (the default here), 1 = transient. */
-  deliveryMode: 1 | 2;
-  connectMs: number;
-  operationMs: number;
-}
-
-export function readRabbitMqConfig(reader: MetadataReader): RabbitMqConfig {
-  // Dapr's newer name is connectionString; its older one, host, also holds a full URL.
-  const url = reader.requiredString(['connectionString', 'host'], '"amqp://guest:guest@localhost:5672"');
-  if (!/^amqps?:\/\//.test(url)) reader.fail(reader.string('connectionString') ? 'connectionString' : 'host', 'must be an amqp:// or amqps:// URL');
-  const deliveryMode = reader.integer('deliveryMode', 2, { min: 0, max: 2 });
-  return {
-    url,
-    exchangeKind: reader.oneOf('exchangeKind', EXCHANGE_KINDS, 'fanout'),
-    deliveryMode: deliveryMode === 2 ? 2 : 1,
-    ...reader.timeouts(),
-  };
-}
 
 interface Session {
   connection: ChannelModel;

@@ -2,20 +2,8 @@ import type { Redis } from 'ioredis';
 import type { Publisher, PublishMessage } from '../../../core/ports/publisher.js';
 import { encodeMessage } from '../shared/cloud-event.js';
 import { HealthTrackedComponent } from '../shared/health-tracked-component.js';
-import type { MetadataReader } from '../shared/metadata-reader.js';
-import { closeRedis, connectRedis, readRedisConfig, type RedisConfig } from '../shared/redis-connection.js';
-
-export interface RedisStreamsConfig extends RedisConfig {
-  /** XADD MAXLEN ~ n: trims the stream to about n entries; 0 = no trimming. */
-  maxLenApprox: number;
-}
-
-export function readRedisStreamsConfig(reader: MetadataReader): RedisStreamsConfig {
-  return {
-    ...readRedisConfig(reader),
-    maxLenApprox: reader.integer('maxLenApprox', 0, { min: 0, max: Number.MAX_SAFE_INTEGER }),
-  };
-}
+import { closeRedis, connectRedis } from '../shared/redis-connection.js';
+import type { RedisStreamsConfig } from './redis-streams-config.js';
 
 /**
  * pubsub.redis: XADD to the stream named after the topic, as Dapr does. The entry has field

@@ -1,41 +1,9 @@
 import { Redis } from 'ioredis';
 import type { ConnectionHealth } from './connection-health.js';
 import { errorMessage } from './error-message.js';
-import type { MetadataReader } from './metadata-reader.js';
-
-/** What pubsub.redis and state.redis share: Dapr's redisHost, redisPassword, ... */
-export interface RedisConfig {
-  host: string;
-  port: number;
-  username?: string;
-  password?: string;
-  db: number;
-  connectMs: number;
-  operationMs: number;
-}
+import type { RedisConfig } from './redis-config.js';
 
 const RECONNECT_MAX_DELAY_MS = 2_000;
-
-export function readRedisConfig(reader: MetadataReader): RedisConfig {
-  const hostPort = reader.requiredString('redisHost', '"localhost:6379"');
-  const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(hostPort);
-  const port = Number(match?.[2] ?? 6379);
-  if (!match || port < 1 || port > 65535) reader.fail('redisHost', `is "${hostPort}"; use host:port, e.g. "localhost:6379"`);
-  reader.unsupportedWhenTrue('enableTLS', 'TLS connections to Redis are not implemented yet');
-  reader.unsupportedWhenTrue('failover', 'Redis Sentinel is not implemented yet');
-  const redisType = reader.string('redisType');
-  if (redisType !== undefined && redisType !== 'node') reader.fail('redisType', `is "${redisType}"; only a single Redis node ("node") is supported`);
-  const timeouts = reader.timeouts({ connect: ['dialTimeout'], operation: ['writeTimeout'] });
-  return {
-    host: match[1]!.replace(/^\[|\]$/g, ''),
-    port,
-    username: reader.string('redisUsername'),
-    password: reader.string('redisPassword'),
-    db: reader.integer('redisDB', 0, { min: 0, max: 1024 }),
-    connectMs: timeouts.connectMs,
-    operationMs: timeouts.operationMs,
-  };
-}
 
 /**
  * An ioredis client that reconnects forever with a capped backoff, never queues commands while

@@ -1,9 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { StateStore } from '../../../core/ports/state-store.js';
 import { HealthTrackedComponent } from '../shared/health-tracked-component.js';
-import { closeRedis, connectRedis, type RedisConfig } from '../shared/redis-connection.js';
-
-export { readRedisConfig as readRedisStateConfig } from '../shared/redis-connection.js';
+import type { RedisConfig } from '../shared/redis-config.js';
+import { closeRedis, connectRedis } from '../shared/redis-connection.js';
 
 /**
  * state.redis: each key is a plain Redis string holding the value as JSON (SET/GET/DEL), so any
