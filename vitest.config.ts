@@ -35,8 +35,9 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           // Tests spawn the build (dist/), not the sources through tsx: it starts ~1 s sooner per
-          // spawn. This rebuilds it first when a source is newer.
-          globalSetup: ['test/integration/fresh-build.global.ts'],
+          // spawn. The first set-up rebuilds it when a source is newer; the second owns the brokers
+          // that are slow to boot, started once per run for the files that share them.
+          globalSetup: ['test/integration/fresh-build.global.ts', 'test/integration/shared-servers.global.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,

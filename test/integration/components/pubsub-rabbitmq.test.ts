@@ -2,16 +2,18 @@ import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'a
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComponentRegistry } from '../../../src/adapters/components/index.js';
 import type { Publisher } from '../../../src/core/ports/publisher.js';
-import { startRabbitMq, type LoopbackServer } from '../../../src/testing/servers/index.js';
+import { deleteRabbitMqObjects } from '../rabbitmq-cleanup.js';
+import { sharedServer, type SharedServer } from '../shared-server.js';
 import { eventually, expectCloudEvent, registryFromYaml, timed } from './helpers.js';
 
 // pubsub.rabbitmq against Debian's rabbitmq-server: publish through the adapter; a plain AMQP
-// consumer reads a queue bound to the topic's fanout exchange, as a Dapr subscriber does.
+// consumer reads a queue bound to the topic's fanout exchange, as a Dapr subscriber does. The
+// run's shared RabbitMQ (it takes 8-16 s to boot); what this file declares is deleted at the end.
 
 const CONNECT_TIMEOUT_MS = 2000;
 const OPERATION_TIMEOUT_MS = 2000;
 
-let server: LoopbackServer;
+let server: SharedServer;
 let registry: ComponentRegistry;
 let publisher: Publisher;
 let consumer: { connection: ChannelModel; channel: Channel } | undefined;
@@ -43,7 +45,7 @@ async function nextMessage(channel: Channel, queue: string): Promise<ConsumeMess
 }
 
 beforeAll(async () => {
-  server = await startRabbitMq();
+  server = await sharedServer('rabbitmq');
   registry = await registryFromYaml(`apiVersion: dapr.io/v1alpha1
 kind: Component
 metadata:
@@ -66,7 +68,7 @@ spec:
 afterAll(async () => {
   await consumer?.connection.close().catch(() => undefined);
   await registry?.close();
-  await server?.stop();
+  if (server) await deleteRabbitMqObjects(server.url, { queues: ['orders-app'], exchanges: ['orders', 'fresh-topic'] });
 });
 
 describe('pubsub.rabbitmq', () => {

@@ -1,16 +1,21 @@
 import { connect, type ConsumeMessage } from 'amqplib';
 import { publisherConformance, type Subscription } from '../../conformance/publisher.suite.js';
-import { freePort, startRabbitMq } from '../../../src/testing/servers/index.js';
+import { freePort } from '../../../src/testing/servers/index.js';
 import { registryFromYaml } from '../components/helpers.js';
+import { deleteRabbitMqObjects } from '../rabbitmq-cleanup.js';
+import { sharedServer } from '../shared-server.js';
 
 // pubsub.rabbitmq against Debian's rabbitmq-server; the subscriber binds an exclusive queue to
-// the topic's durable fanout exchange, as a Dapr subscriber does, and consumes from it.
+// the topic's durable fanout exchange, as a Dapr subscriber does, and consumes from it. The run's
+// shared RabbitMQ; the topics' exchanges are deleted at the end (the queues go with their
+// connections).
 
 const CONNECT_MS = 2000;
 const OPERATION_MS = 2000;
 
 publisherConformance('pubsub.rabbitmq', async () => {
-  const server = await startRabbitMq();
+  const server = await sharedServer('rabbitmq');
+  const topics: string[] = [];
   const make = async (port: number) => {
     const registry = await registryFromYaml(`apiVersion: dapr.io/v1alpha1
 kind: Component
@@ -37,6 +42,7 @@ spec:
     make: () => make(server.port),
     makeUnreachable: async () => make(await freePort()),
     subscribe: async (topic): Promise<Subscription> => {
+      topics.push(topic);
       const connection = await connect(server.url, { timeout: 5000 });
       connection.on('error', () => undefined);
       const channel = await connection.createChannel();
@@ -77,6 +83,6 @@ spec:
     },
     stopServer: () => server.down(),
     startServer: () => server.up(),
-    cleanup: () => server.stop(),
+    cleanup: () => deleteRabbitMqObjects(server.url, { exchanges: topics }),
   };
 });

@@ -5,6 +5,7 @@
 
 import { expect } from 'vitest';
 import type { LoopbackServer } from '../../../src/testing/servers/index.js';
+import type { SharedServer } from '../shared-server.js';
 import { dueIn, recordAttempts, waitForReadyz, type Attempt, type TargetNode } from './helpers.js';
 
 export interface OutageJobSpec {
@@ -45,7 +46,7 @@ const DUE_STEP_MS = 250;
  * /readyz says so, starts the server again and waits until every job succeeded on a retry and
  * /readyz is green. Resolves with each job's attempts for the caller to check the far side.
  */
-export async function deliverAcrossOutage(node: TargetNode, server: LoopbackServer, options: OutageOptions): Promise<OutageJob[]> {
+export async function deliverAcrossOutage(node: TargetNode, server: LoopbackServer | SharedServer, options: OutageOptions): Promise<OutageJob[]> {
   const scheduled = [];
   for (const [i, spec] of options.jobs.entries()) {
     const recorder = recordAttempts(node, spec.name);

@@ -1,17 +1,19 @@
 // A pubsub target on RabbitMQ: the job publishes at its due time to the topic's durable fanout
 // exchange and a plain AMQP consumer of a bound queue receives exactly the CloudEvent. One
-// RabbitMQ for the file: it takes ~8 s to start. With RabbitMQ stopped before the jobs are due,
+// RabbitMQ shared by the run's files (test/integration/shared-server.ts): it takes ~8 s to start;
+// what this file declares is deleted at the end. With RabbitMQ stopped before the jobs are due,
 // their retries publish once it is back, and a reader connecting after the restart finds each in
 // its durable queue.
 
 import { connect, type Channel, type ChannelModel, type ConsumeMessage, type GetMessage } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRabbitMq, type LoopbackServer } from '../../../src/testing/servers/index.js';
 import { expectCloudEvent } from '../components/helpers.js';
 import { schedulePubsubJob, startTargetNode, type TargetNode } from './helpers.js';
+import { deleteRabbitMqObjects } from '../rabbitmq-cleanup.js';
+import { sharedServer, type SharedServer } from '../shared-server.js';
 import { deliverAcrossOutage, timedOutAttempts } from './outage.js';
 
-let server: LoopbackServer;
+let server: SharedServer;
 let node: TargetNode;
 let connection: ChannelModel;
 let channel: Channel;
@@ -19,7 +21,7 @@ const received: Array<{ msg: ConsumeMessage; at: number }> = [];
 let arrived: (() => void) | undefined;
 
 beforeAll(async () => {
-  server = await startRabbitMq();
+  server = await sharedServer('rabbitmq');
   node = await startTargetNode(`apiVersion: dapr.io/v1alpha1
 kind: Component
 metadata:
@@ -53,7 +55,7 @@ spec:
 afterAll(async () => {
   await connection?.close().catch(() => undefined);
   await node?.close();
-  await server?.stop();
+  if (server) await deleteRabbitMqObjects(server.url, { queues: ['billing-invoices', 'warehouse-shipments'], exchanges: ['invoices', 'shipments'] });
 });
 
 describe('pubsub target on pubsub.rabbitmq', () => {
