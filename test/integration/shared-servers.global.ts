@@ -1,18 +1,19 @@
-// Vitest global set-up of the integration project: brokers that take seconds to boot (RabbitMQ
-// ~8-16 s on 2 cores) are started once per run and shared by the files that use them, instead of
+// Vitest global set-up of the integration project: servers that take seconds to boot (RabbitMQ
+// ~8-16 s on 2 cores, PostgreSQL ~3-4 s with its initdb) are started once per run and shared by the files that use them, instead of
 // once per file. This process owns them: test files reach them through a small HTTP control
 // server on loopback (its URL is `provide`d as "sharedServers"; test/integration/shared-server.ts
 // is the client), which starts a server on the first file's request and stops it, down()/up(),
 // on a file's request. A run that never asks for one starts none. Teardown stops them all.
 //
 // Files run one at a time (fileParallelism: false), so one file at a time drives a shared server;
-// each file removes what it made in it (queues, exchanges) so that files stay independent.
+// each file removes what it made in it (queues, exchanges, its own database) so that files stay
+// independent.
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestProject } from 'vitest/node';
 import type { LoopbackServer } from '../../src/testing/servers/index.js';
-import { startRabbitMq } from '../../src/testing/servers/index.js';
+import { startPostgres, startRabbitMq } from '../../src/testing/servers/index.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -22,7 +23,7 @@ declare module 'vitest' {
 }
 
 /** What may be shared, and how each starts. */
-const STARTERS = { rabbitmq: startRabbitMq } satisfies Record<string, () => Promise<LoopbackServer>>;
+const STARTERS = { rabbitmq: startRabbitMq, postgres: startPostgres } satisfies Record<string, () => Promise<LoopbackServer>>;
 export type SharedServerKind = keyof typeof STARTERS;
 
 /** What a file learns of a shared server. */

@@ -1,21 +1,24 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComponentRegistry } from '../../../src/adapters/components/index.js';
-import { startPostgres, type LoopbackServer } from '../../../src/testing/servers/index.js';
+import { createFileDatabase, type FileDatabase } from '../postgres-database.js';
+import { sharedServer, type SharedServer } from '../shared-server.js';
 import { registryFromYaml } from './helpers.js';
 
 // state.postgresql against Debian's PostgreSQL: save/get/delete through the adapter, checked
 // with plain SQL. What every state store must do (JSON edge values, a dead server, close) is in
-// test/conformance/state-store.suite.ts, run by test/integration/conformance/.
+// test/conformance/state-store.suite.ts, run by test/integration/conformance/. The run's shared
+// PostgreSQL, in a database of this file's own, dropped at the end.
 
 const CONNECT_TIMEOUT_MS = 1000;
 const OPERATION_TIMEOUT_MS = 1000;
 
-let server: LoopbackServer;
+let server: SharedServer;
+let database: FileDatabase;
 let registry: ComponentRegistry;
 
 async function query<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: server.url });
+  const client = new pg.Client({ connectionString: database.url });
   await client.connect();
   try {
     return (await client.query<T>(sql, params)).rows;
@@ -25,7 +28,8 @@ async function query<T extends pg.QueryResultRow>(sql: string, params: unknown[]
 }
 
 beforeAll(async () => {
-  server = await startPostgres();
+  server = await sharedServer('postgres');
+  database = await createFileDatabase(server);
   await query('CREATE SCHEMA jobs');
   registry = await registryFromYaml(`apiVersion: dapr.io/v1alpha1
 kind: Component
@@ -36,7 +40,7 @@ spec:
   version: v1
   metadata:
     - name: connectionString
-      value: ${server.url}
+      value: ${database.url}
     - name: connectTimeout
       value: ${CONNECT_TIMEOUT_MS}ms
     - name: timeout
@@ -53,7 +57,7 @@ spec:
   version: v1
   metadata:
     - name: connectionString
-      value: "host=127.0.0.1 port=${server.port} user=postgres password='' dbname=postgres application_name='duetime test'"
+      value: "host=127.0.0.1 port=${server.port} user=postgres password='' dbname=${database.name} application_name='duetime test'"
     - name: tableName
       value: jobs.payloads
 `);
@@ -61,7 +65,7 @@ spec:
 
 afterAll(async () => {
   await registry?.close();
-  await server?.stop();
+  await database?.drop();
 });
 
 describe('state.postgresql', () => {

@@ -1,14 +1,18 @@
 import { stateStoreConformance } from '../../conformance/state-store.suite.js';
-import { freePort, startPostgres } from '../../../src/testing/servers/index.js';
+import { freePort } from '../../../src/testing/servers/index.js';
 import { registryFromYaml } from '../components/helpers.js';
+import { createFileDatabase } from '../postgres-database.js';
+import { sharedServer } from '../shared-server.js';
 
-// state.postgresql against Debian's PostgreSQL (a fresh cluster on loopback).
+// state.postgresql against Debian's PostgreSQL: the run's shared server (a fresh cluster on
+// loopback), in a database of this file's own, dropped at the end.
 
 const CONNECT_MS = 1000;
 const OPERATION_MS = 1000;
 
 stateStoreConformance('state.postgresql', async () => {
-  const server = await startPostgres();
+  const server = await sharedServer('postgres');
+  const database = await createFileDatabase(server);
   const make = async (port: number) => {
     const registry = await registryFromYaml(`apiVersion: dapr.io/v1alpha1
 kind: Component
@@ -19,7 +23,7 @@ spec:
   version: v1
   metadata:
     - name: connectionString
-      value: postgres://postgres@127.0.0.1:${port}/postgres
+      value: postgres://postgres@127.0.0.1:${port}/${database.name}
     - name: connectTimeout
       value: ${CONNECT_MS}ms
     - name: timeout
@@ -39,6 +43,6 @@ spec:
       stop: () => server.down(),
       start: () => server.up(),
     },
-    cleanup: () => server.stop(),
+    cleanup: () => database.drop(),
   };
 });

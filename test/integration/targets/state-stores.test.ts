@@ -10,12 +10,15 @@ import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, startRedis, type LoopbackServer } from '../../../src/testing/servers/index.js';
+import { startRedis, type LoopbackServer } from '../../../src/testing/servers/index.js';
+import { createFileDatabase, type FileDatabase } from '../postgres-database.js';
+import { sharedServer, type SharedServer } from '../shared-server.js';
 import { dueIn, recordAttempts, startTargetNode, type TargetNode } from './helpers.js';
 import { deliverAcrossOutage } from './outage.js';
 
 let redis: LoopbackServer;
-let postgres: LoopbackServer;
+let pgServer: SharedServer;
+let pgDatabase: FileDatabase;
 let sqliteDir: string;
 let node: TargetNode;
 
@@ -31,7 +34,9 @@ async function scheduleSave(name: string, store: string, key: string, data: unkn
 }
 
 beforeAll(async () => {
-  [redis, postgres] = await Promise.all([startRedis(), startPostgres()]);
+  // PostgreSQL: the run's shared server, in a database of this file's own.
+  [redis, pgServer] = await Promise.all([startRedis(), sharedServer('postgres')]);
+  pgDatabase = await createFileDatabase(pgServer);
   sqliteDir = mkdtempSync(join(tmpdir(), 'duetime-state-'));
   node = await startTargetNode(`apiVersion: dapr.io/v1alpha1
 kind: Component
@@ -57,7 +62,7 @@ spec:
   version: v1
   metadata:
     - name: connectionString
-      value: ${postgres.url}
+      value: ${pgDatabase.url}
     - name: connectTimeout
       value: 1s
     - name: operationTimeout
@@ -78,7 +83,7 @@ spec:
 
 afterAll(async () => {
   await node?.close();
-  await Promise.all([redis?.stop(), postgres?.stop()]);
+  await Promise.all([redis?.stop(), pgDatabase?.drop()]);
   if (sqliteDir) rmSync(sqliteDir, { recursive: true, force: true });
 });
 
@@ -105,7 +110,7 @@ describe('state targets', () => {
 
   it('state.postgresql: the data is the row\'s jsonb value', async () => {
     await scheduleSave('pg-report', 'pgstate', 'report-latest', { rows: [1, 2, 3] });
-    const client = new pg.Client({ connectionString: postgres.url });
+    const client = new pg.Client({ connectionString: pgDatabase.url });
     await client.connect();
     try {
       const { rows } = await client.query<{ value: unknown }>('SELECT value FROM state WHERE key = $1', ['report-latest']);
@@ -163,9 +168,9 @@ describe('state stores stopped mid-test', () => {
 
   it('state.postgresql: fails the saves while PostgreSQL is down, shows it in /readyz, and saves each on a retry once back', async () => {
     const jobs = saves('pg', 'pgstate');
-    const done = await deliverAcrossOutage(node, postgres, { component: 'pgstate', type: 'state.postgresql', jobs, firstDueInMs: 1500, maxRetries: 20 });
+    const done = await deliverAcrossOutage(node, pgServer, { component: 'pgstate', type: 'state.postgresql', jobs, firstDueInMs: 1500, maxRetries: 20 });
     expect(done.map((j) => j.success.detail)).toEqual(jobs.map((j) => `saved to pgstate key ${j.name}`));
-    const client = new pg.Client({ connectionString: postgres.url });
+    const client = new pg.Client({ connectionString: pgDatabase.url });
     await client.connect();
     try {
       const { rows } = await client.query<{ key: string; value: unknown; insertdate: Date }>(
