@@ -1,6 +1,7 @@
 // A small etcd v3 client: unary KV calls (Range, Txn) over bare node:http2 (grpc-http2-unary.ts,
-// half grpc-js's CPU per call), Lease calls and the two bidirectional streams (lease keep-alive,
-// watch) over @grpc/grpc-js, for the callers that manage them; all with deadlines. It does
+// half grpc-js's CPU per call) and watch streams on the same session (grpc-http2-watch.ts); Lease
+// calls and the lease keep-alive stream over @grpc/grpc-js; the streams for the callers that
+// manage them, the unary calls with deadlines. It does
 // no retrying of writes: a write that timed out may have been applied, and only the caller
 // knows whether repeating it is safe (the store's writes are conditional, so they are).
 //
@@ -20,9 +21,9 @@ import {
   type RangeResponse,
   type TxnRequest,
   type TxnResponse,
-  type WatchResponse,
 } from './etcd-api.js';
-import { decodeRangeResponse, decodeTxnResponse, decodeWatchResponse, encodeRangeRequest, encodeTxnRequest } from './etcd-codec.js';
+import { decodeRangeResponse, decodeTxnResponse, encodeRangeRequest, encodeTxnRequest } from './etcd-codec.js';
+import { GrpcHttp2Watch } from './grpc-http2-watch.js';
 
 export { EtcdError } from './etcd-error.js';
 
@@ -57,10 +58,12 @@ function service(definitions: Definitions, name: string): Record<string, MethodD
 interface Stubs {
   kv: GrpcHttp2Unary;
   lease: Client;
-  watch: Client;
 }
 
 const KV_PATHS = { Range: '/etcdserverpb.KV/Range', Txn: '/etcdserverpb.KV/Txn' } as const;
+const WATCH_PATH = '/etcdserverpb.Watch/Watch';
+/** Large ranges (a page of jobs with their payloads) exceed gRPC's 4 MiB default. */
+const LIMITS = { maxReceiveBytes: 256 * 1024 * 1024, maxSendBytes: 64 * 1024 * 1024 };
 
 type UnaryMethod = (request: object, options: { deadline: Date }, callback: (error: ServiceError | null, response: unknown) => void) => void;
 type StreamMethod = () => ClientDuplexStream<object, unknown>;
@@ -78,15 +81,11 @@ export class EtcdClient {
     this.callTimeoutMs = options.callTimeoutMs ?? ETCD_CLIENT_DEFAULTS.callTimeoutMs;
     const definitions = fromJSON(ETCD_API, LOADER_OPTIONS);
     // The hot calls (every read, write and watch event) use the hand-written codec; the lease
-    // calls and the watch's requests, a few per minute, keep proto-loader's.
-    const watch = service(definitions, 'etcdserverpb.Watch');
+    // calls, a few per minute, keep proto-loader's.
     const Lease = makeGenericClientConstructor(service(definitions, 'etcdserverpb.Lease'), 'Lease');
-    const Watch = makeGenericClientConstructor({ Watch: { ...watch.Watch!, responseDeserialize: decodeWatchResponse } }, 'Watch');
-    // Large ranges (a page of jobs with their payloads) exceed gRPC's 4 MiB default.
-    const limits = { maxReceiveBytes: 256 * 1024 * 1024, maxSendBytes: 64 * 1024 * 1024 };
     const channelOptions = {
-      'grpc.max_receive_message_length': limits.maxReceiveBytes,
-      'grpc.max_send_message_length': limits.maxSendBytes,
+      'grpc.max_receive_message_length': LIMITS.maxReceiveBytes,
+      'grpc.max_send_message_length': LIMITS.maxSendBytes,
       // Notice a dead connection even when no call is running; etcd allows pings every 5 s.
       'grpc.keepalive_time_ms': 10_000,
       'grpc.keepalive_timeout_ms': 5_000,
@@ -98,9 +97,8 @@ export class EtcdClient {
     this.stubs = endpoints.map((endpoint) => {
       const creds = credentials.createInsecure();
       return {
-        kv: new GrpcHttp2Unary(endpoint, limits),
+        kv: new GrpcHttp2Unary(endpoint, LIMITS),
         lease: new Lease(endpoint, creds, channelOptions),
-        watch: new Watch(endpoint, creds, channelOptions),
       };
     });
   }
@@ -128,9 +126,10 @@ export class EtcdClient {
     return this.stream('lease', 'LeaseKeepAlive') as ClientDuplexStream<{ ID: string }, LeaseKeepAliveResponse>;
   }
 
-  /** A watch stream on the current endpoint. */
-  watchStream(): ClientDuplexStream<object, WatchResponse> {
-    return this.stream('watch', 'Watch') as ClientDuplexStream<object, WatchResponse>;
+  /** A watch stream on the current endpoint, on the KV calls' HTTP/2 session; throws an EtcdError when it cannot be opened. */
+  watchStream(): GrpcHttp2Watch {
+    if (this.closed) throw new EtcdError('Watch', status.CANCELLED, 'the client is closed');
+    return new GrpcHttp2Watch(this.stubs[this.current]!.kv.openStream('Watch', WATCH_PATH), LIMITS.maxReceiveBytes);
   }
 
   /** A stream broke: the caller reconnects, to the next endpoint when there are several. */
@@ -144,7 +143,6 @@ export class EtcdClient {
     for (const stub of this.stubs) {
       stub.kv.close();
       stub.lease.close();
-      stub.watch.close();
     }
   }
 
@@ -177,7 +175,7 @@ export class EtcdClient {
     });
   }
 
-  private stream(kind: keyof Stubs, method: string): ClientDuplexStream<object, unknown> {
+  private stream(kind: 'lease', method: string): ClientDuplexStream<object, unknown> {
     if (this.closed) throw new EtcdError(method, status.CANCELLED, 'the client is closed');
     const client = this.stubs[this.current]![kind] as unknown as Record<string, StreamMethod>;
     return client[method]!.call(client);
@@ -188,8 +186,9 @@ export class EtcdClient {
   }
 }
 
-/** Wraps a grpc stream error the same way unary errors are wrapped. */
+/** Wraps a grpc-js stream error the same way unary errors are wrapped (an EtcdError is passed on as it is). */
 export function streamError(method: string, error: unknown): EtcdError {
+  if (error instanceof EtcdError) return error;
   const e = error as Partial<ServiceError>;
   return new EtcdError(method, e.code ?? status.UNKNOWN, e.details || e.message || String(error));
 }

@@ -2,8 +2,9 @@
 // (Range, Txn), the calls a replica makes hundreds of times a second. grpc-js costs the client
 // about 0.4-0.8 ms of CPU per call on this machine whatever the call holds (its channel,
 // subchannel picking, interceptor chain and call objects around each HTTP/2 stream), a bare
-// node:http2 call with the same codec about half of it (bench/etcd-call-probe.ts). The leases
-// and watches, a few calls a minute and two long streams, stay on grpc-js (etcd-client.ts).
+// node:http2 call with the same codec about half of it (bench/etcd-call-probe.ts). The watch
+// streams share the session (openStream, grpc-http2-watch.ts); the leases, a few calls a minute
+// and the keep-alive stream, stay on grpc-js (etcd-client.ts).
 //
 // The wire (gRPC over HTTP/2): a POST to /package.Service/Method with content-type
 // application/grpc and te: trailers; the body is one message behind a 5-byte prefix (a
@@ -17,14 +18,18 @@
 // RESOURCE_EXHAUSTED. Nothing is retried here (a write that timed out may have been applied; the
 // store's writes are conditional and it retries them). A session that closes, errs or receives
 // a GOAWAY is let go, and the next call connects again, so a restarted etcd is found by the
-// first call after it is back. grpc-js's keep-alive pings are not copied (etcd refuses pings on
-// a connection without streams more often than every 2 hours); a call that reaches its deadline
-// on a session that has answered nothing since the call began drops that session instead.
+// first call after it is back. grpc-js's keep-alive pings are not copied for unary calls (etcd
+// refuses pings on a connection without streams more often than every 2 hours); a call that
+// reaches its deadline on a session that has answered nothing since the call began drops that
+// session instead. A session holding a long stream (a watch, which has no deadline) is pinged
+// every PING_EVERY_MS, as grpc-js did, and destroyed when a ping goes unanswered for
+// PING_TIMEOUT_MS, so a connection that died silently breaks its watches, which reconnect.
 
 import http2, { constants as h2 } from 'node:http2';
 // grpc-js stays a dependency for the leases and watches; its status codes are the ones to report.
 import { status as GrpcCode } from '@grpc/grpc-js';
 import { EtcdError } from './etcd-error.js';
+import { codeOfHttpStatus, grpcStatusOf, streamFailure } from './grpc-http2-status.js';
 
 export interface GrpcUnaryOptions {
   /** Largest answer accepted, bytes (grpc-js's grpc.max_receive_message_length). */
@@ -33,6 +38,10 @@ export interface GrpcUnaryOptions {
   maxSendBytes: number;
   /** Calls on one connection before the next call opens a new one. @defaultValue CALLS_PER_SESSION */
   callsPerSession?: number;
+  /** Ping interval of a session holding a long stream. @defaultValue PING_EVERY_MS */
+  pingEveryMs?: number;
+  /** A ping unanswered this long marks the session dead. @defaultValue PING_TIMEOUT_MS */
+  pingTimeoutMs?: number;
 }
 
 /** Per-stream receive window: a page of jobs arrives without waiting for window updates. */
@@ -43,6 +52,9 @@ const SESSION_WINDOW = 16 * 1024 * 1024;
  * below 2^31, so a session runs out after about 2^30 streams (12 days at 1,000 calls/s).
  */
 export const CALLS_PER_SESSION = 2 ** 29;
+/** Keep-alive of sessions holding long streams: grpc-js's settings before (etcd allows a ping every 5 s while streams are open). */
+export const PING_EVERY_MS = 10_000;
+export const PING_TIMEOUT_MS = 5_000;
 
 export class GrpcHttp2Unary {
   private session: http2.ClientHttp2Session | undefined;
@@ -50,6 +62,9 @@ export class GrpcHttp2Unary {
   /** performance.now() when the current session last finished a stream (answered or not). */
   private lastHeard = 0;
   private closed = false;
+  /** Sessions holding long streams, with how many each holds: they are pinged. */
+  private readonly streaming = new Map<http2.ClientHttp2Session, number>();
+  private pingTimer: NodeJS.Timeout | undefined;
 
   /** @param authority host:port of the server */
   constructor(
@@ -102,11 +117,10 @@ export class GrpcHttp2Unary {
         stream.close(h2.NGHTTP2_CANCEL);
       }, timeoutMs);
       const readStatus = (headers: http2.IncomingHttpHeaders): void => {
-        const code = headers['grpc-status'];
-        if (code === undefined) return;
-        grpcStatus = Number(code);
-        const text = headers['grpc-message'];
-        grpcMessage = typeof text === 'string' ? percentDecode(text) : '';
+        const answer = grpcStatusOf(headers);
+        if (answer === undefined) return;
+        grpcStatus = answer.code;
+        grpcMessage = answer.message;
       };
 
       stream.on('response', (headers) => {
@@ -164,9 +178,41 @@ export class GrpcHttp2Unary {
     });
   }
 
+  /**
+   * A long-lived bidirectional call (`path` /package.Service/Method) on the current session, with
+   * no deadline: the caller frames its messages and reads the answers (grpc-http2-watch.ts).
+   * Throws an EtcdError named after `method` when there is no session to open it on.
+   */
+  openStream(method: string, path: string): http2.ClientHttp2Stream {
+    if (this.closed) throw new EtcdError(method, GrpcCode.CANCELLED, 'the client is closed');
+    const session = this.connect();
+    let stream: http2.ClientHttp2Stream;
+    try {
+      stream = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' }, { endStream: false });
+    } catch (error) {
+      this.drop(session);
+      throw new EtcdError(method, GrpcCode.UNAVAILABLE, `no connection: ${(error as Error).message}`);
+    }
+    this.streaming.set(session, (this.streaming.get(session) ?? 0) + 1);
+    this.pingTimer ??= setInterval(() => this.pingStreamingSessions(), this.options.pingEveryMs ?? PING_EVERY_MS).unref();
+    stream.once('close', () => {
+      this.lastHeard = performance.now();
+      const left = (this.streaming.get(session) ?? 1) - 1;
+      if (left > 0) this.streaming.set(session, left);
+      else this.streaming.delete(session);
+      if (this.streaming.size === 0) {
+        clearInterval(this.pingTimer);
+        this.pingTimer = undefined;
+      }
+    });
+    return stream;
+  }
+
   /** Closes the connection; calls in flight fail (UNAVAILABLE), later ones are CANCELLED. */
   close(): void {
     this.closed = true;
+    clearInterval(this.pingTimer);
+    this.pingTimer = undefined;
     const session = this.session;
     this.session = undefined;
     session?.destroy();
@@ -194,6 +240,25 @@ export class GrpcHttp2Unary {
     return session;
   }
 
+  /** A ping to each session holding a long stream; one unanswered in PING_TIMEOUT_MS is dead, and destroyed (its streams fail). */
+  private pingStreamingSessions(): void {
+    // A session retired gracefully (closed) still carries its watches until they end: pinged too.
+    const dead = (session: http2.ClientHttp2Session): void => {
+      this.drop(session);
+      if (!session.destroyed) session.destroy();
+    };
+    for (const session of this.streaming.keys()) {
+      if (session.connecting || session.destroyed) continue;
+      const timer = setTimeout(() => dead(session), this.options.pingTimeoutMs ?? PING_TIMEOUT_MS).unref();
+      const sent = session.ping((error) => {
+        clearTimeout(timer);
+        if (error) dead(session);
+        else this.lastHeard = performance.now();
+      });
+      if (!sent) clearTimeout(timer); // too many pings unanswered already: an earlier one's timer stands
+    }
+  }
+
   /** Lets a session go: closed gracefully (streams still open on it may finish), or destroyed when it is dead. */
   private drop(session: http2.ClientHttp2Session, dead = false): void {
     if (this.session === session) this.session = undefined;
@@ -202,56 +267,5 @@ export class GrpcHttp2Unary {
     // Requests made while it connects are not streams yet, and close() would refuse them.
     else if (session.connecting) session.once('connect', () => session.close());
     else session.close();
-  }
-}
-
-/** A stream that ended without a gRPC status, as grpc-js reports it. */
-function streamFailure(method: string, stream: http2.ClientHttp2Stream, error?: NodeJS.ErrnoException): EtcdError {
-  const rst = stream.rstCode;
-  if (error?.code === 'ERR_HTTP2_STREAM_ERROR' || (error === undefined && rst !== undefined && rst !== h2.NGHTTP2_NO_ERROR)) {
-    switch (rst) {
-      case h2.NGHTTP2_REFUSED_STREAM:
-        return new EtcdError(method, GrpcCode.UNAVAILABLE, 'Stream refused by server');
-      case h2.NGHTTP2_CANCEL:
-        return new EtcdError(method, GrpcCode.CANCELLED, 'Call cancelled');
-      case h2.NGHTTP2_ENHANCE_YOUR_CALM:
-        return new EtcdError(method, GrpcCode.RESOURCE_EXHAUSTED, 'Bandwidth exhausted or memory limit exceeded');
-      case h2.NGHTTP2_INADEQUATE_SECURITY:
-        return new EtcdError(method, GrpcCode.PERMISSION_DENIED, 'Protocol not secure enough');
-      default:
-        return new EtcdError(method, GrpcCode.INTERNAL, `Received RST_STREAM with code ${rst ?? 'unknown'}`);
-    }
-  }
-  // No connection, or the connection went away mid-call (ECONNREFUSED, ECONNRESET, a GOAWAY...).
-  return new EtcdError(method, GrpcCode.UNAVAILABLE, error ? `Connection dropped: ${error.message}` : 'Connection dropped');
-}
-
-/** gRPC's mapping of an HTTP status without grpc-status (grpc/doc/http-grpc-status-mapping.md). */
-function codeOfHttpStatus(httpStatus: number): number {
-  switch (httpStatus) {
-    case 400:
-      return GrpcCode.INTERNAL;
-    case 401:
-      return GrpcCode.UNAUTHENTICATED;
-    case 403:
-      return GrpcCode.PERMISSION_DENIED;
-    case 404:
-      return GrpcCode.UNIMPLEMENTED;
-    case 429:
-    case 502:
-    case 503:
-    case 504:
-      return GrpcCode.UNAVAILABLE;
-    default:
-      return GrpcCode.UNKNOWN;
-  }
-}
-
-function percentDecode(text: string): string {
-  if (!text.includes('%')) return text;
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
   }
 }

@@ -12,9 +12,9 @@
  * throws is not skipped: the stream is dropped and reopened from that response's revision.
  */
 
-import type { ClientDuplexStream } from '@grpc/grpc-js';
 import type { WatchEvent, WatchResponse } from './etcd-api.js';
-import { streamError, type EtcdClient } from './etcd-client.js';
+import type { EtcdClient } from './etcd-client.js';
+import type { GrpcHttp2Watch } from './grpc-http2-watch.js';
 
 export interface RangeWatchOptions {
   name: string;
@@ -33,7 +33,7 @@ export class RangeWatch {
   connected = false;
   lastError: Error | undefined;
   private next: number;
-  private stream: ClientDuplexStream<object, WatchResponse> | undefined;
+  private stream: GrpcHttp2Watch | undefined;
   private queue: Promise<void> = Promise.resolve();
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelay = 0;
@@ -66,7 +66,7 @@ export class RangeWatch {
 
   private connect(): void {
     if (this.stopped) return;
-    let stream: ClientDuplexStream<object, WatchResponse>;
+    let stream: GrpcHttp2Watch;
     try {
       stream = this.client.watchStream();
     } catch (error) {
@@ -102,15 +102,15 @@ export class RangeWatch {
         this.next = Math.max(this.next, last + 1);
       });
     });
-    stream.on('error', (error: unknown) => {
-      if (this.stream === stream) this.broke(streamError('Watch', error));
+    stream.on('error', (error) => {
+      if (this.stream === stream) this.broke(error);
     });
     stream.on('end', () => {
       if (this.stream === stream) this.broke(new Error(`etcd ended the ${this.options.name} watch`));
     });
     // Resume after what was handed over. Events still queued will move `next` further; the
     // filter in onEvents drops anything older than that.
-    stream.write({ createRequest: { key: this.options.range.start, rangeEnd: this.options.range.end, startRevision: this.next } });
+    stream.create({ key: this.options.range.start, rangeEnd: this.options.range.end, startRevision: this.next });
   }
 
   private enqueue(task: () => Promise<void> | void): void {

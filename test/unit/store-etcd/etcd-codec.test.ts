@@ -5,7 +5,7 @@
 import { fromJSON, type MethodDefinition } from '@grpc/proto-loader';
 import { describe, expect, it } from 'vitest';
 import { ETCD_API, type RangeRequest, type TxnRequest } from '../../../src/adapters/store-etcd/etcd-api.js';
-import { decodeRangeResponse, decodeTxnResponse, decodeWatchResponse, encodeRangeRequest, encodeTxnRequest } from '../../../src/adapters/store-etcd/etcd-codec.js';
+import { decodeRangeResponse, decodeTxnResponse, decodeWatchResponse, encodeRangeRequest, encodeTxnRequest, encodeWatchCreateRequest } from '../../../src/adapters/store-etcd/etcd-codec.js';
 import { createRevisionIs, del, delRange, get, getRange, modRevisionIs, put } from '../../../src/adapters/store-etcd/txn-ops.js';
 
 const definitions = fromJSON(ETCD_API, { keepCase: true, longs: String, defaults: true, oneofs: true });
@@ -52,6 +52,17 @@ describe('etcd codec', () => {
       { key: b('m'), countOnly: true },
     ];
     for (const request of ranges) expect(Range.requestDeserialize(encodeRangeRequest(request))).toEqual(Range.requestDeserialize(Range.requestSerialize(request)));
+  });
+
+  it('encodes watch creations that decode as proto-loader encodes them', () => {
+    const creations = [
+      { key: b('/d/due/'), rangeEnd: b('/d/due0'), startRevision: 1 },
+      { key: b('/d/apps/'), rangeEnd: b('/d/apps0'), startRevision: 2 ** 40, progressNotify: true, prevKv: false },
+      { key: b('k'), rangeEnd: Buffer.alloc(0), startRevision: 0 },
+    ];
+    for (const createRequest of creations) {
+      expect(Watch.requestDeserialize(encodeWatchCreateRequest(createRequest))).toEqual(Watch.requestDeserialize(Watch.requestSerialize({ createRequest })));
+    }
   });
 
   const kv = (key: string, rev: number | string, value = ''): object => ({ key: b(key), createRevision: rev, modRevision: rev, version: 1, value: b(value), lease: 0 });

@@ -1,0 +1,118 @@
+// One etcd Watch call (a bidirectional gRPC stream) over the KV calls' bare node:http2 session
+// (grpc-http2-unary.ts) instead of grpc-js. Every replica's index watch hears every batch of
+// writes to the due and staged indexes; through grpc-js each of those messages went through its
+// call, interceptor and stream-decoder layers (about 3% of a replica's CPU in a trigger burst on
+// 3 replicas, more while scheduling). Here a message is cut from the HTTP/2 data and decoded with
+// the hand-written codec, nothing else.
+//
+// What RangeWatch (range-watch.ts) needs of the stream, and gets as grpc-js gave it: 'data' with
+// each decoded WatchResponse in order; 'error' with an EtcdError when the call fails (its code as
+// grpc-js reported it: UNAVAILABLE for a lost connection, etcd's own status otherwise); 'end'
+// when etcd ends the call with status OK; create() to send a WatchRequest that creates a watch;
+// cancel() to end the call, after which nothing more is emitted.
+
+import { EventEmitter } from 'node:events';
+import { constants as h2, type ClientHttp2Stream } from 'node:http2';
+import { status as GrpcCode } from '@grpc/grpc-js';
+import type { WatchCreateRequest, WatchResponse } from './etcd-api.js';
+import { decodeWatchResponse, encodeWatchCreateRequest } from './etcd-codec.js';
+import { EtcdError } from './etcd-error.js';
+import { codeOfHttpStatus, grpcStatusOf, streamFailure } from './grpc-http2-status.js';
+
+const METHOD = 'Watch';
+
+export interface WatchStreamEvents {
+  data: [WatchResponse];
+  error: [EtcdError];
+  end: [];
+}
+
+export class GrpcHttp2Watch extends EventEmitter<WatchStreamEvents> {
+  /** Received bytes not yet making a whole message (a message may span DATA frames). */
+  private partial: Buffer | undefined;
+  private finished = false;
+  private grpcStatus: { code: number; message: string } | undefined;
+  private httpStatus = 0;
+
+  /** @param maxReceiveBytes the largest message accepted (a bigger one fails the call, as in grpc-js) */
+  constructor(
+    private readonly stream: ClientHttp2Stream,
+    private readonly maxReceiveBytes: number,
+  ) {
+    super();
+    stream.on('response', (headers) => {
+      this.httpStatus = Number(headers[':status']);
+      this.grpcStatus = grpcStatusOf(headers) ?? this.grpcStatus;
+    });
+    stream.on('trailers', (headers) => {
+      this.grpcStatus = grpcStatusOf(headers) ?? this.grpcStatus;
+    });
+    stream.on('data', (chunk: Buffer) => this.receive(chunk));
+    stream.on('error', (error: NodeJS.ErrnoException) => this.fail(streamFailure(METHOD, stream, error)));
+    stream.on('close', () => this.closed());
+  }
+
+  /** Asks etcd for a watch on this stream. */
+  create(request: WatchCreateRequest): void {
+    if (this.finished) return;
+    const message = encodeWatchCreateRequest(request);
+    const frame = Buffer.allocUnsafe(5 + message.length);
+    frame[0] = 0;
+    frame.writeUInt32BE(message.length, 1);
+    message.copy(frame, 5);
+    this.stream.write(frame);
+  }
+
+  /** Ends the call (RST_STREAM CANCEL); nothing is emitted after this. */
+  cancel(): void {
+    this.finished = true;
+    if (!this.stream.closed && !this.stream.destroyed) this.stream.close(h2.NGHTTP2_CANCEL);
+  }
+
+  private receive(chunk: Buffer): void {
+    let bytes = this.partial ? Buffer.concat([this.partial, chunk]) : chunk;
+    this.partial = undefined;
+    // Usually a chunk holds whole messages: they are decoded in place, without copying.
+    while (!this.finished && bytes.length >= 5) {
+      if (bytes[0] !== 0) return this.fail(new EtcdError(METHOD, GrpcCode.INTERNAL, 'a compressed message, which was not asked for'), true);
+      const length = bytes.readUInt32BE(1);
+      if (length > this.maxReceiveBytes) {
+        return this.fail(new EtcdError(METHOD, GrpcCode.RESOURCE_EXHAUSTED, `Received message larger than max (${length} vs. ${this.maxReceiveBytes})`), true);
+      }
+      if (bytes.length < 5 + length) break;
+      let response: WatchResponse;
+      try {
+        response = decodeWatchResponse(bytes.subarray(5, 5 + length));
+      } catch (error) {
+        return this.fail(new EtcdError(METHOD, GrpcCode.INTERNAL, `a message could not be decoded: ${(error as Error).message}`), true);
+      }
+      bytes = bytes.subarray(5 + length);
+      this.emit('data', response);
+    }
+    if (!this.finished && bytes.length > 0) this.partial = bytes;
+  }
+
+  /** The stream closed: etcd's status says how the call ended. */
+  private closed(): void {
+    if (this.finished) return;
+    const answer = this.grpcStatus;
+    if (answer === undefined) {
+      if (this.httpStatus !== 0 && this.httpStatus !== 200) this.fail(new EtcdError(METHOD, codeOfHttpStatus(this.httpStatus), `Received HTTP status code ${this.httpStatus}`));
+      else this.fail(streamFailure(METHOD, this.stream));
+      return;
+    }
+    if (answer.code !== GrpcCode.OK) {
+      this.fail(new EtcdError(METHOD, answer.code, answer.message || `status ${answer.code}`));
+      return;
+    }
+    this.finished = true;
+    this.emit('end');
+  }
+
+  private fail(error: EtcdError, cancel = false): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (cancel && !this.stream.closed && !this.stream.destroyed) this.stream.close(h2.NGHTTP2_CANCEL);
+    this.emit('error', error);
+  }
+}
