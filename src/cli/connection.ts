@@ -5,7 +5,7 @@
 
 import Table from 'cli-table3';
 import { Command, Option } from 'commander';
-import { DuetimeApiError, DuetimeClient } from '@duetime/sdk';
+import { DuetimeApiError, DuetimeClient } from '@duetime/sdk/http';
 
 export interface Connection {
   url: string;

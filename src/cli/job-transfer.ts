@@ -3,7 +3,7 @@
 // dueTime and repeats counts only the ticks left. A relative ttl counts again from the import.
 // Finished jobs (tombstones, status.state completed or failed) are left out.
 
-import type { Job, JobSpec } from '@duetime/sdk';
+import type { Job, JobSpec } from '@duetime/sdk/http';
 
 export interface ExportedJob extends JobSpec {
   name: string;

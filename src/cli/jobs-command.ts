@@ -4,7 +4,7 @@
 import { createWriteStream, readFileSync } from 'node:fs';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
-import { DuetimeApiError, type DuetimeClient, type Job, type JobSpec } from '@duetime/sdk';
+import { DuetimeApiError, type DuetimeClient, type Job, type JobSpec } from '@duetime/sdk/http';
 import { addConnectionOptions, connectionOf, sdkClient, table, type Connection } from './connection.js';
 import { parseExportLines, toExportLine } from './job-transfer.js';
 

@@ -10,8 +10,8 @@ import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const SDK_SOURCES = 'packages/sdk/src/';
-/** The package's "exports": the main entry and the wire contract it shares with the server. */
-const ENTRIES = ['packages/sdk/src/index.ts', 'packages/sdk/src/protocol/index.ts'];
+/** The package's "exports": the main entry, the HTTP client alone, and the wire contract it shares with the server. */
+const ENTRIES = ['packages/sdk/src/index.ts', 'packages/sdk/src/http.ts', 'packages/sdk/src/protocol/index.ts'];
 type Manifest = { dependencies: Record<string, string> };
 const manifest = JSON.parse(readFileSync(path.join(root, 'packages/sdk/package.json'), 'utf8')) as Manifest;
 const serverManifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as Manifest;
@@ -48,5 +48,12 @@ describe('the SDK', () => {
     expect(Object.keys(manifest.dependencies).sort()).toEqual(['@grpc/grpc-js', '@grpc/proto-loader']);
     // Pinned to the server's versions: one copy of each in the workspace, one tested pair.
     for (const [name, version] of Object.entries(manifest.dependencies)) expect(version).toBe(serverManifest.dependencies[name]);
+  });
+
+  it("has an HTTP entry that loads no package (no gRPC), exporting the main entry's own classes", async () => {
+    expect(reachable(['packages/sdk/src/http.ts']).packages.filter((p) => !p.startsWith('node:'))).toEqual([]);
+    const [http, main] = await Promise.all([import('@duetime/sdk/http'), import('@duetime/sdk')]);
+    expect(http.DuetimeClient).toBe(main.DuetimeClient);
+    expect(http.DuetimeApiError).toBe(main.DuetimeApiError);
   });
 });
