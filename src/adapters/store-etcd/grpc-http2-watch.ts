@@ -28,8 +28,11 @@ export interface WatchStreamEvents {
 }
 
 export class GrpcHttp2Watch extends EventEmitter<WatchStreamEvents> {
-  /** Received bytes not yet making a whole message (a message may span DATA frames). */
-  private partial: Buffer | undefined;
+  /** Received chunks not yet making a whole message (a message may span many DATA frames). */
+  private partial: Buffer[] = [];
+  private partialBytes = 0;
+  /** Bytes the message in progress needs, frame prefix included (0: its prefix is not in yet). */
+  private needed = 0;
   private finished = false;
   private grpcStatus: { code: number; message: string } | undefined;
   private httpStatus = 0;
@@ -70,8 +73,19 @@ export class GrpcHttp2Watch extends EventEmitter<WatchStreamEvents> {
   }
 
   private receive(chunk: Buffer): void {
-    let bytes = this.partial ? Buffer.concat([this.partial, chunk]) : chunk;
-    this.partial = undefined;
+    if (this.finished) return;
+    let bytes = chunk;
+    if (this.partialBytes > 0) {
+      // The rest of a message: gathered without copying until it is all in, then joined once.
+      this.partial.push(chunk);
+      this.partialBytes += chunk.length;
+      if (this.needed === 0 && this.partialBytes >= 5) this.needed = 5 + Buffer.concat(this.partial).readUInt32BE(1);
+      if (this.needed === 0 || this.partialBytes < this.needed) return;
+      bytes = Buffer.concat(this.partial, this.partialBytes);
+      this.partial = [];
+      this.partialBytes = 0;
+      this.needed = 0;
+    }
     // Usually a chunk holds whole messages: they are decoded in place, without copying.
     while (!this.finished && bytes.length >= 5) {
       if (bytes[0] !== 0) return this.fail(new EtcdError(METHOD, GrpcCode.INTERNAL, 'a compressed message, which was not asked for'), true);
@@ -79,7 +93,10 @@ export class GrpcHttp2Watch extends EventEmitter<WatchStreamEvents> {
       if (length > this.maxReceiveBytes) {
         return this.fail(new EtcdError(METHOD, GrpcCode.RESOURCE_EXHAUSTED, `Received message larger than max (${length} vs. ${this.maxReceiveBytes})`), true);
       }
-      if (bytes.length < 5 + length) break;
+      if (bytes.length < 5 + length) {
+        this.needed = 5 + length;
+        break;
+      }
       let response: WatchResponse;
       try {
         response = decodeWatchResponse(bytes.subarray(5, 5 + length));
@@ -89,7 +106,10 @@ export class GrpcHttp2Watch extends EventEmitter<WatchStreamEvents> {
       bytes = bytes.subarray(5 + length);
       this.emit('data', response);
     }
-    if (!this.finished && bytes.length > 0) this.partial = bytes;
+    if (!this.finished && bytes.length > 0) {
+      this.partial = [bytes];
+      this.partialBytes = bytes.length;
+    } else this.needed = 0;
   }
 
   /** The stream closed: etcd's status says how the call ended. */
