@@ -1,5 +1,5 @@
-// The error of a failed etcd call, whichever client made it (grpc-js for leases and watches,
-// the bare HTTP/2 one for KV): the gRPC status code and message, and whether etcd was out of reach.
+// The error of a failed etcd call, whichever client made it (grpc-js for leases, the bare HTTP/2
+// one for KV calls and watches): the gRPC status code and message, and whether etcd was out of reach.
 
 import { status } from '@grpc/grpc-js';
 

@@ -26,7 +26,7 @@
 // PING_TIMEOUT_MS, so a connection that died silently breaks its watches, which reconnect.
 
 import http2, { constants as h2 } from 'node:http2';
-// grpc-js stays a dependency for the leases and watches; its status codes are the ones to report.
+// grpc-js stays a dependency for the leases; its status codes are the ones to report.
 import { status as GrpcCode } from '@grpc/grpc-js';
 import { EtcdError } from './etcd-error.js';
 import { codeOfHttpStatus, grpcStatusOf, streamFailure } from './grpc-http2-status.js';
