@@ -774,6 +774,37 @@ export function jobStoreConformance(
         expect(await store.countLive('elsewhere', APP)).toBe(0);
         if (store.liveCounts) expect(await store.liveCounts()).toEqual([{ namespace: NS, appId: 'another-app', count: 1 }]);
       });
+
+      it('counts writes queued together: a new app created and emptied in one batch, and a batch where one create fails', async (context) => {
+        if (!store.countLive) return context.skip();
+        // Not awaited one by one, so a store that commits in groups takes them in one transaction:
+        // the first jobs of an app, one of them deleted and one finished before the commit.
+        const first = dueRecord(key('n-1', 'new-app'), 1_000);
+        const second = dueRecord(key('n-2', 'new-app'), 1_000);
+        const done: Progress = { rev: 2, count: 1, attempts: 0, state: 'completed', finishedAt: 5_000, lastTrigger: 1_000 };
+        const together = await Promise.all([
+          store.create(first, { overwrite: false }),
+          store.create(second, { overwrite: false }),
+          store.create(dueRecord(key('n-3', 'new-app'), 1_000), { overwrite: false }),
+          store.delete(key('n-1', 'new-app')),
+          store.commitProgress({ key: key('n-2', 'new-app'), uid: second.def.uid, expectedRev: 1, progress: done }),
+        ]);
+        expect(together.slice(3)).toEqual([true, true]);
+        expect(await store.countLive(NS, 'new-app')).toBe(1);
+        // A batch with a refused create (the name is live): the others count, the refused one not.
+        const results = await Promise.allSettled([
+          store.create(dueRecord(key('n-4', 'new-app'), 1_000), { overwrite: false }),
+          store.create(dueRecord(key('n-3', 'new-app'), 1_000), { overwrite: false }),
+          store.create(dueRecord(key('n-2', 'new-app'), 1_000), { overwrite: false }),
+          store.create(dueRecord(key('n-5', 'new-app'), 1_000), { overwrite: true }),
+          store.create(dueRecord(key('n-5', 'new-app'), 2_000), { overwrite: true }),
+        ]);
+        expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+        // n-3, n-4, n-5 and n-2 (revived over its tombstone).
+        expect(await store.countLive(NS, 'new-app')).toBe(4);
+        expect(await store.deleteByPrefix(NS, 'new-app', 'n-')).toBe(4);
+        expect(await store.countLive(NS, 'new-app')).toBe(0);
+      });
     });
 
     describe('concurrency', () => {

@@ -5,7 +5,7 @@
 import type { Database } from 'better-sqlite3';
 import { compactLegacyDefinition, uidColumn } from './row-codec.js';
 
-/** The triggers that keep app_jobs (version 4), made again on the table version 5 rebuilds. */
+/** The triggers that keep app_jobs (version 4), made again on the table version 5 rebuilds; version 7 changes them. */
 const APP_JOBS_TRIGGERS = `
   CREATE TRIGGER app_jobs_insert AFTER INSERT ON jobs WHEN NEW.finished_at IS NULL BEGIN
     INSERT INTO app_jobs (namespace, app_id, live) VALUES (NEW.namespace, NEW.app_id, 1)
@@ -73,6 +73,12 @@ const APP_JOBS_TRIGGERS = `
  *   Every write of a row that had history sets it (an append) or deletes the history with it (a
  *   replace, a delete); a new row starts NULL. Started from the file's history; history rows
  *   of no job (which no release leaves behind) are deleted, so a NULL is always exact.
+ *
+ * Version 7: app_jobs_insert is gone. The store adds each transaction's created live jobs to
+ *   app_jobs once per app just before COMMIT (created-live-jobs.ts): the trigger ran an UPSERT per
+ *   schedule and made every INSERT keep a statement journal. app_jobs_delete becomes an UPSERT of
+ *   -1, since a job created and deleted in one transaction is now subtracted before it is added
+ *   (the app may have no app_jobs row yet). Counts are unchanged by the migration.
  */
 const MIGRATIONS: readonly (string | ((db: Database) => void))[] = [
   `
@@ -130,6 +136,14 @@ const MIGRATIONS: readonly (string | ((db: Database) => void))[] = [
   UPDATE jobs SET history_seq = last.seq
     FROM (SELECT namespace, app_id, name, max(seq) AS seq FROM history GROUP BY namespace, app_id, name) AS last
     WHERE jobs.namespace = last.namespace AND jobs.app_id = last.app_id AND jobs.name = last.name;
+  `,
+  `
+  DROP TRIGGER app_jobs_insert;
+  DROP TRIGGER app_jobs_delete;
+  CREATE TRIGGER app_jobs_delete AFTER DELETE ON jobs WHEN OLD.finished_at IS NULL BEGIN
+    INSERT INTO app_jobs (namespace, app_id, live) VALUES (OLD.namespace, OLD.app_id, -1)
+      ON CONFLICT (namespace, app_id) DO UPDATE SET live = live - 1;
+  END;
   `,
 ];
 

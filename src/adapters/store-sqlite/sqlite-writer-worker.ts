@@ -49,7 +49,7 @@ function commit(wire: WireOps): FromWriter {
   try {
     const results = runBatch(
       tx,
-      ops.map((op) => () => applyWriteOp(sql, init.historyLimit, op)),
+      ops.map((op) => () => applyWriteOp(sql, init.historyLimit, op, tx.created)),
     );
     const values: unknown[] = [];
     const errors: [number, WireError][] = [];

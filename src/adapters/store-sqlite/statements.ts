@@ -198,6 +198,10 @@ export function prepareStatements(db: Database) {
        WHERE staged_at IS NOT NULL AND namespace > @namespace
        ORDER BY namespace, app_id LIMIT 1`,
     ),
+    // app_jobs += n for one app, once per app per transaction (created-live-jobs.ts, schema version 7).
+    addLive: positional<[namespace: string, appId: string, live: number]>(
+      'INSERT INTO app_jobs (namespace, app_id, live) VALUES (?, ?, ?) ON CONFLICT (namespace, app_id) DO UPDATE SET live = live + excluded.live',
+    ),
     liveCount: pluck<{ namespace: string; app_id: string }, number>(`SELECT live FROM app_jobs WHERE ${APP}`),
     liveCounts: db.prepare(`SELECT namespace, app_id, live FROM app_jobs WHERE live > 0 ORDER BY namespace, app_id`) as Query<{ namespace: string; app_id: string; live: number }>,
     stagedCountPage: prepare<

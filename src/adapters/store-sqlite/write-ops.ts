@@ -4,6 +4,7 @@
 // write cross a thread boundary.
 
 import { JobExistsError } from '../../core/errors.js';
+import { CreatedLiveJobs } from './created-live-jobs.js';
 import { type TransactionControl } from './group-commit.js';
 import { uidColumn, type ProgressArgs } from './row-codec.js';
 import type { JobRowParams, KeyParams, Statements } from './statements.js';
@@ -25,8 +26,15 @@ export type WriteOp =
 /** One conditional progress write: an update with its history entry, or the delete of a finished job. */
 export type ProgressOp = Extract<WriteOp, { kind: 'progress' | 'deleteIf' }>;
 
-/** Applies one write inside the caller's transaction; its return value is the write's answer. */
-export function applyWriteOp(sql: Statements, historyLimit: number, op: WriteOp): unknown {
+/** Index of finished_at in ProgressArgs: null for a live job. */
+const FINISHED_AT = 13;
+
+/**
+ * Applies one write inside the caller's transaction; its return value is the write's answer.
+ * `created` is the transaction's (transactionControl's): a create that inserts a live row is
+ * counted there and added to app_jobs at COMMIT.
+ */
+export function applyWriteOp(sql: Statements, historyLimit: number, op: WriteOp, created: CreatedLiveJobs): unknown {
   switch (op.kind) {
     case 'create': {
       const { namespace, app_id, name, def, progress } = op.row;
@@ -35,12 +43,17 @@ export function applyWriteOp(sql: Statements, historyLimit: number, op: WriteOp)
       const uid = uidColumn(op.row.uid);
       if (op.overwrite) {
         // A new job: new definition, the given progress, no history from the one it replaces.
+        // The row it replaces leaves app_jobs through the delete trigger (recursive_triggers).
         sql.replaceJob.run(namespace, app_id, name, uid, def, ...progress);
         sql.deleteHistory.run(namespace, app_id, name);
+        if (progress[FINISHED_AT] === null) created.add(namespace, app_id);
       } else if (sql.insertJob.run(namespace, app_id, name, uid, def, ...progress).changes === 0) {
-        // Taken: by a tombstone, which gives its name up (and its history), or by a live job.
+        // Taken: by a tombstone, which gives its name up (and its history; the finish trigger
+        // counts it live again), or by a live job.
         if (sql.replaceFinished.run(uid, def, ...progress, namespace, app_id, name).changes === 0) throw new JobExistsError(name);
         sql.deleteHistory.run(namespace, app_id, name);
+      } else if (progress[FINISHED_AT] === null) {
+        created.add(namespace, app_id);
       }
       return undefined;
     }
@@ -79,7 +92,7 @@ export function applyWriteOp(sql: Statements, historyLimit: number, op: WriteOp)
     case 'progressBatch':
       // The engine's outcomes of one turn: one queued write (one message to the writer thread),
       // each answered as alone; a throw undoes the whole batch, which the engine retries.
-      return op.ops.map((one) => applyWriteOp(sql, historyLimit, one));
+      return op.ops.map((one) => applyWriteOp(sql, historyLimit, one, created));
     case 'purgeFinished': {
       // Read and deleted in the same transaction: a row found finished is still finished here.
       const keys = sql.finishedBefore.all(op.finishedBefore, Math.max(0, Math.trunc(op.limit)));
@@ -99,16 +112,37 @@ function appendHistory(sql: Statements, historyLimit: number, key: KeyParams, se
   if (seq > historyLimit) sql.trimHistory.run(namespace, app_id, name, seq - historyLimit);
 }
 
-/** The group commit's transaction control, from the prepared statements of one connection. */
-export function transactionControl(sql: Statements, inTransaction: () => boolean): TransactionControl {
-  const { begin, commit, rollback, savepoint, release, rollbackTo } = sql;
+/**
+ * The group commit's transaction control, from the prepared statements of one connection, and
+ * the live jobs its transaction creates (pass `created` to applyWriteOp): counted into app_jobs
+ * just before COMMIT, forgotten on ROLLBACK and cut back on ROLLBACK TO.
+ */
+export function transactionControl(sql: Statements, inTransaction: () => boolean): TransactionControl & { created: CreatedLiveJobs } {
+  const { begin, commit, rollback, savepoint, release, rollbackTo, addLive } = sql;
+  const created = new CreatedLiveJobs();
   return {
-    begin: () => begin.run(),
-    commit: () => commit.run(),
-    rollback: () => rollback.run(),
-    savepoint: () => savepoint.run(),
+    created,
+    begin: () => {
+      created.clear();
+      begin.run();
+    },
+    commit: () => {
+      created.apply(addLive);
+      commit.run();
+    },
+    rollback: () => {
+      created.clear();
+      rollback.run();
+    },
+    savepoint: () => {
+      savepoint.run();
+      created.savepoint();
+    },
     release: () => release.run(),
-    rollbackTo: () => rollbackTo.run(),
+    rollbackTo: () => {
+      rollbackTo.run();
+      created.rollbackToSavepoint();
+    },
     inTransaction,
   };
 }
