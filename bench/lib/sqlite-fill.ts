@@ -17,7 +17,7 @@ import Database from 'better-sqlite3';
 import { SqliteJobStore } from '../../src/adapters/store-sqlite/index.js';
 import { encodeDefinition, progressArgs } from '../../src/adapters/store-sqlite/row-codec.js';
 import { prepareStatements } from '../../src/adapters/store-sqlite/statements.js';
-import { CreatedLiveJobs } from '../../src/adapters/store-sqlite/created-live-jobs.js';
+import { LiveCountChanges } from '../../src/adapters/store-sqlite/live-count-changes.js';
 import { applyWriteOp } from '../../src/adapters/store-sqlite/write-ops.js';
 import { initialProgress } from '../../src/core/engine/progression.js';
 import { parseJobRequest } from '../../src/core/model/job-request.js';
@@ -47,7 +47,7 @@ export async function fillJobs(options: FillOptions): Promise<{ durationMs: numb
     // Room for the B-trees' inner pages and the pages being appended to (the default is 16 MB).
     db.pragma('cache_size = -262144');
     const sql = prepareStatements(db);
-    const created = new CreatedLiveJobs();
+    const live = new LiveCountChanges();
     const width = String(options.count).length;
     const step = options.spreadMs / options.count;
     const key = { namespace: 'default', appId: 'app', name: '' };
@@ -59,10 +59,10 @@ export async function fillJobs(options: FillOptions): Promise<{ durationMs: numb
           const dueTime = new Date(options.firstDueAt + Math.floor(i * step)).toISOString();
           const { def } = parseJobRequest({ ...key }, { dueTime, data: { n: 1 } }, started, randomUUID());
           const row = { namespace: key.namespace, app_id: key.appId, name: key.name, uid: def.uid, def: encodeDefinition(def), progress: progressArgs(initialProgress(def, undefined)) };
-          applyWriteOp(sql, 20, { kind: 'create', row, overwrite: false }, created);
+          applyWriteOp(sql, 20, { kind: 'create', row, overwrite: false }, live);
         }
         // The transaction's creates into app_jobs, as the store does before each COMMIT.
-        created.apply(sql.addLive);
+        live.apply(sql.addLive);
       }).immediate();
       if (Math.floor(to / 1_000_000) > Math.floor(from / 1_000_000)) options.progress?.(to);
       // Lets the stage's time limit and signals be heard between transactions.

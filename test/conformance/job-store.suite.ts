@@ -805,6 +805,26 @@ export function jobStoreConformance(
         expect(await store.deleteByPrefix(NS, 'new-app', 'n-')).toBe(4);
         expect(await store.countLive(NS, 'new-app')).toBe(0);
       });
+
+      it('counts progress commits by what they change: finish, a finished job\'s progress, and back to live', async (context) => {
+        if (!store.countLive) return context.skip();
+        const job = dueRecord(key('r-1'), 1_000);
+        await store.create(job, { overwrite: false });
+        const commit = (expectedRev: number, progress: Progress, history?: HistoryEntry) => store.commitProgress({ key: key('r-1'), uid: job.def.uid, expectedRev, progress, ...(history ? { history } : {}) });
+        const entry: HistoryEntry = { scheduledAt: 1_000, at: 1_001, attempt: 1, outcome: 'success', manual: false };
+        expect(await commit(1, { rev: 2, count: 1, attempts: 0, state: 'completed', finishedAt: 5_000, lastTrigger: 1_000 }, entry)).toBe(true);
+        expect(await store.countLive(NS, APP)).toBe(0);
+        // A refused commit (the revision moved on) changes nothing, finished or not.
+        expect(await commit(1, { rev: 2, count: 1, attempts: 0, state: 'active', tickAt: 9_000, nextAt: 9_000 })).toBe(false);
+        expect(await store.countLive(NS, APP)).toBe(0);
+        expect(await commit(2, { rev: 3, count: 1, attempts: 0, state: 'failed', finishedAt: 6_000, lastTrigger: 1_000 })).toBe(true);
+        expect(await store.countLive(NS, APP)).toBe(0);
+        expect(await commit(3, { rev: 4, count: 1, attempts: 0, state: 'active', tickAt: 9_000, nextAt: 9_000 }, entry)).toBe(true);
+        expect(await store.countLive(NS, APP)).toBe(1);
+        expect(await commit(4, { rev: 5, count: 2, attempts: 0, state: 'active', tickAt: 9_500, nextAt: 9_500 })).toBe(true);
+        expect(await store.countLive(NS, APP)).toBe(1);
+        expect((await store.get(key('r-1')))?.progress.rev).toBe(5);
+      });
     });
 
     describe('concurrency', () => {

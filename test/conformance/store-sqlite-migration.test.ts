@@ -109,9 +109,9 @@ describe('SQLite store: files of older schema versions', () => {
       expect(JSON.parse(row.def)).toStrictEqual({ createdAt: 1_800_000_000_000, dueTime: '2030-01-01T00:00:00Z', dueAt: 1_893_456_000_000, data: { n: 1 } });
       const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' AND sql IS NOT NULL ORDER BY name").pluck().all();
       expect(indexes).toEqual(['jobs_due_at', 'jobs_finished', 'jobs_staged', 'jobs_staged_in_namespace']);
-      // Version 7: creates are counted by the store at COMMIT, deletes and finishes by triggers.
+      // Version 7: creates, revives and finishes are counted by the store at COMMIT, deletes by a trigger.
       const triggers = db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name").pluck().all();
-      expect(triggers).toEqual(['app_jobs_delete', 'app_jobs_finish']);
+      expect(triggers).toEqual(['app_jobs_delete']);
     } finally {
       db.close();
     }

@@ -74,11 +74,13 @@ const APP_JOBS_TRIGGERS = `
  *   replace, a delete); a new row starts NULL. Started from the file's history; history rows
  *   of no job (which no release leaves behind) are deleted, so a NULL is always exact.
  *
- * Version 7: app_jobs_insert is gone. The store adds each transaction's created live jobs to
- *   app_jobs once per app just before COMMIT (created-live-jobs.ts): the trigger ran an UPSERT per
- *   schedule and made every INSERT keep a statement journal. app_jobs_delete becomes an UPSERT of
- *   -1, since a job created and deleted in one transaction is now subtracted before it is added
- *   (the app may have no app_jobs row yet). Counts are unchanged by the migration.
+ * Version 7: app_jobs_insert and app_jobs_finish are gone. The store adds each transaction's
+ *   changes to the live counts (creates and revives +1, finishes -1) to app_jobs once per app just
+ *   before COMMIT (live-count-changes.ts): the triggers ran an UPSERT per schedule and per finished
+ *   job and made every INSERT and progress UPDATE keep a statement journal. app_jobs_delete stays
+ *   (deleteByPrefix and INSERT OR REPLACE delete many or unseen rows) as an UPSERT of -1, since a
+ *   job created and deleted in one transaction is now subtracted before it is added (the app may
+ *   have no app_jobs row yet). Counts are unchanged by the migration.
  */
 const MIGRATIONS: readonly (string | ((db: Database) => void))[] = [
   `
@@ -139,6 +141,7 @@ const MIGRATIONS: readonly (string | ((db: Database) => void))[] = [
   `,
   `
   DROP TRIGGER app_jobs_insert;
+  DROP TRIGGER app_jobs_finish;
   DROP TRIGGER app_jobs_delete;
   CREATE TRIGGER app_jobs_delete AFTER DELETE ON jobs WHEN OLD.finished_at IS NULL BEGIN
     INSERT INTO app_jobs (namespace, app_id, live) VALUES (OLD.namespace, OLD.app_id, -1)

@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import type { HistoryEntry, JobKey, JobRecord } from '../../core/model/job.js';
 import type { DueRead, JobStore, ListOptions, ListPage, ProgressCommit, StagedCount } from '../../core/ports/job-store.js';
-import type { CreatedLiveJobs } from './created-live-jobs.js';
+import type { LiveCountChanges } from './live-count-changes.js';
 import { GroupCommit } from './group-commit.js';
 import { listLowerBound, prefixUpperBound } from './name-range.js';
 import { decodeDefinition, encodeDefinition, progressArgs, progressOf, uidOf } from './row-codec.js';
@@ -53,8 +53,8 @@ export class SqliteJobStore implements JobStore {
   /** Exactly one of these: the writer thread, or the in-thread group commit. */
   private readonly thread: WriterThread | undefined;
   private readonly writes: GroupCommit | undefined;
-  /** The in-thread group commit's creates of the open transaction (created-live-jobs.ts). */
-  private readonly created: CreatedLiveJobs | undefined;
+  /** The in-thread group commit's live count changes of the open transaction (live-count-changes.ts). */
+  private readonly live: LiveCountChanges | undefined;
   private readonly historyLimit: number;
   private readonly stagedCountPage: number;
   private readonly dueBeforePage: number;
@@ -86,7 +86,7 @@ export class SqliteJobStore implements JobStore {
     } else {
       const conn = db;
       const tx = transactionControl(this.sql, () => conn.inTransaction);
-      this.created = tx.created;
+      this.live = tx.live;
       this.writes = new GroupCommit(tx, maxBatch);
     }
   }
@@ -307,9 +307,9 @@ export class SqliteJobStore implements JobStore {
     if (!this.writes) return Promise.reject(new Error('the SQLite job store has no writer'));
     // Progress commits (the engine's outcomes) may wait a little to share a COMMIT in a burst.
     const deferrable = op.kind === 'progress' || op.kind === 'deleteIf' || op.kind === 'progressBatch';
-    const created = this.created;
-    if (!created) return Promise.reject(new Error('the SQLite job store has no writer'));
-    return this.writes.submit(() => applyWriteOp(this.sql, this.historyLimit, op, created), deferrable);
+    const live = this.live;
+    if (!live) return Promise.reject(new Error('the SQLite job store has no writer'));
+    return this.writes.submit(() => applyWriteOp(this.sql, this.historyLimit, op, live), deferrable);
   }
 
   /**

@@ -49,7 +49,7 @@ function commit(wire: WireOps): FromWriter {
   try {
     const results = runBatch(
       tx,
-      ops.map((op) => () => applyWriteOp(sql, init.historyLimit, op, tx.created)),
+      ops.map((op) => () => applyWriteOp(sql, init.historyLimit, op, tx.live)),
     );
     const values: unknown[] = [];
     const errors: [number, WireError][] = [];

@@ -116,12 +116,20 @@ export function prepareStatements(db: Database) {
     replaceFinished: positional<[uid: UidColumn, def: string, ...ProgressArgs, ...KeyArgs]>(
       `UPDATE jobs SET uid = ?, def = ?, ${SET_PROGRESS}, history_seq = NULL WHERE ${KEY_AT} AND finished_at IS NOT NULL`,
     ),
-    updateProgress: positional<[...ProgressArgs, ...KeyArgs, uid: UidColumn, expectedRev: number]>(
-      `UPDATE jobs SET ${SET_PROGRESS} WHERE ${KEY_AT} AND uid = ? AND rev = ?`,
+    // A progress commit, in two forms: to a live row (nearly always) and to a finished one, so the
+    // one that changed a row tells whether the app's live count moves (schema version 7).
+    updateLiveProgress: positional<[...ProgressArgs, ...KeyArgs, uid: UidColumn, expectedRev: number]>(
+      `UPDATE jobs SET ${SET_PROGRESS} WHERE ${KEY_AT} AND uid = ? AND rev = ? AND finished_at IS NULL`,
+    ),
+    updateFinishedProgress: positional<[...ProgressArgs, ...KeyArgs, uid: UidColumn, expectedRev: number]>(
+      `UPDATE jobs SET ${SET_PROGRESS} WHERE ${KEY_AT} AND uid = ? AND rev = ? AND finished_at IS NOT NULL`,
     ),
     // The same with a history entry to append: answers the entry's seq, undefined when refused.
-    updateProgressWithHistory: returning<[...ProgressArgs, ...KeyArgs, uid: UidColumn, expectedRev: number], number>(
-      `UPDATE jobs SET ${SET_PROGRESS}, history_seq = coalesce(history_seq, 0) + 1 WHERE ${KEY_AT} AND uid = ? AND rev = ? RETURNING history_seq`,
+    updateLiveProgressWithHistory: returning<[...ProgressArgs, ...KeyArgs, uid: UidColumn, expectedRev: number], number>(
+      `UPDATE jobs SET ${SET_PROGRESS}, history_seq = coalesce(history_seq, 0) + 1 WHERE ${KEY_AT} AND uid = ? AND rev = ? AND finished_at IS NULL RETURNING history_seq`,
+    ),
+    updateFinishedProgressWithHistory: returning<[...ProgressArgs, ...KeyArgs, uid: UidColumn, expectedRev: number], number>(
+      `UPDATE jobs SET ${SET_PROGRESS}, history_seq = coalesce(history_seq, 0) + 1 WHERE ${KEY_AT} AND uid = ? AND rev = ? AND finished_at IS NOT NULL RETURNING history_seq`,
     ),
     // The oldest tombstones, from the jobs_finished index, for the sweep.
     finishedBefore: positional<[finishedBefore: number, limit: number], KeyParams>(
@@ -198,7 +206,7 @@ export function prepareStatements(db: Database) {
        WHERE staged_at IS NOT NULL AND namespace > @namespace
        ORDER BY namespace, app_id LIMIT 1`,
     ),
-    // app_jobs += n for one app, once per app per transaction (created-live-jobs.ts, schema version 7).
+    // app_jobs += change for one app, once per app per transaction (live-count-changes.ts, schema version 7).
     addLive: positional<[namespace: string, appId: string, live: number]>(
       'INSERT INTO app_jobs (namespace, app_id, live) VALUES (?, ?, ?) ON CONFLICT (namespace, app_id) DO UPDATE SET live = live + excluded.live',
     ),

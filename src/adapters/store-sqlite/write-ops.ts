@@ -4,7 +4,7 @@
 // write cross a thread boundary.
 
 import { JobExistsError } from '../../core/errors.js';
-import { CreatedLiveJobs } from './created-live-jobs.js';
+import { LiveCountChanges } from './live-count-changes.js';
 import { type TransactionControl } from './group-commit.js';
 import { uidColumn, type ProgressArgs } from './row-codec.js';
 import type { JobRowParams, KeyParams, Statements } from './statements.js';
@@ -31,10 +31,10 @@ const FINISHED_AT = 13;
 
 /**
  * Applies one write inside the caller's transaction; its return value is the write's answer.
- * `created` is the transaction's (transactionControl's): a create that inserts a live row is
- * counted there and added to app_jobs at COMMIT.
+ * `live` is the transaction's (transactionControl's): a write that makes a job live (a create, a
+ * revive) or finishes one is counted there and added to app_jobs at COMMIT (schema version 7).
  */
-export function applyWriteOp(sql: Statements, historyLimit: number, op: WriteOp, created: CreatedLiveJobs): unknown {
+export function applyWriteOp(sql: Statements, historyLimit: number, op: WriteOp, live: LiveCountChanges): unknown {
   switch (op.kind) {
     case 'create': {
       const { namespace, app_id, name, def, progress } = op.row;
@@ -46,14 +46,14 @@ export function applyWriteOp(sql: Statements, historyLimit: number, op: WriteOp,
         // The row it replaces leaves app_jobs through the delete trigger (recursive_triggers).
         sql.replaceJob.run(namespace, app_id, name, uid, def, ...progress);
         sql.deleteHistory.run(namespace, app_id, name);
-        if (progress[FINISHED_AT] === null) created.add(namespace, app_id);
+        if (progress[FINISHED_AT] === null) live.add(namespace, app_id, 1);
       } else if (sql.insertJob.run(namespace, app_id, name, uid, def, ...progress).changes === 0) {
-        // Taken: by a tombstone, which gives its name up (and its history; the finish trigger
-        // counts it live again), or by a live job.
+        // Taken: by a tombstone, which gives its name up (and its history), or by a live job.
         if (sql.replaceFinished.run(uid, def, ...progress, namespace, app_id, name).changes === 0) throw new JobExistsError(name);
         sql.deleteHistory.run(namespace, app_id, name);
+        if (progress[FINISHED_AT] === null) live.add(namespace, app_id, 1);
       } else if (progress[FINISHED_AT] === null) {
-        created.add(namespace, app_id);
+        live.add(namespace, app_id, 1);
       }
       return undefined;
     }
@@ -81,18 +81,34 @@ export function applyWriteOp(sql: Statements, historyLimit: number, op: WriteOp,
     }
     case 'progress': {
       const { namespace, app_id, name, uid, expected_rev } = op.guard;
+      const uidArg = uidColumn(uid);
+      const finishes = op.progress[FINISHED_AT] !== null;
+      // First as a write to a live row (nearly every commit is), then, only when that changed
+      // nothing, to a finished one: which of the two landed says how the app's count moves.
       if (op.entry === undefined || historyLimit === 0) {
-        return sql.updateProgress.run(...op.progress, namespace, app_id, name, uidColumn(uid), expected_rev).changes > 0;
+        if (sql.updateLiveProgress.run(...op.progress, namespace, app_id, name, uidArg, expected_rev).changes > 0) {
+          if (finishes) live.add(namespace, app_id, -1);
+          return true;
+        }
+        if (sql.updateFinishedProgress.run(...op.progress, namespace, app_id, name, uidArg, expected_rev).changes === 0) return false;
+        if (!finishes) live.add(namespace, app_id, 1);
+        return true;
       }
-      const seq = sql.updateProgressWithHistory.get(...op.progress, namespace, app_id, name, uidColumn(uid), expected_rev);
-      if (seq === undefined) return false;
+      let seq = sql.updateLiveProgressWithHistory.get(...op.progress, namespace, app_id, name, uidArg, expected_rev);
+      if (seq !== undefined) {
+        if (finishes) live.add(namespace, app_id, -1);
+      } else {
+        seq = sql.updateFinishedProgressWithHistory.get(...op.progress, namespace, app_id, name, uidArg, expected_rev);
+        if (seq === undefined) return false;
+        if (!finishes) live.add(namespace, app_id, 1);
+      }
       appendHistory(sql, historyLimit, op.key, seq, op.entry);
       return true;
     }
     case 'progressBatch':
       // The engine's outcomes of one turn: one queued write (one message to the writer thread),
       // each answered as alone; a throw undoes the whole batch, which the engine retries.
-      return op.ops.map((one) => applyWriteOp(sql, historyLimit, one, created));
+      return op.ops.map((one) => applyWriteOp(sql, historyLimit, one, live));
     case 'purgeFinished': {
       // Read and deleted in the same transaction: a row found finished is still finished here.
       const keys = sql.finishedBefore.all(op.finishedBefore, Math.max(0, Math.trunc(op.limit)));
@@ -114,34 +130,34 @@ function appendHistory(sql: Statements, historyLimit: number, key: KeyParams, se
 
 /**
  * The group commit's transaction control, from the prepared statements of one connection, and
- * the live jobs its transaction creates (pass `created` to applyWriteOp): counted into app_jobs
+ * the live count changes of its transaction (pass `live` to applyWriteOp): added to app_jobs
  * just before COMMIT, forgotten on ROLLBACK and cut back on ROLLBACK TO.
  */
-export function transactionControl(sql: Statements, inTransaction: () => boolean): TransactionControl & { created: CreatedLiveJobs } {
+export function transactionControl(sql: Statements, inTransaction: () => boolean): TransactionControl & { live: LiveCountChanges } {
   const { begin, commit, rollback, savepoint, release, rollbackTo, addLive } = sql;
-  const created = new CreatedLiveJobs();
+  const live = new LiveCountChanges();
   return {
-    created,
+    live,
     begin: () => {
-      created.clear();
+      live.clear();
       begin.run();
     },
     commit: () => {
-      created.apply(addLive);
+      live.apply(addLive);
       commit.run();
     },
     rollback: () => {
-      created.clear();
+      live.clear();
       rollback.run();
     },
     savepoint: () => {
       savepoint.run();
-      created.savepoint();
+      live.savepoint();
     },
     release: () => release.run(),
     rollbackTo: () => {
       rollbackTo.run();
-      created.rollbackToSavepoint();
+      live.rollbackToSavepoint();
     },
     inTransaction,
   };
