@@ -251,7 +251,8 @@ export class SqliteJobStore implements JobStore {
   }
 
   /**
-   * One row of app_jobs, which triggers keep in step with every write (schema version 4), as
+   * One row of app_jobs, kept in step with every write in its own transaction (schema version 4;
+   * since version 7 the writer adds creates and finishes at COMMIT, a trigger deletes), as
    * committed: unlike the other reads, this one does not wait for this process's writes still
    * queued or in flight. Its reader, the --max-jobs-per-app check before every schedule, already
    * lets concurrent writes pass the limit by their number (app-quota.ts); waiting made every
@@ -265,7 +266,7 @@ export class SqliteJobStore implements JobStore {
     return this.sql.liveCount.get({ namespace, app_id: appId }) ?? 0;
   }
 
-  /** app_jobs whole: one row per app, kept by the same triggers as countLive. */
+  /** app_jobs whole: one row per app, kept as countLive says. */
   async liveCounts(): Promise<StagedCount[]> {
     await this.readable();
     return this.sql.liveCounts.all().map((row) => ({ namespace: row.namespace, appId: row.app_id, count: row.live }));
