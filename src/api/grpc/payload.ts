@@ -5,7 +5,7 @@
 import { DuetimeError, InvalidRequestError } from '../../core/errors.js';
 import { dataTooDeepError, DEFAULT_DATA_LIMITS } from '../../core/model/job-data.js';
 import type { RawPayload } from '../../core/model/job.js';
-import { decodeValue, encodeValue, VALUE_TYPE_URL, type AnyMessage } from '@duetime/sdk/protocol';
+import { decodeValue, encodeValue, encodeValueView, VALUE_TYPE_URL, type AnyMessage } from '@duetime/sdk/protocol';
 
 export interface Payload {
   data?: unknown;
@@ -35,10 +35,23 @@ export function payloadFromAny(any: AnyMessage | null | undefined, maxDepth = DE
  * data nested too deep to encode (stored before --max-data-depth refused it).
  */
 export function anyFromPayload(payload: Payload): AnyMessage | undefined {
+  return anyOf(payload, encodeValue);
+}
+
+/**
+ * anyFromPayload for a caller that copies the bytes at once (a WatchJobs trigger encoded into its
+ * stream's batch): a JSON payload's value is a view of the Value encoder's scratch buffer, valid
+ * until the next encoding, so no Buffer and copy of its own per trigger.
+ */
+export function anyViewFromPayload(payload: Payload): AnyMessage | undefined {
+  return anyOf(payload, encodeValueView);
+}
+
+function anyOf(payload: Payload, encode: (data: unknown) => Buffer): AnyMessage | undefined {
   if (payload.rawData) return { type_url: payload.rawData.typeUrl, value: Buffer.from(payload.rawData.value, 'base64') };
   if (payload.data === undefined) return undefined;
   try {
-    return { type_url: VALUE_TYPE_URL, value: encodeValue(payload.data) };
+    return { type_url: VALUE_TYPE_URL, value: encode(payload.data) };
   } catch (error) {
     if (error instanceof RangeError) throw new UnencodableDataError();
     throw error;

@@ -24,8 +24,8 @@ import type { TraceContext } from '../../core/model/trace-context.js';
 import type { Trigger } from '../../core/model/trigger.js';
 import { schedulerCaller } from './call-identity.js';
 import { GrpcStatusError, toGrpcError } from './grpc-errors.js';
-import { encodeWatchJobsResponse, JOB_TARGET_TYPE_ACTOR_REMINDER, JOB_TARGET_TYPE_JOB, type WatchJobsRequestMessage } from '@duetime/sdk/protocol';
-import { anyFromPayload } from './payload.js';
+import { encodeWatchJobsResponse, encodeWatchJobsResponseInto, JOB_TARGET_TYPE_ACTOR_REMINDER, JOB_TARGET_TYPE_JOB, type WatchJobsRequestMessage, type WatchJobsResponseFields } from '@duetime/sdk/protocol';
+import { anyViewFromPayload } from './payload.js';
 import { directWatchJobsOf, type ResponseWriter } from './watch-jobs-writer.js';
 
 /** Response header sent once the initial message is accepted. */
@@ -131,34 +131,39 @@ export function handleWatchJobs(call: WatchJobsCall, deps: WatchJobsDeps): void 
 
 /**
  * Writes without waiting (no await per message): the trigger encoded by hand (the bytes
- * protobufjs would write) and handed to the call's ResponseWriter, or to the object stream where
- * there is none. False asks the consumer to wait for the drain.
+ * protobufjs would write) into the call's batch of this turn, or handed to the call's
+ * ResponseWriter or the object stream where it cannot be batched. False asks the consumer to
+ * wait for the drain.
  */
 function send(call: WatchJobsCall, writer: ResponseWriter | undefined, id: number, trigger: Trigger): boolean {
   if (call.cancelled || call.destroyed || call.writableEnded) throw new Error('the stream is closed');
-  let data: ReturnType<typeof anyFromPayload>;
+  let data: ReturnType<typeof anyViewFromPayload>;
   try {
-    data = anyFromPayload(trigger);
+    // A view of the encoder's scratch bytes: copied into the message below, before any other encoding.
+    data = anyViewFromPayload(trigger);
   } catch (error) {
     // Data stored before the depth limit: this trigger fails, the consumer keeps its stream.
     throw new UnsendableTriggerError(error instanceof Error ? error.message : String(error));
   }
   const actor = actorCallOf(trigger.target, trigger.key);
-  const message = encodeWatchJobsResponse(
-    {
-      // An actor reminder goes out under the reminder's own name (the job key holds a composite one).
-      name: actor?.reminderName ?? trigger.key.name,
-      id,
-      data,
-      // A reminder is filed under a reserved app id (reminder-keys.ts); the wire names its owner.
-      appId: ownerOfReminderApp(trigger.key.appId) ?? trigger.key.appId,
-      namespace: trigger.key.namespace,
-      actor: actor ? { type: actor.actorType, id: actor.actorId } : undefined,
-      // Duetime's extension field: the attempt's trace context (a Dapr sidecar skips it).
-      traceContext: trigger.trace ? traceContextEntries(trigger.trace) : undefined,
-    },
-    writer !== undefined, // the writer takes it framed
-  );
+  const fields: WatchJobsResponseFields = {
+    // An actor reminder goes out under the reminder's own name (the job key holds a composite one).
+    name: actor?.reminderName ?? trigger.key.name,
+    id,
+    data,
+    // A reminder is filed under a reserved app id (reminder-keys.ts); the wire names its owner.
+    appId: ownerOfReminderApp(trigger.key.appId) ?? trigger.key.appId,
+    namespace: trigger.key.namespace,
+    actor: actor ? { type: actor.actorType, id: actor.actorId } : undefined,
+    // Duetime's extension field: the attempt's trace context (a Dapr sidecar skips it).
+    traceContext: trigger.trace ? traceContextEntries(trigger.trace) : undefined,
+  };
+  // The usual case: straight into this turn's batch, no Buffer of its own.
+  if (writer?.batching()) {
+    encodeWatchJobsResponseInto(fields, writer);
+    return writer.batched();
+  }
+  const message = encodeWatchJobsResponse(fields, writer !== undefined); // the writer takes it framed
   return writer ? writer.write(message) : call.write(message);
 }
 

@@ -6,9 +6,9 @@
 
 export { loadDuetimeProtos, LOADER_OPTIONS, PROTO_DIR, PROTO_FILES, RUNTIME_SERVICE, SCHEDULER_SERVICE, type DuetimeProtos } from './proto-loader.js';
 export { formatGoDuration } from './go-duration-format.js';
-export { decodeValue, encodeValue, VALUE_TYPE_URL } from './protobuf-value.js';
+export { decodeValue, encodeValue, encodeValueView, VALUE_TYPE_URL } from './protobuf-value.js';
 export { ProtoWriter, readFields, type ProtoField } from './protobuf-wire.js';
-export { decodeWatchJobsResponse, encodeWatchJobsResponse, GRPC_HEADER_BYTES, type DecodedWatchJobsResponse, type WatchJobsResponseFields } from './watch-jobs-response-wire.js';
+export { decodeWatchJobsResponse, encodeWatchJobsResponse, encodeWatchJobsResponseInto, GRPC_HEADER_BYTES, type DecodedWatchJobsResponse, type MessageBatch, type WatchJobsResponseFields } from './watch-jobs-response-wire.js';
 export { decodeWatchJobsResult, encodeWatchJobsResult, type DecodedWatchJobsResult, type WatchJobsResultStatus } from './watch-jobs-result-wire.js';
 export * from './messages.js';
 export type { FailurePolicy, HistoryEntry, Job, JobFields, JobSpec, JobStatus, JobTarget } from './job-json.js';

@@ -20,14 +20,24 @@ export const MAX_ENCODED_DEPTH = 1_000;
 
 /** Encodes a JSON value (as JSON.parse returns) as a google.protobuf.Value. */
 export function encodeValue(value: unknown): Buffer {
+  const view = encodeValueView(value);
+  const encoded = Buffer.allocUnsafe(view.length);
+  view.copy(encoded);
+  return encoded;
+}
+
+/**
+ * encodeValue's bytes as a view of the encoder's scratch buffer, valid until the next encoding:
+ * for a caller that copies them at once (a WatchJobs trigger written into its batch), no Buffer
+ * and copy of their own.
+ */
+export function encodeValueView(value: unknown): Buffer {
   // One scratch buffer for every call (encoding never re-enters), grown as payloads need.
   const out = scratch;
+  if (out.buffer.length > SCRATCH_KEEP_BYTES) out.buffer = Buffer.allocUnsafeSlow(SCRATCH_BYTES); // the last huge payload's memory is not kept
   out.at = 0;
   writeValue(out, value, 0);
-  const encoded = Buffer.allocUnsafe(out.at);
-  out.buffer.copy(encoded, 0, 0, out.at);
-  if (out.buffer.length > SCRATCH_KEEP_BYTES) out.buffer = Buffer.allocUnsafe(SCRATCH_BYTES); // a rare huge payload's memory is not kept
-  return encoded;
+  return out.buffer.subarray(0, out.at);
 }
 
 /** Decodes a google.protobuf.Value into a JSON value; throws on bytes that are not one. */

@@ -51,10 +51,42 @@ export const GRPC_HEADER_BYTES = 5;
 let cachedMetadata: { appId: string; namespace: string; bytes: Buffer } | undefined;
 
 /**
+ * Where encodeWatchJobsResponseInto writes: a buffer shared by many messages (the server's batch
+ * of one turn's triggers, written to the HTTP/2 stream at once).
+ */
+export interface MessageBatch {
+  /** Room for `bytes` more bytes: their offset in `buffer` (which may be a new one after this call). */
+  reserve(bytes: number): number;
+  readonly buffer: Buffer;
+}
+
+/**
  * The message's bytes; `framed`: preceded by gRPC's 5-byte message header (not compressed, the
  * length big-endian), ready for the HTTP/2 stream without another buffer and copy.
  */
 export function encodeWatchJobsResponse(fields: WatchJobsResponseFields, framed = false): Buffer {
+  const size = measure(fields);
+  const out = Buffer.allocUnsafe((framed ? GRPC_HEADER_BYTES : 0) + size);
+  writeMeasured(out, 0, fields, size, framed);
+  return out;
+}
+
+/**
+ * The message framed (gRPC's 5-byte header, then the bytes encodeWatchJobsResponse writes),
+ * written into the batch: no Buffer of its own per message. Answers its framed length.
+ */
+export function encodeWatchJobsResponseInto(fields: WatchJobsResponseFields, batch: MessageBatch): number {
+  const size = measure(fields);
+  const at = batch.reserve(GRPC_HEADER_BYTES + size);
+  writeMeasured(batch.buffer, at, fields, size, true);
+  return GRPC_HEADER_BYTES + size;
+}
+
+/** What measure() found, for the writeMeasured() right after it (encoding never re-enters). */
+const measured: { nameLength: number; typeUrlLength: number; anyLength: number; metadata: Buffer; trace: string[] | undefined } = { nameLength: 0, typeUrlLength: 0, anyLength: 0, metadata: TARGET_JOB, trace: undefined };
+
+/** The message's size without the gRPC header; its parts' lengths are left in `measured`. */
+function measure(fields: WatchJobsResponseFields): number {
   const nameLength = Buffer.byteLength(fields.name);
   const metadata = metadataBytes(fields);
   let size = delimitedSize(nameLength) + 1 + varintSize(fields.id) + delimitedSize(metadata.length);
@@ -67,14 +99,24 @@ export function encodeWatchJobsResponse(fields: WatchJobsResponseFields, framed 
   }
   const trace = fields.traceContext ? Object.keys(fields.traceContext) : undefined;
   if (trace) for (const key of trace) size += 1 + delimitedSize(entrySize(key, fields.traceContext![key]!));
+  measured.nameLength = nameLength;
+  measured.typeUrlLength = typeUrlLength;
+  measured.anyLength = anyLength;
+  measured.metadata = metadata;
+  measured.trace = trace;
+  return size;
+}
 
-  const header = framed ? GRPC_HEADER_BYTES : 0;
-  const out = Buffer.allocUnsafe(header + size);
+/** Writes the message measure() just sized at `start` of `out` (framed: the gRPC header first). */
+function writeMeasured(out: Buffer, start: number, fields: WatchJobsResponseFields, size: number, framed: boolean): void {
+  const { nameLength, typeUrlLength, anyLength, metadata, trace } = measured;
+  let at = start;
   if (framed) {
-    out[0] = 0;
-    out.writeUInt32BE(size, 1);
+    out[at] = 0;
+    out.writeUInt32BE(size, at + 1);
+    at += GRPC_HEADER_BYTES;
   }
-  let at = writeString(out, header, NAME, fields.name, nameLength);
+  at = writeString(out, at, NAME, fields.name, nameLength);
   out[at++] = ID;
   at = writeVarint(out, at, fields.id);
   if (fields.data) {
@@ -93,7 +135,6 @@ export function encodeWatchJobsResponse(fields: WatchJobsResponseFields, framed 
       at = writeString(out, at, SECOND, value, Buffer.byteLength(value));
     }
   }
-  return out;
 }
 
 function metadataBytes(fields: WatchJobsResponseFields): Buffer {
