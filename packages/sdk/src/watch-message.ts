@@ -27,13 +27,18 @@ export function toJobTrigger(message: WatchJobsResponse): JobTrigger {
   const actor = message.metadata?.target?.actor;
   const traceparent = message.traceContext?.traceparent;
   const tracestate = message.traceContext?.tracestate;
-  return {
-    name: message.name,
-    data,
-    ...(rawData ? { rawData } : {}),
-    ...(message.metadata ? { appId: message.metadata.appId, namespace: message.metadata.namespace } : {}),
-    ...(actor ? { actor: { type: actor.type, id: actor.id } } : {}),
-    ...(traceparent ? { traceparent } : {}),
-    ...(traceparent && tracestate ? { tracestate } : {}),
-  };
+  // The optional fields are assigned, not spread into the literal (each spread of a conditional
+  // object is a literal and a runtime copy): this runs once per trigger received.
+  const trigger: JobTrigger = { name: message.name, data };
+  if (rawData) trigger.rawData = rawData;
+  if (message.metadata) {
+    trigger.appId = message.metadata.appId;
+    trigger.namespace = message.metadata.namespace;
+  }
+  if (actor) trigger.actor = { type: actor.type, id: actor.id };
+  if (traceparent) {
+    trigger.traceparent = traceparent;
+    if (tracestate) trigger.tracestate = tracestate;
+  }
+  return trigger;
 }
