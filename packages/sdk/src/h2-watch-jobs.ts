@@ -26,7 +26,7 @@ import { Metadata, status } from '@grpc/grpc-js';
 import { FrameReader, frameMessages } from './grpc-frames.js';
 import { loadDuetimeProtos } from './protocol/proto-loader.js';
 import { decodeWatchJobsResponse, type DecodedWatchJobsResponse } from './protocol/watch-jobs-response-wire.js';
-import { encodeWatchJobsResult, type WatchJobsResultStatus } from './protocol/watch-jobs-result-wire.js';
+import { MAX_FRAMED_RESULT_BYTES, writeFramedWatchJobsResult, type WatchJobsResultStatus } from './protocol/watch-jobs-result-wire.js';
 
 const WATCH_JOBS_PATH = '/dapr.proto.scheduler.v1.Scheduler/WatchJobs';
 /** grpc-js's default receive limit, kept. */
@@ -36,6 +36,9 @@ const STREAM_WINDOW_BYTES = 4 * 1024 * 1024;
 const SESSION_WINDOW_BYTES = 8 * 1024 * 1024;
 const KEEPALIVE_MS = 30_000;
 const KEEPALIVE_TIMEOUT_MS = 20_000;
+/** Acks are framed into slabs of this size (some 3,000 acks each). */
+const ACK_SLAB_BYTES = 64 * 1024;
+const EMPTY = Buffer.alloc(0);
 
 /** host:port or [v6]:port: what this client dials itself (anything else goes through grpc-js). */
 export function plainAddress(address: string): boolean {
@@ -141,8 +144,14 @@ export class WatchCallError extends Error {
 /** One WatchJobs call on an HTTP/2 stream; see the file comment for its events. */
 export class H2WatchJobsCall extends EventEmitter {
   private readonly frames = new FrameReader(MAX_MESSAGE_BYTES);
-  /** Acks written since the last flush, sent together on the next tick. */
-  private acks: Buffer[] = [];
+  /**
+   * Acks written since the last flush, framed into `ackSlab` at [ackStart, ackAt), sent together
+   * on the next tick. A slab is not written into again below what was handed to the stream (it
+   * may hold it until the socket takes it); a full one is left to the stream and replaced.
+   */
+  private ackSlab: Buffer = EMPTY;
+  private ackStart = 0;
+  private ackAt = 0;
   private flushing = false;
   private ended = false;
   private finished = false;
@@ -153,10 +162,10 @@ export class H2WatchJobsCall extends EventEmitter {
   private streamError: Error | undefined;
   private readonly flush = (): void => {
     this.flushing = false;
-    if (this.acks.length === 0 || this.finished) return;
-    const acks = this.acks;
-    this.acks = [];
-    this.stream.write(frameMessages(acks));
+    if (this.ackAt === this.ackStart || this.finished) return;
+    const acks = this.ackSlab.subarray(this.ackStart, this.ackAt);
+    this.ackStart = this.ackAt;
+    this.stream.write(acks);
   };
 
   constructor(private readonly stream: ClientHttp2Stream) {
@@ -183,7 +192,12 @@ export class H2WatchJobsCall extends EventEmitter {
   write(message: { result?: { id: string; status: WatchJobsResultStatus } }): boolean {
     if (this.ended) return false; // also set once the stream has closed
     if (message.result) {
-      this.acks.push(encodeWatchJobsResult(message.result.id, message.result.status));
+      if (this.ackAt + MAX_FRAMED_RESULT_BYTES > this.ackSlab.length) {
+        this.flush();
+        this.ackSlab = Buffer.allocUnsafeSlow(ACK_SLAB_BYTES);
+        this.ackStart = this.ackAt = 0;
+      }
+      this.ackAt = writeFramedWatchJobsResult(this.ackSlab, this.ackAt, message.result.id, message.result.status);
       if (!this.flushing) {
         this.flushing = true;
         process.nextTick(this.flush);

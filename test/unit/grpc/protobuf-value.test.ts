@@ -3,7 +3,7 @@
 
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
-import { decodeValue, encodeValue } from '@duetime/sdk/protocol';
+import { decodeValue, encodeValue, encodeValueView } from '@duetime/sdk/protocol';
 import { MAX_ENCODED_DEPTH } from '../../../packages/sdk/src/protocol/protobuf-value.js';
 
 const root = protobuf.Root.fromJSON(protobuf.common.get('google/protobuf/struct.proto')!);
@@ -45,6 +45,15 @@ describe('google.protobuf.Value codec', () => {
 
   it.each(samples.map((s) => [JSON.stringify(s).slice(0, 60), s]))('%s: the bytes protobufjs writes', (_label, value) => {
     expect(encodeValue(value).equals(Buffer.from(theirEncode(value)))).toBe(true);
+  });
+
+  it('encodeValueView: the same bytes as a view of the scratch buffer; encodeValue\'s own survive the next encoding', () => {
+    const kept = encodeValue({ a: 'first' });
+    const view = encodeValueView({ a: 'first' });
+    expect(view.toString('hex')).toBe(kept.toString('hex'));
+    encodeValueView({ b: 'x'.repeat(100_000) }); // a large payload, then the scratch buffer is replaced
+    encodeValueView([1, 2, 3]);
+    expect(decodeValue(kept)).toEqual({ a: 'first' });
   });
 
   it('keeps "__proto__" as an ordinary key', () => {

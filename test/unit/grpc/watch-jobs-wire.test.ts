@@ -8,11 +8,14 @@ import {
   decodeWatchJobsResult,
   encodeValue,
   encodeWatchJobsResponse,
+  encodeWatchJobsResponseInto,
   encodeWatchJobsResult,
   loadDuetimeProtos,
   VALUE_TYPE_URL,
   type WatchJobsResponseFields,
 } from '@duetime/sdk/protocol';
+import { frameMessages } from '../../../packages/sdk/src/grpc-frames.js';
+import { MAX_FRAMED_RESULT_BYTES, writeFramedWatchJobsResult } from '../../../packages/sdk/src/protocol/watch-jobs-result-wire.js';
 
 const watchJobs = loadDuetimeProtos().schedulerService.WatchJobs!;
 const theirResponse = (message: object): Buffer => watchJobs.responseSerialize(message);
@@ -50,6 +53,24 @@ describe('WatchJobsResponse by hand', () => {
     const header = Buffer.alloc(5);
     header.writeUInt32BE(message.length, 1);
     expect(encodeWatchJobsResponse(fields, true).equals(Buffer.concat([header, message]))).toBe(true);
+  });
+
+  it('every message encoded into one batch, growing it as needed: the framed bytes of each, in order', () => {
+    let buffer = Buffer.alloc(0);
+    let used = 0;
+    const batch = {
+      get buffer() {
+        return buffer;
+      },
+      reserve(bytes: number): number {
+        if (used + bytes > buffer.length) buffer = Buffer.concat([buffer.subarray(0, used), Buffer.alloc(used + bytes)]);
+        used += bytes;
+        return used - bytes;
+      },
+    };
+    for (const [, fields] of responses) encodeWatchJobsResponseInto(fields, batch);
+    const expected = Buffer.concat(responses.map(([, fields]) => encodeWatchJobsResponse(fields, true)));
+    expect(buffer.subarray(0, used).toString('hex')).toBe(expected.toString('hex'));
   });
 
   it('caches nothing wrong: another app after a first one gets its own metadata', () => {
@@ -98,6 +119,14 @@ describe('WatchJobsRequest result by hand', () => {
 
   it.each(results)('result{id %s, %s}: the bytes protobufjs writes', (id, status) => {
     expect(encodeWatchJobsResult(id, status).equals(theirRequest({ result: { id, status } }))).toBe(true);
+  });
+
+  it('results framed one after another into a buffer: each the bytes protobufjs writes, behind its gRPC header', () => {
+    const out = Buffer.alloc(results.length * MAX_FRAMED_RESULT_BYTES);
+    let at = 0;
+    for (const [id, status] of results) at = writeFramedWatchJobsResult(out, at, id, status);
+    const expected = Buffer.concat(results.map(([id, status]) => frameMessages([theirRequest({ result: { id, status } })])));
+    expect(out.subarray(0, at).toString('hex')).toBe(expected.toString('hex'));
   });
 
   it.each(results.slice(0, 4))('result{id %s, %s}: decodes to what protobufjs decodes', (id, status) => {

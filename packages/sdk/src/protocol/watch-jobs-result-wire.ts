@@ -26,15 +26,43 @@ const STATUS = 0x10; // WatchJobsRequestResult.status, varint
 export function encodeWatchJobsResult(id: string, status: WatchJobsResultStatus): Buffer {
   const value = Number(id);
   if (!Number.isSafeInteger(value) || value < 0) return encodeLargeId(id, status);
-  const inner = 1 + varintSize(value) + 2;
-  const out = Buffer.allocUnsafe(2 + inner);
-  out[0] = RESULT;
-  out[1] = inner; // at most 13, one byte
-  let at = writeVarint(out, 3, value);
-  out[2] = ID;
-  out[at++] = STATUS;
-  out[at] = status === 'FAILED' ? 1 : 0;
+  const out = Buffer.allocUnsafe(2 + 1 + varintSize(value) + 2);
+  writeResult(out, 0, value, status);
   return out;
+}
+
+/** The most bytes writeFramedWatchJobsResult writes: gRPC's header and a result with a 10-byte varint id. */
+export const MAX_FRAMED_RESULT_BYTES = 5 + 2 + 1 + 10 + 2;
+
+/**
+ * The result message framed (gRPC's 5-byte header, then encodeWatchJobsResult's bytes), written
+ * at `at` of `out`, which has MAX_FRAMED_RESULT_BYTES of room there: the acks of one tick go into
+ * one buffer without a Buffer each. Answers the offset after it.
+ */
+export function writeFramedWatchJobsResult(out: Buffer, at: number, id: string, status: WatchJobsResultStatus): number {
+  const value = Number(id);
+  let length: number;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    const large = encodeLargeId(id, status);
+    large.copy(out, at + 5);
+    length = large.length;
+  } else {
+    length = writeResult(out, at + 5, value, status) - at - 5;
+  }
+  out[at] = 0;
+  out.writeUInt32BE(length, at + 1);
+  return at + 5 + length;
+}
+
+/** The result of an id below 2^53 at `start`; answers the offset after it. */
+function writeResult(out: Buffer, start: number, value: number, status: WatchJobsResultStatus): number {
+  out[start] = RESULT;
+  out[start + 1] = 1 + varintSize(value) + 2; // at most 13, one byte
+  out[start + 2] = ID;
+  let at = writeVarint(out, start + 3, value);
+  out[at++] = STATUS;
+  out[at++] = status === 'FAILED' ? 1 : 0;
+  return at;
 }
 
 // An id of 2^53 or more (another server's counter): its varint from the exact decimal, by BigInt.
