@@ -37,6 +37,13 @@ const HIGH_WATER_BYTES = 1 << 20;
 const LOW_WATER_BYTES = 256 << 10;
 /** Each slab holds the batches of some hundreds of triggers; a message larger than this gets a slab of its own size. */
 const SLAB_BYTES = 64 << 10;
+/**
+ * A batch goes to the stream once it holds this much, before the turn ends (~30 triggers): the
+ * worker starts on the first ones while the rest are encoded. With one write per turn only, the
+ * whole turn's triggers reached the worker in one chunk and its acks came back in one, and server
+ * and worker took turns instead of overlapping (burst-watch: slower than one write per trigger).
+ */
+const EARLY_FLUSH_BYTES = 2048;
 
 /** The parts of grpc-js's BaseServerInterceptingCall a direct write relies on. */
 interface GrpcBaseCall {
@@ -55,7 +62,7 @@ function asGrpcBaseCall(call: unknown): GrpcBaseCall | undefined {
  * a slab at the end of the batch, and the batch is written on a microtask, after the code that
  * sent them (a chunk of acks settling, each dispatching the next trigger; a timer firing a
  * burst's first 250) has finished. One stream write, one callback and one native write per batch
- * instead of per message (a burst's batches hold 20 to 250). A slab is never written into again
+ * instead of per message (a burst's batches hold 20 to 30; EARLY_FLUSH_BYTES). A slab is never written into again
  * below a batch handed to the stream (the stream may hold it until the socket takes it); the next
  * batch follows it in the same slab, and a full slab is left to the stream and replaced.
  */
@@ -110,6 +117,7 @@ export class ResponseWriter implements MessageBatch {
       this.slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, bytes));
       this.start = this.at = 0;
     }
+    if (this.at - this.start >= EARLY_FLUSH_BYTES) this.flush(); // keep the stream flowing: the peer starts on the first ones
     if (!this.flushQueued) {
       this.flushQueued = true;
       queueMicrotask(this.flushQueuedBatch);

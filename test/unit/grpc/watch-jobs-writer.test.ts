@@ -75,6 +75,15 @@ describe('ResponseWriter', () => {
     expect(hex(direct)).toEqual(hex([framed, large, framed]));
   });
 
+  it('hands a batch to the stream once it holds 2 KB, before the turn ends, so the peer starts on the first ones', async () => {
+    const { writer, direct } = call();
+    for (let i = 0; i < 400; i++) writer.write(framed); // 3,200 bytes
+    expect(direct).toHaveLength(1);
+    expect(direct[0]!.length).toBeGreaterThanOrEqual(2048);
+    await turnEnd();
+    expect(hex([Buffer.concat(direct)])).toEqual(hex([Buffer.concat(Array.from({ length: 400 }, () => framed))]));
+  });
+
   it('with a send limit on the call, writes each message on its own at once (checked against the limit)', () => {
     const { writer, direct } = call({ maxSendMessageSize: 100 });
     expect(writer.batching()).toBe(false);
