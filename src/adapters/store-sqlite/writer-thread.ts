@@ -12,9 +12,8 @@
 // Writes settle in submission order, one batch at a time, so "every write up to sequence n has
 // settled" is one counter; reads wait on it (sync) to see this process's writes.
 
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { writerSourceBundle } from './writer-source-bundle.js';
 import { encodeOps } from './writer-codec.js';
 import type { WriteOp } from './write-ops.js';
 import { decodeError, type FromWriter, type ToWriter, type WriterInit } from './writer-protocol.js';
@@ -159,23 +158,12 @@ export class WriterThread {
 }
 
 /**
- * Starts the worker from the file next to this one, with this module's extension: .js from dist/,
- * .ts under tsx or Vitest, where the worker (which inherits no loader) first registers tsx.
+ * Starts the worker from the file next to this one, with this module's extension: .js from dist/;
+ * .ts under tsx or Vitest, where the worker (which inherits no loader) runs a bundle of it
+ * (writer-source-bundle.ts).
  */
 function spawnWriter(init: WriterInit): Worker {
   const typescript = import.meta.url.endsWith('.ts');
   const entry = new URL(`./sqlite-writer-worker.${typescript ? 'ts' : 'js'}`, import.meta.url);
-  if (!typescript) return new Worker(entry, { workerData: init });
-  const bootstrap = `import(${JSON.stringify(tsxEsmApi())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData: init });
-}
-
-/** tsx's ESM API (register()), resolved from here with the import condition require.resolve lacks. */
-function tsxEsmApi(): string {
-  const require = createRequire(import.meta.url);
-  const manifest = require.resolve('tsx/package.json');
-  const exports = (require('tsx/package.json') as { exports: Record<string, { import: { default: string } }> }).exports;
-  const target = exports['./esm/api']?.import.default;
-  if (!target) throw new Error('tsx has no ESM API to load the TypeScript writer thread with');
-  return new URL(target, pathToFileURL(manifest)).href;
+  return new Worker(typescript ? writerSourceBundle(entry) : entry, { workerData: init });
 }
