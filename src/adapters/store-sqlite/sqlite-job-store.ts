@@ -305,12 +305,11 @@ export class SqliteJobStore implements JobStore {
   /** Writes are plain data (WriteOp), applied here or on the writer thread by the same function. */
   private write(op: WriteOp): Promise<unknown> {
     if (this.thread) return this.thread.submit(op);
-    if (!this.writes) return Promise.reject(new Error('the SQLite job store has no writer'));
+    const { writes, live } = this; // set together, when there is no writer thread
+    if (!writes || !live) return Promise.reject(new Error('the SQLite job store has no writer'));
     // Progress commits (the engine's outcomes) may wait a little to share a COMMIT in a burst.
     const deferrable = op.kind === 'progress' || op.kind === 'deleteIf' || op.kind === 'progressBatch';
-    const live = this.live;
-    if (!live) return Promise.reject(new Error('the SQLite job store has no writer'));
-    return this.writes.submit(() => applyWriteOp(this.sql, this.historyLimit, op, live), deferrable);
+    return writes.submit(() => applyWriteOp(this.sql, this.historyLimit, op, live), deferrable);
   }
 
   /**
