@@ -14,6 +14,28 @@ export function grpcStatusOf(headers: IncomingHttpHeaders): { code: number; mess
   return { code: Number(code), message: typeof text === 'string' ? percentDecode(text) : '' };
 }
 
+/** One gRPC message on the wire: not compressed (0), its length (4 bytes, big-endian), then the message. */
+export function grpcFrame(message: Buffer): Buffer {
+  const frame = Buffer.allocUnsafe(5 + message.length);
+  frame[0] = 0;
+  frame.writeUInt32BE(message.length, 1);
+  message.copy(frame, 5);
+  return frame;
+}
+
+/**
+ * How a call ended once its stream closed: undefined for status OK, else the EtcdError grpc-js
+ * would report (the gRPC status when there was one, else the HTTP status or the stream's end).
+ */
+export function callEndError(method: string, stream: ClientHttp2Stream, httpStatus: number, grpcStatus: { code: number; message: string } | undefined): EtcdError | undefined {
+  if (grpcStatus === undefined) {
+    if (httpStatus !== 0 && httpStatus !== 200) return new EtcdError(method, codeOfHttpStatus(httpStatus), `Received HTTP status code ${httpStatus}`);
+    return streamFailure(method, stream);
+  }
+  if (grpcStatus.code !== GrpcCode.OK) return new EtcdError(method, grpcStatus.code, grpcStatus.message || `status ${grpcStatus.code}`);
+  return undefined;
+}
+
 /** A stream that ended without a gRPC status, as grpc-js reports it. */
 export function streamFailure(method: string, stream: ClientHttp2Stream, error?: NodeJS.ErrnoException): EtcdError {
   const rst = stream.rstCode;
@@ -36,7 +58,7 @@ export function streamFailure(method: string, stream: ClientHttp2Stream, error?:
 }
 
 /** gRPC's mapping of an HTTP status without grpc-status (grpc/doc/http-grpc-status-mapping.md). */
-export function codeOfHttpStatus(httpStatus: number): number {
+function codeOfHttpStatus(httpStatus: number): number {
   switch (httpStatus) {
     case 400:
       return GrpcCode.INTERNAL;

@@ -29,7 +29,7 @@ import http2, { constants as h2 } from 'node:http2';
 // grpc-js stays a dependency for the leases; its status codes are the ones to report.
 import { status as GrpcCode } from '@grpc/grpc-js';
 import { EtcdError } from './etcd-error.js';
-import { codeOfHttpStatus, grpcStatusOf, streamFailure } from './grpc-http2-status.js';
+import { callEndError, grpcFrame, grpcStatusOf, streamFailure } from './grpc-http2-status.js';
 
 export interface GrpcUnaryOptions {
   /** Largest answer accepted, bytes (grpc-js's grpc.max_receive_message_length). */
@@ -97,8 +97,7 @@ export class GrpcHttp2Unary {
       }
 
       let settled = false;
-      let grpcStatus: number | undefined;
-      let grpcMessage = '';
+      let grpcStatus: { code: number; message: string } | undefined;
       let httpStatus = 0;
       const chunks: Buffer[] = [];
       let received = 0;
@@ -117,10 +116,7 @@ export class GrpcHttp2Unary {
         stream.close(h2.NGHTTP2_CANCEL);
       }, timeoutMs);
       const readStatus = (headers: http2.IncomingHttpHeaders): void => {
-        const answer = grpcStatusOf(headers);
-        if (answer === undefined) return;
-        grpcStatus = answer.code;
-        grpcMessage = answer.message;
+        grpcStatus = grpcStatusOf(headers) ?? grpcStatus;
       };
 
       stream.on('response', (headers) => {
@@ -141,13 +137,9 @@ export class GrpcHttp2Unary {
       stream.on('close', () => {
         this.lastHeard = performance.now();
         if (settled) return;
-        if (grpcStatus === undefined) {
-          if (httpStatus !== 0 && httpStatus !== 200) settle(new EtcdError(method, codeOfHttpStatus(httpStatus), `Received HTTP status code ${httpStatus}`));
-          else settle(streamFailure(method, stream));
-          return;
-        }
-        if (grpcStatus !== GrpcCode.OK) {
-          settle(new EtcdError(method, grpcStatus, grpcMessage || `status ${grpcStatus}`));
+        const ended = callEndError(method, stream, httpStatus, grpcStatus);
+        if (ended) {
+          settle(ended);
           return;
         }
         const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
@@ -170,11 +162,7 @@ export class GrpcHttp2Unary {
         settle(undefined, value);
       });
 
-      const frame = Buffer.allocUnsafe(5 + message.length);
-      frame[0] = 0;
-      frame.writeUInt32BE(message.length, 1);
-      message.copy(frame, 5);
-      stream.end(frame);
+      stream.end(grpcFrame(message));
     });
   }
 

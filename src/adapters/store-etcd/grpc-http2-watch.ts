@@ -17,7 +17,7 @@ import { status as GrpcCode } from '@grpc/grpc-js';
 import type { WatchCreateRequest, WatchResponse } from './etcd-api.js';
 import { decodeWatchResponse, encodeWatchCreateRequest } from './etcd-codec.js';
 import { EtcdError } from './etcd-error.js';
-import { codeOfHttpStatus, grpcStatusOf, streamFailure } from './grpc-http2-status.js';
+import { callEndError, grpcFrame, grpcStatusOf, streamFailure } from './grpc-http2-status.js';
 
 const METHOD = 'Watch';
 
@@ -58,12 +58,7 @@ export class GrpcHttp2Watch extends EventEmitter<WatchStreamEvents> {
   /** Asks etcd for a watch on this stream. */
   create(request: WatchCreateRequest): void {
     if (this.finished) return;
-    const message = encodeWatchCreateRequest(request);
-    const frame = Buffer.allocUnsafe(5 + message.length);
-    frame[0] = 0;
-    frame.writeUInt32BE(message.length, 1);
-    message.copy(frame, 5);
-    this.stream.write(frame);
+    this.stream.write(grpcFrame(encodeWatchCreateRequest(request)));
   }
 
   /** Ends the call (RST_STREAM CANCEL); nothing is emitted after this. */
@@ -115,16 +110,8 @@ export class GrpcHttp2Watch extends EventEmitter<WatchStreamEvents> {
   /** The stream closed: etcd's status says how the call ended. */
   private closed(): void {
     if (this.finished) return;
-    const answer = this.grpcStatus;
-    if (answer === undefined) {
-      if (this.httpStatus !== 0 && this.httpStatus !== 200) this.fail(new EtcdError(METHOD, codeOfHttpStatus(this.httpStatus), `Received HTTP status code ${this.httpStatus}`));
-      else this.fail(streamFailure(METHOD, this.stream));
-      return;
-    }
-    if (answer.code !== GrpcCode.OK) {
-      this.fail(new EtcdError(METHOD, answer.code, answer.message || `status ${answer.code}`));
-      return;
-    }
+    const error = callEndError(METHOD, this.stream, this.httpStatus, this.grpcStatus);
+    if (error) return this.fail(error);
     this.finished = true;
     this.emit('end');
   }
