@@ -13,6 +13,7 @@ import { startDuetime, type RunningDuetime } from '../../src/main.js';
 import { spawnDuetime, type DuetimeProcess } from '../../src/testing/duetime-process.js';
 import { RecordingReceiver } from '../../src/testing/recording-receiver.js';
 import type { Node } from './support.js';
+import { eventually } from './components/helpers.js';
 import { recordAttempts } from './targets/helpers.js';
 
 const quiet = pino({ level: process.env.DUETIME_TEST_LOG ?? 'silent' });
@@ -225,8 +226,8 @@ describe('reloading the policy file while the server runs', () => {
       expect((await post('cli-before')).status).toBe(204);
       writeFileSync(live, POLICY.replace('action: allow', 'action: deny'));
       child.child.kill('SIGHUP');
-      const logged = Date.now() + 15_000;
-      while (!child.output().includes('access control reloaded') && Date.now() < logged) await new Promise((r) => setTimeout(r, 50));
+      const running = child;
+      await eventually('the reload in the log', () => running.output().includes('access control reloaded'));
       expect(child.output()).toContain(`access control reloaded from ${live}`);
       expect(child.child.exitCode).toBeNull();
       expect((await post('cli-after')).status).toBe(403);

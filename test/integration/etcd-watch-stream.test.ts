@@ -14,17 +14,10 @@ import { GrpcHttp2Watch } from '../../src/adapters/store-etcd/grpc-http2-watch.j
 import { RangeWatch } from '../../src/adapters/store-etcd/range-watch.js';
 import { put } from '../../src/adapters/store-etcd/txn-ops.js';
 import { useEtcdPerFile } from '../conformance/etcd-per-file.js';
+import { eventually } from './components/helpers.js';
 
 const prefix = (name: string): { start: Buffer; end: Buffer } => ({ start: Buffer.from(`/watch-test/${name}/`), end: Buffer.from(`/watch-test/${name}0`) });
 const key = (name: string, sub: string): Buffer => Buffer.from(`/watch-test/${name}/${sub}`);
-
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** A RangeWatch recording what it hands over as "key@modRevision". */
 function recorder(client: ReturnType<typeof useEtcdPerFile>['client'], name: string, fromRevision: number, onCompacted: () => Promise<number> = () => Promise.reject(new Error('not compacted'))) {
@@ -61,7 +54,7 @@ describe('etcd watch over HTTP/2', () => {
       const bigAt = await write('order', subs, Buffer.alloc(60_000, 1));
       expected.push(...subs.map((s) => `${s}@${bigAt}`));
       for (let i = 0; i < 10; i++) expected.push(`after-${i}@${await write('order', [`after-${i}`])}`);
-      await until(() => seen.length >= expected.length, 'every change');
+      await eventually('every change', () => seen.length >= expected.length);
       expect(seen).toEqual(expected);
       expect(watch.connected).toBe(true);
     } finally {
@@ -75,12 +68,12 @@ describe('etcd watch over HTTP/2', () => {
     const { seen, watch } = recorder(shared.client, 'restart', start);
     watch.start();
     try {
-      await until(() => seen.length === 1, 'the first change');
+      await eventually('the first change', () => seen.length === 1);
       await shared.server.down();
-      await until(() => !watch.connected, 'the watch to notice');
+      await eventually('the watch to notice', () => !watch.connected);
       await shared.server.up();
       for (let i = 0; i < 5; i++) expected.push(`b-${i}@${await write('restart', [`b-${i}`])}`);
-      await until(() => seen.length >= expected.length && watch.connected, 'the changes after the restart');
+      await eventually('the changes after the restart', () => seen.length >= expected.length && watch.connected);
       expect(seen).toEqual(expected);
     } finally {
       await watch.stop();
@@ -99,7 +92,7 @@ describe('etcd watch over HTTP/2', () => {
     watch.start();
     try {
       const later = await write('compacted', ['later']);
-      await until(() => seen.length >= 1, 'the change after the resynchronisation');
+      await eventually('the change after the resynchronisation', () => seen.length >= 1);
       expect(resyncs).toBe(1);
       expect(seen).toEqual([`later@${later}`]);
     } finally {
