@@ -29,6 +29,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent } from 'undici';
 import { ClusterHarness, duplicates } from '../src/testing/cluster-harness.js';
+import type { RecordingReceiver } from '../src/testing/recording-receiver.js';
 import { summariseProfile, type ProfileSummary } from './lib/cpu-profile.js';
 import { PROJECT_DIR, startDuetime } from './lib/duetime-server.js';
 import { opsPer, readEtcdOps, type EtcdOpsPer } from './lib/etcd-ops.js';
@@ -118,6 +119,10 @@ export interface ClusterBurstResult {
   clusterCpuMicrosPerTrigger: number;
   /** jobs x clusterCpuMicrosPerTrigger / cores: the drain if CPU were the only limit. */
   cpuBoundDrainMs: number;
+  /** The bench process's CPU over the trigger window per trigger: the receiving app, recording. */
+  receiverCpuMicrosPerTrigger: number;
+  /** Deliveries per replica in each 250 ms after the due instant. */
+  timeline: Record<string, number[]>;
   /** With a profile dir: each replica's profile over the trigger window. */
   profiles?: Array<{ replica: string; file: string; summary: ProfileSummary }>;
 }
@@ -236,7 +241,8 @@ export async function runClusterBurst(ctx: StageContext, options: ClusterBurstOp
   if (options.warmupJobs > 0) {
     const due = new Date(Date.now() + 3_000).toISOString();
     await pool(options.warmupJobs, concurrency, (i) => post(`${urls[i % urls.length]}/v1.0-alpha1/jobs/warm-${i}`, { dueTime: due }));
-    await cluster.waitFor((d) => d.filter((x) => x.job.startsWith('warm-')).length >= options.warmupJobs, 60_000, `${options.warmupJobs} warm-up deliveries`);
+    const warm = pathCounter(cluster.receiver, '/job/warm-');
+    await cluster.receiver.waitFor(() => warm() >= options.warmupJobs, 60_000, `${options.warmupJobs} warm-up deliveries`);
   }
   // Far enough ahead to be scheduled first (checked below): twice the time a probe's rate says
   // scheduling them takes, plus 5 s, at most MAX_LEAD_MS (a slow probe on a loaded machine must
@@ -263,10 +269,12 @@ export async function runClusterBurst(ctx: StageContext, options: ClusterBurstOp
   const windowFrom = Date.now();
   const beforeTrigger = await readEtcdOps(cluster.etcd.url);
   const cpuBeforeTrigger = pids.map((pid) => cpuSeconds(pid));
+  const benchCpuBefore = process.cpuUsage();
   const isBurst = (job: string): boolean => job.startsWith('burst-');
+  const burstReceived = pathCounter(cluster.receiver, '/job/burst-');
   let complete = true;
   try {
-    await cluster.waitFor((d) => d.filter((x) => isBurst(x.job)).length >= jobs, options.drainTimeoutMs, `${jobs} burst deliveries`);
+    await cluster.receiver.waitFor(() => burstReceived() >= jobs, options.drainTimeoutMs, `${jobs} burst deliveries`);
   } catch (error) {
     complete = false;
     ctx.log(error instanceof Error ? error.message : String(error));
@@ -275,6 +283,7 @@ export async function runClusterBurst(ctx: StageContext, options: ClusterBurstOp
   await sleep(1_000);
   const afterTrigger = await readEtcdOps(cluster.etcd.url);
   const cpuAfterTrigger = pids.map((pid) => cpuSeconds(pid));
+  const benchCpu = process.cpuUsage(benchCpuBefore);
   const windowTo = Date.now();
 
   const deliveries = cluster.deliveries().filter((d) => isBurst(d.job));
@@ -288,6 +297,8 @@ export async function runClusterBurst(ctx: StageContext, options: ClusterBurstOp
   const clusterCpuMicrosPerTrigger = replicaCpuMicrosPerTrigger.reduce((a, b) => a + b, 0) + etcdOpsPerTrigger.cpuMicros;
   const result: ClusterBurstResult = {
     options,
+    receiverCpuMicrosPerTrigger: Math.round((benchCpu.user + benchCpu.system) / jobs),
+    timeline: timeline(deliveries, due),
     drainMs: last - due,
     complete,
     delivered: deliveries.length,
@@ -315,6 +326,33 @@ export async function runClusterBurst(ctx: StageContext, options: ClusterBurstOp
     });
   }
   return result;
+}
+
+/**
+ * How many requests the app has received whose path holds `marker`, counted incrementally: the
+ * receiver checks a wait's condition on every request, and a condition that scans every delivery
+ * so far made the bench's own process (the app) cost more per trigger than a replica (240 µs
+ * against about 95 µs, 2026-12-05): the app, not the cluster, set the drain.
+ */
+function pathCounter(receiver: RecordingReceiver, marker: string): () => number {
+  let seen = 0;
+  let count = 0;
+  return () => {
+    const received = receiver.received;
+    for (; seen < received.length; seen++) if (received[seen]!.path.includes(marker)) count++;
+    return count;
+  };
+}
+
+function timeline(deliveries: Array<{ replica: string; receivedAt: number }>, due: number): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const d of deliveries) {
+    const row = (out[d.replica] ??= []);
+    const bucket = Math.max(0, Math.floor((d.receivedAt - due) / 250));
+    while (row.length <= bucket) row.push(0);
+    row[bucket]!++;
+  }
+  return out;
 }
 
 /** The main thread's profile of one process: CPU.<date>.<time>.<pid>.0.<seq>.cpuprofile. */

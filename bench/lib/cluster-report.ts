@@ -94,6 +94,8 @@ export function renderCluster(r: BenchResults): string[] {
       `| CPU per trigger: replicas (each over all ${n(jobs)}) + etcd = cluster | ${b.replicaCpuMicrosPerTrigger.map(n).join(' + ')} + ${n(b.etcdOpsPerTrigger.cpuMicros)} = **${n(b.clusterCpuMicrosPerTrigger)} µs** |`,
     );
     out.push(`| drain if CPU were the only limit (${n(jobs)} x cluster CPU / ${r.machine.cores} cores) | ${n(b.cpuBoundDrainMs)} ms |`);
+    out.push(`| CPU per trigger of the receiving app (the bench process: node:http, recording each call), on the same cores | ${n(b.receiverCpuMicrosPerTrigger)} µs |`);
+    out.push(`| deliveries per 250 ms after the due instant, by replica | ${Object.entries(b.timeline).map(([k, v]) => `${k} ${v.join(' ')}`).join('; ')} |`);
     out.push('');
   }
   if (t || b) {
