@@ -110,7 +110,9 @@ export class EtcdJobWatch {
     // (the engine already has them): known once the writes in flight to those jobs have answered,
     // which under load is often after their events arrive (a trigger's commit waits its turn in a
     // batch); deciding before would read back every such job from etcd.
-    const candidates = [...touched].filter(([, entry]) => entry.removed || entry.putAt <= until);
+    // What is already known to be this replica's own (its write's answer came first: the check
+    // below would skip it after the wait) is dropped before waiting on anything.
+    const candidates = [...touched].filter(([id, entry]) => (entry.removed || entry.putAt <= until) && entry.rev > store.known.seenRevision(id));
     if (candidates.length > 0) await store.writesSettled(candidates.map(([, entry]) => entry.key));
     const toRead = candidates.filter(([id, entry]) => entry.rev > store.known.seenRevision(id)).map(([, entry]) => entry.key);
     if (toRead.length > 0) {

@@ -166,13 +166,19 @@ export class KeyLayout {
    * (the watch drops other owners' keys on this alone); undefined for any other key.
    */
   partitionOfIndexKey(key: Buffer): { kind: 'due' | 'staged'; partition: number } | undefined {
-    for (const [kind, base] of [['due', this.dueBytes], ['staged', this.stagedBytes]] as const) {
-      if (key.length > base.length + PART_DIGITS && key.subarray(0, base.length).equals(base)) {
-        const partition = Number(key.subarray(base.length, base.length + PART_DIGITS).toString('latin1'));
-        return Number.isInteger(partition) ? { kind, partition } : undefined;
-      }
+    // Every replica runs this for every index change in the cluster: bytes compared and digits
+    // read in place, no slices, strings or arrays made.
+    const kind = hasPrefix(key, this.dueBytes) ? 'due' : hasPrefix(key, this.stagedBytes) ? 'staged' : undefined;
+    if (kind === undefined) return undefined;
+    const start = kind === 'due' ? this.dueBytes.length : this.stagedBytes.length;
+    if (key.length <= start + PART_DIGITS) return undefined;
+    let partition = 0;
+    for (let i = start; i < start + PART_DIGITS; i++) {
+      const digit = key[i]! - 0x30;
+      if (digit < 0 || digit > 9) return undefined;
+      partition = partition * 10 + digit;
     }
-    return undefined;
+    return { kind, partition };
   }
 
   /** The job a due-index key points at. */
@@ -229,6 +235,12 @@ export class KeyLayout {
     const text = key.toString('utf8');
     return text.startsWith(this.members) ? text.slice(this.members.length) : undefined;
   }
+}
+
+function hasPrefix(key: Buffer, prefix: Buffer): boolean {
+  if (key.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (key[i] !== prefix[i]) return false;
+  return true;
 }
 
 /** [prefix, the first key after every key with the prefix). */
