@@ -20,8 +20,14 @@
 // batch is run again with a SAVEPOINT around each item, so only the failing item's writes are
 // undone and only its promise rejects. Items are pure functions of the database state, so
 // running them twice is safe. Savepoints cost about a fifth of the write rate, hence only on
-// the rare batch that needs them. Promises settle only after COMMIT returned, which with
-// synchronous = FULL means after the WAL was fsync'd.
+// the rare batch that needs them. Promises settle only after COMMIT returned.
+//
+// How durable a COMMIT is, is decided per batch (runBatch's `full`): a batch with any write a
+// caller is answered for commits with synchronous = FULL (COMMIT returns after the WAL was
+// fsync'd); a batch of only the engine's outcomes (write-ops.ts, needsFullSync) commits with
+// synchronous = NORMAL, without the fsync. In WAL mode both survive a process crash; a power loss
+// can take the unsynced tail, which is always after the last FULL commit (the WAL is one file and
+// recovery stops at the first frame missing): the outcome is lost and the tick delivered again.
 
 /** The transaction control the batch needs, as prepared statements run by the caller's db. */
 export interface TransactionControl {
@@ -32,10 +38,17 @@ export interface TransactionControl {
   release(): void;
   rollbackTo(): void;
   inTransaction(): boolean;
+  /**
+   * synchronous = FULL (true) or NORMAL (false) for the transactions begun from now on. Only
+   * outside a transaction (SQLite refuses to change it inside one).
+   */
+  synchronous(full: boolean): void;
 }
 
 interface Item {
   apply: () => unknown;
+  /** The write needs a COMMIT with synchronous = FULL (see the top of this file). */
+  full: boolean;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -74,12 +87,13 @@ export class GroupCommit {
 
   /**
    * Queues a write; apply runs inside the batch's transaction and its result is the answer.
-   * A deferrable write may wait up to deferMs under load (see the top of this file).
+   * A deferrable write may wait up to deferMs under load; one that is not `full` may share a
+   * COMMIT without fsync with others like it (see the top of this file).
    */
-  submit<T>(apply: () => T, deferrable = false): Promise<T> {
+  submit<T>(apply: () => T, deferrable = false, full = true): Promise<T> {
     if (this.closed) return Promise.reject(new Error('the SQLite job store is closed'));
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ apply, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ apply, full, resolve: resolve as (value: unknown) => void, reject });
       if (this.queue.length >= this.maxBatch) this.flushNow();
       else if (!this.armed) this.arm(deferrable);
     });
@@ -125,7 +139,11 @@ export class GroupCommit {
   private commitBatch(batch: Item[]): void {
     let results: BatchResult[];
     try {
-      results = runBatch(this.tx, batch.map((item) => item.apply));
+      results = runBatch(
+        this.tx,
+        batch.map((item) => item.apply),
+        batch.some((item) => item.full),
+      );
     } catch (error) {
       for (const item of batch) item.reject(error);
       return;
@@ -139,12 +157,14 @@ export class GroupCommit {
 }
 
 /**
- * Runs one batch in one transaction and returns each item's outcome, in order. Throws (with
- * nothing written) when BEGIN or COMMIT fails: disk full, I/O error, lock timeout. Shared by the
- * in-thread group commit and the writer thread.
+ * Runs one batch in one transaction and returns each item's outcome, in order; `full`: the
+ * COMMIT fsyncs (synchronous = FULL), else it does not (NORMAL). Throws (with nothing written)
+ * when BEGIN or COMMIT fails: disk full, I/O error, lock timeout. Shared by the in-thread group
+ * commit and the writer thread.
  */
-export function runBatch(tx: TransactionControl, applies: readonly (() => unknown)[]): BatchResult[] {
+export function runBatch(tx: TransactionControl, applies: readonly (() => unknown)[], full: boolean): BatchResult[] {
   try {
+    tx.synchronous(full);
     return runFast(tx, applies) ?? runIsolated(tx, applies);
   } catch (error) {
     rollbackQuietly(tx);

@@ -13,7 +13,7 @@ import { listLowerBound, prefixUpperBound } from './name-range.js';
 import { decodeDefinition, encodeDefinition, progressArgs, progressOf, uidOf } from './row-codec.js';
 import { applyPragmas, migrate } from './schema.js';
 import { prepareStatements, type JobColumns, type JobRowParams, type KeyParams, type Statements } from './statements.js';
-import { applyWriteOp, transactionControl, type ProgressOp, type WriteOp } from './write-ops.js';
+import { applyWriteOp, needsFullSync, transactionControl, type ProgressOp, type WriteOp } from './write-ops.js';
 import { WriterThread } from './writer-thread.js';
 
 export interface SqliteJobStoreOptions {
@@ -84,8 +84,7 @@ export class SqliteJobStore implements JobStore {
       // Opened after migrate() above, so the worker finds the schema in place.
       this.thread = new WriterThread({ path: options.path, busyTimeoutMs, historyLimit: this.historyLimit }, maxBatch);
     } else {
-      const conn = db;
-      const tx = transactionControl(this.sql, () => conn.inTransaction);
+      const tx = transactionControl(this.sql, db);
       this.live = tx.live;
       this.writes = new GroupCommit(tx, maxBatch);
     }
@@ -309,7 +308,7 @@ export class SqliteJobStore implements JobStore {
     if (!writes || !live) return Promise.reject(new Error('the SQLite job store has no writer'));
     // Progress commits (the engine's outcomes) may wait a little to share a COMMIT in a burst.
     const deferrable = op.kind === 'progress' || op.kind === 'deleteIf' || op.kind === 'progressBatch';
-    return writes.submit(() => applyWriteOp(this.sql, this.historyLimit, op, live), deferrable);
+    return writes.submit(() => applyWriteOp(this.sql, this.historyLimit, op, live), deferrable, needsFullSync(op));
   }
 
   /**

@@ -1,6 +1,7 @@
 // The writer thread's entry: owns the write connection and runs each batch the store posts in one
 // transaction (the same runBatch and applyWriteOp as the in-thread mode), answering only after
-// COMMIT returned, which with synchronous = FULL means after the WAL was fsync'd. The main thread
+// COMMIT returned, which for a batch holding any write a caller is answered for means after the WAL
+// was fsync'd (synchronous = FULL; an outcome-only batch commits without: group-commit.ts). The main thread
 // meanwhile keeps serving. The store has already created and migrated the file.
 
 import Database from 'better-sqlite3';
@@ -9,7 +10,7 @@ import { runBatch } from './group-commit.js';
 import { applyPragmas } from './schema.js';
 import { prepareStatements } from './statements.js';
 import { decodeOps, type WireOps } from './writer-codec.js';
-import { applyWriteOp, transactionControl, type WriteOp } from './write-ops.js';
+import { applyWriteOp, needsFullSync, transactionControl, type WriteOp } from './write-ops.js';
 import { encodeError, type FromWriter, type ToWriter, type WireError, type WriterInit } from './writer-protocol.js';
 
 const port = parentPort;
@@ -26,7 +27,7 @@ try {
 }
 const conn = db;
 const sql = conn && prepareStatements(conn);
-const tx = conn && sql && transactionControl(sql, () => conn.inTransaction);
+const tx = conn && sql && transactionControl(sql, conn);
 
 port.on('message', (message: ToWriter) => {
   if (message.type === 'close') {
@@ -50,6 +51,7 @@ function commit(wire: WireOps): FromWriter {
     const results = runBatch(
       tx,
       ops.map((op) => () => applyWriteOp(sql, init.historyLimit, op, tx.live)),
+      ops.some(needsFullSync),
     );
     const values: unknown[] = [];
     const errors: [number, WireError][] = [];

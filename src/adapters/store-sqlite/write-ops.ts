@@ -26,6 +26,19 @@ export type WriteOp =
 /** One conditional progress write: an update with its history entry, or the delete of a finished job. */
 export type ProgressOp = Extract<WriteOp, { kind: 'progress' | 'deleteIf' }>;
 
+/**
+ * Whether the write's COMMIT must be fsync'd before it is answered (synchronous = FULL). Every
+ * write a caller is answered for must: a schedule, a delete, a pause, resume or manual trigger
+ * (manual-operations.ts, through commitProgress: a 'progress' op). Not the engine's delivery
+ * outcomes, which reach the store through commitProgressBatch only, nor the sweep's purge: nobody
+ * is answered for them, and losing one to a power loss (never to a process crash) means a tick
+ * is delivered again, which at-least-once allows, or a tombstone purged again. The engine's lone
+ * outcomes come through commitProgress and stay FULL: a 'progress' op cannot tell them apart.
+ */
+export function needsFullSync(op: WriteOp): boolean {
+  return op.kind !== 'progressBatch' && op.kind !== 'purgeFinished';
+}
+
 /** Index of finished_at in ProgressArgs: null for a live job. */
 const FINISHED_AT = 13;
 
@@ -128,16 +141,30 @@ function appendHistory(sql: Statements, historyLimit: number, key: KeyParams, se
   if (seq > historyLimit) sql.trimHistory.run(namespace, app_id, name, seq - historyLimit);
 }
 
+/** What transactionControl needs of the connection itself (a better-sqlite3 Database). */
+export interface Connection {
+  readonly inTransaction: boolean;
+  exec(source: string): unknown;
+}
+
 /**
- * The group commit's transaction control, from the prepared statements of one connection, and
- * the live count changes of its transaction (pass `live` to applyWriteOp): added to app_jobs
- * just before COMMIT, forgotten on ROLLBACK and cut back on ROLLBACK TO.
+ * The group commit's transaction control, from one connection (applyPragmas left it at
+ * synchronous = FULL) and its prepared statements, and the live count changes of its
+ * transaction (pass `live` to applyWriteOp): added to app_jobs just before COMMIT, forgotten on
+ * ROLLBACK and cut back on ROLLBACK TO.
  */
-export function transactionControl(sql: Statements, inTransaction: () => boolean): TransactionControl & { live: LiveCountChanges } {
+export function transactionControl(sql: Statements, conn: Connection): TransactionControl & { live: LiveCountChanges } {
   const { begin, commit, rollback, savepoint, release, rollbackTo, addLive } = sql;
   const live = new LiveCountChanges();
+  let full = true;
   return {
     live,
+    synchronous: (wanted) => {
+      if (wanted === full) return;
+      // exec, not a prepared statement: SQLite applies this pragma when it compiles it.
+      conn.exec(wanted ? 'PRAGMA synchronous = FULL' : 'PRAGMA synchronous = NORMAL');
+      full = wanted;
+    },
     begin: () => {
       live.clear();
       begin.run();
@@ -159,6 +186,6 @@ export function transactionControl(sql: Statements, inTransaction: () => boolean
       rollbackTo.run();
       live.rollbackToSavepoint();
     },
-    inTransaction,
+    inTransaction: () => conn.inTransaction,
   };
 }

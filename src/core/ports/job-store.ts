@@ -78,6 +78,9 @@ export interface JobStore {
    * commits the outcomes that settle together in one call; without it the engine calls
    * commitProgress for each. A rejection says nothing about which were written: the caller
    * retries them all, and one already written is then refused as stale (its rev moved on).
+   * For the engine's delivery outcomes only, which no caller is answered for: a store may commit
+   * them less durably (the SQLite store without an fsync: a power loss may lose the last of them,
+   * and those ticks are delivered again). A write the API acknowledges goes through commitProgress.
    */
   commitProgressBatch?(commits: readonly ProgressCommit[]): Promise<boolean[]>;
   /**

@@ -2,14 +2,22 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { GroupCommit, type TransactionControl } from '../../../src/adapters/store-sqlite/group-commit.js';
 
 /** Records the transactions a batch runs; items are plain functions. */
-function recordingTx(): TransactionControl & { commits: number } {
+function recordingTx(): TransactionControl & { commits: number; fullCommits: boolean[] } {
   let open = false;
+  let full = true;
   const tx = {
     commits: 0,
+    /** Per COMMIT, whether it ran with synchronous = FULL. */
+    fullCommits: [] as boolean[],
     begin: () => void (open = true),
     commit: () => {
       open = false;
       tx.commits++;
+      tx.fullCommits.push(full);
+    },
+    synchronous: (wanted: boolean) => {
+      if (open) throw new Error('synchronous changed inside a transaction');
+      full = wanted;
     },
     rollback: () => void (open = false),
     savepoint: () => {},
@@ -94,5 +102,14 @@ describe('GroupCommit', () => {
     await expect(deferred).resolves.toBe(2);
     expect(vi.getTimerCount()).toBe(0);
     await expect(writes.submit(() => 3)).rejects.toThrow('closed');
+  });
+
+  it('a batch of writes none of which needs the fsync commits without it; one that does makes the whole batch FULL', async () => {
+    const tx = recordingTx();
+    const writes = new GroupCommit(tx, 1000);
+    await Promise.all([writes.submit(() => 'outcome', true, false), writes.submit(() => 'outcome', true, false), vi.advanceTimersByTimeAsync(0)]);
+    await Promise.all([writes.submit(() => 'outcome', true, false), writes.submit(() => 'schedule'), vi.advanceTimersByTimeAsync(0)]);
+    await Promise.all([writes.submit(() => 'schedule'), vi.advanceTimersByTimeAsync(0)]);
+    expect(tx.fullCommits).toEqual([false, true, true]);
   });
 });
