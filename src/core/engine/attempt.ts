@@ -23,17 +23,35 @@ export class Attempt implements OutcomeReceiver {
   /** Callers of whenCommitted before the outcome came (rare: a cluster hand-over). */
   private waiters: Array<() => void> | undefined;
   private committed: Promise<void> | undefined;
+  /** The trigger until the engine decided the outcome (takeTrigger); undefined after. */
+  private delivered: Trigger | undefined;
 
   constructor(
     readonly slot: Slot,
     readonly lane: Lane<Slot>,
-    readonly trigger: Trigger,
+    trigger: Trigger,
     /** When it was dispatched (the engine's clock). */
     readonly startedAt: number,
     /** The instant its attempt was due. */
     readonly dueAt: number,
     private readonly settle: (attempt: Attempt) => void,
-  ) {}
+  ) {
+    this.delivered = trigger;
+  }
+
+  /**
+   * The trigger, handed over once to decide the outcome and then let go. An outcome waits for
+   * its commit well after it is decided (in a burst thousands wait for the SQLite writer thread
+   * at once, each surviving the young generation's collections until then), and its trigger
+   * (the object and its triggerId string, about a fifth of what a waiting outcome holds) is not
+   * needed for the commit.
+   */
+  takeTrigger(): Trigger {
+    const trigger = this.delivered;
+    if (trigger === undefined) throw new Error('the trigger of this attempt was taken already');
+    this.delivered = undefined;
+    return trigger;
+  }
 
   get lateMs(): number {
     return this.startedAt - this.dueAt;

@@ -559,7 +559,8 @@ export class Engine {
    * removed or replaced meanwhile). Runs under the job's lock.
    */
   private decide(attempt: Attempt): OutcomeStep {
-    const { slot, trigger, outcome, startedAt, lateMs } = attempt;
+    const { slot, outcome, startedAt, lateMs } = attempt;
+    const trigger = attempt.takeTrigger();
     const finishedAt = this.clock.now();
     const record = slot.record;
     const release = slot.release;

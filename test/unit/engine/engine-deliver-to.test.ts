@@ -7,7 +7,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryJobStore } from '../../../src/adapters/store-memory/index.js';
 import { JobsService } from '../../../src/app/jobs-service.js';
 import { Engine } from '../../../src/core/engine/engine.js';
+import type { Attempt } from '../../../src/core/engine/attempt.js';
 import type { JobKey } from '../../../src/core/model/job.js';
+import type { ProgressCommit } from '../../../src/core/ports/job-store.js';
 import type { Outcome, Trigger } from '../../../src/core/model/trigger.js';
 import type { Deliverer, OutcomeReceiver } from '../../../src/core/ports/deliverer.js';
 import { FakeClock } from '../../../src/testing/fake-clock.js';
@@ -104,5 +106,47 @@ describe('engine: deliverTo, the callback form of delivery', () => {
     await clock.advance(0);
     await waiting;
     expect((await store.get(key('slow')))!.progress.state).toBe('completed');
+  });
+
+  it('lets go of the trigger once the outcome is decided, while its commit is still waiting', async () => {
+    const clock = new FakeClock(T0);
+    // A store whose progress commits wait until opened: outcomes are decided, not yet committed.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    class GatedStore extends MemoryJobStore {
+      override async commitProgressBatch(commits: readonly ProgressCommit[]): Promise<boolean[]> {
+        await gate;
+        return super.commitProgressBatch(commits);
+      }
+      override async commitProgress(commit: ProgressCommit): Promise<boolean> {
+        await gate;
+        return super.commitProgress(commit);
+      }
+    }
+    const store = new GatedStore();
+    const target = new CallbackDeliverer(clock);
+    engine = new Engine(store, target, clock, { random: () => 0, stopTimeoutMs: 0 });
+    const jobs = new JobsService(store, engine, clock);
+    await engine.start();
+    for (let i = 0; i < 3; i++) await jobs.schedule({ namespace: 'default', appId: 'app', name: `w-${i}` }, { dueTime: '1s' });
+    await clock.advance(1_000);
+    expect(target.handed).toHaveLength(3);
+    for (const h of target.handed) h.receiver.receive({ kind: 'done' });
+    await clock.advance(0);
+    expect(await store.get({ namespace: 'default', appId: 'app', name: 'w-0' })).toBeDefined(); // not committed yet
+    // The attempt (the receiver) no longer holds its trigger: taking it again fails. Counted
+    // before the gate opens, and checked after, so a failure leaves no commit waiting for stop().
+    const stillHolding = target.handed.filter((h) => {
+      try {
+        (h.receiver as Attempt).takeTrigger();
+        return true;
+      } catch {
+        return false;
+      }
+    }).length;
+    open();
+    expect(stillHolding).toBe(0);
+    await clock.advance(0);
+    for (let i = 0; i < 3; i++) expect(await store.get({ namespace: 'default', appId: 'app', name: `w-${i}` })).toBeUndefined();
   });
 });
