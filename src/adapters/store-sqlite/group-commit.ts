@@ -26,8 +26,10 @@
 // caller is answered for commits with synchronous = FULL (COMMIT returns after the WAL was
 // fsync'd); a batch of only the engine's outcomes (write-ops.ts, needsFullSync) commits with
 // synchronous = NORMAL, without the fsync. In WAL mode both survive a process crash; a power loss
-// can take the unsynced tail, which is always after the last FULL commit (the WAL is one file and
-// recovery stops at the first frame missing): the outcome is lost and the tick delivered again.
+// or an OS crash can take the unsynced tail, which is always after the last FULL commit (the WAL
+// is one file and recovery stops at the first frame missing): the outcome is lost and the tick
+// delivered again. Until an API write comes, the tail is synced at the next checkpoint at the
+// latest (wal_autocheckpoint, 1,000 pages), which syncs the WAL first.
 
 /** The transaction control the batch needs, as prepared statements run by the caller's db. */
 export interface TransactionControl {

@@ -31,7 +31,7 @@ export type ProgressOp = Extract<WriteOp, { kind: 'progress' | 'deleteIf' }>;
  * write a caller is answered for must: a schedule, a delete, a pause, resume or manual trigger
  * (manual-operations.ts, through commitProgress: a 'progress' op). Not the engine's delivery
  * outcomes, which reach the store through commitProgressBatch only, nor the sweep's purge: nobody
- * is answered for them, and losing one to a power loss (never to a process crash) means a tick
+ * is answered for them, and losing one to a power loss or an OS crash (never to a process crash) means a tick
  * is delivered again, which at-least-once allows, or a tombstone purged again. The engine's lone
  * outcomes come through commitProgress and stay FULL: a 'progress' op cannot tell them apart.
  */
