@@ -1,4 +1,4 @@
-// The targets from issue 2, and the verdicts the report prints. A target missed is reported, not
+// The targets from issues 2 and 12, and the verdicts the report prints. A target missed is reported, not
 // failed on; a correctness check failing (a non-204, a lost schedule, an early or duplicate
 // delivery, jobs left in memory) makes the bench exit non-zero.
 
@@ -9,7 +9,8 @@ import { TARGET_STAGED_RSS_MIB, type StagedMemoryResult } from '../staged-memory
 
 export const TARGETS = {
   schedulesPerS: 10_000,
-  ratioOfBare: 0.5,
+  /** Issue 12's target for scheduling over bare node:http in the same round (issue 2 aimed at 0.5). */
+  ratioOfBare: 0.45,
   drainMs: 1_000,
   /** Published or measured elsewhere, for comparison in the report. */
   daprSchedulesPerS: 921,
@@ -36,7 +37,7 @@ export function verdicts(throughput?: ThroughputResult, burst?: BurstResult, mem
     const d = throughput.duetime;
     out.push(
       { what: `durable schedules/s (median of ${throughput.rounds.length} rounds)`, value: String(d.successPerS), target: `>= ${TARGETS.schedulesPerS}`, kind: 'target', ok: d.successPerS >= TARGETS.schedulesPerS },
-      { what: 'ratio to bare node:http (same round)', value: throughput.ratio.toFixed(2), target: `>= ${TARGETS.ratioOfBare} (aim)`, kind: 'target', ok: throughput.ratio >= TARGETS.ratioOfBare },
+      { what: 'ratio to bare node:http (same round)', value: throughput.ratio.toFixed(2), target: `>= ${TARGETS.ratioOfBare} (issue 2 aimed at 0.5)`, kind: 'target', ok: throughput.ratio >= TARGETS.ratioOfBare },
       { what: 'every scheduling response is 204', value: `${d.failures} not`, target: '0 not', kind: 'check', ok: d.allResponses204 },
       {
         what: 'every 204 is a row on disk (after SIGKILL)',
