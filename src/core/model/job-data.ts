@@ -31,7 +31,11 @@ export function checkJobData(payload: { data?: unknown; rawData?: RawPayload }, 
     return;
   }
   if (payload.data === undefined) return;
-  if (exceedsDepth(payload.data, limits.maxDepth)) throw dataTooDeepError(limits.maxDepth, code);
+  const bound = jsonBytesBound(payload.data, limits.maxDepth);
+  if (bound < 0) throw dataTooDeepError(limits.maxDepth, code);
+  // The size is counted exactly (JSON.stringify) only when the bound says it might be over: the
+  // usual small payload is not written out twice (the store writes it again with the job).
+  if (bound <= limits.maxBytes) return;
   // Within the depth limit, JSON.stringify cannot overflow the stack.
   const bytes = Buffer.byteLength(JSON.stringify(payload.data) ?? '', 'utf8');
   if (bytes > limits.maxBytes) throw dataTooLargeError(bytes, limits.maxBytes, code);
@@ -39,16 +43,73 @@ export function checkJobData(payload: { data?: unknown; rawData?: RawPayload }, 
 
 /** True when `value` has more than `maxDepth` levels of objects and arrays. Iterative: any depth is safe. */
 export function exceedsDepth(value: unknown, maxDepth: number): boolean {
-  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
-  while (stack.length > 0) {
-    const { value: current, depth } = stack.pop()!;
-    if (current === null || typeof current !== 'object') continue;
-    const inner = depth + 1;
-    if (inner > maxDepth) return true;
-    const children = Array.isArray(current) ? current : Object.values(current as Record<string, unknown>);
-    for (const child of children) if (child !== null && typeof child === 'object') stack.push({ value: child, depth: inner });
+  return jsonBytesBound(value, maxDepth) < 0;
+}
+
+/** Most UTF-8 bytes one UTF-16 unit of a string takes in JSON: `\uXXXX` (a raw character is at most 3). */
+const BYTES_PER_UNIT = 6;
+/** Longest JSON a number takes: `-0.0000012345678901234567` is 25 characters (NaN and Infinity are `null`). */
+const NUMBER_BYTES = 32;
+
+/**
+ * -1 when `value` has more than `maxDepth` levels of objects and arrays; else at least the UTF-8
+ * bytes of JSON.stringify(value) (Infinity when it holds anything but JSON's own values in plain
+ * objects and arrays: a toJSON, a class instance, a bigint). One iterative walk, any depth.
+ */
+export function jsonBytesBound(value: unknown, maxDepth: number): number {
+  if (value === null || typeof value !== 'object') return scalarBound(value);
+  const values: unknown[] = [value];
+  const depths: number[] = [1];
+  let bound = 0;
+  while (values.length > 0) {
+    const current = values.pop() as object;
+    const depth = depths.pop()!;
+    if (depth > maxDepth) return -1;
+    const proto: unknown = Object.getPrototypeOf(current);
+    const plain = proto === Object.prototype || proto === null || (proto === Array.prototype && Array.isArray(current));
+    if (!plain || typeof (current as { toJSON?: unknown }).toJSON === 'function') bound = Infinity;
+    bound += 2; // the brackets
+    if (Array.isArray(current)) {
+      for (const child of current as unknown[]) {
+        if (child !== null && typeof child === 'object') {
+          values.push(child);
+          depths.push(depth + 1);
+          bound += 1; // its comma
+        } else {
+          bound += scalarBound(child) + 1;
+        }
+      }
+    } else {
+      for (const name in current) {
+        if (!Object.hasOwn(current, name)) continue;
+        const child = (current as Record<string, unknown>)[name];
+        bound += BYTES_PER_UNIT * name.length + 4; // the quoted key, its colon and comma
+        if (child !== null && typeof child === 'object') {
+          values.push(child);
+          depths.push(depth + 1);
+        } else {
+          bound += scalarBound(child);
+        }
+      }
+    }
   }
-  return false;
+  return bound;
+}
+
+function scalarBound(value: unknown): number {
+  switch (typeof value) {
+    case 'string':
+      return BYTES_PER_UNIT * value.length + 2;
+    case 'number':
+      return NUMBER_BYTES;
+    case 'boolean':
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return 5; // false, or null in an array
+    default:
+      return value === null ? 4 : Infinity; // a bigint: JSON.stringify throws, as it did before
+  }
 }
 
 export function dataTooDeepError(maxDepth: number, code: string): InvalidRequestError {

@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { DuetimeError, InvalidRequestError } from '../../../src/core/errors.js';
-import { checkJobData, DEFAULT_DATA_LIMITS, exceedsDepth } from '../../../src/core/model/job-data.js';
+import { checkJobData, DEFAULT_DATA_LIMITS, exceedsDepth, jsonBytesBound } from '../../../src/core/model/job-data.js';
 
 const CODE = 'DAPR_SCHEDULER_SCHEDULE_JOB';
 const nest = (depth: number, inner: unknown = 1): unknown => {
@@ -67,5 +67,53 @@ describe('checkJobData', () => {
     const json = Buffer.from(JSON.stringify(nest(5)));
     const bytesValue = Buffer.concat([Buffer.from([0x0a, json.length]), json]);
     expect(thrown(() => checkJobData(raw('type.googleapis.com/google.protobuf.BytesValue', bytesValue), limits, CODE))).toMatchObject({ kind: 'invalid', field: 'data' });
+  });
+});
+
+describe('jsonBytesBound', () => {
+  const bytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
+
+  it('is never below the UTF-8 bytes of JSON.stringify, for the characters and numbers that write out longest', () => {
+    const values: unknown[] = [
+      { n: 1 },
+      '\u0001\u001f"\\\n',
+      '\ud800\udfff\udc00', // a lone surrogate is written as \udc00, a pair as 4 bytes
+      'é€😀',
+      [-0.0000012345678901234567, -2.2250738585072014e-308, 1e21, -1.7976931348623157e308, NaN, Infinity],
+      { 'k\u0000\ud800': [true, false, null, undefined, 'x'], [String.fromCharCode(0x2028)]: { a: [[[]]] } },
+      [undefined, () => 1, Symbol('s')],
+      { skipped: undefined, f: () => 1 },
+      Object.assign(Object.create(null) as object, { a: 'b' }),
+    ];
+    for (const value of values) expect(jsonBytesBound(value, 32)).toBeGreaterThanOrEqual(bytes(value));
+  });
+
+  it('is -1 past the depth limit, counted as exceedsDepth counts', () => {
+    expect(jsonBytesBound({ a: [1] }, 1)).toBe(-1);
+    expect(jsonBytesBound({ a: [1] }, 2)).toBeGreaterThan(0);
+    expect(jsonBytesBound(nest(200_000), 32)).toBe(-1);
+  });
+
+  it('has no bound for what JSON.stringify writes otherwise (toJSON, class instances, bigint)', () => {
+    expect(jsonBytesBound({ at: new Date(0) }, 32)).toBe(Infinity);
+    expect(jsonBytesBound({ x: { toJSON: () => 'x'.repeat(100) } }, 32)).toBe(Infinity);
+    expect(jsonBytesBound([new Map()], 32)).toBe(Infinity);
+    expect(jsonBytesBound({ n: 1n }, 32)).toBe(Infinity);
+  });
+});
+
+describe('checkJobData sizes exactly whatever the bound cannot', () => {
+  it('a Date or a toJSON is counted as JSON.stringify writes it', () => {
+    const limits = { maxDepth: 32, maxBytes: 20 };
+    // {"at":"1970-01-01T00:00:00.000Z"} is 33 bytes; its own properties are none.
+    expect(thrown(() => checkJobData({ data: { at: new Date(0) } }, limits, CODE))).toMatchObject({ kind: 'too-large', message: expect.stringContaining('33 bytes') });
+    expect(thrown(() => checkJobData({ data: { x: { toJSON: () => 'y'.repeat(30) } } }, limits, CODE))).toMatchObject({ kind: 'too-large' });
+  });
+
+  it('data near the limit: the exact size decides, not the bound', () => {
+    const limits = { maxDepth: 32, maxBytes: 20 };
+    expect(() => checkJobData({ data: { a: 'x'.repeat(12) } }, limits, CODE)).not.toThrow(); // {"a":"xxxxxxxxxxxx"} is 20 bytes
+    expect(thrown(() => checkJobData({ data: { a: 'x'.repeat(13) } }, limits, CODE))).toMatchObject({ kind: 'too-large', message: expect.stringContaining('21 bytes') });
+    expect(thrown(() => checkJobData({ data: { n: 1n } }, limits, CODE))).toBeInstanceOf(TypeError);
   });
 });
