@@ -40,6 +40,10 @@ export interface ClaimFields {
   token: string;
 }
 
+/** The last app id and namespace validateName passed (a pure check of the string). */
+let lastValidAppId: string | undefined;
+let lastValidNamespace: string | undefined;
+
 const HEADER_FIELDS: ClaimFields = { appId: 'dapr-app-id', token: 'dapr-api-token' };
 
 export function resolveCaller(claims: CallerClaims, options: IdentityOptions, fields: ClaimFields = HEADER_FIELDS): Caller {
@@ -57,8 +61,15 @@ export function resolveCaller(claims: CallerClaims, options: IdentityOptions, fi
   }
   const appId = bound?.appId ?? claimedApp ?? options.defaultAppId;
   const namespace = bound?.namespace ?? claimedNamespace ?? options.defaultNamespace;
-  validateName(appId, 'app id');
-  validateName(namespace, 'namespace');
+  // Nearly every request names the same app and namespace: checked once, not per request.
+  if (appId !== lastValidAppId) {
+    validateName(appId, 'app id');
+    lastValidAppId = appId;
+  }
+  if (namespace !== lastValidNamespace) {
+    validateName(namespace, 'namespace');
+    lastValidNamespace = namespace;
+  }
   return { appId, namespace, bound: bound?.appId !== undefined };
 }
 
