@@ -53,6 +53,13 @@ const DELETE_CHUNK = 30;
  */
 const COMMIT_LINGER = { lingerMs: 50 } as const;
 
+/** Keys of one job a write builds once and passes along. */
+interface JobKeys {
+  id: string;
+  partition: number;
+  progressKey: Buffer;
+}
+
 interface CurrentProgress extends KnownProgress {
   fromCache: boolean;
   /** Read from etcd (not the cache): the progress is a finished job's tombstone. */
@@ -94,17 +101,20 @@ export class EtcdJobStore implements JobStore {
     const def = encodeDefinition(record.def); // throws for values JSON cannot hold, before anything is sent
     const stored: StoredProgress = { uid: record.def.uid, progress: record.progress, history: [] };
     const key = record.def.key;
+    // The job's keys share its id: built once here, not once per key and per attempt.
     const id = this.layout.jobId(key);
+    const defKey = this.layout.defKeyOf(id);
+    const progressKey = this.layout.progressKeyOf(id);
     const writes = (): RequestOp[] => {
-      const ops = [put(this.layout.defKey(key), def), put(this.layout.progressKey(key), encodeProgress(stored))];
+      const ops = [put(defKey, def), put(progressKey, encodeProgress(stored))];
       const entry = indexEntry(record.progress);
-      if (entry) ops.push(put(this.indexKey(key, entry), Buffer.alloc(0)));
+      if (entry) ops.push(put(this.indexKey(key, entry, id), Buffer.alloc(0)));
       return ops;
     };
     await this.order.writeJob(id, () =>
       guard(async () => {
         if (!options.overwrite) {
-          const response = await this.batch.txn({ compare: [createRevisionIs(this.layout.defKey(key), 0)], success: writes(), failure: [get(this.layout.progressKey(key))] });
+          const response = await this.batch.txn({ compare: [createRevisionIs(defKey, 0)], success: writes(), failure: [get(progressKey)] });
           if (response.succeeded) {
             this.remember(id, stored, response.revision);
             return;
@@ -119,7 +129,7 @@ export class EtcdJobStore implements JobStore {
           const ops: RequestOp[] = [];
           if (current) ops.push(...this.removalOps(key, current, { keepDefAndProgress: true }));
           ops.push(...writes());
-          const response = await this.batch.txn({ compare: [modRevisionIs(this.layout.progressKey(key), current?.modRevision ?? 0)], success: dedupe(ops), failure: [] });
+          const response = await this.batch.txn({ compare: [modRevisionIs(progressKey, current?.modRevision ?? 0)], success: dedupe(ops), failure: [] });
           if (response.succeeded) this.remember(id, stored, response.revision);
           return response.succeeded ? 'done' : 'retry';
         });
@@ -271,16 +281,17 @@ export class EtcdJobStore implements JobStore {
         const partition = this.partitionOf(key);
         const token = this.fence?.tokenFor(partition);
         const ownerKey = this.layout.ownerKey(partition);
+        const progressKey = this.layout.progressKeyOf(id);
         let result = false;
         await this.withCurrent(key, 'cache', async (current) => {
           if (!current || current.uid !== commit.uid || current.rev !== commit.expectedRev) {
             if (current?.fromCache) return 'reread';
             return 'done';
           }
-          const compare = [modRevisionIs(this.layout.progressKey(key), current.modRevision)];
+          const compare = [modRevisionIs(progressKey, current.modRevision)];
           if (token !== undefined) compare.push(createRevisionIs(ownerKey, token));
           if (progress === null) {
-            const response = await this.batch.txn({ compare, success: this.removalOps(key, current), failure: token !== undefined ? [get(ownerKey)] : [] }, COMMIT_LINGER);
+            const response = await this.batch.txn({ compare, success: this.removalOps(key, current, {}, { id, partition, progressKey }), failure: token !== undefined ? [get(ownerKey)] : [] }, COMMIT_LINGER);
             if (response.succeeded) {
               this.known.forget(id, response.revision, true);
               result = true;
@@ -288,7 +299,7 @@ export class EtcdJobStore implements JobStore {
             }
             return this.afterRefusal(response, partition, token, current);
           }
-          const { ops, stored } = this.progressOps(key, current, progress, commit.history);
+          const { ops, stored } = this.progressOps(key, current, progress, commit.history, { id, partition, progressKey });
           const response = await this.batch.txn({ compare, success: ops, failure: token !== undefined ? [get(ownerKey)] : [] }, COMMIT_LINGER);
           if (response.succeeded) {
             this.remember(id, stored, response.revision);
@@ -519,11 +530,10 @@ export class EtcdJobStore implements JobStore {
     });
   }
 
-  /** The key of a job's entry in the due or the staged index. */
-  private indexKey(key: JobKey, entry: IndexEntry): Buffer {
-    const partition = this.partitionOf(key);
-    if (entry.finished) return this.layout.finishedKey(partition, entry.at, key);
-    return entry.staged ? this.layout.stagedKey(partition, entry.at, key) : this.layout.dueKey(partition, entry.at, key);
+  /** The key of a job's entry in the due or the staged index (id and partition: the job's, when the caller has them). */
+  private indexKey(key: JobKey, entry: IndexEntry, id?: string, partition = this.partitionOf(key)): Buffer {
+    if (entry.finished) return this.layout.finishedKeyOf(partition, entry.at, id ?? this.layout.jobId(key));
+    return entry.staged ? this.layout.stagedKey(partition, entry.at, key) : this.layout.dueKeyOf(partition, entry.at, id ?? this.layout.jobId(key));
   }
 
   private open(): void {
@@ -592,28 +602,29 @@ export class EtcdJobStore implements JobStore {
   }
 
   /** Deletes a job's keys: definition and progress (unless kept), index entry and history. */
-  private removalOps(key: JobKey, current: KnownProgress, options: { keepDefAndProgress?: boolean } = {}): RequestOp[] {
+  private removalOps(key: JobKey, current: KnownProgress, options: { keepDefAndProgress?: boolean } = {}, of?: JobKeys): RequestOp[] {
     const ops: RequestOp[] = [];
-    if (!options.keepDefAndProgress) ops.push(del(this.layout.defKey(key)), del(this.layout.progressKey(key)));
-    if (current.index) ops.push(del(this.indexKey(key, current.index)));
+    if (!options.keepDefAndProgress) ops.push(del(this.layout.defKey(key)), del(of?.progressKey ?? this.layout.progressKey(key)));
+    if (current.index) ops.push(del(this.indexKey(key, current.index, of?.id, of?.partition)));
     if (current.history.length > 0) ops.push(delRange(this.layout.historyRange(key)));
     return ops;
   }
 
-  private progressOps(key: JobKey, current: KnownProgress, progress: Progress, entry: HistoryEntry | undefined): { ops: RequestOp[]; stored: StoredProgress } {
+  /** A progress commit's writes; `of`: the job's id, partition and progress key, which the caller built. */
+  private progressOps(key: JobKey, current: KnownProgress, progress: Progress, entry: HistoryEntry | undefined, of: JobKeys): { ops: RequestOp[]; stored: StoredProgress } {
     const ops: RequestOp[] = [];
     let history = current.history;
     if (entry && this.historyLimit > 0) {
       history = [...history, progress.rev];
-      ops.push(put(this.layout.historyKey(key, progress.rev), encodeHistory(entry)));
-      while (history.length > this.historyLimit) ops.push(del(this.layout.historyKey(key, history.shift()!)));
+      ops.push(put(this.layout.historyKeyOf(of.id, progress.rev), encodeHistory(entry)));
+      while (history.length > this.historyLimit) ops.push(del(this.layout.historyKeyOf(of.id, history.shift()!)));
     }
     const stored: StoredProgress = { uid: current.uid, progress, history };
-    ops.push(put(this.layout.progressKey(key), encodeProgress(stored)));
+    ops.push(put(of.progressKey, encodeProgress(stored)));
     const filed = indexEntry(progress);
     if (!sameIndexEntry(filed, current.index)) {
-      if (current.index) ops.push(del(this.indexKey(key, current.index)));
-      if (filed) ops.push(put(this.indexKey(key, filed), Buffer.alloc(0)));
+      if (current.index) ops.push(del(this.indexKey(key, current.index, of.id, of.partition)));
+      if (filed) ops.push(put(this.indexKey(key, filed, of.id, of.partition), Buffer.alloc(0)));
     }
     return { ops, stored };
   }

@@ -91,15 +91,28 @@ export class KeyLayout {
   }
 
   defKey(key: JobKey): Buffer {
-    return Buffer.from(this.defs + this.jobId(key));
+    return this.defKeyOf(this.jobId(key));
+  }
+
+  /** defKey() of a job whose jobId() the caller already has (a write builds several keys of one job). */
+  defKeyOf(id: string): Buffer {
+    return Buffer.from(this.defs + id);
   }
 
   progressKey(key: JobKey): Buffer {
-    return Buffer.from(this.progress + this.jobId(key));
+    return this.progressKeyOf(this.jobId(key));
+  }
+
+  progressKeyOf(id: string): Buffer {
+    return Buffer.from(this.progress + id);
   }
 
   historyKey(key: JobKey, seq: number): Buffer {
-    return Buffer.from(`${this.hist}${this.jobId(key)}\u0000${String(seq).padStart(12, '0')}`);
+    return this.historyKeyOf(this.jobId(key), seq);
+  }
+
+  historyKeyOf(id: string, seq: number): Buffer {
+    return Buffer.from(`${this.hist}${id}\u0000${String(seq).padStart(12, '0')}`);
   }
 
   /** Every history entry of one job. */
@@ -108,7 +121,11 @@ export class KeyLayout {
   }
 
   dueKey(partition: number, at: number, key: JobKey): Buffer {
-    return Buffer.from(`${this.due}${part(partition)}/${instant(at)}/${this.jobId(key)}`);
+    return this.dueKeyOf(partition, at, this.jobId(key));
+  }
+
+  dueKeyOf(partition: number, at: number, id: string): Buffer {
+    return Buffer.from(`${this.due}${part(partition)}/${instant(at)}/${id}`);
   }
 
   /** Due-index entries of one partition due at or before `until`. */
@@ -118,7 +135,11 @@ export class KeyLayout {
   }
 
   finishedKey(partition: number, at: number, key: JobKey): Buffer {
-    return Buffer.from(`${this.finishedIndex}${part(partition)}/${instant(at)}/${this.jobId(key)}`);
+    return this.finishedKeyOf(partition, at, this.jobId(key));
+  }
+
+  finishedKeyOf(partition: number, at: number, id: string): Buffer {
+    return Buffer.from(`${this.finishedIndex}${part(partition)}/${instant(at)}/${id}`);
   }
 
   /** Finished-index entries of one partition that finished at or before `until`. */

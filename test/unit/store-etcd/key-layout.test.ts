@@ -37,3 +37,18 @@ describe('KeyLayout.partitionOfIndexKey', () => {
     expect(other.partitionOfIndexKey(layout.dueKey(12, 0, job))).toBeUndefined();
   });
 });
+
+describe('KeyLayout keys built from a job id', () => {
+  const layout = new KeyLayout('/duetime/');
+  const id = layout.jobId(job);
+
+  it('are the keys built from the job key', () => {
+    expect(layout.defKeyOf(id)).toEqual(layout.defKey(job));
+    expect(layout.progressKeyOf(id)).toEqual(layout.progressKey(job));
+    expect(layout.historyKeyOf(id, 42)).toEqual(layout.historyKey(job, 42));
+    expect(layout.dueKeyOf(7, 1_700_000_000_000, id)).toEqual(layout.dueKey(7, 1_700_000_000_000, job));
+    expect(layout.finishedKeyOf(7, 1_700_000_000_000, id)).toEqual(layout.finishedKey(7, 1_700_000_000_000, job));
+    expect(layout.jobOfDueKey(layout.dueKeyOf(7, 1_700_000_000_000, id))).toEqual(job);
+    expect(layout.instantOfDueKey(layout.dueKeyOf(7, 1_700_000_000_000, id))).toBe(1_700_000_000_000);
+  });
+});
