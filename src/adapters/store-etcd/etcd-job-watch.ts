@@ -91,21 +91,27 @@ export class EtcdJobWatch {
   private async applyIndexEvents(events: WatchEvent[]): Promise<void> {
     const { layout, store, fence } = this.options;
     const touched = new Map<string, Touched>();
+    const until = Date.now() + this.horizonMs;
     for (const event of events) {
       const where = layout.partitionOfIndexKey(event.kv.key);
       // Another owner's partition: dropped without decoding the job. A partition in doubt still
       // hears of changes (its token is kept): the engine drops what they make stale.
       if (!where || fence.tokenFor(where.partition) === undefined) continue;
       const deleted = Number(event.type) === 1;
+      const putAt = deleted || where.kind !== 'due' ? 0 : layout.instantOfDueKey(event.kv.key);
+      // A new due key beyond the horizon is dropped before the job is decoded: alone it would be
+      // dropped below, and with a removal of the same job in these events the removal has the job
+      // read anyway (its current record, whatever the put). While jobs are scheduled ahead, most
+      // events are new jobs due later.
+      if (putAt > until) continue;
       const key = where.kind === 'due' ? layout.jobOfDueKey(event.kv.key) : layout.parseStagedKey(event.kv.key).key;
       const id = layout.jobId(key);
       const entry = touched.get(id) ?? { key, rev: 0, removed: false, putAt: Number.POSITIVE_INFINITY };
       entry.rev = Math.max(entry.rev, Number(event.kv.modRevision));
       if (deleted) entry.removed = true;
-      else entry.putAt = Math.min(entry.putAt, where.kind === 'due' ? layout.instantOfDueKey(event.kv.key) : 0);
+      else entry.putAt = Math.min(entry.putAt, putAt);
       touched.set(id, entry);
     }
-    const until = Date.now() + this.horizonMs;
     // New jobs beyond the horizon are not read. Of the rest, this replica's own writes are skipped
     // (the engine already has them): known once the writes in flight to those jobs have answered,
     // which under load is often after their events arrive (a trigger's commit waits its turn in a
