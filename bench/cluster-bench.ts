@@ -3,7 +3,8 @@
 // (bin/duetime.js) by the cluster harness (src/testing/cluster-harness.ts):
 //
 // BENCH_DUETIME_BIN names another build's bin/duetime.js to run instead (an A/B comparison), as
-// for the other stages.
+// for the other stages; BENCH_CLUSTER_NODE_ARGS adds node options to the replicas (space-separated,
+// e.g. a V8 flag to try).
 //
 // - cluster-throughput: wrk (64 connections, 2 threads, bench/wrk/schedule-jobs.lua: each request
 //   a new job due in 2030) against one replica on etcd and against one server on the embedded
@@ -189,7 +190,7 @@ async function wrkRun(ctx: StageContext, name: string, url: string, pid: number 
 }
 
 export async function runClusterThroughput(ctx: StageContext, options: ClusterThroughputOptions): Promise<ClusterThroughputResult> {
-  const { cluster } = await startCluster(ctx, { replicas: 1 });
+  const { cluster } = await startCluster(ctx, { replicas: 1, nodeArgs: process.env.BENCH_CLUSTER_NODE_ARGS?.split(' ').filter(Boolean) ?? [] });
   const sqlite = await startDuetime(ctx.scope, 'sqlite', { dataDir: subdir(ctx, 'sqlite-data'), appUrl: `${cluster.receiver.url}/sqlite` });
   const replica = cluster.live()[0]!;
   ctx.log('1 replica on etcd and one server on SQLite up');
@@ -228,7 +229,7 @@ export async function runClusterThroughput(ctx: StageContext, options: ClusterTh
 
 export async function runClusterBurst(ctx: StageContext, options: ClusterBurstOptions, profile?: { dir: string; monoOffsetUs: number }): Promise<ClusterBurstResult> {
   const { jobs, concurrency } = options;
-  const nodeArgs = profile ? ['--cpu-prof', '--cpu-prof-dir', profile.dir] : [];
+  const nodeArgs = [...(profile ? ['--cpu-prof', '--cpu-prof-dir', profile.dir] : []), ...(process.env.BENCH_CLUSTER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
   const { cluster, stop } = await startCluster(ctx, { replicas: options.replicas, nodeArgs });
   const agent = new Agent({ connections: concurrency });
   ctx.scope.defer(() => agent.close());

@@ -1,5 +1,5 @@
 // The cluster stages (bench/cluster-bench.ts) on their own, without the rest of `npm run bench`:
-//   npx tsx bench/cluster.ts [--jobs 10000] [--replicas 3] [--duration 6] [--rounds 3]
+//   npx tsx bench/cluster.ts [--jobs 10000] [--replicas 3] [--warmup-jobs 1000] [--duration 6] [--rounds 3]
 //        [--no-scheduling] [--no-burst] [--failover] [--profile-dir DIR]
 // Needs the build (npm run build): the replicas run bin/duetime.js. Prints one JSON document on
 // stdout (progress goes to stderr). Nothing is asserted. With --profile-dir, the burst's
@@ -24,6 +24,7 @@ const { values: args } = parseArgs({
   options: {
     jobs: { type: 'string', default: String(defaultClusterBurstOptions.jobs) },
     replicas: { type: 'string', default: String(defaultClusterBurstOptions.replicas) },
+    'warmup-jobs': { type: 'string', default: String(defaultClusterBurstOptions.warmupJobs) },
     duration: { type: 'string', default: String(defaultClusterThroughputOptions.durationS) },
     rounds: { type: 'string', default: String(defaultClusterThroughputOptions.rounds) },
     failover: { type: 'boolean', default: false },
@@ -52,7 +53,7 @@ if (profileDir) mkdirSync(profileDir, { recursive: true });
 const offsetUs = monoOffsetUs();
 try {
   const throughput = { ...defaultClusterThroughputOptions, durationS: Number(args.duration), rounds: Math.max(1, Number(args.rounds)) };
-  const burst = { ...defaultClusterBurstOptions, jobs: Number(args.jobs), replicas: Number(args.replicas) };
+  const burst = { ...defaultClusterBurstOptions, jobs: Number(args.jobs), replicas: Number(args.replicas), warmupJobs: Number(args['warmup-jobs']) };
   const results = {
     bench: 'cluster',
     date: new Date().toISOString(),
