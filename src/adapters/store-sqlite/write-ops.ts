@@ -32,8 +32,10 @@ export type ProgressOp = Extract<WriteOp, { kind: 'progress' | 'deleteIf' }>;
  * (manual-operations.ts, through commitProgress: a 'progress' op). Not the engine's delivery
  * outcomes, which reach the store through commitProgressBatch only, nor the sweep's purge: nobody
  * is answered for them, and losing one to a power loss or an OS crash (never to a process crash) means a tick
- * is delivered again, which at-least-once allows, or a tombstone purged again. The engine's lone
- * outcomes come through commitProgress and stay FULL: a 'progress' op cannot tell them apart.
+ * is delivered again, which at-least-once allows, or a tombstone purged again. Since 2026-12-05 a
+ * turn with one outcome also comes as a batch (of one). What the engine still writes through
+ * commitProgress stays FULL, since a 'progress' op cannot be told from a pause: an outcome whose
+ * job a manual operation held locked, a catch-up on load, a job staged or ended without a tick.
  */
 export function needsFullSync(op: WriteOp): boolean {
   return op.kind !== 'progressBatch' && op.kind !== 'purgeFinished';

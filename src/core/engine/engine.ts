@@ -691,11 +691,13 @@ export class Engine {
 
   /**
    * Commits with the store's batch call when it has one (retried as a whole: a commit already
-   * written is refused as stale on the retry and its job reloaded), else each on its own.
+   * written is refused as stale on the retry and its job reloaded), else each on its own. A lone
+   * outcome takes the batch call too: the call is for delivery outcomes, which a store may commit
+   * without an fsync (SQLite does), and at a steady rate most turns hold one outcome.
    */
   private commitAll(commits: ProgressCommit[]): Promise<Array<boolean | undefined>> {
     const batch = this.store.commitProgressBatch?.bind(this.store);
-    if (commits.length === 1 || !batch) return Promise.all(commits.map((commit) => this.commitWithRetry(commit)));
+    if (!batch) return Promise.all(commits.map((commit) => this.commitWithRetry(commit)));
     return this.retryingCommit<Array<boolean | undefined>>(() => batch(commits), commits.map(() => undefined));
   }
 

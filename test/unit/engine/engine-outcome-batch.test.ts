@@ -67,6 +67,35 @@ describe('engine: outcomes committed in batches', () => {
     for (let i = 0; i < 50; i++) expect((await store.get(key(`job-${i}`)))?.progress.state).toBe('completed');
   });
 
+  it('a lone outcome goes through the batch call too (a store may commit it without the fsync)', async () => {
+    const { clock, store, target, jobs, key } = await setUp();
+    await jobs.schedule(key('alone'), { dueTime: '10s' });
+    await jobs.schedule(key('rep'), { schedule: '@every 1s', repeats: 2 });
+    store.singles = 0;
+    await clock.advance(1_000); // rep's first tick, alone in its turn
+    await clock.advance(1_000); // its second and last
+    await clock.advance(8_000); // alone's only tick
+    expect(target.deliveries.map((d) => [d.trigger.key.name, d.at - T0])).toEqual([['rep', 1000], ['rep', 2000], ['alone', 10000]]);
+    expect(store.batches).toEqual([1, 1, 1]);
+    expect(store.singles).toBe(0);
+    expect((await store.get(key('alone')))?.progress.state).toBe('completed');
+    expect((await store.get(key('rep')))?.progress).toMatchObject({ state: 'completed', count: 2 });
+  });
+
+  it('a lone outcome whose batch call fails is retried, and committed once', async () => {
+    const { clock, store, target, engine: e, jobs, key } = await setUp();
+    const errors: string[] = [];
+    e.events.on('error', ({ context }) => errors.push(context));
+    await jobs.schedule(key('rep'), { schedule: '@every 1s', repeats: 2 });
+    store.failNextBatchAfter = 1; // written, then the call rejects: the retry is refused as stale
+    await clock.advance(1_000);
+    expect(errors).toEqual(['commit']);
+    await clock.advance(5_000);
+    expect(target.of('rep').map((d) => d.at - T0)).toEqual([1000, 2000]);
+    expect((await store.get(key('rep')))?.progress).toMatchObject({ state: 'completed', count: 2 });
+    expect(store.singles).toBe(0);
+  });
+
   it('a repeating job is placed again only after its batch committed: never early, one attempt per tick', async () => {
     const { clock, store, target, jobs, key } = await setUp();
     for (let i = 0; i < 10; i++) await jobs.schedule(key(`rep-${i}`), { schedule: '@every 1s', repeats: 3 });

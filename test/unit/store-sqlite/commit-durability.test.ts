@@ -1,7 +1,8 @@
 // Which COMMITs are fsync'd. Every write a caller is answered for (a schedule, a delete, a pause,
 // resume or manual trigger, which reach the store as commitProgress) commits with
 // synchronous = FULL; a batch of only the engine's delivery outcomes (commitProgressBatch) or the
-// sweep's purge commits with NORMAL, and a batch mixing both with FULL (group-commit.ts). Observed
+// sweep's purge commits with NORMAL, and a batch mixing both with FULL (group-commit.ts); the
+// engine sends a turn's lone outcome as a batch of one, so it commits NORMAL too. Observed
 // on a real SQLite file through the store's public calls: the level each COMMIT statement runs at.
 
 import Database from 'better-sqlite3';
@@ -11,6 +12,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SqliteJobStore } from '../../../src/adapters/store-sqlite/sqlite-job-store.js';
 import { needsFullSync, type WriteOp } from '../../../src/adapters/store-sqlite/write-ops.js';
+import { JobsService } from '../../../src/app/jobs-service.js';
+import { systemClock } from '../../../src/core/clock.js';
+import { Engine } from '../../../src/core/engine/engine.js';
 import type { JobRecord } from '../../../src/core/model/job.js';
 import type { ProgressCommit } from '../../../src/core/ports/job-store.js';
 import { key, minimalRecord } from '../../conformance/job-store.suite.js';
@@ -89,6 +93,24 @@ describe('SqliteJobStore: which commits are fsync\'d', () => {
     const done = await Promise.all([store.commitProgressBatch([outcome(a, true)]), store.create(minimalRecord(key('b')), { overwrite: false })]);
     expect(done[0]).toEqual([true]);
     expect(commits).toEqual([FULL]);
+  });
+
+  it('the engine\'s outcome alone in its turn commits NORMAL; the schedule before it FULL', async () => {
+    const { store, commits } = observedStore();
+    const delivered: string[] = [];
+    const engine = new Engine(store, { deliver: async (trigger) => (delivered.push(trigger.key.name), { kind: 'done' }) }, systemClock, { keepFinished: () => true });
+    const finished = new Promise<void>((resolve) => engine.events.on('finished', () => resolve()));
+    await engine.start();
+    try {
+      commits.length = 0;
+      await new JobsService(store, engine, systemClock).schedule(key('alone'), { dueTime: new Date(Date.now() + 50).toISOString() });
+      await finished;
+      expect(delivered).toEqual(['alone']);
+      expect(commits).toEqual([FULL, NORMAL]);
+      expect((await store.get(key('alone')))?.progress.state).toBe('completed');
+    } finally {
+      await engine.stop();
+    }
   });
 
   it('the sweep\'s purge commits NORMAL', async () => {
