@@ -134,9 +134,19 @@ export const PROGRESS_COLUMNS = 'rev, state, count, attempts, last_trigger, tick
  * finished indexes; finished_at is also where a tombstone's finishedAt is kept.
  */
 export function progressArgs(p: Progress): ProgressArgs {
+  const args: unknown[] = [];
+  pushProgressColumns(p, args);
+  return args as ProgressArgs;
+}
+
+/**
+ * The same columns appended to `out` (the writer thread's flat batch, writer-codec.ts), without an
+ * array of their own. Throws on an unknown state, before appending anything.
+ */
+export function pushProgressColumns(p: Progress, out: unknown[]): void {
   const state = STATE_CODES[p.state];
   if (state === undefined) throw new RangeError(`unknown progress state "${String(p.state)}"`);
-  return [
+  out.push(
     p.rev,
     state,
     p.count,
@@ -151,7 +161,7 @@ export function progressArgs(p: Progress): ProgressArgs {
     indexedDueAt(p) ?? null,
     indexedStagedAt(p) ?? null,
     indexedFinishedAt(p) ?? null,
-  ];
+  );
 }
 
 /** The progress columns as a read returns them. */

@@ -13,7 +13,8 @@ import { listLowerBound, prefixUpperBound } from './name-range.js';
 import { decodeDefinition, encodeDefinition, progressArgs, progressOf, uidOf } from './row-codec.js';
 import { applyPragmas, migrate } from './schema.js';
 import { prepareStatements, type JobColumns, type JobRowParams, type KeyParams, type Statements } from './statements.js';
-import { applyWriteOp, needsFullSync, transactionControl, type ProgressOp, type WriteOp } from './write-ops.js';
+import { applyWriteOp, checkProgressRev, needsFullSync, transactionControl, type ProgressOp, type WriteOp } from './write-ops.js';
+import { encodeProgressCommits } from './writer-codec.js';
 import { WriterThread } from './writer-thread.js';
 
 export interface SqliteJobStoreOptions {
@@ -143,8 +144,14 @@ export class SqliteJobStore implements JobStore {
     return this.write(op) as Promise<boolean>;
   }
 
-  /** The whole batch as one write: one queued item, one promise, and one message to the writer thread. */
+  /**
+   * The whole batch as one write: one queued item, one promise, and one message to the writer
+   * thread. For the writer thread the commits are encoded at once into the flat batch it is sent
+   * as (writer-codec.ts), with no write object per commit: in a burst the outcomes queue here
+   * faster than the thread commits them (thousands at once), and what waits should be small.
+   */
   commitProgressBatch(commits: readonly ProgressCommit[]): Promise<boolean[]> {
+    if (this.thread) return this.thread.submitEncoded(encodeProgressCommits, commits) as Promise<boolean[]>;
     let ops: ProgressOp[];
     try {
       ops = commits.map(progressOp);
@@ -361,10 +368,8 @@ function nonNegativeInteger(field: string, value: number): number {
 
 /** A progress commit as the write that applies it; throws on a revision that does not follow. */
 function progressOp(commit: ProgressCommit): ProgressOp {
+  checkProgressRev(commit);
   const { progress, history } = commit;
-  if (progress && progress.rev !== commit.expectedRev + 1) {
-    throw new RangeError(`progress.rev must be expectedRev + 1 (${commit.expectedRev + 1}), got ${progress.rev}`);
-  }
   // Parameter objects are written out in full: see jobRow.
   const { namespace, appId: app_id, name } = commit.key;
   const { uid, expectedRev: expected_rev } = commit;

@@ -4,6 +4,7 @@
 // write cross a thread boundary.
 
 import { JobExistsError } from '../../core/errors.js';
+import type { ProgressCommit } from '../../core/ports/job-store.js';
 import { LiveCountChanges } from './live-count-changes.js';
 import { type TransactionControl } from './group-commit.js';
 import { uidColumn, type ProgressArgs } from './row-codec.js';
@@ -39,6 +40,14 @@ export type ProgressOp = Extract<WriteOp, { kind: 'progress' | 'deleteIf' }>;
  */
 export function needsFullSync(op: WriteOp): boolean {
   return op.kind !== 'progressBatch' && op.kind !== 'purgeFinished';
+}
+
+/** Refuses a commit whose new progress does not follow the revision it expects. */
+export function checkProgressRev(commit: ProgressCommit): void {
+  const { progress } = commit;
+  if (progress && progress.rev !== commit.expectedRev + 1) {
+    throw new RangeError(`progress.rev must be expectedRev + 1 (${commit.expectedRev + 1}), got ${progress.rev}`);
+  }
 }
 
 /** Index of finished_at in ProgressArgs: null for a live job. */

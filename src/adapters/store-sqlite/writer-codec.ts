@@ -6,9 +6,10 @@
 // outcome commits take the same road. The writes made once per schedule or delivery (create,
 // progress, deleteIf, and batches of them) are laid out flat; rarer ones cross as themselves.
 
-import type { ProgressArgs } from './row-codec.js';
+import type { ProgressCommit } from '../../core/ports/job-store.js';
+import { pushProgressColumns, type ProgressArgs } from './row-codec.js';
 import type { KeyParams } from './statements.js';
-import type { ProgressOp, WriteOp } from './write-ops.js';
+import { checkProgressRev, type ProgressOp, type WriteOp } from './write-ops.js';
 
 /** A batch of writes as posted: encodeOps' output, decodeOps' input. */
 export type WireOps = unknown[];
@@ -33,7 +34,28 @@ export function decodeOps(wire: WireOps): WriteOp[] {
   return ops;
 }
 
-function encodeOp(op: WriteOp, wire: unknown[]): void {
+/**
+ * The engine's outcomes (commitProgressBatch) appended to `wire` straight from the commits, as
+ * encodeOp would write the progress batch the store builds from them (progressOp): the same
+ * values, without the write objects and progress arrays in between. Throws (a revision that does
+ * not follow, an unknown state) with part of the batch appended: the caller cuts `wire` back.
+ */
+export function encodeProgressCommits(commits: readonly ProgressCommit[], wire: unknown[]): void {
+  wire.push(PROGRESS_BATCH, commits.length);
+  for (const commit of commits) {
+    checkProgressRev(commit);
+    const { namespace, appId, name } = commit.key;
+    const { progress, history } = commit;
+    if (progress === null) {
+      wire.push(DELETE_IF, namespace, appId, name, commit.uid, commit.expectedRev, null);
+      continue;
+    }
+    wire.push(PROGRESS, namespace, appId, name, commit.uid, commit.expectedRev, history ? JSON.stringify(history) : null, null);
+    pushProgressColumns(progress, wire);
+  }
+}
+
+export function encodeOp(op: WriteOp, wire: unknown[]): void {
   switch (op.kind) {
     case 'create': {
       const { namespace, app_id, name, uid, def, progress } = op.row;

@@ -3,31 +3,42 @@
 //
 // State machine:
 //   idle      --submit-->                queued (a send is armed on the next macrotask)
-//   queued    --setImmediate / maxBatch / sync()-->  in flight (one batch posted to the worker, its
-//                                        writes encoded flat: writer-codec.ts)
+//   queued    --setImmediate / maxBatch / sync()-->  in flight (one batch posted to the worker)
 //   in flight --submit-->                in flight, the write queues behind it
 //   in flight --worker answers-->        each write settles with its own result; whatever queued
 //                                        meanwhile is sent at once (batches grow while one commits)
 //   any       --worker dies-->           failed: everything pending and later rejects
 // Writes settle in submission order, one batch at a time, so "every write up to sequence n has
 // settled" is one counter; reads wait on it (sync) to see this process's writes.
+//
+// Each write is encoded flat (writer-codec.ts) when it is submitted, into the batch it will be
+// posted in: what waits for the worker is one array of strings and numbers per batch, not a
+// write object (and a row or guard object, and a progress array) per write. In a burst the engine
+// queues outcomes faster than the worker commits them, thousands at once, and the scavenges
+// copied those objects while they waited.
 
 import { Worker } from 'node:worker_threads';
 import { writerSourceBundle } from './writer-source-bundle.js';
-import { encodeOps } from './writer-codec.js';
+import { encodeOp } from './writer-codec.js';
 import type { WriteOp } from './write-ops.js';
 import { decodeError, type FromWriter, type ToWriter, type WriterInit } from './writer-protocol.js';
 
 interface Item {
-  op: WriteOp;
   seq: number;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
 
+/** Writes to be posted together (at most maxBatch), already encoded into one flat array. */
+interface Batch {
+  wire: unknown[];
+  items: Item[];
+}
+
 export class WriterThread {
   private readonly worker: Worker;
-  private queue: Item[] = [];
+  /** Batches waiting to be posted, oldest first; only the last one takes new writes. */
+  private queue: Batch[] = [];
   private inFlight: Item[] | undefined;
   private armed = false;
   private closed = false;
@@ -69,12 +80,35 @@ export class WriterThread {
   }
 
   submit(op: WriteOp): Promise<unknown> {
+    return this.submitEncoded(encodeOp, op);
+  }
+
+  /**
+   * A write given as what encodes it (`encode(value, wire)` appends it to the batch's flat
+   * array, as encodeOp does). When encode throws, whatever it appended is cut off and the write
+   * alone rejects.
+   */
+  submitEncoded<T>(encode: (value: T, wire: unknown[]) => void, value: T): Promise<unknown> {
     if (this.closed) return Promise.reject(new Error('the SQLite job store is closed'));
     if (this.failure) return Promise.reject(this.failure);
+    let batch = this.queue[this.queue.length - 1];
+    if (!batch || batch.items.length >= this.maxBatch) {
+      batch = { wire: [], items: [] };
+      this.queue.push(batch);
+    }
+    const { wire, items } = batch;
+    const before = wire.length;
+    try {
+      encode(value, wire);
+    } catch (error) {
+      wire.length = before;
+      if (items.length === 0) this.queue.pop();
+      return Promise.reject(error);
+    }
     return new Promise((resolve, reject) => {
-      this.queue.push({ op, seq: ++this.submitted, resolve, reject });
+      items.push({ seq: ++this.submitted, resolve, reject });
       if (this.inFlight) return; // sent when the worker answers
-      if (this.queue.length >= this.maxBatch) this.send();
+      if (items.length >= this.maxBatch) this.send();
       else if (!this.armed) {
         this.armed = true;
         setImmediate(() => {
@@ -110,12 +144,12 @@ export class WriterThread {
   }
 
   private send(): void {
-    if (this.inFlight || this.queue.length === 0 || this.failure) return;
-    const batch = this.queue.length <= this.maxBatch ? this.queue : this.queue.slice(0, this.maxBatch);
-    this.queue = batch === this.queue ? [] : this.queue.slice(this.maxBatch);
-    this.inFlight = batch;
+    if (this.inFlight || this.failure) return;
+    const batch = this.queue.shift();
+    if (!batch) return;
+    this.inFlight = batch.items;
     this.worker.ref();
-    this.worker.postMessage({ type: 'batch', ops: encodeOps(batch.map((item) => item.op)) } satisfies ToWriter);
+    this.worker.postMessage({ type: 'batch', ops: batch.wire } satisfies ToWriter);
   }
 
   private onAnswer(message: FromWriter): void {
@@ -143,7 +177,7 @@ export class WriterThread {
   private fail(error: Error): void {
     if (this.failure) return;
     this.failure = error;
-    const pending = [...(this.inFlight ?? []), ...this.queue];
+    const pending = [...(this.inFlight ?? []), ...this.queue.flatMap((batch) => batch.items)];
     this.inFlight = undefined;
     this.queue = [];
     for (const item of pending) item.reject(error);

@@ -3,8 +3,10 @@
 // than applied in part.
 
 import { describe, expect, it } from 'vitest';
-import { decodeOps, encodeOps } from '../../../src/adapters/store-sqlite/writer-codec.js';
-import type { ProgressArgs } from '../../../src/adapters/store-sqlite/row-codec.js';
+import { decodeOps, encodeOps, encodeProgressCommits } from '../../../src/adapters/store-sqlite/writer-codec.js';
+import { progressArgs, type ProgressArgs } from '../../../src/adapters/store-sqlite/row-codec.js';
+import type { Progress } from '../../../src/core/model/job.js';
+import type { ProgressCommit } from '../../../src/core/ports/job-store.js';
 import type { WriteOp } from '../../../src/adapters/store-sqlite/write-ops.js';
 
 const progress: ProgressArgs = [3, 0, 2, 1, 1_700_000_000_000, 1_700_000_001_000, 1_700_000_002_000, null, null, null, 0, 1_700_000_002_000, null, null];
@@ -53,5 +55,41 @@ describe('the writer thread batch encoding', () => {
     const wire = encodeOps(ops.slice(0, 3));
     for (const cut of [1, 5, 10, wire.length - 1]) expect(() => decodeOps(wire.slice(0, cut))).toThrow(/malformed write batch/);
     expect(() => decodeOps([99])).toThrow(/malformed write batch: tag 99/);
+  });
+});
+
+describe('the engine\'s outcomes encoded straight from their commits', () => {
+  const uid = '0b6e9f7a-2f6c-4c1e-9a51-6f1c2d3e4f50';
+  const commitKey = { namespace: 'default', appId: 'app', name: 'job-ü-1' };
+  const at = 1_700_000_000_000;
+  const history = { scheduledAt: at, at: at + 5, attempt: 1, outcome: 'success' as const, manual: false };
+  const live = { rev: 3, count: 2, attempts: 1, lastTrigger: at, state: 'active' as const, tickAt: at + 1_000, nextAt: at + 2_000, staged: false };
+  const done = { rev: 3, count: 5, attempts: 0, state: 'completed' as const, finishedAt: at + 9 };
+
+  it('decodes to the progress batch the store would build from the same commits', () => {
+    const commits: ProgressCommit[] = [
+      { key: commitKey, uid, expectedRev: 2, progress: live, history },
+      { key: commitKey, uid, expectedRev: 2, progress: done },
+      { key: commitKey, uid: 'not-a-uuid', expectedRev: 7, progress: null },
+    ];
+    const wire: unknown[] = [];
+    encodeProgressCommits(commits, wire);
+    const g = (u: string, rev: number) => ({ namespace: 'default', app_id: 'app', name: 'job-ü-1', uid: u, expected_rev: rev });
+    const expected: WriteOp = {
+      kind: 'progressBatch',
+      ops: [
+        { kind: 'progress', guard: g(uid, 2), progress: progressArgs(live), key: g(uid, 2), entry: JSON.stringify(history) },
+        { kind: 'progress', guard: g(uid, 2), progress: progressArgs(done), key: g(uid, 2), entry: undefined },
+        { kind: 'deleteIf', guard: g('not-a-uuid', 7), key: g('not-a-uuid', 7) },
+      ],
+    };
+    expect(decodeOps(structuredClone(wire))).toEqual([expected]);
+    expect(progressArgs(live)).toEqual([3, 0, 2, 1, at, at + 1_000, at + 2_000, null, null, null, 0, at + 2_000, null, null]);
+  });
+
+  it('throws on a revision that does not follow, or an unknown state', () => {
+    expect(() => encodeProgressCommits([{ key: commitKey, uid, expectedRev: 1, progress: live }], [])).toThrow(/expectedRev \+ 1/);
+    const odd = { ...live, state: 'sleeping' } as unknown as Progress;
+    expect(() => encodeProgressCommits([{ key: commitKey, uid, expectedRev: 2, progress: odd }], [])).toThrow(/unknown progress state/);
   });
 });
