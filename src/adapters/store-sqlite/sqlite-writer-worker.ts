@@ -43,7 +43,7 @@ function commit(wire: WireOps): FromWriter {
   if (!sql || !tx) return { type: 'failed', error: encodeError(openError) };
   let ops: WriteOp[];
   try {
-    ops = decodeOps(wire);
+    ops = decodeOps(wire, true); // the engine's outcomes are applied from the wire in place
   } catch (error) {
     return { type: 'failed', error: encodeError(error) };
   }

@@ -8,7 +8,7 @@ import type { ProgressCommit } from '../../core/ports/job-store.js';
 import { LiveCountChanges } from './live-count-changes.js';
 import { type TransactionControl } from './group-commit.js';
 import { uidColumn, type ProgressArgs } from './row-codec.js';
-import type { JobRowParams, KeyParams, Statements } from './statements.js';
+import type { JobRowParams, KeyArgs, KeyParams, PositionalStmt, Statements, UidColumn } from './statements.js';
 
 interface Guard extends KeyParams {
   uid: string;
@@ -22,7 +22,27 @@ export type WriteOp =
   | { kind: 'deleteIf'; guard: Guard; key: KeyParams }
   | { kind: 'progress'; guard: Guard; progress: ProgressArgs; key: KeyParams; entry: string | undefined }
   | { kind: 'progressBatch'; ops: ProgressOp[] }
+  | ProgressWire
   | { kind: 'purgeFinished'; finishedBefore: number; limit: number };
+
+/**
+ * A progress batch as the writer thread decodes it: `count` progress and deleteIf writes in the
+ * flat batch `wire` from `at` on (writer-codec.ts), applied there without an object per write.
+ */
+export interface ProgressWire {
+  kind: 'progressWire';
+  wire: readonly unknown[];
+  at: number;
+  count: number;
+}
+
+/** Tags and lengths of the writes a ProgressWire holds (writer-codec.ts lays them out). */
+export const WIRE_PROGRESS = 1;
+export const WIRE_DELETE_IF = 2;
+/** Tag, the guard's five values, the entry, the other key, the 14 progress columns. */
+export const WIRE_PROGRESS_LENGTH = 22;
+/** Tag, the guard's five values, the other key. */
+export const WIRE_DELETE_IF_LENGTH = 7;
 
 /** One conditional progress write: an update with its history entry, or the delete of a finished job. */
 export type ProgressOp = Extract<WriteOp, { kind: 'progress' | 'deleteIf' }>;
@@ -39,7 +59,7 @@ export type ProgressOp = Extract<WriteOp, { kind: 'progress' | 'deleteIf' }>;
  * job a manual operation held locked, a catch-up on load, a job staged or ended without a tick.
  */
 export function needsFullSync(op: WriteOp): boolean {
-  return op.kind !== 'progressBatch' && op.kind !== 'purgeFinished';
+  return op.kind !== 'progressBatch' && op.kind !== 'progressWire' && op.kind !== 'purgeFinished';
 }
 
 /** Refuses a commit whose new progress does not follow the revision it expects. */
@@ -97,42 +117,18 @@ export function applyWriteOp(sql: Statements, historyLimit: number, op: WriteOp,
       return sql.deleteJobRange.run({ ...op.range, upper: op.upper }).changes;
     case 'deleteIf': {
       const { namespace, app_id, name, uid, expected_rev } = op.guard;
-      const historySeq = sql.deleteJobIf.get(namespace, app_id, name, uidColumn(uid), expected_rev);
-      if (historySeq === undefined) return false;
-      // A job that never wrote history (a one-shot delivered at its first attempt) has none to delete.
-      if (historySeq !== null) sql.deleteHistory.run(op.key.namespace, op.key.app_id, op.key.name);
-      return true;
+      return applyDeleteIf(sql, namespace, app_id, name, uid, expected_rev, op.key);
     }
     case 'progress': {
       const { namespace, app_id, name, uid, expected_rev } = op.guard;
-      const uidArg = uidColumn(uid);
-      const finishes = op.progress[FINISHED_AT] !== null;
-      // First as a write to a live row (nearly every commit is), then, only when that changed
-      // nothing, to a finished one: which of the two landed says how the app's count moves.
-      if (op.entry === undefined || historyLimit === 0) {
-        if (sql.updateLiveProgress.run(...op.progress, namespace, app_id, name, uidArg, expected_rev).changes > 0) {
-          if (finishes) live.add(namespace, app_id, -1);
-          return true;
-        }
-        if (sql.updateFinishedProgress.run(...op.progress, namespace, app_id, name, uidArg, expected_rev).changes === 0) return false;
-        if (!finishes) live.add(namespace, app_id, 1);
-        return true;
-      }
-      let seq = sql.updateLiveProgressWithHistory.get(...op.progress, namespace, app_id, name, uidArg, expected_rev);
-      if (seq !== undefined) {
-        if (finishes) live.add(namespace, app_id, -1);
-      } else {
-        seq = sql.updateFinishedProgressWithHistory.get(...op.progress, namespace, app_id, name, uidArg, expected_rev);
-        if (seq === undefined) return false;
-        if (!finishes) live.add(namespace, app_id, 1);
-      }
-      appendHistory(sql, historyLimit, op.key, seq, op.entry);
-      return true;
+      return applyProgress(sql, historyLimit, live, namespace, app_id, name, uid, expected_rev, op.entry, op.key, op.progress, 0);
     }
     case 'progressBatch':
       // The engine's outcomes of one turn: one queued write (one message to the writer thread),
       // each answered as alone; a throw undoes the whole batch, which the engine retries.
       return op.ops.map((one) => applyWriteOp(sql, historyLimit, one, live));
+    case 'progressWire':
+      return applyProgressWire(sql, historyLimit, op, live);
     case 'purgeFinished': {
       // Read and deleted in the same transaction: a row found finished is still finished here.
       const keys = sql.finishedBefore.all(op.finishedBefore, Math.max(0, Math.trunc(op.limit)));
@@ -142,6 +138,108 @@ export function applyWriteOp(sql: Statements, historyLimit: number, op: WriteOp,
       return keys.length;
     }
   }
+}
+
+/** A guarded delete of a finished job (and its history, when it has any). */
+function applyDeleteIf(sql: Statements, namespace: string, app_id: string, name: string, uid: string, expected_rev: number, key: KeyParams | null): boolean {
+  const historySeq = sql.deleteJobIf.get(namespace, app_id, name, uidColumn(uid), expected_rev);
+  if (historySeq === undefined) return false;
+  // A job that never wrote history (a one-shot delivered at its first attempt) has none to delete.
+  if (historySeq !== null) {
+    if (key) sql.deleteHistory.run(key.namespace, key.app_id, key.name);
+    else sql.deleteHistory.run(namespace, app_id, name);
+  }
+  return true;
+}
+
+/**
+ * A guarded progress write (and its history entry): the progress columns are the 14 values of
+ * `cols` from `at` on (a ProgressArgs, or their place in a flat batch), bound one by one rather
+ * than spread from an array of their own. `key` null: the guard's.
+ */
+function applyProgress(
+  sql: Statements,
+  historyLimit: number,
+  live: LiveCountChanges,
+  namespace: string,
+  app_id: string,
+  name: string,
+  uid: string,
+  expected_rev: number,
+  entry: string | undefined,
+  key: KeyParams | null,
+  cols: ArrayLike<unknown>,
+  at: number,
+): boolean {
+  const uidArg = uidColumn(uid);
+  const finishes = cols[at + FINISHED_AT] !== null;
+  // First as a write to a live row (nearly every commit is), then, only when that changed
+  // nothing, to a finished one: which of the two landed says how the app's count moves.
+  if (entry === undefined || historyLimit === 0) {
+    if (runProgress(sql.updateLiveProgress, cols, at, namespace, app_id, name, uidArg, expected_rev).changes > 0) {
+      if (finishes) live.add(namespace, app_id, -1);
+      return true;
+    }
+    if (runProgress(sql.updateFinishedProgress, cols, at, namespace, app_id, name, uidArg, expected_rev).changes === 0) return false;
+    if (!finishes) live.add(namespace, app_id, 1);
+    return true;
+  }
+  let seq = getProgress(sql.updateLiveProgressWithHistory, cols, at, namespace, app_id, name, uidArg, expected_rev);
+  if (seq !== undefined) {
+    if (finishes) live.add(namespace, app_id, -1);
+  } else {
+    seq = getProgress(sql.updateFinishedProgressWithHistory, cols, at, namespace, app_id, name, uidArg, expected_rev);
+    if (seq === undefined) return false;
+    if (!finishes) live.add(namespace, app_id, 1);
+  }
+  appendHistory(sql, historyLimit, key ?? { namespace, app_id, name }, seq, entry);
+  return true;
+}
+
+type ProgressStmt<R> = PositionalStmt<[...ProgressArgs, ...KeyArgs, uid: UidColumn, expectedRev: number], R>;
+
+/** A progress statement run with the 14 columns of `cols` from `at`, then the guard. */
+function runProgress(stmt: ProgressStmt<unknown>, cols: ArrayLike<unknown>, at: number, namespace: string, app_id: string, name: string, uid: UidColumn, rev: number): { changes: number } {
+  const c = cols as ArrayLike<number>;
+  return stmt.run(c[at]!, c[at + 1]!, c[at + 2]!, c[at + 3]!, c[at + 4]!, c[at + 5]!, c[at + 6]!, c[at + 7]!, c[at + 8]!, c[at + 9]!, c[at + 10]!, c[at + 11]!, c[at + 12]!, c[at + 13]!, namespace, app_id, name, uid, rev);
+}
+
+/** The same, answering the RETURNING column (undefined: no row written). */
+function getProgress(stmt: ProgressStmt<number>, cols: ArrayLike<unknown>, at: number, namespace: string, app_id: string, name: string, uid: UidColumn, rev: number): number | undefined {
+  const c = cols as ArrayLike<number>;
+  return stmt.get(c[at]!, c[at + 1]!, c[at + 2]!, c[at + 3]!, c[at + 4]!, c[at + 5]!, c[at + 6]!, c[at + 7]!, c[at + 8]!, c[at + 9]!, c[at + 10]!, c[at + 11]!, c[at + 12]!, c[at + 13]!, namespace, app_id, name, uid, rev);
+}
+
+/**
+ * The engine's outcomes as the writer thread received them (writer-codec.ts): applied from the
+ * flat batch in place, each as its 'progress' or 'deleteIf' write would be, without decoding an
+ * object per write first. Positions as encodeOp writes them.
+ */
+function applyProgressWire(sql: Statements, historyLimit: number, op: ProgressWire, live: LiveCountChanges): boolean[] {
+  const w = op.wire;
+  const results: boolean[] = [];
+  for (let i = 0, p = op.at; i < op.count; i++) {
+    const namespace = w[p + 1] as string;
+    const app_id = w[p + 2] as string;
+    const name = w[p + 3] as string;
+    const uid = w[p + 4] as string;
+    const rev = w[p + 5] as number;
+    if (w[p] === WIRE_DELETE_IF) {
+      results.push(applyDeleteIf(sql, namespace, app_id, name, uid, rev, wireKey(w[p + 6])));
+      p += WIRE_DELETE_IF_LENGTH;
+    } else {
+      const entry = w[p + 6] as string | null;
+      results.push(applyProgress(sql, historyLimit, live, namespace, app_id, name, uid, rev, entry ?? undefined, wireKey(w[p + 7]), w, p + 8));
+      p += WIRE_PROGRESS_LENGTH;
+    }
+  }
+  return results;
+}
+
+function wireKey(other: unknown): KeyParams | null {
+  if (other === null) return null;
+  const [namespace, app_id, name] = other as [string, string, string];
+  return { namespace, app_id, name };
 }
 
 /** Appends the entry numbered seq (the job row's history_seq, just counted up) and trims. */

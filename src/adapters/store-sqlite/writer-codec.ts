@@ -9,14 +9,14 @@
 import type { ProgressCommit } from '../../core/ports/job-store.js';
 import { pushProgressColumns, type ProgressArgs } from './row-codec.js';
 import type { KeyParams } from './statements.js';
-import { checkProgressRev, type ProgressOp, type WriteOp } from './write-ops.js';
+import { checkProgressRev, WIRE_DELETE_IF, WIRE_DELETE_IF_LENGTH, WIRE_PROGRESS, WIRE_PROGRESS_LENGTH, type ProgressOp, type ProgressWire, type WriteOp } from './write-ops.js';
 
 /** A batch of writes as posted: encodeOps' output, decodeOps' input. */
 export type WireOps = unknown[];
 
 const CREATE = 0;
-const PROGRESS = 1;
-const DELETE_IF = 2;
+const PROGRESS = WIRE_PROGRESS;
+const DELETE_IF = WIRE_DELETE_IF;
 const PROGRESS_BATCH = 3;
 const AS_IS = 4;
 const PROGRESS_LENGTH = 14;
@@ -27,8 +27,13 @@ export function encodeOps(ops: readonly WriteOp[]): WireOps {
   return wire;
 }
 
-export function decodeOps(wire: WireOps): WriteOp[] {
-  const reader = { wire, at: 0 };
+/**
+ * The writes back. `inPlace`: a progress batch (the engine's outcomes) comes back as a
+ * ProgressWire, its writes left in `wire` to be applied from there (write-ops.ts), as the writer
+ * thread does; otherwise as objects.
+ */
+export function decodeOps(wire: WireOps, inPlace = false): WriteOp[] {
+  const reader = { wire, at: 0, inPlace };
   const ops: WriteOp[] = [];
   while (reader.at < wire.length) ops.push(decodeOp(reader));
   return ops;
@@ -78,6 +83,8 @@ export function encodeOp(op: WriteOp, wire: unknown[]): void {
       wire.push(PROGRESS_BATCH, op.ops.length);
       for (const one of op.ops) encodeOp(one, wire);
       return;
+    case 'progressWire':
+      throw new Error('a progress batch decoded in place is applied where it is, not encoded again');
     default:
       wire.push(AS_IS, op);
   }
@@ -95,6 +102,7 @@ function pushProgress(progress: ProgressArgs, wire: unknown[]): void {
 interface Reader {
   wire: WireOps;
   at: number;
+  inPlace: boolean;
 }
 
 function decodeOp(r: Reader): WriteOp {
@@ -117,6 +125,7 @@ function decodeOp(r: Reader): WriteOp {
     }
     case PROGRESS_BATCH: {
       const count = next(r) as number;
+      if (r.inPlace) return skipProgressBatch(r, count);
       const ops: ProgressOp[] = [];
       for (let i = 0; i < count; i++) ops.push(decodeOp(r) as ProgressOp);
       return { kind: 'progressBatch', ops };
@@ -126,6 +135,19 @@ function decodeOp(r: Reader): WriteOp {
     default:
       throw new Error(`malformed write batch: tag ${String(tag)} at ${r.at - 1}`);
   }
+}
+
+/** A progress batch's writes, checked for their tags and lengths and left where they are. */
+function skipProgressBatch(r: Reader, count: number): ProgressWire {
+  const at = r.at;
+  for (let i = 0; i < count; i++) {
+    const tag = r.wire[r.at];
+    const length = tag === PROGRESS ? WIRE_PROGRESS_LENGTH : tag === DELETE_IF ? WIRE_DELETE_IF_LENGTH : 0;
+    if (length === 0) throw new Error(`malformed write batch: tag ${String(tag)} at ${r.at} in a progress batch`);
+    if (r.at + length > r.wire.length) throw new Error('malformed write batch: it ends inside a write');
+    r.at += length;
+  }
+  return { kind: 'progressWire', wire: r.wire, at, count };
 }
 
 function next(r: Reader): unknown {

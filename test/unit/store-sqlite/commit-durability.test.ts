@@ -133,6 +133,7 @@ describe('SqliteJobStore: which commits are fsync\'d', () => {
       [{ kind: 'deleteIf', guard, key: k }, true],
       [{ kind: 'progress', guard, progress: [] as never, key: k, entry: undefined }, true],
       [{ kind: 'progressBatch', ops: [] }, false],
+      [{ kind: 'progressWire', wire: [], at: 0, count: 0 }, false],
       [{ kind: 'purgeFinished', finishedBefore: 0, limit: 1 }, false],
     ];
     for (const [op, full] of kinds) expect([op.kind, needsFullSync(op)]).toEqual([op.kind, full]);

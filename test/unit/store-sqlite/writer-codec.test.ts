@@ -51,6 +51,27 @@ describe('the writer thread batch encoding', () => {
     expect(decoded?.kind === 'progress' && decoded.key).toBe(decoded?.kind === 'progress' && decoded.guard);
   });
 
+  it('decoded in place (the writer thread), a progress batch stays in the wire: its position and count', () => {
+    const wire = structuredClone(encodeOps(ops));
+    const decoded = decodeOps(wire, true);
+    const objects = decodeOps(wire);
+    expect(decoded.length).toBe(objects.length);
+    decoded.forEach((op, i) => {
+      const object = objects[i]!;
+      if (object.kind !== 'progressBatch') return expect(op).toEqual(object);
+      expect(op.kind).toBe('progressWire');
+      if (op.kind !== 'progressWire') return;
+      expect(op.wire).toBe(wire);
+      expect(op.count).toBe(object.ops.length);
+      // What is there, decoded as objects, is the batch's writes.
+      const length = object.ops.reduce((sum, one) => sum + (one.kind === 'progress' ? 22 : 7), 0);
+      expect(decodeOps([3, op.count, ...wire.slice(op.at, op.at + length)])).toEqual([object]);
+    });
+    const batch = encodeOps([ops[7]!]);
+    expect(() => decodeOps(batch.slice(0, batch.length - 1), true)).toThrow(/malformed write batch: it ends inside a write/);
+    expect(() => decodeOps([3, 1, 99], true)).toThrow(/malformed write batch: tag 99/);
+  });
+
   it('refuses a batch cut short or of an unknown tag', () => {
     const wire = encodeOps(ops.slice(0, 3));
     for (const cut of [1, 5, 10, wire.length - 1]) expect(() => decodeOps(wire.slice(0, cut))).toThrow(/malformed write batch/);
