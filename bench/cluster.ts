@@ -1,5 +1,5 @@
 // The cluster stages (bench/cluster-bench.ts) on their own, without the rest of `npm run bench`:
-//   npx tsx bench/cluster.ts [--jobs 10000] [--replicas 3] [--warmup-jobs 1000] [--duration 6] [--rounds 3]
+//   npx tsx bench/cluster.ts [--jobs 10000] [--replicas 3] [--warmup-jobs 4000] [--duration 6] [--rounds 3]
 //        [--no-scheduling] [--no-burst] [--failover] [--profile-dir DIR]
 // Needs the build (npm run build): the replicas run bin/duetime.js. Prints one JSON document on
 // stdout (progress goes to stderr). Nothing is asserted. With --profile-dir, the burst's
