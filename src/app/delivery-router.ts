@@ -32,11 +32,15 @@ export class DeliveryRouter implements Deliverer {
     this.byKind[kind] = deliverer;
   }
 
-  /** deliver in the callback form: a trigger for a connected stream consumer goes out without a promise. */
+  /**
+   * deliver in the callback form: an app's trigger goes out without a promise, to its connected
+   * stream consumer or over HTTP (each channel's own callback form when it has one).
+   */
   deliverTo(trigger: Trigger, receiver: OutcomeReceiver): void {
-    const stream = this.stream;
-    if (trigger.target.kind === 'app' && stream?.hasConsumer(trigger.key.namespace, trigger.key.appId)) deliverVia(stream, trigger, receiver);
-    else answerWith(this.deliver(trigger), receiver); // deliver never throws: every case answers a promise
+    if (trigger.target.kind === 'app') {
+      const stream = this.stream;
+      deliverVia(stream?.hasConsumer(trigger.key.namespace, trigger.key.appId) ? stream : this.http, trigger, receiver);
+    } else answerWith(this.deliver(trigger), receiver); // deliver never throws: every case answers a promise
   }
 
   deliver(trigger: Trigger): Promise<Outcome> {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpDeliverer } from '../../src/adapters/deliver-http/http-deliverer.js';
 import type { AppEndpoint } from '../../src/core/ports/app-directory.js';
-import type { Trigger } from '../../src/core/model/trigger.js';
+import type { Outcome, Trigger } from '../../src/core/model/trigger.js';
 import { RecordingReceiver } from '../../src/testing/recording-receiver.js';
 
 const receiver = new RecordingReceiver();
@@ -91,5 +91,37 @@ describe('HttpDeliverer', () => {
     const outcome = await deliverer.deliver(trigger('slow'));
     expect(outcome.kind).toBe('failed');
     expect(outcome.detail).toMatch(/^delivery timeout: the attempt did not complete within 500 ms \(no response\)/);
+  });
+  it('the callback form (deliverTo) hands every kind of outcome to the receiver exactly once', async () => {
+    const received: Array<{ name: string; outcome: Outcome }> = [];
+    const deliverTo = (name: string): Promise<Outcome> =>
+      new Promise((resolve) => {
+        deliverer.deliverTo(trigger(name), {
+          receive: (outcome) => {
+            received.push({ name, outcome });
+            resolve(outcome);
+          },
+        });
+      });
+    endpoint = { url: receiver.url, token: 'secret', actorTypes: [] };
+    receiver.respond = () => ({ status: 200 });
+    expect(await deliverTo('cb-ok')).toEqual({ kind: 'done', detail: 'HTTP 200' });
+    const got = receiver.received.at(-1)!;
+    expect(got.path).toBe('/job/cb-ok');
+    expect(got.body).toBe('{"n":1}');
+    expect(got.headers['duetime-trigger-id']).toBe('u1-tabc');
+    expect(got.headers['dapr-api-token']).toBe('secret');
+    receiver.respond = () => ({ status: 500, body: 'y'.repeat(1024 * 1024) });
+    expect(await deliverTo('cb-big-fail')).toEqual({ kind: 'failed', detail: 'HTTP 500' });
+    receiver.respond = () => ({ status: 200, delayMs: 1_500 });
+    expect((await deliverTo('cb-slow')).detail).toMatch(/^delivery timeout: /);
+    endpoint = undefined;
+    // No endpoint: staged, answered before deliverTo returns.
+    let staged: Outcome | undefined;
+    deliverer.deliverTo(trigger('cb-none'), { receive: (outcome) => (staged = outcome) });
+    expect(staged).toEqual({ kind: 'staged', detail: 'app "app" has no registered endpoint' });
+    // The aborted large body and the cancelled slow request answer nothing more.
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect(received.map((r) => r.name)).toEqual(['cb-ok', 'cb-big-fail', 'cb-slow']);
   });
 });

@@ -18,7 +18,7 @@
 import { Agent, errors as undiciErrors, type buildConnector } from 'undici';
 import type { Outcome, Trigger } from '../../core/model/trigger.js';
 import type { AppDirectory } from '../../core/ports/app-directory.js';
-import type { Deliverer } from '../../core/ports/deliverer.js';
+import type { Deliverer, OutcomeReceiver } from '../../core/ports/deliverer.js';
 
 export interface HttpDelivererOptions {
   /** Certificates trusted for https app URLs (the system's roots plus --app-tls-ca); Node's defaults when absent. */
@@ -75,36 +75,49 @@ export class HttpDeliverer implements Deliverer {
   }
 
   deliver(trigger: Trigger): Promise<Outcome> {
-    if (trigger.target.kind !== 'app') return Promise.resolve({ kind: 'failed', detail: `target "${trigger.target.kind}" is not deliverable over HTTP` });
+    return new Promise<Outcome>((resolve) => this.deliverTo(trigger, { receive: resolve }));
+  }
+
+  /**
+   * deliver in the callback form, which the engine uses (through the router): the handler hands
+   * the outcome to the receiver itself, with no promise, resolve closure and `.then` link per
+   * delivery. The receiver may be called before this returns (no endpoint, a bad request).
+   */
+  deliverTo(trigger: Trigger, receiver: OutcomeReceiver): void {
+    if (trigger.target.kind !== 'app') {
+      receiver.receive({ kind: 'failed', detail: `target "${trigger.target.kind}" is not deliverable over HTTP` });
+      return;
+    }
     const endpoint = this.apps.endpoint(trigger.key.namespace, trigger.key.appId);
-    if (!endpoint) return Promise.resolve({ kind: 'staged', detail: `app "${trigger.key.appId}" has no registered endpoint` });
-    return new Promise<Outcome>((resolve) => {
-      const handler = new OutcomeHandler(resolve, this.options.timeoutMs);
-      try {
-        const { origin, jobPath } = this.parse(endpoint.url);
-        // A flat [name, value, ...] list: undici walks it without the entry arrays an object costs.
-        const headers = [
-          'content-type',
-          'application/json',
-          'duetime-scheduled-time',
-          this.isoOf(trigger.scheduledAt),
-          'duetime-attempt',
-          String(trigger.attempt),
-          'duetime-trigger-id',
-          trigger.triggerId,
-        ];
-        if (endpoint.token) headers.push('dapr-api-token', endpoint.token);
-        // W3C trace context: the attempt's span when tracing, else the job's stored context.
-        if (trigger.trace) {
-          headers.push('traceparent', trigger.trace.traceparent);
-          if (trigger.trace.tracestate !== undefined) headers.push('tracestate', trigger.trace.tracestate);
-        }
-        const body = trigger.rawData ? rawBody(trigger.rawData.value) : trigger.data === undefined ? '' : JSON.stringify(trigger.data);
-        this.agent.dispatch({ origin, path: jobPath + encodeURIComponent(trigger.key.name), method: 'POST', headers, body }, handler);
-      } catch (error) {
-        handler.onError(error as Error);
+    if (!endpoint) {
+      receiver.receive({ kind: 'staged', detail: `app "${trigger.key.appId}" has no registered endpoint` });
+      return;
+    }
+    const handler = new OutcomeHandler(receiver, this.options.timeoutMs);
+    try {
+      const { origin, jobPath } = this.parse(endpoint.url);
+      // A flat [name, value, ...] list: undici walks it without the entry arrays an object costs.
+      const headers = [
+        'content-type',
+        'application/json',
+        'duetime-scheduled-time',
+        this.isoOf(trigger.scheduledAt),
+        'duetime-attempt',
+        String(trigger.attempt),
+        'duetime-trigger-id',
+        trigger.triggerId,
+      ];
+      if (endpoint.token) headers.push('dapr-api-token', endpoint.token);
+      // W3C trace context: the attempt's span when tracing, else the job's stored context.
+      if (trigger.trace) {
+        headers.push('traceparent', trigger.trace.traceparent);
+        if (trigger.trace.tracestate !== undefined) headers.push('tracestate', trigger.trace.tracestate);
       }
-    });
+      const body = trigger.rawData ? rawBody(trigger.rawData.value) : trigger.data === undefined ? '' : JSON.stringify(trigger.data);
+      this.agent.dispatch({ origin, path: jobPath + encodeURIComponent(trigger.key.name), method: 'POST', headers, body }, handler);
+    } catch (error) {
+      handler.onError(error as Error);
+    }
   }
 
   private isoOf(instant: number): string {
@@ -156,7 +169,7 @@ class OutcomeHandler {
   private readonly deadline: NodeJS.Timeout;
 
   constructor(
-    private readonly resolve: (outcome: Outcome) => void,
+    private readonly receiver: OutcomeReceiver,
     private readonly timeoutMs: number,
   ) {
     // setTimeout's extra argument instead of a closure: one allocation less per attempt.
@@ -212,7 +225,7 @@ class OutcomeHandler {
     if (this.settled) return;
     this.settled = true;
     clearTimeout(this.deadline);
-    this.resolve(outcome);
+    this.receiver.receive(outcome);
   }
 }
 
