@@ -17,7 +17,7 @@
 
 import { summariseProfile, type ProfileSummary } from './lib/cpu-profile.js';
 import { join, relative } from 'node:path';
-import { PROJECT_DIR, startDuetime, startHelper, type DuetimeServer } from './lib/duetime-server.js';
+import { PROJECT_DIR, peakRssMiB, startDuetime, startHelper, type DuetimeServer } from './lib/duetime-server.js';
 import { sendAll, type LoadResult } from './lib/http-load.js';
 import { tail } from './lib/processes.js';
 import { fetchMetrics, metric } from './lib/prometheus.js';
@@ -159,6 +159,7 @@ export async function runBurst(ctx: StageContext, options: BurstOptions, nodeArg
   await sleep(options.settleMs);
   const records = onlyPrefix(await fetchJson<ReceiverStats>(`${receiver.url}/stats`), 'burst-');
   const metrics = await fetchMetrics(duetime.url);
+  ctx.log(`Duetime's peak RSS: ${peakRssMiB(duetime)} MiB`);
   await duetime.process.stop('SIGTERM', 30_000);
   const storedAfter = countJobs(dataDir, 'burst-');
   const result = { ...summarise(options, dueAt, scheduling, records, metrics, storedAfter, duetime, complete), leadMs, warmup, cpu };

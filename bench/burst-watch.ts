@@ -11,7 +11,7 @@
 // CPU per delivery of Duetime and of the worker.
 
 import { join } from 'node:path';
-import { PROJECT_DIR, startDuetime } from './lib/duetime-server.js';
+import { peakRssMiB, PROJECT_DIR, startDuetime } from './lib/duetime-server.js';
 import { sendAll } from './lib/http-load.js';
 import { cpuMicrosPer, cpuSeconds } from './lib/proc-cpu.js';
 import { tail } from './lib/processes.js';
@@ -81,6 +81,7 @@ export async function runWatchBurst(ctx: StageContext, options: WatchBurstOption
   await sleep(options.settleMs);
   const drain = summariseDrain(onlyPrefix(await fetchJson<ReceiverStats>(`${workerUrl}/stats`), PREFIX), dueAt, options.jobs);
   ctx.log(`drained in ${drain.drainMs} ms: ${drain.distinct} arrived, ${drain.duplicates} twice, ${drain.early} early, lateness p50 ${drain.latenessMs.p50} p99 ${drain.latenessMs.p99} ms`);
+  ctx.log(`Duetime's peak RSS: ${peakRssMiB(duetime)} MiB`);
   await duetime.process.stop('SIGTERM', 30_000);
   await worker.stop();
   const storedAfter = countJobs(dataDir, PREFIX);

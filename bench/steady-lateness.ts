@@ -25,7 +25,7 @@ import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { findStalls, type Stall } from './lib/profile-stalls.js';
-import { startDuetime, startHelper } from './lib/duetime-server.js';
+import { peakRssMiB, startDuetime, startHelper } from './lib/duetime-server.js';
 import { sendAll } from './lib/http-load.js';
 import { traceReport } from './lib/steady-trace.js';
 import { fetchMetrics, metric, type Metrics } from './lib/prometheus.js';
@@ -137,6 +137,7 @@ export async function runSteady(ctx: StageContext, name: string, options: Steady
   if (!complete) ctx.log(`not all deliveries arrived within ${options.drainTimeoutMs} ms of the last due instant`);
   await sleep(options.settleMs);
   const stats = onlySteady(await fetchJson<ReceiverStats>(`${receiver.url}/stats`));
+  ctx.log(`Duetime's peak RSS: ${peakRssMiB(duetime)} MiB`);
   await duetime.process.stop('SIGTERM', 30_000);
   await receiver.process.stop();
   const result = summarise(name, options, t0, stats, eventLoop, complete);

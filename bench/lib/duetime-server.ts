@@ -1,10 +1,13 @@
 // Starts Duetime the way a user does, from the build (`node bin/duetime.js serve`), as its own
 // process on a free port (--port 0; the port is read from the "duetime is serving" log line),
 // and waits until /readyz answers 200. BENCH_DUETIME_BIN names another build's bin/duetime.js
-// to measure instead (say, a copy of dist/ with a change, for an A/B comparison).
+// to measure instead (say, a copy of dist/ with a change, for an A/B comparison), and
+// BENCH_DUETIME_NODE_ARGS adds Node flags to every Duetime server the stages start (say
+// "--max-semi-space-size=16", to compare a V8 setting on one build).
 
 import { join } from 'node:path';
 import type { Scope, Started } from './processes.js';
+import { procMemory } from './proc-memory.js';
 
 export const PROJECT_DIR = join(import.meta.dirname, '..', '..');
 const CLI = process.env.BENCH_DUETIME_BIN ?? join(PROJECT_DIR, 'bin', 'duetime.js');
@@ -28,6 +31,7 @@ export interface DuetimeStartOptions {
 
 export async function startDuetime(scope: Scope, name: string, options: DuetimeStartOptions): Promise<DuetimeServer> {
   const args = [
+    ...(process.env.BENCH_DUETIME_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
     ...(options.nodeArgs ?? []),
     CLI,
     'serve',
@@ -47,6 +51,11 @@ export async function startDuetime(scope: Scope, name: string, options: DuetimeS
   const [, url] = await started.waitForOutput(/"httpUrl":"(http:\/\/[^"]+)"[^\n]*duetime is serving/, START_TIMEOUT_MS);
   await waitReady(url!, started);
   return { url: url!, process: started, command: `node ${args.join(' ')}` };
+}
+
+/** The server's peak resident set so far (VmHWM) in MiB, for the stages' log lines; NaN if unreadable. */
+export function peakRssMiB(server: DuetimeServer): number {
+  return Math.round(procMemory(server.process.child.pid).peakRssBytes / 1048576);
 }
 
 async function waitReady(url: string, started: Started): Promise<void> {
