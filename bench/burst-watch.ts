@@ -12,6 +12,7 @@
 
 import { join } from 'node:path';
 import { peakRssMiB, PROJECT_DIR, startDuetime } from './lib/duetime-server.js';
+import { envArgs } from './lib/env-args.js';
 import { sendAll } from './lib/http-load.js';
 import { cpuMicrosPer, cpuSeconds } from './lib/proc-cpu.js';
 import { tail } from './lib/processes.js';
@@ -42,7 +43,7 @@ const PREFIX = 'wburst-';
 export async function runWatchBurst(ctx: StageContext, options: WatchBurstOptions): Promise<WatchBurstResult> {
   const dataDir = subdir(ctx, 'duetime-data');
   // BENCH_WATCH_NODE_ARGS="--cpu-prof --cpu-prof-dir DIR": profile the server by hand (this stage has no profiled rerun).
-  const duetime = await startDuetime(ctx.scope, 'duetime', { dataDir, nodeArgs: process.env.BENCH_WATCH_NODE_ARGS?.split(' ').filter(Boolean) });
+  const duetime = await startDuetime(ctx.scope, 'duetime', { dataDir, nodeArgs: envArgs('BENCH_WATCH_NODE_ARGS') });
   const [, schedulerPort] = duetime.process.output().match(/"schedulerPort":(\d+)/) ?? [];
   if (!schedulerPort) throw new Error(`the "duetime is serving" line names no schedulerPort:\n${tail(duetime.process.output())}`);
   const worker = ctx.scope.start('watch-worker', process.execPath, [join(PROJECT_DIR, 'bench', 'watch-receiver.js'), `127.0.0.1:${schedulerPort}`, options.appId]);

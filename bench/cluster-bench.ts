@@ -33,6 +33,7 @@ import { ClusterHarness, duplicates } from '../src/testing/cluster-harness.js';
 import type { RecordingReceiver } from '../src/testing/recording-receiver.js';
 import { summariseProfile, type ProfileSummary } from './lib/cpu-profile.js';
 import { PROJECT_DIR, startDuetime } from './lib/duetime-server.js';
+import { envArgs } from './lib/env-args.js';
 import { opsPer, readEtcdOps, type EtcdOpsPer } from './lib/etcd-ops.js';
 import { cpuMicrosPer, cpuSeconds } from './lib/proc-cpu.js';
 import { sleep, subdir, type StageContext } from './lib/stage.js';
@@ -193,7 +194,7 @@ async function wrkRun(ctx: StageContext, name: string, url: string, pid: number 
 }
 
 export async function runClusterThroughput(ctx: StageContext, options: ClusterThroughputOptions): Promise<ClusterThroughputResult> {
-  const { cluster } = await startCluster(ctx, { replicas: 1, nodeArgs: process.env.BENCH_CLUSTER_NODE_ARGS?.split(' ').filter(Boolean) ?? [] });
+  const { cluster } = await startCluster(ctx, { replicas: 1, nodeArgs: envArgs('BENCH_CLUSTER_NODE_ARGS') });
   const sqlite = await startDuetime(ctx.scope, 'sqlite', { dataDir: subdir(ctx, 'sqlite-data'), appUrl: `${cluster.receiver.url}/sqlite` });
   const replica = cluster.live()[0]!;
   ctx.log('1 replica on etcd and one server on SQLite up');
@@ -232,7 +233,7 @@ export async function runClusterThroughput(ctx: StageContext, options: ClusterTh
 
 export async function runClusterBurst(ctx: StageContext, options: ClusterBurstOptions, profile?: { dir: string; monoOffsetUs: number }): Promise<ClusterBurstResult> {
   const { jobs, concurrency } = options;
-  const nodeArgs = [...(profile ? ['--cpu-prof', '--cpu-prof-dir', profile.dir] : []), ...(process.env.BENCH_CLUSTER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+  const nodeArgs = [...(profile ? ['--cpu-prof', '--cpu-prof-dir', profile.dir] : []), ...envArgs('BENCH_CLUSTER_NODE_ARGS')];
   const { cluster, stop } = await startCluster(ctx, { replicas: options.replicas, nodeArgs });
   const agent = new Agent({ connections: concurrency });
   ctx.scope.defer(() => agent.close());

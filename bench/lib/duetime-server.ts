@@ -6,6 +6,7 @@
 // "--max-semi-space-size=16", to compare a V8 setting on one build).
 
 import { join } from 'node:path';
+import { envArgs } from './env-args.js';
 import type { Scope, Started } from './processes.js';
 import { procMemory } from './proc-memory.js';
 
@@ -31,7 +32,7 @@ export interface DuetimeStartOptions {
 
 export async function startDuetime(scope: Scope, name: string, options: DuetimeStartOptions): Promise<DuetimeServer> {
   const args = [
-    ...(process.env.BENCH_DUETIME_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+    ...envArgs('BENCH_DUETIME_NODE_ARGS'),
     ...(options.nodeArgs ?? []),
     CLI,
     'serve',
