@@ -604,7 +604,7 @@ export class EtcdJobStore implements JobStore {
   /** Deletes a job's keys: definition and progress (unless kept), index entry and history. */
   private removalOps(key: JobKey, current: KnownProgress, options: { keepDefAndProgress?: boolean } = {}, of?: JobKeys): RequestOp[] {
     const ops: RequestOp[] = [];
-    if (!options.keepDefAndProgress) ops.push(del(this.layout.defKey(key)), del(of?.progressKey ?? this.layout.progressKey(key)));
+    if (!options.keepDefAndProgress) ops.push(del(of ? this.layout.defKeyOf(of.id) : this.layout.defKey(key)), del(of?.progressKey ?? this.layout.progressKey(key)));
     if (current.index) ops.push(del(this.indexKey(key, current.index, of?.id, of?.partition)));
     if (current.history.length > 0) ops.push(delRange(this.layout.historyRange(key)));
     return ops;
