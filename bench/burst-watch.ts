@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { peakRssMiB, PROJECT_DIR, startDuetime } from './lib/duetime-server.js';
 import { envArgs } from './lib/env-args.js';
 import { sendAll } from './lib/http-load.js';
-import { cpuMicrosPer, cpuSeconds } from './lib/proc-cpu.js';
+import { cpuMicrosPer, cpuSeconds, mainThreadCpuSeconds } from './lib/proc-cpu.js';
 import { tail } from './lib/processes.js';
 import { fetchJson, onlyPrefix, summariseDrain, waitForCount, type ReceiverStats } from './lib/receiver-records.js';
 import { countJobs } from './lib/sqlite-count.js';
@@ -34,7 +34,7 @@ export interface WatchBurstResult extends DrainedRun {
   /** Live wburst-* jobs left in the store after the drain (must be 0). */
   storedAfter: number;
   /** CPU (user + system) per delivery, from 300 ms before the due instant to the drain's end. */
-  cpu: { duetimeMicrosPerDelivery: number; workerMicrosPerDelivery: number };
+  cpu: { duetimeMicrosPerDelivery: number; duetimeMainThreadMicrosPerDelivery: number; workerMicrosPerDelivery: number };
   duetimeCommand: string;
 }
 
@@ -72,17 +72,18 @@ export async function runWatchBurst(ctx: StageContext, options: WatchBurstOption
 
   await sleep(dueAt - 300 - Date.now());
   const pids = { duetime: duetime.process.child.pid, worker: worker.child.pid };
-  const cpuBefore = { duetime: cpuSeconds(pids.duetime), worker: cpuSeconds(pids.worker) };
+  const cpuBefore = { duetime: cpuSeconds(pids.duetime), duetimeMain: mainThreadCpuSeconds(pids.duetime), worker: cpuSeconds(pids.worker) };
   const complete = await waitForCount(workerUrl, options.warmupJobs + options.jobs, dueAt + options.drainTimeoutMs);
   const cpu = {
     duetimeMicrosPerDelivery: cpuMicrosPer(cpuBefore.duetime, cpuSeconds(pids.duetime), options.jobs),
+    duetimeMainThreadMicrosPerDelivery: cpuMicrosPer(cpuBefore.duetimeMain, mainThreadCpuSeconds(pids.duetime), options.jobs),
     workerMicrosPerDelivery: cpuMicrosPer(cpuBefore.worker, cpuSeconds(pids.worker), options.jobs),
   };
   if (!complete) ctx.log(`not all arrivals within ${options.drainTimeoutMs} ms of the due instant`);
   await sleep(options.settleMs);
   const drain = summariseDrain(onlyPrefix(await fetchJson<ReceiverStats>(`${workerUrl}/stats`), PREFIX), dueAt, options.jobs);
   ctx.log(`drained in ${drain.drainMs} ms: ${drain.distinct} arrived, ${drain.duplicates} twice, ${drain.early} early, lateness p50 ${drain.latenessMs.p50} p99 ${drain.latenessMs.p99} ms`);
-  ctx.log(`Duetime's peak RSS: ${peakRssMiB(duetime)} MiB`);
+  ctx.log(`Duetime's CPU per delivery: ${cpu.duetimeMicrosPerDelivery} µs (main thread ${cpu.duetimeMainThreadMicrosPerDelivery}); peak RSS: ${peakRssMiB(duetime)} MiB`);
   await duetime.process.stop('SIGTERM', 30_000);
   await worker.stop();
   const storedAfter = countJobs(dataDir, PREFIX);

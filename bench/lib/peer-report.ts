@@ -63,6 +63,8 @@ export function renderPeers(r: BenchResults): string[] {
     out.push(`| lateness p50 / p90 / p99 / max (arrival - due instant) | ${d.latenessMs.p50} / ${d.latenessMs.p90} / ${d.latenessMs.p99} / ${d.latenessMs.max} ms |`);
     out.push(`| delivered / distinct / duplicates / missing / early | ${n(d.delivered)} / ${n(d.distinct)} / ${d.duplicates} / ${d.missing} / ${d.early} |`);
     out.push(`| CPU per delivery: Duetime / worker | ${n(w.cpu.duetimeMicrosPerDelivery)} µs / ${n(w.cpu.workerMicrosPerDelivery)} µs |`);
+    const main = w.cpu.duetimeMainThreadMicrosPerDelivery;
+    if (main !== undefined) out.push(`| Duetime's CPU per delivery by thread: main / others (SQLite writer, GC helpers) | ${n(main)} µs / ${n(w.cpu.duetimeMicrosPerDelivery - main)} µs |`);
     out.push(`| jobs left in the store after the drain | ${w.storedAfter} |`);
     out.push('', `Duetime: \`${w.duetimeCommand}\``, '');
   }
