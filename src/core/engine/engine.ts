@@ -36,7 +36,7 @@ import { defaultEngineOptions, type EngineOptions } from './options.js';
 import { applyCatchUp, progressAfterOutcome, progressWith } from './progression.js';
 import { ManualOperations } from './manual-operations.js';
 import { ScheduleCache } from './schedule-cache.js';
-import { laneOf, orderTiesByKey, type Release, type Slot } from './slot.js';
+import { laneOf, type Release, type Slot } from './slot.js';
 import { StagedReleases } from './staged-releases.js';
 import { TurnBatch } from './turn-batch.js';
 
@@ -53,6 +53,9 @@ export interface EngineStats {
 
 /** What an outcome asks for: a progress commit (batched with others), or work of its own. */
 type OutcomeStep = { kind: 'commit'; progress: Progress | null; history?: HistoryEntry; finalCount?: number } | { kind: 'other'; work: Promise<void> };
+
+/** Due jobs moved to the ready queue per turn: a larger burst moves over several turns. */
+const FIRE_SLICE = 1024;
 
 export class Engine {
   readonly events = new TypedEmitter<EngineEvents>((event, error) => this.onListenerError(event, error));
@@ -74,6 +77,8 @@ export class Engine {
   /** Every Attempt's way back in: one function for all of them, not a closure per delivery. */
   private readonly settleAttempt = (attempt: Attempt): void => this.settle(attempt);
   private timer: TimerHandle | undefined;
+  /** A burst's due jobs are still moving to the ready queue: onTimer runs again next turn. */
+  private firingLater = false;
   private timerAt: number | undefined;
   private refillTimer: TimerHandle | undefined;
   private inFlight = 0;
@@ -393,21 +398,37 @@ export class Engine {
   private onTimer(): void {
     this.timer = this.timerAt = undefined;
     const now = this.clock.now();
-    const due: Slot[] = [];
-    const dueAts: number[] = [];
+    let moved = 0;
     for (let top = this.heap.peek(); top && top.dueAt <= now; top = this.heap.peek()) {
+      if (moved === FIRE_SLICE) {
+        // A burst: the rest moves in a later turn, so the first slice's deliveries go out now
+        // and their replies are read meanwhile (20,000 due at once took 20 to 35 ms here).
+        this.pump();
+        this.continueFiring();
+        return;
+      }
       this.heap.pop();
       // Every forget bumps the token, and a re-queue too: a stale entry's slot fails this.
       const slot = top.slot;
       if (slot.token !== top.token || slot.phase !== 'queued' || slot.removed) continue;
       slot.phase = 'ready';
-      due.push(slot);
-      dueAts.push(top.dueAt);
+      this.ready.push(laneOf(slot), slot);
+      moved++;
     }
-    orderTiesByKey(due, dueAts);
-    for (const slot of due) this.ready.push(laneOf(slot), slot);
     this.pump();
     this.armTimer();
+  }
+
+  /** onTimer again on the next turn (in place of any timer armed meanwhile), unless stopped. */
+  private continueFiring(): void {
+    if (this.firingLater) return;
+    this.firingLater = true;
+    setImmediate(() => {
+      this.firingLater = false;
+      if (!this.running) return;
+      this.timer?.cancel();
+      this.onTimer();
+    });
   }
 
   private pump(): void {

@@ -47,26 +47,3 @@ export function laneOf(slot: Slot): string {
 }
 
 let lastLane = { namespace: '', appId: '', key: appKeyString('', '') };
-
-/**
- * Jobs due at the same instant go out in key order (the heap leaves ties in no order): their
- * outcomes then commit in about the store's key order, so a COMMIT of finished one-shot jobs
- * rewrites a few neighbouring pages rather than one page per job. A burst of 20,000 jobs with
- * random names cost the SQLite store about twice the CPU per delivery otherwise. `due` is in
- * due order already; only runs of equal instants are sorted.
- */
-export function orderTiesByKey(due: Slot[], dueAts: number[]): void {
-  for (let start = 0; start < due.length; ) {
-    let end = start + 1;
-    while (end < due.length && dueAts[end] === dueAts[start]) end++;
-    if (end - start >= MIN_TIES_TO_ORDER) {
-      // One comparison per call: a slot's key is unique among the due (one slot per key).
-      const run = due.slice(start, end).sort((a, b) => (a.keyStr < b.keyStr ? -1 : 1));
-      for (let i = 0; i < run.length; i++) due[start + i] = run[i]!;
-    }
-    start = end;
-  }
-}
-
-/** Fewer ties than this are left as they are: they share too few pages to matter. */
-const MIN_TIES_TO_ORDER = 64;

@@ -94,4 +94,23 @@ describe('engine: how fields combine into ticks', () => {
     await h.clock.advance(5_000);
     expect(h.target.deliveries.map((d) => d.trigger.key.name)).toEqual(['zz-earlier', ...[...names].sort()]);
   });
+
+  it('moves a burst of due jobs to the ready queue a slice per turn, still in key order, and delivers them all', async () => {
+    h = await makeHarness({ maxInFlight: 5_000, maxInFlightPerApp: 5_000 });
+    const count = 2_500;
+    const names = Array.from({ length: count }, (_, i) => `job-${((i * 7_919) % count).toString().padStart(5, '0')}`);
+    // How many had left the heap (ready or delivering) when each timer callback returned.
+    const movedAtReturn: number[] = [];
+    const setTimer = h.clock.setTimer.bind(h.clock);
+    h.clock.setTimer = (at, fn) =>
+      setTimer(at, () => {
+        fn();
+        const stats = h.engine.stats();
+        movedAtReturn.push(stats.queued + stats.inFlight);
+      });
+    for (const name of names) await h.schedule(name, { dueTime: '2s' });
+    await h.clock.advance(5_000);
+    expect(movedAtReturn[0]).toBeLessThanOrEqual(1_024);
+    expect(h.target.deliveries.map((d) => d.trigger.key.name)).toEqual([...names].sort());
+  });
 });
