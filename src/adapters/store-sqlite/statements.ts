@@ -95,14 +95,20 @@ export interface ArrayStmt {
 
 /** The SQL function through which a progress UPDATE hands over the history seq it writes. */
 const NOTE_HISTORY_SEQ = 'duetime_note_history_seq';
+/** The same for a guarded DELETE: notes the row's history_seq and answers 1 (true). */
+const NOTE_DELETED_HISTORY_SEQ = 'duetime_note_deleted_history_seq';
 
 export function prepareStatements(db: Database) {
   // What noteHistorySeq saw last: set to undefined before a run, read after one that changed a row
   // (at most one row: the UPDATE is by primary key).
-  const noted: { historySeq: number | undefined } = { historySeq: undefined };
+  const noted: { historySeq: number | null | undefined } = { historySeq: undefined };
   db.function(NOTE_HISTORY_SEQ, { deterministic: false }, (seq: unknown) => {
     noted.historySeq = seq as number;
     return seq as number;
+  });
+  db.function(NOTE_DELETED_HISTORY_SEQ, { deterministic: false }, (seq: unknown) => {
+    noted.historySeq = seq as number | null;
+    return 1;
   });
   const insertHistoryRows = new Map<number, ArrayStmt>();
   const prepare = <P extends object, R = unknown>(sql: string): Stmt<P, R> => db.prepare<P, R>(sql);
@@ -155,8 +161,12 @@ export function prepareStatements(db: Database) {
     finishedBefore: positional<[finishedBefore: number, limit: number], KeyParams>(
       `SELECT namespace, app_id, name FROM jobs WHERE finished_at IS NOT NULL AND finished_at <= ? ORDER BY finished_at LIMIT ?`,
     ),
-    deleteJobIf: returning<[...KeyArgs, uid: UidColumn, expectedRev: number], number | null>(
-      `DELETE FROM jobs WHERE ${KEY_AT} AND uid = ? AND rev = ? RETURNING history_seq`,
+    // The engine's guarded delete: the deleted row's history_seq (null: no history) is handed over
+    // through noted.historySeq as by the progress UPDATEs, by a function of the WHERE clause that
+    // is always true. Called for the one row the key can find, so after a run that deleted a row
+    // noted holds that row's value.
+    deleteJobIf: positional<[...KeyArgs, uid: UidColumn, expectedRev: number]>(
+      `DELETE FROM jobs WHERE ${KEY_AT} AND uid = ? AND rev = ? AND ${NOTE_DELETED_HISTORY_SEQ}(history_seq)`,
     ),
     insertHistory: positional<[...KeyArgs, seq: number, entry: string]>('INSERT INTO history (namespace, app_id, name, seq, entry) VALUES (?, ?, ?, ?, ?)'),
     // The same for `rows` entries at once (HISTORY_ROWS sizes), bound from one flat array of their

@@ -154,8 +154,11 @@ export function applyWriteOp(sql: Statements, historyLimit: number, op: WriteOp,
 
 /** A guarded delete of a finished job (and its history, when it has any). */
 function applyDeleteIf(sql: Statements, namespace: string, app_id: string, name: string, uid: string, expected_rev: number, key: KeyParams | null): boolean {
-  const historySeq = sql.deleteJobIf.get(namespace, app_id, name, uidColumn(uid), expected_rev);
-  if (historySeq === undefined) return false;
+  const { noted } = sql;
+  noted.historySeq = undefined;
+  if (sql.deleteJobIf.run(namespace, app_id, name, uidColumn(uid), expected_rev).changes === 0) return false;
+  const historySeq = noted.historySeq;
+  if (historySeq === undefined) throw new Error('the guarded DELETE removed a row but handed over no history seq');
   // A job that never wrote history (a one-shot delivered at its first attempt) has none to delete.
   if (historySeq !== null) {
     if (key) sql.deleteHistory.run(key.namespace, key.app_id, key.name);
