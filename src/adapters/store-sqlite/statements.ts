@@ -88,29 +88,7 @@ const SET_PROGRESS = PROGRESS_COLUMNS.split(',').map((c) => `${c.trim()} = ?`).j
 /** What every read of whole jobs selects. */
 const READ = `namespace, app_id, name, uid, def, ${PROGRESS_READ_COLUMNS}`;
 
-/** A statement bound from one array of positional values. */
-export interface ArrayStmt {
-  run(values: readonly unknown[]): { changes: number };
-}
-
-/** The SQL function through which a progress UPDATE hands over the history seq it writes. */
-const NOTE_HISTORY_SEQ = 'duetime_note_history_seq';
-/** The same for a guarded DELETE: notes the row's history_seq and answers 1 (true). */
-const NOTE_DELETED_HISTORY_SEQ = 'duetime_note_deleted_history_seq';
-
 export function prepareStatements(db: Database) {
-  // What noteHistorySeq saw last: set to undefined before a run, read after one that changed a row
-  // (at most one row: the UPDATE is by primary key).
-  const noted: { historySeq: number | null | undefined } = { historySeq: undefined };
-  db.function(NOTE_HISTORY_SEQ, { deterministic: false }, (seq: unknown) => {
-    noted.historySeq = seq as number;
-    return seq as number;
-  });
-  db.function(NOTE_DELETED_HISTORY_SEQ, { deterministic: false }, (seq: unknown) => {
-    noted.historySeq = seq as number | null;
-    return 1;
-  });
-  const insertHistoryRows = new Map<number, ArrayStmt>();
   const prepare = <P extends object, R = unknown>(sql: string): Stmt<P, R> => db.prepare<P, R>(sql);
   const positional = <A extends unknown[], R = unknown>(sql: string): PositionalStmt<A, R> => db.prepare<A, R>(sql);
   // A statement whose rows are a single column, returned as bare values.
@@ -146,39 +124,21 @@ export function prepareStatements(db: Database) {
     updateFinishedProgress: positional<[...ProgressArgs, ...KeyArgs, uid: UidColumn, expectedRev: number]>(
       `UPDATE jobs SET ${SET_PROGRESS} WHERE ${KEY_AT} AND uid = ? AND rev = ? AND finished_at IS NOT NULL`,
     ),
-    // The same with a history entry to append. The entry's seq (the row's history_seq, counted up)
-    // is handed over by noteHistorySeq, which the UPDATE calls for the row it writes: read
-    // noted.historySeq when the UPDATE changed a row. Not RETURNING: SQLite fills an ephemeral
-    // table for it on every run, about 1 us per outcome (2026-12-05, in-thread, batches of 320).
-    updateLiveProgressWithHistory: positional<[...ProgressArgs, ...KeyArgs, uid: UidColumn, expectedRev: number]>(
-      `UPDATE jobs SET ${SET_PROGRESS}, history_seq = ${NOTE_HISTORY_SEQ}(coalesce(history_seq, 0) + 1) WHERE ${KEY_AT} AND uid = ? AND rev = ? AND finished_at IS NULL`,
+    // The same with a history entry to append: answers the entry's seq, undefined when refused.
+    updateLiveProgressWithHistory: returning<[...ProgressArgs, ...KeyArgs, uid: UidColumn, expectedRev: number], number>(
+      `UPDATE jobs SET ${SET_PROGRESS}, history_seq = coalesce(history_seq, 0) + 1 WHERE ${KEY_AT} AND uid = ? AND rev = ? AND finished_at IS NULL RETURNING history_seq`,
     ),
-    updateFinishedProgressWithHistory: positional<[...ProgressArgs, ...KeyArgs, uid: UidColumn, expectedRev: number]>(
-      `UPDATE jobs SET ${SET_PROGRESS}, history_seq = ${NOTE_HISTORY_SEQ}(coalesce(history_seq, 0) + 1) WHERE ${KEY_AT} AND uid = ? AND rev = ? AND finished_at IS NOT NULL`,
+    updateFinishedProgressWithHistory: returning<[...ProgressArgs, ...KeyArgs, uid: UidColumn, expectedRev: number], number>(
+      `UPDATE jobs SET ${SET_PROGRESS}, history_seq = coalesce(history_seq, 0) + 1 WHERE ${KEY_AT} AND uid = ? AND rev = ? AND finished_at IS NOT NULL RETURNING history_seq`,
     ),
-    noted,
     // The oldest tombstones, from the jobs_finished index, for the sweep.
     finishedBefore: positional<[finishedBefore: number, limit: number], KeyParams>(
       `SELECT namespace, app_id, name FROM jobs WHERE finished_at IS NOT NULL AND finished_at <= ? ORDER BY finished_at LIMIT ?`,
     ),
-    // The engine's guarded delete: the deleted row's history_seq (null: no history) is handed over
-    // through noted.historySeq as by the progress UPDATEs, by a function of the WHERE clause that
-    // is always true. Called for the one row the key can find, so after a run that deleted a row
-    // noted holds that row's value.
-    deleteJobIf: positional<[...KeyArgs, uid: UidColumn, expectedRev: number]>(
-      `DELETE FROM jobs WHERE ${KEY_AT} AND uid = ? AND rev = ? AND ${NOTE_DELETED_HISTORY_SEQ}(history_seq)`,
+    deleteJobIf: returning<[...KeyArgs, uid: UidColumn, expectedRev: number], number | null>(
+      `DELETE FROM jobs WHERE ${KEY_AT} AND uid = ? AND rev = ? RETURNING history_seq`,
     ),
     insertHistory: positional<[...KeyArgs, seq: number, entry: string]>('INSERT INTO history (namespace, app_id, name, seq, entry) VALUES (?, ?, ?, ?, ?)'),
-    // The same for `rows` entries at once (HISTORY_ROWS sizes), bound from one flat array of their
-    // five values each: a batch's entries cost one statement run per chunk, not one per entry.
-    insertHistoryRows: (rows: number): ArrayStmt => {
-      let stmt = insertHistoryRows.get(rows);
-      if (!stmt) {
-        stmt = db.prepare(`INSERT INTO history (namespace, app_id, name, seq, entry) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?)').join(', ')}`);
-        insertHistoryRows.set(rows, stmt);
-      }
-      return stmt;
-    },
     trimHistory: positional<[...KeyArgs, keepAfter: number]>(`DELETE FROM history WHERE ${KEY_AT} AND seq <= ?`),
     deleteHistory: positional<KeyArgs>(`DELETE FROM history WHERE ${KEY_AT}`),
 

@@ -121,24 +121,12 @@ export function applyWriteOp(sql: Statements, historyLimit: number, op: WriteOp,
     }
     case 'progress': {
       const { namespace, app_id, name, uid, expected_rev } = op.guard;
-      const history: unknown[] = [];
-      const written = applyProgress(sql, historyLimit, live, namespace, app_id, name, uid, expected_rev, op.entry, op.key, op.progress, 0, history);
-      insertHistory(sql, historyLimit, history);
-      return written;
+      return applyProgress(sql, historyLimit, live, namespace, app_id, name, uid, expected_rev, op.entry, op.key, op.progress, 0);
     }
-    case 'progressBatch': {
+    case 'progressBatch':
       // The engine's outcomes of one turn: one queued write (one message to the writer thread),
       // each answered as alone; a throw undoes the whole batch, which the engine retries.
-      const history: unknown[] = [];
-      const results = op.ops.map((one) => {
-        const { namespace, app_id, name, uid, expected_rev } = one.guard;
-        if (one.kind === 'progress') return applyProgress(sql, historyLimit, live, namespace, app_id, name, uid, expected_rev, one.entry, one.key, one.progress, 0, history);
-        insertHistory(sql, historyLimit, history); // a job's entries are in before its row may go
-        return applyDeleteIf(sql, namespace, app_id, name, uid, expected_rev, one.key);
-      });
-      insertHistory(sql, historyLimit, history);
-      return results;
-    }
+      return op.ops.map((one) => applyWriteOp(sql, historyLimit, one, live));
     case 'progressWire':
       return applyProgressWire(sql, historyLimit, op, live);
     case 'purgeFinished': {
@@ -154,11 +142,8 @@ export function applyWriteOp(sql: Statements, historyLimit: number, op: WriteOp,
 
 /** A guarded delete of a finished job (and its history, when it has any). */
 function applyDeleteIf(sql: Statements, namespace: string, app_id: string, name: string, uid: string, expected_rev: number, key: KeyParams | null): boolean {
-  const { noted } = sql;
-  noted.historySeq = undefined;
-  if (sql.deleteJobIf.run(namespace, app_id, name, uidColumn(uid), expected_rev).changes === 0) return false;
-  const historySeq = noted.historySeq;
-  if (historySeq === undefined) throw new Error('the guarded DELETE removed a row but handed over no history seq');
+  const historySeq = sql.deleteJobIf.get(namespace, app_id, name, uidColumn(uid), expected_rev);
+  if (historySeq === undefined) return false;
   // A job that never wrote history (a one-shot delivered at its first attempt) has none to delete.
   if (historySeq !== null) {
     if (key) sql.deleteHistory.run(key.namespace, key.app_id, key.name);
@@ -170,9 +155,7 @@ function applyDeleteIf(sql: Statements, namespace: string, app_id: string, name:
 /**
  * A guarded progress write (and its history entry): the progress columns are the 14 values of
  * `cols` from `at` on (a ProgressArgs, or their place in a flat batch), bound one by one rather
- * than spread from an array of their own. `key` null: the guard's. The history entry is appended
- * to `history` (five values: the key, seq and entry), for insertHistory once the write's other
- * outcomes are applied too.
+ * than spread from an array of their own. `key` null: the guard's.
  */
 function applyProgress(
   sql: Statements,
@@ -187,7 +170,6 @@ function applyProgress(
   key: KeyParams | null,
   cols: ArrayLike<unknown>,
   at: number,
-  history: unknown[],
 ): boolean {
   const uidArg = uidColumn(uid);
   const finishes = cols[at + FINISHED_AT] !== null;
@@ -202,18 +184,15 @@ function applyProgress(
     if (!finishes) live.add(namespace, app_id, 1);
     return true;
   }
-  const { noted } = sql;
-  noted.historySeq = undefined;
-  if (runProgress(sql.updateLiveProgressWithHistory, cols, at, namespace, app_id, name, uidArg, expected_rev).changes > 0) {
+  let seq = getProgress(sql.updateLiveProgressWithHistory, cols, at, namespace, app_id, name, uidArg, expected_rev);
+  if (seq !== undefined) {
     if (finishes) live.add(namespace, app_id, -1);
   } else {
-    if (runProgress(sql.updateFinishedProgressWithHistory, cols, at, namespace, app_id, name, uidArg, expected_rev).changes === 0) return false;
+    seq = getProgress(sql.updateFinishedProgressWithHistory, cols, at, namespace, app_id, name, uidArg, expected_rev);
+    if (seq === undefined) return false;
     if (!finishes) live.add(namespace, app_id, 1);
   }
-  const seq = noted.historySeq;
-  if (typeof seq !== 'number') throw new Error('the progress UPDATE wrote a row but handed over no history seq');
-  if (key) history.push(key.namespace, key.app_id, key.name, seq, entry);
-  else history.push(namespace, app_id, name, seq, entry);
+  appendHistory(sql, historyLimit, key ?? { namespace, app_id, name }, seq, entry);
   return true;
 }
 
@@ -225,6 +204,12 @@ function runProgress(stmt: ProgressStmt<unknown>, cols: ArrayLike<unknown>, at: 
   return stmt.run(c[at]!, c[at + 1]!, c[at + 2]!, c[at + 3]!, c[at + 4]!, c[at + 5]!, c[at + 6]!, c[at + 7]!, c[at + 8]!, c[at + 9]!, c[at + 10]!, c[at + 11]!, c[at + 12]!, c[at + 13]!, namespace, app_id, name, uid, rev);
 }
 
+/** The same, answering the RETURNING column (undefined: no row written). */
+function getProgress(stmt: ProgressStmt<number>, cols: ArrayLike<unknown>, at: number, namespace: string, app_id: string, name: string, uid: UidColumn, rev: number): number | undefined {
+  const c = cols as ArrayLike<number>;
+  return stmt.get(c[at]!, c[at + 1]!, c[at + 2]!, c[at + 3]!, c[at + 4]!, c[at + 5]!, c[at + 6]!, c[at + 7]!, c[at + 8]!, c[at + 9]!, c[at + 10]!, c[at + 11]!, c[at + 12]!, c[at + 13]!, namespace, app_id, name, uid, rev);
+}
+
 /**
  * The engine's outcomes as the writer thread received them (writer-codec.ts): applied from the
  * flat batch in place, each as its 'progress' or 'deleteIf' write would be, without decoding an
@@ -233,7 +218,6 @@ function runProgress(stmt: ProgressStmt<unknown>, cols: ArrayLike<unknown>, at: 
 function applyProgressWire(sql: Statements, historyLimit: number, op: ProgressWire, live: LiveCountChanges): boolean[] {
   const w = op.wire;
   const results: boolean[] = [];
-  const history: unknown[] = [];
   for (let i = 0, p = op.at; i < op.count; i++) {
     const namespace = w[p + 1] as string;
     const app_id = w[p + 2] as string;
@@ -241,16 +225,14 @@ function applyProgressWire(sql: Statements, historyLimit: number, op: ProgressWi
     const uid = w[p + 4] as string;
     const rev = w[p + 5] as number;
     if (w[p] === WIRE_DELETE_IF) {
-      insertHistory(sql, historyLimit, history); // a job's entries are in before its row may go
       results.push(applyDeleteIf(sql, namespace, app_id, name, uid, rev, wireKey(w[p + 6])));
       p += WIRE_DELETE_IF_LENGTH;
     } else {
       const entry = w[p + 6] as string | null;
-      results.push(applyProgress(sql, historyLimit, live, namespace, app_id, name, uid, rev, entry ?? undefined, wireKey(w[p + 7]), w, p + 8, history));
+      results.push(applyProgress(sql, historyLimit, live, namespace, app_id, name, uid, rev, entry ?? undefined, wireKey(w[p + 7]), w, p + 8));
       p += WIRE_PROGRESS_LENGTH;
     }
   }
-  insertHistory(sql, historyLimit, history);
   return results;
 }
 
@@ -260,34 +242,12 @@ function wireKey(other: unknown): KeyParams | null {
   return { namespace, app_id, name };
 }
 
-/** Most history entries one INSERT writes; chunks are powers of two, so at most 7 statements exist. */
-const HISTORY_ROWS = 64;
-
-/**
- * Inserts the entries in `history` (five values each: namespace, app_id, name, seq, entry; seq is
- * the job row's history_seq, just counted up), trims each job to its newest historyLimit, and
- * empties `history`. Several entries go in one multi-row INSERT: a statement run costs about 1 us
- * besides its rows (2026-12-05, in-thread, the burst's tombstone outcomes in batches of 320).
- */
-function insertHistory(sql: Statements, historyLimit: number, history: unknown[]): void {
-  const count = history.length / 5;
-  if (count === 0) return;
-  if (count === 1) {
-    sql.insertHistory.run(history[0] as string, history[1] as string, history[2] as string, history[3] as number, history[4] as string);
-  } else {
-    for (let done = 0; done < count; ) {
-      let rows = HISTORY_ROWS;
-      while (rows > count - done) rows >>= 1;
-      sql.insertHistoryRows(rows).run(rows === count ? history : history.slice(done * 5, (done + rows) * 5));
-      done += rows;
-    }
-  }
+/** Appends the entry numbered seq (the job row's history_seq, just counted up) and trims. */
+function appendHistory(sql: Statements, historyLimit: number, key: KeyParams, seq: number, entry: string): void {
+  const { namespace, app_id, name } = key;
+  sql.insertHistory.run(namespace, app_id, name, seq, entry);
   // seq counts up by one per entry, so the newest historyLimit are exactly those above this.
-  for (let p = 0; p < history.length; p += 5) {
-    const seq = history[p + 3] as number;
-    if (seq > historyLimit) sql.trimHistory.run(history[p] as string, history[p + 1] as string, history[p + 2] as string, seq - historyLimit);
-  }
-  history.length = 0;
+  if (seq > historyLimit) sql.trimHistory.run(namespace, app_id, name, seq - historyLimit);
 }
 
 /** What transactionControl needs of the connection itself (a better-sqlite3 Database). */
