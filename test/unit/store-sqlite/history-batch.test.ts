@@ -1,9 +1,9 @@
-// History entries of a batch of outcomes (commitProgressBatch): the store inserts a batch's entries
-// together, several per INSERT, after the batch's progress UPDATEs, and takes each entry's seq from
-// the row's history_seq as the UPDATE wrote it (write-ops.ts insertHistory). What a caller sees must
-// be what one write after the other gives: every job's newest historyLimit entries in order, none
-// for a refused commit, and none left behind by a job deleted later in the same batch. Real SQLite
-// files, in-thread and on the writer thread.
+// History entries of a batch of outcomes (commitProgressBatch): whatever way the store writes a
+// batch's entries (one INSERT per entry now; several per INSERT after the UPDATEs was tried on
+// 2026-12-05 and backed out, docs/benchmarks.md), what a caller sees must be what one write after
+// the other gives: every job's newest historyLimit entries in order, none for a refused commit, and
+// none left behind by a job deleted later in the same batch. Real SQLite files, in-thread and on
+// the writer thread.
 
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -58,10 +58,10 @@ describe.each([
   ['in-thread', false],
   ['writer thread', true],
 ])('SqliteJobStore (%s): history entries of a batch of outcomes', (_mode, writerThread) => {
-  it("keeps each job's newest historyLimit entries, in order, over batches whose entries take several INSERTs", async () => {
+  it("keeps each job's newest historyLimit entries, in order, over batches of 150 outcomes", async () => {
     const limit = 3;
     const { store } = openStore(writerThread, limit);
-    // 150 entries per batch: chunks of 64, 64, 16, 4 and 2.
+    // 150 entries per batch: more than one multi-row INSERT would take (64 rows), if entries were grouped.
     const records = Array.from({ length: 150 }, (_, i) => minimalRecord(key(`job-${String(i).padStart(3, '0')}`), { tickAt: T0, nextAt: T0 }));
     await Promise.all(records.map((r) => store.create(r, { overwrite: false })));
     for (let round = 1; round <= 5; round++) {
