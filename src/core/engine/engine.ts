@@ -11,7 +11,10 @@
  *   inflight --staged (no consumer), commit progress.staged--> out of memory, in the store's
  *            staged index (no refill reads it)
  *   staged index --releaseStaged, a page at a time--> queued (held by that release)
- *   any --remove/replace--> dropped; an in-flight delivery of it finishes and its outcome is ignored
+ *   any --remove--> dropped; an in-flight delivery of it finishes and its outcome is ignored
+ *   queued, ready --replace (overwrite)--> dropped; the new record in a new slot
+ *   inflight --replace (overwrite)--> the new record in the same slot; the old outcome is ignored
+ *            (or its commit's answer, if already under way) and the new job is placed
  *
  * One trigger per job is in flight at a time: the next attempt is placed only after the outcome
  * of the current one is committed. Every progress write goes through KeyLocks and is
@@ -548,7 +551,7 @@ export class Engine {
         const { slot, progress, finalCount } = planned[i]!;
         let after: Promise<void> | undefined;
         try {
-          after = this.afterCommit(slot, progress, results[i], finalCount);
+          after = this.afterCommit(slot, commits[i]!.uid, progress, results[i], finalCount);
         } catch (error) {
           this.outcomeFailed(error);
         }
@@ -667,8 +670,9 @@ export class Engine {
 
   /** Commits new progress (null = the job is finished) and places the slot; must run under the job's lock. */
   private async commitAndPlace(slot: Slot, progress: Progress | null, history?: HistoryEntry, finalCount?: number): Promise<void> {
-    const ok = await this.commitWithRetry(this.commitOf(slot, progress, history));
-    await this.afterCommit(slot, progress, ok, finalCount);
+    const commit = this.commitOf(slot, progress, history);
+    const ok = await this.commitWithRetry(commit);
+    await this.afterCommit(slot, commit.uid, progress, ok, finalCount);
   }
 
   /** The conditional write of new progress for the slot's job, as the slot holds it now. */
@@ -685,12 +689,23 @@ export class Engine {
   /**
    * Follows a commit's answer (true written, false refused as stale, undefined stopped): the slot
    * takes the new progress and is placed, or leaves memory, or reloads the store's version (the
-   * promise answered then). Must run under the job's lock.
+   * promise answered then). `uid` is the definition the commit was written for. Must run under
+   * the job's lock.
    */
-  private afterCommit(slot: Slot, progress: Progress | null, ok: boolean | undefined, finalCount: number | undefined): Promise<void> | undefined {
+  private afterCommit(slot: Slot, uid: string, progress: Progress | null, ok: boolean | undefined, finalCount: number | undefined): Promise<void> | undefined {
     if (slot.removed) return undefined;
     if (ok === undefined) {
       this.forget(slot); // stopping: the store still holds the last committed state
+      return undefined;
+    }
+    if (slot.record.def.uid !== uid) {
+      // Overwritten while the commit was under way (upsert put the new record in this in-flight
+      // slot): whatever the answer, the old job's progress is not the new one's, and the new job
+      // starts now, as decide() starts one replaced during its delivery. Taking the progress would
+      // fire the new definition at the old schedule's time (early); letting the slot go would leave
+      // the new job in the store, due, with nothing in memory to fire it.
+      slot.phase = 'idle';
+      this.place(slot);
       return undefined;
     }
     if (!ok) return this.reload(slot);
