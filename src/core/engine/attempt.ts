@@ -53,6 +53,11 @@ export class Attempt implements OutcomeReceiver {
     return trigger;
   }
 
+  /** Whether the trigger is a manual one; undefined once the outcome was decided. */
+  get manual(): boolean | undefined {
+    return this.delivered?.manual;
+  }
+
   get lateMs(): number {
     return this.startedAt - this.dueAt;
   }

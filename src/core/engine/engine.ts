@@ -31,7 +31,7 @@ import type { JobStore, ProgressCommit } from '../ports/job-store.js';
 import { Attempt } from './attempt.js';
 import { DueHeap } from './due-heap.js';
 import { RefillCoverage } from './refill-coverage.js';
-import { RefillGuard } from './refill-guard.js';
+import { RefillGuard, type RefillWatch } from './refill-guard.js';
 import { dueTrigger } from './due-trigger.js';
 import { FairQueue, type Lane } from './fair-queue.js';
 import { KeyLocks } from './key-locks.js';
@@ -104,6 +104,9 @@ export class Engine {
         holds: (keyStr) => this.holds(keyStr),
         owns: (key) => this.owns(key),
         adopt: (record, release) => this.adopt(record, true, release),
+        watch: () => this.refillGuard.begin(),
+        unwatch: (watch) => this.refillGuard.end(watch),
+        touched: (watch, key) => this.refillGuard.skips(watch, key),
       },
       this.events,
       this.options.releaseBatch,
@@ -112,9 +115,17 @@ export class Engine {
       held: (keyStr) => this.slots.get(keyStr)?.record,
       forget: (keyStr) => {
         const slot = this.slots.get(keyStr);
-        if (slot) this.forget(slot);
+        // A slot in flight stays: its delivery is the one in flight, and settled() waits on it.
+        if (slot && slot.phase !== 'inflight') this.forget(slot);
       },
-      applied: (keyStr, updated) => this.applied(keyStr, updated),
+      refresh: (keyStr, record) => {
+        const slot = this.slots.get(keyStr);
+        if (slot?.phase === 'inflight' && slot.record.def.uid === record.def.uid && slot.record.progress.rev < record.progress.rev) slot.record = record;
+      },
+      applied: (keyStr, updated, since) => this.applied(keyStr, updated, since),
+      watch: () => this.refillGuard.begin(),
+      unwatch: (watch) => this.refillGuard.end(watch),
+      regularTickInFlight: (keyStr) => this.slots.get(keyStr)?.attempt?.manual === false,
       catchUp: (record) => this.catchUp(record),
     });
   }
@@ -152,7 +163,7 @@ export class Engine {
     this.refillGuard.touch(keyStr);
     const existing = this.slots.get(keyStr);
     // Older than what is held (a change reported late, in a cluster): nothing new in it.
-    if (existing && existing.record.def.uid === record.def.uid && existing.record.progress.rev > record.progress.rev) return;
+    if (existing && existing.record.def.uid === record.def.uid && existing.record.progress.rev >= record.progress.rev) return;
     if (existing?.phase === 'inflight') {
       // The old job's delivery finishes first (one in flight); its outcome sees the new uid and
       // places this record instead.
@@ -209,7 +220,7 @@ export class Engine {
    */
   async retainOnly(owns: (key: JobKey) => boolean): Promise<void> {
     this.owns = owns;
-    for (const slot of [...this.slots.values()]) if (!owns(slot.record.def.key) && slot.phase !== 'inflight') this.drop(slot);
+    for (const slot of [...this.slots.values()]) if (!owns(slot.record.def.key) && slot.phase !== 'inflight') this.forget(slot);
     // Releases under way read partitions that may have moved: they start again from the store.
     this.releases.endAll();
     await this.refillNow();
@@ -253,8 +264,16 @@ export class Engine {
    * other apps' work (an actor type's reminders). Those it cannot take are staged again.
    */
   releaseStagedInNamespace(namespace: string): void {
-    // A key no app key can equal: app keys hold a NUL after the namespace, this one a U+0001.
-    this.releases.start(`${namespace}\u0001`, namespace, undefined);
+    // One release per app with staged triggers there, not one over the namespace: a release ends
+    // when one of its triggers is staged again (nobody takes it, and reading on would only spin),
+    // and one app still away must not end the release of every other app's triggers.
+    this.store.stagedCounts().then(
+      (counts) => {
+        if (!this.running) return;
+        for (const { namespace: ns, appId, count } of counts) if (ns === namespace && count > 0) this.releaseStaged(ns, appId);
+      },
+      (error: unknown) => this.events.emit('error', { error, context: 'release' }),
+    );
   }
 
   /** A consumer for the app appeared: its staged triggers go out, in due order, a page at a time. */
@@ -710,6 +729,13 @@ export class Engine {
     }
     if (!ok) return this.reload(slot);
     const { def, progress: current } = slot.record;
+    if (progress !== null && current.rev > progress.rev) {
+      // A newer state of this same job (the cluster watch: another replica's pause or trigger)
+      // was put in the slot while the commit was under way: it was written after this commit.
+      slot.phase = 'idle';
+      this.place(slot);
+      return undefined;
+    }
     if (progress === null || isFinished(progress)) {
       this.forget(slot, LEFT_THE_WINDOW);
       if (!this.events.has('finished')) return undefined;
@@ -760,17 +786,32 @@ export class Engine {
   /** The store disagreed with memory (someone else wrote): take the store's version. */
   private async reload(slot: Slot): Promise<void> {
     this.forget(slot);
-    const fresh = await this.store.get(slot.record.def.key);
-    if (fresh && !this.slots.has(slot.keyStr)) this.adopt(fresh, false);
+    const watch = this.refillGuard.begin();
+    try {
+      const fresh = await this.store.get(slot.record.def.key);
+      if (fresh && !this.slots.has(slot.keyStr) && !this.refillGuard.skips(watch, fresh.def.key)) this.adopt(fresh, false);
+    } finally {
+      this.refillGuard.end(watch);
+    }
   }
 
-  /** A manual operation committed new progress: the held slot follows it, or the job is taken in. */
-  private applied(keyStr: string, updated: JobRecord): void {
+  /**
+   * A manual operation committed new progress: the held slot follows it, or the job is taken in.
+   * Not when the job was deleted or overwritten while the commit was out (neither waits for the
+   * job's lock): a deleted job would come back and fire, an overwritten one would get the old
+   * definition. Those leave the job as they made it.
+   */
+  private applied(keyStr: string, updated: JobRecord, since: RefillWatch): void {
     const current = this.slots.get(keyStr);
     if (!current) {
+      if (this.refillGuard.skips(since, updated.def.key)) return;
       this.adopt(updated, false);
+      // A staged job stays staged (a trigger-now or resume of it): a release that read it while
+      // this held its lock skipped it, so its app is asked to release again once the lock is free.
+      if (updated.progress.staged) this.locks.whenFree(keyStr, () => this.events.emit('staged', { key: updated.def.key }));
       return;
     }
+    if (current.record.def.uid !== updated.def.uid || current.record.progress.rev > updated.progress.rev) return;
     current.record = updated;
     if (current.phase === 'queued' || current.phase === 'ready' || current.phase === 'idle') {
       current.phase = 'idle';

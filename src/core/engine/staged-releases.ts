@@ -17,6 +17,7 @@ import { keyString } from '../model/job-key.js';
 import type { JobKey, JobRecord } from '../model/job.js';
 import type { JobStore } from '../ports/job-store.js';
 import type { Release, Slot } from './slot.js';
+import type { RefillWatch } from './refill-guard.js';
 
 /** What a release needs from the engine. */
 export interface ReleaseHost {
@@ -26,6 +27,11 @@ export interface ReleaseHost {
   owns(key: JobKey): boolean;
   /** Takes a staged record into memory on behalf of the release. */
   adopt(record: JobRecord, release: Release): void;
+  /** Notes what the engine does to jobs from now on (refill-guard.ts), until unwatch. */
+  watch(): RefillWatch;
+  unwatch(watch: RefillWatch): void;
+  /** The engine took in, let go of or removed the job since watch(). */
+  touched(watch: RefillWatch, key: JobKey): boolean;
 }
 
 export class StagedReleases {
@@ -81,13 +87,22 @@ export class StagedReleases {
     if (release.stopped || !this.host.running() || release.reading || release.held * 2 > this.batch) return;
     release.reading = true;
     release.again = false;
+    // What the engine does to a job while the read is out wins over the copy read (as for refills).
+    const watch = this.host.watch();
     this.store.staged(release.namespace, release.appId, this.batch, (key) => this.host.holds(keyString(key))).then(
       (records) => {
         release.reading = false;
+        this.host.unwatch(watch);
         if (release.stopped || !this.host.running()) return;
         let loaded = 0;
         for (const record of records) {
           if (!record.progress.staged || this.host.holds(keyString(record.def.key)) || !this.host.owns(record.def.key)) continue;
+          if (this.host.touched(watch, record.def.key)) {
+            // Changed while the read was out (deleted, overwritten, paused, triggered, released by
+            // another release): this copy is stale, and a read afresh finds what is left staged.
+            release.again = true;
+            continue;
+          }
           loaded++;
           release.held++;
           this.host.adopt(record, release);
@@ -98,6 +113,7 @@ export class StagedReleases {
       },
       (error: unknown) => {
         release.reading = false;
+        this.host.unwatch(watch);
         this.events.emit('error', { error, context: 'release' });
         this.end(release); // the next consumer event, ownership change or sweep starts it again
       },
