@@ -125,6 +125,10 @@ export class EtcdJobWatch {
       for (const found of await store.getManyWithRevision(toRead)) {
         const id = layout.jobId(found.key);
         if (!found.record) {
+          // This replica wrote the job again after the read (its own API call, answered while the
+          // read was out: the engine holds the new job). A late removal would drop that job, and
+          // own writes are not reported, so nothing would bring it back before a whole refill.
+          if (found.revision < store.known.seenRevision(id)) continue;
           this.options.emit({ kind: 'removed', key: found.key });
           continue;
         }
