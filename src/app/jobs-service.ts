@@ -3,7 +3,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
-import { DuetimeError, InvalidRequestError, JobNotFoundError } from '../core/errors.js';
+import { DuetimeError, InvalidRequestError, JobNotFoundError, UnavailableError } from '../core/errors.js';
 import type { Engine } from '../core/engine/engine.js';
 import { initialProgress } from '../core/engine/progression.js';
 import { isFinished, type DataRef, type JobDefinition, type JobKey, type JobRecord, type RawPayload, type Target } from '../core/model/job.js';
@@ -144,7 +144,11 @@ export class JobsService {
     try {
       await this.store.create(record, { overwrite });
     } catch (error) {
-      void this.payloads.discard(record.def.dataRef, 'refused');
+      // A refusal (the name is taken, a quota) wrote nothing: the payload goes. Any other failure
+      // may have come after the write (an answer lost to a deadline): the payload goes only if
+      // the store shows it did not, else the stored job would refer to a payload that is gone.
+      if (error instanceof DuetimeError && !(error instanceof UnavailableError)) void this.payloads.discard(record.def.dataRef, 'refused');
+      else void this.discardUnlessStored(record);
       throw error;
     }
     this.engine.upsert(record);
@@ -160,8 +164,17 @@ export class JobsService {
     validateName(key.name);
     const record = await this.store.get(key);
     if (!record || (options.hideFinished && isFinished(record.progress))) throw new JobNotFoundError(key.name);
-    // A tombstone's jobStateStore payload went when it finished (finished-payloads.ts): shown without it.
-    return toJobView(await this.withPayload(record, isFinished(record.progress) ? undefined : 'DAPR_SCHEDULER_GET_JOB'));
+    try {
+      // A tombstone's jobStateStore payload went when it finished (finished-payloads.ts): shown without it.
+      return toJobView(await this.withPayload(record, isFinished(record.progress) ? undefined : 'DAPR_SCHEDULER_GET_JOB'));
+    } catch (error) {
+      // An overwrite or delete that landed after the read discards the payload read for: the job
+      // as it is now is the answer (once), not a 503 for a job that existed all along.
+      const now = await this.store.get(key);
+      if (now?.def.uid === record.def.uid) throw error;
+      if (!now || (options.hideFinished && isFinished(now.progress))) throw new JobNotFoundError(key.name);
+      return toJobView(await this.withPayload(now, isFinished(now.progress) ? undefined : 'DAPR_SCHEDULER_GET_JOB'));
+    }
   }
 
   async delete(key: JobKey): Promise<void> {
@@ -298,6 +311,16 @@ export class JobsService {
     } catch (error) {
       if (code) throw error;
       return record;
+    }
+  }
+
+  /** Discards a failed create's payload unless the store holds that job (read again; kept when the read fails too). */
+  private async discardUnlessStored(record: JobRecord): Promise<void> {
+    try {
+      const stored = await this.store.get(record.def.key);
+      if (stored?.def.uid !== record.def.uid) void this.payloads?.discard(record.def.dataRef, 'refused');
+    } catch {
+      // Not known whether it was written: a payload left behind costs less than a job without its data.
     }
   }
 

@@ -722,7 +722,9 @@ export class Engine {
       // slot): whatever the answer, the old job's progress is not the new one's, and the new job
       // starts now, as decide() starts one replaced during its delivery. Taking the progress would
       // fire the new definition at the old schedule's time (early); letting the slot go would leave
-      // the new job in the store, due, with nothing in memory to fire it.
+      // the new job in the store, due, with nothing in memory to fire it. The old job did finish
+      // if this commit ended it: its listeners hear of it (its jobStateStore payload goes).
+      if (ok && (progress === null || isFinished(progress))) this.reportFinished(slot.record.def.key, progress, finalCount ?? progress?.count ?? 0);
       slot.phase = 'idle';
       this.place(slot);
       return undefined;
@@ -738,17 +740,22 @@ export class Engine {
     }
     if (progress === null || isFinished(progress)) {
       this.forget(slot, LEFT_THE_WINDOW);
-      if (!this.events.has('finished')) return undefined;
-      const finished: EngineEvents['finished'] = { key: def.key, count: finalCount ?? progress?.count ?? current.count };
-      const state = progress?.state;
-      if (state === 'completed' || state === 'failed') finished.state = state;
-      this.events.emit('finished', finished);
+      this.reportFinished(def.key, progress, finalCount ?? progress?.count ?? current.count);
       return undefined;
     }
     slot.record = { def, progress };
     slot.phase = 'idle';
     this.place(slot);
     return undefined;
+  }
+
+  /** The 'finished' event of a job whose last commit (deleted, or a tombstone) is written. */
+  private reportFinished(key: JobKey, progress: Progress | null, count: number): void {
+    if (!this.events.has('finished')) return;
+    const finished: EngineEvents['finished'] = { key, count };
+    const state = progress?.state;
+    if (state === 'completed' || state === 'failed') finished.state = state;
+    this.events.emit('finished', finished);
   }
 
   /**
