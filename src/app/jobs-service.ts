@@ -180,8 +180,9 @@ export class JobsService {
   async delete(key: JobKey): Promise<void> {
     validateName(key.name);
     const previous = this.payloads?.hasStores ? await this.store.get(key) : undefined;
+    const mark = this.engine.upsertMark();
     await this.store.delete(key);
-    this.engine.remove(key);
+    this.engine.remove(key, mark);
     void this.payloads?.discard(previous?.def.dataRef, 'deleted');
   }
 
@@ -272,8 +273,9 @@ export class JobsService {
   async deleteByPrefix(namespace: string, appId: string, prefix: string): Promise<number> {
     if (prefix) validateName(prefix, 'prefix');
     const refs = this.payloads?.hasStores ? await this.payloadRefs(namespace, appId, prefix) : [];
+    const mark = this.engine.upsertMark();
     const count = await this.store.deleteByPrefix(namespace, appId, prefix);
-    this.engine.removeByPrefix(namespace, appId, prefix);
+    this.engine.removeByPrefix(namespace, appId, prefix, mark);
     for (const ref of refs) void this.payloads?.discard(ref, 'deleted');
     return count;
   }

@@ -93,8 +93,9 @@ export class RemindersService {
   /** Deletes the app's reminders whose stored names start with `prefix`; returns how many. */
   async deleteByPrefix(owner: Owner, prefix: string): Promise<number> {
     const appId = reminderAppId(owner.appId);
+    const mark = this.engine.upsertMark();
     const count = await this.store.deleteByPrefix(owner.namespace, appId, prefix);
-    this.engine.removeByPrefix(owner.namespace, appId, prefix);
+    this.engine.removeByPrefix(owner.namespace, appId, prefix, mark);
     return count;
   }
 
@@ -107,8 +108,9 @@ export class RemindersService {
   /** Deletes the reminder; absent is not an error (Dapr answers 204 either way). */
   async delete(owner: Owner, ref: ReminderRef): Promise<void> {
     const key = reminderJobKey(owner, ref, DELETE_CODE);
+    const mark = this.engine.upsertMark();
     await this.store.delete(key);
-    this.engine.remove(key);
+    this.engine.remove(key, mark);
   }
 
   /** Every reminder this app set on one actor, in name order of the stored key. */

@@ -85,6 +85,8 @@ export class Engine {
   private timerAt: number | undefined;
   private refillTimer: TimerHandle | undefined;
   private inFlight = 0;
+  /** Upserts so far: a delete compares a slot's upsertSeq with the count before its store call. */
+  private upserts = 0;
   private running = false;
   /** Which jobs this replica fires (cluster: the partitions it owns); set by retainOnly. */
   private owns: (key: JobKey) => boolean = () => true;
@@ -159,6 +161,7 @@ export class Engine {
 
   /** A job was created or overwritten in the store. */
   upsert(record: JobRecord): void {
+    const seq = ++this.upserts;
     const keyStr = keyString(record.def.key);
     this.refillGuard.touch(keyStr);
     const existing = this.slots.get(keyStr);
@@ -168,6 +171,7 @@ export class Engine {
       // The old job's delivery finishes first (one in flight); its outcome sees the new uid and
       // places this record instead.
       existing.record = record;
+      existing.upsertSeq = seq;
       return;
     }
     if (existing) this.drop(existing);
@@ -181,22 +185,39 @@ export class Engine {
       }
     }
     this.adopt(record, false);
+    const adopted = this.slots.get(keyStr);
+    if (adopted) adopted.upsertSeq = seq;
   }
 
-  /** A job was deleted from the store. */
-  remove(key: JobKey): void {
+  /** What a delete passes to remove()/removeByPrefix(), taken before its store call. */
+  upsertMark(): number {
+    return this.upserts;
+  }
+
+  /**
+   * A job was deleted from the store. `since` (upsertMark() before the store's delete): a slot an
+   * upsert filled after it may hold a job created again while the delete was out, after the
+   * store's delete; it is dropped all the same (it may as well be older than the delete), and
+   * the next refill reads the whole window, which finds the job if the store kept it.
+   */
+  remove(key: JobKey, since?: number): void {
     const keyStr = keyString(key);
     this.refillGuard.touch(keyStr); // a refill under way may have read it before the delete
     const slot = this.slots.get(keyStr);
-    if (slot) this.drop(slot);
+    if (slot) this.dropDeleted(slot, since);
   }
 
-  removeByPrefix(namespace: string, appId: string, prefix: string): void {
+  removeByPrefix(namespace: string, appId: string, prefix: string, since?: number): void {
     this.refillGuard.touchPrefix(namespace, appId, prefix);
     for (const slot of [...this.slots.values()]) {
       const k = slot.record.def.key;
-      if (k.namespace === namespace && k.appId === appId && k.name.startsWith(prefix)) this.drop(slot);
+      if (k.namespace === namespace && k.appId === appId && k.name.startsWith(prefix)) this.dropDeleted(slot, since);
     }
+  }
+
+  private dropDeleted(slot: Slot, since: number | undefined): void {
+    this.drop(slot);
+    if (since !== undefined && slot.upsertSeq > since) this.coverage.lost();
   }
 
   pause(key: JobKey): Promise<JobRecord> {
@@ -331,7 +352,7 @@ export class Engine {
   /** Takes a record into memory; one loaded from the store gets the catch-up policy applied. */
   private adopt(record: JobRecord, fromStore: boolean, release?: Release): void {
     if (!this.owns(record.def.key)) return; // another replica's job (cluster)
-    const slot: Slot = { keyStr: keyString(record.def.key), record, phase: 'idle', token: 0, removed: false, ...(release ? { release } : {}) };
+    const slot: Slot = { keyStr: keyString(record.def.key), record, phase: 'idle', token: 0, removed: false, upsertSeq: 0, ...(release ? { release } : {}) };
     this.refillGuard.touch(slot.keyStr);
     this.slots.set(slot.keyStr, slot);
     const caughtUp = fromStore ? this.catchUp(record) : undefined;

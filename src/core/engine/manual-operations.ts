@@ -75,12 +75,13 @@ export class ManualOperations {
       // After a refusal the held copy is known to be stale: the store's is read instead.
       let stale = false;
       for (let attempt = 1; ; attempt++) {
-        // Opened before the read: a delete or overwrite (neither takes the lock) that lands while
-        // the commit is out is seen by applied(), which then leaves the job to it.
+        const held = stale ? undefined : this.host.held(keyStr);
+        const record = held ?? (await this.store.get(key));
+        // Opened after the read (a change the read reflects is no news) and before the commit: a
+        // delete or overwrite (neither takes the lock) landing while the commit is out is seen by
+        // applied(), which then leaves the job to it; one landing before the commit refuses it.
         const watch = this.host.watch();
         try {
-          const held = stale ? undefined : this.host.held(keyStr);
-          const record = held ?? (await this.store.get(key));
           if (!record) throw new JobNotFoundError(key.name);
           if (stale) this.host.refresh(keyStr, record);
           // A tombstone is kept to be read: it is never paused, resumed or fired again.

@@ -14,6 +14,8 @@ export interface Slot {
   /** Bumped whenever the slot is re-queued, so older heap entries are recognised as stale. */
   token: number;
   removed: boolean;
+  /** The engine's upsert count when an upsert last put a record in this slot (0: none did). */
+  upsertSeq: number;
   /** The delivery in flight, until its outcome is known. */
   attempt?: Attempt | undefined;
   /** The commit of the last outcome, from when it is known (phase still 'inflight' until it is committed). */
