@@ -11,6 +11,7 @@ import { MemoryJobStore } from '../../../src/adapters/store-memory/index.js';
 import type { Outcome, Trigger } from '../../../src/core/model/trigger.js';
 import type { ProgressCommit } from '../../../src/core/ports/job-store.js';
 import { makeHarness, T0 } from './harness.js';
+import { pending, respondCounting } from './held-calls.js';
 
 /** A commit written to the store whose answer to the caller is held until release(). */
 interface Gate {
@@ -78,25 +79,7 @@ async function setUp(): Promise<Harness> {
  * what each delivery gets: an outcome now, or a promise of one settled later by the test.
  */
 function respondWith(answer: (trigger: Trigger) => Outcome | Promise<Outcome>): void {
-  const open = new Map<string, number>();
-  h.target.respond = async (trigger) => {
-    const name = trigger.key.name;
-    const now = (open.get(name) ?? 0) + 1;
-    open.set(name, now);
-    maxOpen.set(name, Math.max(maxOpen.get(name) ?? 0, now));
-    try {
-      return await answer(trigger);
-    } finally {
-      open.set(name, open.get(name)! - 1);
-    }
-  };
-}
-
-/** A delivery answered later: `answer` settles it. */
-function pending(): { outcome: Promise<Outcome>; answer(outcome: Outcome): void } {
-  let answer!: (outcome: Outcome) => void;
-  const outcome = new Promise<Outcome>((resolve) => (answer = resolve));
-  return { outcome, answer };
+  respondCounting(h.target, maxOpen, answer);
 }
 
 const done: Outcome = { kind: 'done' };

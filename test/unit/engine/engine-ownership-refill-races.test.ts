@@ -22,27 +22,7 @@ import type { JobKey, JobRecord, Progress } from '../../../src/core/model/job.js
 import type { Outcome } from '../../../src/core/model/trigger.js';
 import type { DueRead, ProgressCommit } from '../../../src/core/ports/job-store.js';
 import { makeHarness, T0 } from './harness.js';
-
-/** One held store call: `reached` resolves once the call has done its work and waits; open() lets it answer. */
-interface Gate {
-  reached: Promise<void>;
-  open(): void;
-}
-
-function gate(): Gate & { wait(): Promise<void> } {
-  let reach!: () => void;
-  let open!: () => void;
-  const reached = new Promise<void>((resolve) => (reach = resolve));
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return {
-    reached,
-    open,
-    wait: () => {
-      reach();
-      return opened;
-    },
-  };
-}
+import { gate, type Gate } from './held-calls.js';
 
 /**
  * A memory store whose calls can be held one at a time after they did their work: the next

@@ -30,27 +30,7 @@ import type { JobKey, JobRecord } from '../../../src/core/model/job.js';
 import type { Outcome, Trigger } from '../../../src/core/model/trigger.js';
 import type { DueRead, ProgressCommit } from '../../../src/core/ports/job-store.js';
 import { makeHarness, T0 } from './harness.js';
-
-/** One held store call: `reached` resolves once the call waits (its work done, or not begun: see each); open() lets it go on. */
-interface Gate {
-  reached: Promise<void>;
-  open(): void;
-}
-
-function gate(): Gate & { wait(): Promise<void> } {
-  let reach!: () => void;
-  let open!: () => void;
-  const reached = new Promise<void>((resolve) => (reach = resolve));
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return {
-    reached,
-    open,
-    wait: () => {
-      reach();
-      return opened;
-    },
-  };
-}
+import { gate, pending, respondCounting, type Gate } from './held-calls.js';
 
 /**
  * The memory store, each of whose calls below can be held once: a commit's answer (single:
@@ -163,27 +143,9 @@ async function setup(options: Parameters<typeof makeHarness>[0] = {}): Promise<H
 
 const done: Outcome = { kind: 'done' };
 
-/** The target's answers (now, or a promise settled later), counting each job's deliveries open at once. */
+/** The target's answers, counting each job's deliveries open at once. */
 function respondWith(answer: (trigger: Trigger) => Outcome | Promise<Outcome>): void {
-  const open = new Map<string, number>();
-  h!.target.respond = async (trigger) => {
-    const name = trigger.key.name;
-    const now = (open.get(name) ?? 0) + 1;
-    open.set(name, now);
-    maxOpen.set(name, Math.max(maxOpen.get(name) ?? 0, now));
-    try {
-      return await answer(trigger);
-    } finally {
-      open.set(name, open.get(name)! - 1);
-    }
-  };
-}
-
-/** A delivery answered later. */
-function pending(): { outcome: Promise<Outcome>; answer(outcome: Outcome): void } {
-  let answer!: (outcome: Outcome) => void;
-  const outcome = new Promise<Outcome>((resolve) => (answer = resolve));
-  return { outcome, answer };
+  respondCounting(h!.target, maxOpen, answer);
 }
 
 /** Deliveries of a job after the first `skip` of them (those made before some call returned), as [ms after T0, data, manual]. */
