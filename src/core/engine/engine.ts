@@ -184,8 +184,7 @@ export class Engine {
         return;
       }
     }
-    this.adopt(record, false);
-    const adopted = this.slots.get(keyStr);
+    const adopted = this.adopt(record, false);
     if (adopted) adopted.upsertSeq = seq;
   }
 
@@ -349,18 +348,19 @@ export class Engine {
     return this.slots.has(keyStr) || this.locks.isLocked(keyStr);
   }
 
-  /** Takes a record into memory; one loaded from the store gets the catch-up policy applied. */
-  private adopt(record: JobRecord, fromStore: boolean, release?: Release): void {
-    if (!this.owns(record.def.key)) return; // another replica's job (cluster)
+  /** Takes a record into memory (the slot it made, undefined for another replica's job); one loaded from the store gets the catch-up policy applied. */
+  private adopt(record: JobRecord, fromStore: boolean, release?: Release): Slot | undefined {
+    if (!this.owns(record.def.key)) return undefined; // another replica's job (cluster)
     const slot: Slot = { keyStr: keyString(record.def.key), record, phase: 'idle', token: 0, removed: false, upsertSeq: 0, ...(release ? { release } : {}) };
     this.refillGuard.touch(slot.keyStr);
     this.slots.set(slot.keyStr, slot);
     const caughtUp = fromStore ? this.catchUp(record) : undefined;
     if (!caughtUp) {
       this.place(slot);
-      return;
+      return slot;
     }
     void this.locks.run(slot.keyStr, () => this.commitAndPlace(slot, progressWith(caughtUp, { rev: record.progress.rev + 1 })));
+    return slot;
   }
 
   private catchUp(record: JobRecord): Progress | undefined {

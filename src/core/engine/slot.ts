@@ -24,12 +24,11 @@ export interface Slot {
   release?: Release;
 }
 
-/** One app's (or, for actor hosts, one namespace's) staged triggers being released. */
+/** One app's staged triggers being released. */
 export interface Release {
   key: string;
   namespace: string;
-  /** undefined: every app of the namespace. */
-  appId: string | undefined;
+  appId: string;
   /** Slots this release loaded whose outcome is not known yet. */
   held: number;
   reading: boolean;

@@ -44,8 +44,8 @@ export class StagedReleases {
     private readonly batch: number,
   ) {}
 
-  /** Starts (or nudges) the release under this key: one app, or a namespace when appId is undefined. */
-  start(key: string, namespace: string, appId: string | undefined): void {
+  /** Starts (or nudges) the release of one app's staged triggers, under this key. */
+  start(key: string, namespace: string, appId: string): void {
     const current = this.releases.get(key);
     if (current) {
       current.again = true;
