@@ -23,29 +23,9 @@ import type { ProgressCommit } from '../../../src/core/ports/job-store.js';
 import type { StateStore } from '../../../src/core/ports/state-store.js';
 import { FakeClock, settle } from '../../../src/testing/fake-clock.js';
 import { ScriptedDeliverer } from '../../../src/testing/scripted-deliverer.js';
+import { gate, type Gate } from '../engine/held-calls.js';
 
 const T0 = Date.parse('2026-03-01T00:00:00.000Z');
-
-/** A call held at a point: `reached` resolves when the call gets there, `release` lets it go on. */
-interface Gate {
-  reached: Promise<void>;
-  release: () => void;
-}
-
-function gate(): Gate & { arrive: () => Promise<void> } {
-  let arrived!: () => void;
-  let release!: () => void;
-  const reached = new Promise<void>((resolve) => (arrived = resolve));
-  const released = new Promise<void>((resolve) => (release = resolve));
-  return {
-    reached,
-    release,
-    arrive: () => {
-      arrived();
-      return released;
-    },
-  };
-}
 
 type Method = 'create' | 'get' | 'delete' | 'commit';
 
@@ -73,13 +53,13 @@ class GatedStore extends MemoryJobStore {
     const b = this.before.get(method);
     if (b) {
       this.before.delete(method);
-      await b.arrive();
+      await b.wait();
     }
     const result = await work();
     const a = this.after.get(method);
     if (a) {
       this.after.delete(method);
-      await a.arrive();
+      await a.wait();
     }
     return result;
   }
@@ -133,7 +113,7 @@ class MemoryStateStore implements StateStore {
   async get(key: string): Promise<unknown> {
     const held = this.held;
     this.held = undefined;
-    if (held) await held.arrive();
+    if (held) await held.wait();
     const text = this.values.get(key);
     return text === undefined ? undefined : JSON.parse(text);
   }
@@ -210,7 +190,7 @@ describe('jobs: a delete that lands between a create written and its answer', ()
     await held.reached; // the job is in the store; the service has not told the engine yet
     await h.jobs.delete(h.key('ghost')); // deletes that job and returns
     expect(await h.store.get(h.key('ghost'))).toBeUndefined();
-    held.release();
+    held.open();
     await scheduling;
     await h.clock.advance(5_000);
     // Today: the late engine.upsert(record) takes the deleted job into memory and it fires at 1 s.
@@ -226,7 +206,7 @@ describe('jobs: a delete that lands between a create written and its answer', ()
     await h.jobs.delete(h.key('ghost'));
     await settle();
     expect(payloadKeys(h)).toEqual([]); // the delete read the record and discarded its payload
-    held.release();
+    held.open();
     await scheduling;
     await h.clock.advance(5_000);
     expect(h.data('ghost')).toEqual([]); // the app gets nothing: the payload is gone
@@ -246,7 +226,7 @@ describe('jobs: two overwrites whose store answers come back out of order', () =
     await held.reached; // A is written, its answer held
     await h.schedule('twice', { dueTime: '1s', data: 'B', overwrite: true }); // B replaces A and returns
     expect((await h.store.get(h.key('twice')))?.def.data).toBe('B');
-    held.release();
+    held.open();
     await first;
     await h.clock.advance(5_000);
     // Today: A's late engine.upsert replaces B in memory; A (overwritten in the store before B's
@@ -279,7 +259,7 @@ describe('jobStateStore payloads: overwrites and deletes of the same job', () =>
     const deleting = h.jobs.delete(h.key('doc'));
     await held.reached; // the delete has read v1 (its previous), not yet deleted
     await h.schedule('doc', { dueTime: '1h', data: 'v2', overwrite: true });
-    held.release();
+    held.open();
     await deleting;
     await settle();
     expect(await h.store.get(h.key('doc'))).toBeUndefined(); // the delete removed v2's job
@@ -295,7 +275,7 @@ describe('jobStateStore payloads: overwrites and deletes of the same job', () =>
     await held.reached;
     expect(await h.store.get(h.key('once'))).toBeUndefined(); // the outcome's commit deleted the one-shot
     await h.schedule('once', { dueTime: '1s', data: 'second', overwrite: true });
-    held.release();
+    held.open();
     await h.clock.advance(2_000);
     await settle();
     expect(h.data('once')).toEqual(['first', 'second']);
@@ -331,7 +311,7 @@ describe('jobStateStore payloads: overwrites and deletes of the same job', () =>
     await held.reached; // the GET has read v1's record (its payload reference)
     await h.schedule('doc', { dueTime: '1h', data: 'v2', overwrite: true });
     await settle(); // v1's payload discarded
-    held.release();
+    held.open();
     // Today: the GET loads v1's discarded payload and fails with 503 "the job's data is missing"
     // though the job exists throughout.
     const view = await getting.catch((error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }));
@@ -349,7 +329,7 @@ describe('jobStateStore payloads: a delete or overwrite while the trigger\'s pay
     await h.jobs.delete(h.key('tick'));
     await settle();
     expect(payloadKeys(h)).toEqual([]);
-    load.release();
+    load.open();
     await h.clock.advance(5_000);
     // The read finds the payload discarded: the attempt fails before the app; nothing fires after.
     expect(h.data('tick')).toEqual([]);
@@ -366,7 +346,7 @@ describe('jobStateStore payloads: a delete or overwrite while the trigger\'s pay
     await load.reached;
     await h.schedule('tick', { dueTime: '3s', data: 'new', overwrite: true }); // due T0 + 4 s
     await settle();
-    load.release();
+    load.open();
     await h.clock.advance(5_000);
     expect(h.target.of('tick').map((d) => [d.trigger.data, d.at - T0])).toEqual([['new', 4_000]]);
     expect(await h.store.get(h.key('tick'))).toBeUndefined();
@@ -387,7 +367,7 @@ describe('reminders: a delete that lands between a create written and its answer
     await held.reached;
     await h.reminders.delete(owner, ref);
     await expect(h.reminders.get(owner, ref)).rejects.toMatchObject({ kind: 'not-found' });
-    held.release();
+    held.open();
     await creating;
     await h.clock.advance(5_000);
     // Today: RemindersService.save's late engine.upsert takes the deleted reminder into memory; it fires once.
