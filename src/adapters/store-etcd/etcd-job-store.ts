@@ -366,7 +366,7 @@ export class EtcdJobStore implements JobStore {
     );
   }
 
-  async staged(namespace: string, appId: string | undefined, limit: number, held?: (key: JobKey) => boolean): Promise<JobRecord[]> {
+  async staged(namespace: string, appId: string, limit: number, held?: (key: JobKey) => boolean): Promise<JobRecord[]> {
     this.open();
     const max = Math.max(0, Math.trunc(limit));
     if (max === 0) return [];
@@ -377,7 +377,7 @@ export class EtcdJobStore implements JobStore {
         for (const group of chunks(this.readablePartitions(), MAX_TXN_OPS)) {
           const response = await this.client.txn({
             compare: [],
-            success: group.map((p) => getRange(this.layout.stagedRange(p, namespace, appId), { limit: max, keysOnly: true, ...(revision ? { revision } : {}) })),
+            success: group.map((p) => getRange(this.layout.stagedRange(p, { namespace, appId }), { limit: max, keysOnly: true, ...(revision ? { revision } : {}) })),
             failure: [],
           });
           if (!revision) revision = revisionOf(response);
@@ -415,7 +415,7 @@ export class EtcdJobStore implements JobStore {
               const kv = firstKv(firsts.responses[i]);
               if (!kv) return;
               const { key } = this.layout.parseStagedKey(kv.key);
-              apps.push({ ...c, app: this.layout.stagedRange(c.p, key.namespace, key.appId), ns: key.namespace, appId: key.appId });
+              apps.push({ ...c, app: this.layout.stagedRange(c.p, key), ns: key.namespace, appId: key.appId });
             });
             if (apps.length === 0) continue;
             const counted = await this.client.txn({

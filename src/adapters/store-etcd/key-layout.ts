@@ -161,12 +161,10 @@ export class KeyLayout {
     return Buffer.from(`${this.stagedIndex}${part(partition)}/${key.namespace}\u0000${key.appId}\u0000${instant(at)}\u0000${key.name}`);
   }
 
-  /** Staged-index entries of one partition: of one app, of a whole namespace, or all of them. */
-  stagedRange(partition: number, namespace?: string, appId?: string): { start: Buffer; end: Buffer } {
-    let base = `${this.stagedIndex}${part(partition)}/`;
-    if (namespace !== undefined) base += `${namespace}\u0000`;
-    if (namespace !== undefined && appId !== undefined) base += `${appId}\u0000`;
-    return prefixRange(Buffer.from(base));
+  /** Staged-index entries of one partition: of one app, or all of them. */
+  stagedRange(partition: number, app?: { namespace: string; appId: string }): { start: Buffer; end: Buffer } {
+    const base = `${this.stagedIndex}${part(partition)}/`;
+    return prefixRange(Buffer.from(app ? `${base}${app.namespace}\u0000${app.appId}\u0000` : base));
   }
 
   /** The job and instant a staged-index key files. */

@@ -150,13 +150,13 @@ export class MemoryJobStore implements JobStore {
     return { records, next: cut ? (read[read.length - 1]?.at ?? from) : until };
   }
 
-  async staged(namespace: string, appId: string | undefined, limit: number): Promise<JobRecord[]> {
+  async staged(namespace: string, appId: string, limit: number): Promise<JobRecord[]> {
     this.open();
     const found: Array<{ at: number; id: string; record: JobRecord }> = [];
     for (const [id, { record }] of this.jobs) {
       const at = indexedStagedAt(record.progress);
       const k = record.def.key;
-      if (at !== undefined && k.namespace === namespace && (appId === undefined || k.appId === appId)) found.push({ at, id, record });
+      if (at !== undefined && k.namespace === namespace && k.appId === appId) found.push({ at, id, record });
     }
     found.sort((a, b) => a.at - b.at || compareCodePoints(a.id, b.id));
     return structuredClone(found.slice(0, Math.max(0, Math.trunc(limit))).map((d) => d.record));

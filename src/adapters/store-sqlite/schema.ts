@@ -81,6 +81,10 @@ const APP_JOBS_TRIGGERS = `
  *   (deleteByPrefix and INSERT OR REPLACE delete many or unseen rows) as an UPSERT of -1, since a
  *   job created and deleted in one transaction is now subtracted before it is added (the app may
  *   have no app_jobs row yet). Counts are unchanged by the migration.
+ *
+ * Version 8: jobs_staged_in_namespace is gone. A stream consumer's connect now releases its
+ *   namespace one app at a time (from the staged counts, through jobs_staged), so nothing read
+ *   it, and every staged job's write still kept it.
  */
 const MIGRATIONS: readonly (string | ((db: Database) => void))[] = [
   `
@@ -147,6 +151,9 @@ const MIGRATIONS: readonly (string | ((db: Database) => void))[] = [
     INSERT INTO app_jobs (namespace, app_id, live) VALUES (OLD.namespace, OLD.app_id, -1)
       ON CONFLICT (namespace, app_id) DO UPDATE SET live = live - 1;
   END;
+  `,
+  `
+  DROP INDEX jobs_staged_in_namespace;
   `,
 ];
 

@@ -214,10 +214,9 @@ export class SqliteJobStore implements JobStore {
     }
   }
 
-  async staged(namespace: string, appId: string | undefined, limit: number, held?: (key: JobKey) => boolean): Promise<JobRecord[]> {
+  async staged(namespace: string, appId: string, limit: number, held?: (key: JobKey) => boolean): Promise<JobRecord[]> {
     await this.readable();
-    const max = Math.max(0, Math.trunc(limit));
-    const rows = appId === undefined ? this.sql.stagedOfNamespace.all({ namespace, limit: max }) : this.sql.stagedOfApp.all({ namespace, app_id: appId, limit: max });
+    const rows = this.sql.stagedOfApp.all({ namespace, app_id: appId, limit: Math.max(0, Math.trunc(limit)) });
     const records: JobRecord[] = [];
     for (const row of rows) {
       if (held?.({ namespace: row.namespace, appId: row.app_id, name: row.name })) continue;

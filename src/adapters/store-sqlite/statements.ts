@@ -179,16 +179,10 @@ export function prepareStatements(db: Database) {
        ORDER BY due_at, namespace, app_id, name LIMIT @limit`,
     ),
 
-    // Staged jobs in due order: one app from jobs_staged, a whole namespace from
-    // jobs_staged_in_namespace, whose entries (namespace, staged_at, then the key) are already in
-    // this order.
+    // One app's staged jobs in due order, from jobs_staged.
     stagedOfApp: prepare<{ namespace: string; app_id: string; limit: number }, JobColumns>(
       `SELECT ${READ} FROM jobs WHERE ${APP} AND staged_at IS NOT NULL
        ORDER BY staged_at, name LIMIT @limit`,
-    ),
-    stagedOfNamespace: prepare<{ namespace: string; limit: number }, JobColumns>(
-      `SELECT ${READ} FROM jobs INDEXED BY jobs_staged_in_namespace WHERE namespace = @namespace AND staged_at IS NOT NULL
-       ORDER BY staged_at, app_id, name LIMIT @limit`,
     ),
     // Staged counts are read in slices (the store yields between them), so a gauge over a million
     // staged jobs never holds the event loop for the whole index walk. The first two jump from one

@@ -101,12 +101,12 @@ export interface JobStore {
    */
   dueBetween?(from: number, until: number, limit: number, held: (key: JobKey) => boolean): Promise<DueRead>;
   /**
-   * Staged jobs (progress.staged: their trigger waits for a consumer) of one app, or of every
-   * app of the namespace when appId is undefined, earliest due first, at most `limit`; `held` as
-   * in dueBefore. Staged jobs are never in dueBefore's answer: they wait here until released.
+   * Staged jobs (progress.staged: their trigger waits for a consumer) of one app, earliest due
+   * first, at most `limit`; `held` as in dueBefore. A namespace is released app by app, from
+   * stagedCounts. Staged jobs are never in dueBefore's answer: they wait here until released.
    * A store serving a cluster answers for the partitions this replica owns.
    */
-  staged(namespace: string, appId: string | undefined, limit: number, held?: (key: JobKey) => boolean): Promise<JobRecord[]>;
+  staged(namespace: string, appId: string, limit: number, held?: (key: JobKey) => boolean): Promise<JobRecord[]>;
   /** Staged jobs per app (apps with none are left out); in a cluster, of the partitions owned. */
   stagedCounts(): Promise<StagedCount[]>;
   /**

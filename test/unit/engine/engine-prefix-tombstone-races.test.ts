@@ -98,7 +98,7 @@ class RaceStore extends MemoryJobStore {
     return read;
   }
 
-  override async staged(namespace: string, appId: string | undefined, limit: number): Promise<JobRecord[]> {
+  override async staged(namespace: string, appId: string, limit: number): Promise<JobRecord[]> {
     const records = await super.staged(namespace, appId, limit);
     await this.held('staged');
     return records;

@@ -29,7 +29,7 @@ class RaceStore extends MemoryJobStore {
   readonly stagedReads: Held[] = [];
   readonly commits: Held[] = [];
 
-  override async staged(namespace: string, appId: string | undefined, limit: number): Promise<JobRecord[]> {
+  override async staged(namespace: string, appId: string, limit: number): Promise<JobRecord[]> {
     // The read is done now (the store as it is); only its answer waits.
     const read = super.staged(namespace, appId, limit);
     if (!this.holdStaged) return read;
