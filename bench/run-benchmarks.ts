@@ -36,7 +36,9 @@ import { defaultSteady1kOptions, defaultSteady5kOptions, profileSteady, runStead
 import { steadyVerdicts } from './lib/steady-report.js';
 import { MAX_LEAD_MS } from './lib/timed-run.js';
 
-const DEFAULT_STAGES = 'throughput,burst,burst-watch,bullmq,memory,engine-ceiling,steady-5k,steady-1k,bullmq-steady-1k,cluster-throughput,cluster-burst';
+// ten-million (about 6 minutes here) runs last: its fill writes gigabytes, which would weigh on
+// the timed stages after it while the kernel flushes them.
+const DEFAULT_STAGES = 'throughput,burst,burst-watch,bullmq,memory,engine-ceiling,steady-5k,steady-1k,bullmq-steady-1k,cluster-throughput,cluster-burst,ten-million';
 const { values: args } = parseArgs({
   options: {
     stages: { type: 'string', default: DEFAULT_STAGES },
@@ -176,9 +178,6 @@ try {
   if (stages.has('staged-memory')) {
     results.stagedMemory = await stage('staged-memory', runMs(STAGED_MEMORY_BUDGET_S), (ctx) => runStagedMemory(ctx, stagedMemoryOptions));
   }
-  if (stages.has('ten-million')) {
-    results.tenMillion = await stage('ten-million', runMs(tenMillionBudgetS(tenMillionOptions)), (ctx) => runTenMillion(ctx, tenMillionOptions));
-  }
   if (stages.has('cluster-throughput')) {
     const o = defaultClusterThroughputOptions;
     results.clusterThroughput = await stage('cluster-throughput', runMs(2 * (o.warmupS + o.rounds * (o.durationS + 10)) + 150), (ctx) => runClusterThroughput(ctx, o));
@@ -196,6 +195,9 @@ try {
     if (!stages.has(name)) continue;
     const steady = await stage(name, steadyBudget(options), (ctx) => runSteady(ctx, name, options));
     if (steady) (results.steady ??= []).push(steady);
+  }
+  if (stages.has('ten-million')) {
+    results.tenMillion = await stage('ten-million', runMs(tenMillionBudgetS(tenMillionOptions)), (ctx) => runTenMillion(ctx, tenMillionOptions));
   }
   results.verdicts = verdicts(results.throughput, results.burst, results.memory, results.stagedMemory);
   results.verdicts.push(...peerVerdicts(results));
