@@ -7,11 +7,13 @@
 // written in the same transaction as the progress, so a replica reads only what is due soon in
 // the partitions it owns.
 
+import { systemClock, type Clock } from '../../core/clock.js';
 import { JobExistsError, StoreConflictError } from '../../core/errors.js';
 import { isFinished, type HistoryEntry, type JobKey, type JobRecord, type Progress } from '../../core/model/job.js';
 import { appKeyString } from '../../core/model/job-key.js';
 import { partitionOf } from '../../core/model/partition.js';
 import type { JobStore, ListOptions, ListPage, ProgressCommit, StagedCount } from '../../core/ports/job-store.js';
+import { AppJobCounts } from './app-job-counts.js';
 import type { KeyValue, RequestOp } from './etcd-api.js';
 import { toStoreError, type EtcdClient } from './etcd-client.js';
 import { IssueOrder } from './issue-order.js';
@@ -34,6 +36,8 @@ export interface EtcdJobStoreOptions {
   knownCapacity?: number;
   /** Close the client with the store (a store used on its own). @defaultValue false */
   ownsClient?: boolean;
+  /** When each app's job count was read, for its refresh interval (app-job-counts.ts). @defaultValue systemClock */
+  clock?: Clock;
 }
 
 export const ETCD_STORE_DEFAULTS = { historyLimit: 20, knownCapacity: 200_000 } as const;
@@ -77,6 +81,8 @@ export class EtcdJobStore implements JobStore {
   private readonly order = new IssueOrder();
   /** Single-job writes issued together go to etcd as one transaction. */
   private readonly batch: TxnBatcher;
+  /** Each app's job count for --max-jobs-per-app: read now and then, kept up by this replica's writes. */
+  private readonly jobCounts: AppJobCounts;
   private closed = false;
 
   constructor(options: EtcdJobStoreOptions) {
@@ -90,6 +96,7 @@ export class EtcdJobStore implements JobStore {
     this.fence = options.fence;
     this.ownsClient = options.ownsClient ?? false;
     this.known = new KnownProgressCache(options.knownCapacity ?? ETCD_STORE_DEFAULTS.knownCapacity);
+    this.jobCounts = new AppJobCounts((namespace, appId) => this.readJobCount(namespace, appId), options.clock ?? systemClock);
   }
 
   partitionOf(key: JobKey): number {
@@ -117,6 +124,7 @@ export class EtcdJobStore implements JobStore {
           const response = await this.batch.txn({ compare: [createRevisionIs(defKey, 0)], success: writes(), failure: [get(progressKey)] });
           if (response.succeeded) {
             this.remember(id, stored, response.revision);
+            this.jobCounts.note(key.namespace, key.appId, response.revision, +1);
             return;
           }
           // Taken by a live job; a tombstone gives its name up (replaced below, as an overwrite).
@@ -130,8 +138,11 @@ export class EtcdJobStore implements JobStore {
           if (current) ops.push(...this.removalOps(key, current, { keepDefAndProgress: true }));
           ops.push(...writes());
           const response = await this.batch.txn({ compare: [modRevisionIs(progressKey, current?.modRevision ?? 0)], success: dedupe(ops), failure: [] });
-          if (response.succeeded) this.remember(id, stored, response.revision);
-          return response.succeeded ? 'done' : 'retry';
+          if (!response.succeeded) return 'retry';
+          this.remember(id, stored, response.revision);
+          // A job replaced (live or a tombstone) keeps its count; one where there was none adds to it.
+          if (!current) this.jobCounts.note(key.namespace, key.appId, response.revision, +1);
+          return 'done';
         });
       }),
     );
@@ -209,6 +220,7 @@ export class EtcdJobStore implements JobStore {
           });
           if (!response.succeeded) return 'retry';
           this.known.forget(this.layout.jobId(key), response.revision, true);
+          this.jobCounts.note(key.namespace, key.appId, response.revision, -1);
           deleted = true;
           return 'done';
         });
@@ -238,6 +250,7 @@ export class EtcdJobStore implements JobStore {
             if (!response.succeeded) continue;
             count += jobs.length;
             for (const j of jobs) this.known.forget(this.layout.jobId(j.key), revisionOf(response), true);
+            this.jobCounts.note(namespace, appId, revisionOf(response), -jobs.length);
           }
         }
       }),
@@ -439,6 +452,26 @@ export class EtcdJobStore implements JobStore {
   }
 
   /**
+   * How many jobs the app holds in etcd, for --max-jobs-per-app: every stored definition,
+   * tombstones included (they take etcd's space as live jobs do, and telling them apart would mean
+   * reading every job's progress). Not the port's countLive, which counts live jobs exactly: this
+   * count is read now and then with a count-only range and kept up by this replica's own creates
+   * and deletes, so it is behind the other replicas' writes by at most one refresh interval
+   * (app-job-counts.ts).
+   */
+  countJobs(namespace: string, appId: string): Promise<number> {
+    this.open();
+    return this.jobCounts.count(namespace, appId).catch(rethrowAsStoreError);
+  }
+
+  /** The app's definitions, counted by etcd (a walk of their keys in its index, no values sent). */
+  private async readJobCount(namespace: string, appId: string): Promise<{ count: number; revision: number }> {
+    const range = this.layout.appRange('def', namespace, appId, '');
+    const response = await this.client.range({ key: range.start, rangeEnd: range.end, countOnly: true });
+    return { count: Number(response.count), revision: revisionOf(response) };
+  }
+
+  /**
    * Tombstones of the partitions this replica reads, from the finished index, a few partitions
    * per read until `limit` are found (so a call reads about `limit` keys, not `limit` per
    * partition; oldest first within what it read, not across every partition). Each chunk is
@@ -484,7 +517,10 @@ export class EtcdJobStore implements JobStore {
           });
           if (!response.succeeded) continue;
           count += jobs.length;
-          for (const j of jobs) this.known.forget(this.layout.jobId(j.key), revisionOf(response), true);
+          for (const j of jobs) {
+            this.known.forget(this.layout.jobId(j.key), revisionOf(response), true);
+            this.jobCounts.note(j.key.namespace, j.key.appId, revisionOf(response), -1);
+          }
         }
         return count;
       }),
