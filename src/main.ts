@@ -44,7 +44,7 @@ import { configReloadCounter, createMetrics, observeStoreLatency, storeLatencyHi
 import { timedStore } from './app/timed-store.js';
 import { Readiness } from './app/readiness.js';
 import { StartGate } from './app/start-gate.js';
-import { AppQuota } from './app/app-quota.js';
+import { AppQuota, type JobCount } from './app/app-quota.js';
 import { storeReadiness } from './app/store-readiness.js';
 import type { ComponentInfo } from './app/targets/component-directory.js';
 import { CronBindingError } from './app/targets/cron-binding-jobs.js';
@@ -128,12 +128,12 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   teardown.push('components', () => components.registry.close());
   let opened: OpenedStore;
   try {
-    opened = await openStore(config, logger);
+    opened = await openStore(config, logger, clock);
   } catch (error) {
     await teardown.run();
     throw error;
   }
-  const { store: openedStore, cluster: clusterBackend, registrations, lock, writeProbe } = opened;
+  const { store: openedStore, cluster: clusterBackend, registrations, lock, writeProbe, jobCount } = opened;
   // Every user of the store sees it through the write timer (duetime_store_commit_seconds).
   const storeLatency = storeLatencyHistogram();
   const store = timedStore(openedStore, observeStoreLatency(storeLatency));
@@ -275,7 +275,9 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
     return outcome;
   };
   // One quota for both services: jobs and reminders are filed under different app ids anyway.
-  const quota = new AppQuota(asked.quota, clock, store.countLive ? (namespace, appId) => store.countLive!(namespace, appId) : undefined);
+  // --max-jobs-per-app: SQLite's exact count of live jobs, or etcd's own count (tombstones included).
+  const liveCount: JobCount | undefined = store.countLive ? { of: (namespace, appId) => store.countLive!(namespace, appId), includesFinished: false } : undefined;
+  const quota = new AppQuota(asked.quota, clock, jobCount ?? liveCount);
   const jobs = new JobsService(store, engine, clock, targets.targetCheck(), targets.payloads, { ...stored, requestLimits: asked.requestLimits, quota, ...(tracer ? { tracer } : {}) });
   const reminders = new RemindersService(store, engine, clock, stored.dataLimits, { requestLimits: asked.requestLimits, quota });
   const identity = { defaultAppId: config.appId, defaultNamespace: config.namespace, tokens };
@@ -451,9 +453,11 @@ interface OpenedStore {
   lock?: DataDirLock;
   /** The embedded store's check that a write could commit now, for /readyz. */
   writeProbe?: WriteProbe;
+  /** The store's count for --max-jobs-per-app when it is not the port's countLive (etcd's, tombstones included). */
+  jobCount?: JobCount;
 }
 
-async function openStore(config: DuetimeConfig, logger: Logger): Promise<OpenedStore> {
+async function openStore(config: DuetimeConfig, logger: Logger, clock: Clock): Promise<OpenedStore> {
   if (config.store === 'sqlite') {
     const dir = resolve(config.dataDir);
     mkdirSync(dir, { recursive: true });
@@ -480,7 +484,9 @@ async function openStore(config: DuetimeConfig, logger: Logger): Promise<OpenedS
   if (isEtcdUrl(config.store)) {
     const leaseTtlSeconds = Math.ceil(parseGoDuration(config.leaseTtl) / 1000);
     if (leaseTtlSeconds < 2) throw new Error(`--lease-ttl "${config.leaseTtl}" is too short; etcd needs at least 2s`);
-    return openEtcdCluster({ url: config.store, partitionCount: config.partitions, historyLimit: config.historyLimit, leaseTtlSeconds, lookaheadMs: parseGoDuration(config.lookahead), log: logger.child({ component: 'cluster' }) });
+    const opened = await openEtcdCluster({ url: config.store, partitionCount: config.partitions, historyLimit: config.historyLimit, leaseTtlSeconds, lookaheadMs: parseGoDuration(config.lookahead), log: logger.child({ component: 'cluster' }), clock });
+    // etcd keeps no count of live jobs: the quota counts what the app stores (store-etcd/app-job-counts.ts).
+    return { ...opened, jobCount: { of: (namespace, appId) => opened.store.countJobs(namespace, appId), includesFinished: true } };
   }
   throw new Error(`--store "${config.store}" is not supported; use sqlite or etcd://host:port[,host:port]`);
 }

@@ -1,7 +1,9 @@
 // Per-app quotas on writing jobs (docs/security.md, "Limits on requests and stored jobs"): how fast
 // one app may schedule (a token bucket per app: --schedule-rate-per-app, refilled continuously up
-// to --schedule-burst-per-app) and how many live jobs it may hold (--max-jobs-per-app, read from
-// the store's maintained count). Over either: QuotaExceededError, which the edges answer with 429
+// to --schedule-burst-per-app) and how many jobs it may hold (--max-jobs-per-app, read from the
+// store's count: SQLite's maintained count of live jobs; on etcd the app's stored jobs, tombstones
+// included, which each replica reads now and then and keeps up with its own writes,
+// store-etcd/app-job-counts.ts). Over either: QuotaExceededError, which the edges answer with 429
 // and Retry-After (HTTP) or RESOURCE_EXHAUSTED with RetryInfo (gRPC). The request changes nothing.
 //
 // An app is a namespace and app id as the job key has them; reminders are filed under their own
@@ -22,6 +24,18 @@ export interface AppQuotaOptions {
   scheduleBurstPerApp: number;
 }
 
+/** Where --max-jobs-per-app reads an app's job count: the store's. */
+export interface JobCount {
+  /** The app's jobs as the store counts them. */
+  of(namespace: string, appId: string): Promise<number>;
+  /**
+   * Finished jobs (tombstones) are in the count until the sweep purges them (etcd: they take its
+   * space as live jobs do, and it cannot tell them apart without reading every job); SQLite and
+   * memory count live jobs only.
+   */
+  includesFinished: boolean;
+}
+
 export const DEFAULT_APP_QUOTA: AppQuotaOptions = { maxJobsPerApp: 1_000_000, scheduleRatePerApp: 1000, scheduleBurstPerApp: 10_000 };
 
 /** Retry-After for an app at --max-jobs-per-app: jobs finish or are deleted over time, not at once. */
@@ -40,13 +54,13 @@ export class AppQuota {
   constructor(
     private readonly options: AppQuotaOptions,
     private readonly clock: Clock,
-    /** The store's live count per app; undefined when the store keeps none (etcd): no job limit. */
-    private readonly countLive: ((namespace: string, appId: string) => Promise<number>) | undefined,
+    /** The store's count per app; undefined when the store keeps none (then no job limit). */
+    private readonly jobCount: JobCount | undefined,
   ) {}
 
   /** Whether --max-jobs-per-app is enforced (the store keeps a count and the limit is on). */
   get countsJobs(): boolean {
-    return this.countLive !== undefined && this.options.maxJobsPerApp > 0;
+    return this.jobCount !== undefined && this.options.maxJobsPerApp > 0;
   }
 
   /** Takes one schedule from the app's bucket, or throws QuotaExceededError saying when to retry. */
@@ -79,16 +93,20 @@ export class AppQuota {
   /**
    * Refuses a job that would take the app past --max-jobs-per-app. `replaces`: whether the write
    * replaces a live job of the same name (an overwrite), asked only when the app is at the limit.
-   * Concurrent writes may pass the limit by their number: the count is read, not reserved.
+   * Concurrent writes may pass the limit by their number: the count is read, not reserved (and on
+   * etcd, other replicas' writes since this replica last counted the app: app-job-counts.ts).
    */
   async checkJobCount(key: JobKey, code: string, replaces: () => Promise<boolean>): Promise<void> {
     const max = this.options.maxJobsPerApp;
-    if (!this.countLive || max <= 0) return;
-    const live = await this.countLive(key.namespace, key.appId);
-    if (live < max || (await replaces())) return;
+    if (!this.jobCount || max <= 0) return;
+    const held = await this.jobCount.of(key.namespace, key.appId);
+    if (held < max || (await replaces())) return;
+    const app = `app ${key.appId} (namespace ${key.namespace})`;
     throw new QuotaExceededError(
       code,
-      `app ${key.appId} (namespace ${key.namespace}) has ${live} jobs, the most one app may hold (--max-jobs-per-app ${max}); delete jobs it no longer needs, or wait for some to finish`,
+      this.jobCount.includesFinished
+        ? `${app} has ${held} jobs stored, finished ones included until --tombstone-ttl purges them: the most one app may hold (--max-jobs-per-app ${max}); delete jobs it no longer needs`
+        : `${app} has ${held} jobs, the most one app may hold (--max-jobs-per-app ${max}); delete jobs it no longer needs, or wait for some to finish`,
       FULL_RETRY_AFTER_MS,
     );
   }

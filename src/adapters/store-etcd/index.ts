@@ -2,6 +2,7 @@
 // partition fence shared by the store (which reads it) and the cluster (which keeps it).
 
 import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../core/clock.js';
 import { checkPartitionCount } from '../../core/model/partition.js';
 import { EtcdAppRegistrations } from './etcd-app-registrations.js';
 import { EtcdClient, EtcdError } from './etcd-client.js';
@@ -31,6 +32,8 @@ export interface OpenEtcdOptions {
   /** A fresh id per process unless given. */
   memberId?: string;
   log?: ClusterLog;
+  /** The store's clock, for how old an app's job count is (app-job-counts.ts). @defaultValue systemClock */
+  clock?: Clock;
 }
 
 /**
@@ -55,7 +58,7 @@ export async function openEtcdCluster(options: OpenEtcdOptions): Promise<{ store
       }
     }
     const fence = new PartitionFence(options.partitionCount);
-    const store = new EtcdJobStore({ client, layout, partitionCount: options.partitionCount, historyLimit: options.historyLimit, fence, ownsClient: true });
+    const store = new EtcdJobStore({ client, layout, partitionCount: options.partitionCount, historyLimit: options.historyLimit, fence, ownsClient: true, ...(options.clock ? { clock: options.clock } : {}) });
     const cluster = new EtcdCluster({
       client,
       layout,
