@@ -110,16 +110,19 @@ export interface JobStore {
   /** Staged jobs per app (apps with none are left out); in a cluster, of the partitions owned. */
   stagedCounts(): Promise<StagedCount[]>;
   /**
-   * How many live jobs (tombstones left out) the app has, for --max-jobs-per-app. Only a store
-   * that keeps the count cheaply (one read, not a walk over the app's jobs) has it: SQLite keeps
-   * it in a table its triggers maintain, memory in a map. etcd has none (counting an app's keys is
-   * a walk in etcd), so the limit is not enforced on it.
+   * How many live jobs (tombstones left out) the app has, exactly, for --max-jobs-per-app. Only a
+   * store that keeps the count cheaply (one read, not a walk over the app's jobs) has it: SQLite
+   * keeps it in a table its triggers maintain, memory in a map. etcd has none: counting an app's
+   * keys is a walk in etcd, and telling tombstones apart means reading every job's progress. Its
+   * quota count is its own (EtcdJobStore.countJobs: the app's stored jobs, tombstones included,
+   * read now and then and behind the other replicas' writes), wired by main.ts, not this method.
    */
   countLive?(namespace: string, appId: string): Promise<number>;
   /**
    * Live jobs (tombstones left out) of every app that has any, ordered by namespace and app id,
    * for the duetime_live_jobs gauge. Only where countLive is cheap, and as cheap: one row per app.
-   * In a cluster it would have to answer for the partitions owned; etcd has none.
+   * In a cluster it would have to answer for the partitions owned; etcd has none (the gauge is
+   * SQLite's and memory's only).
    */
   liveCounts?(): Promise<StagedCount[]>;
   /**
