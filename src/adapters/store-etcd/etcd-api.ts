@@ -74,16 +74,18 @@ export const ETCD_API: INamespace = {
             key: { type: 'bytes', id: 1 },
             value: { type: 'bytes', id: 2 },
             lease: { type: 'int64', id: 3 },
+            prevKv: { type: 'bool', id: 4 },
           },
         },
-        PutResponse: { fields: { ...header } },
+        PutResponse: { fields: { ...header, prevKv: { type: 'mvccpb.KeyValue', id: 2 } } },
         DeleteRangeRequest: {
           fields: {
             key: { type: 'bytes', id: 1 },
             rangeEnd: { type: 'bytes', id: 2 },
+            prevKv: { type: 'bool', id: 3 },
           },
         },
-        DeleteRangeResponse: { fields: { ...header, deleted: { type: 'int64', id: 2 } } },
+        DeleteRangeResponse: { fields: { ...header, deleted: { type: 'int64', id: 2 }, prevKvs: { rule: 'repeated', type: 'mvccpb.KeyValue', id: 3 } } },
         RequestOp: {
           oneofs: { request: { oneof: ['requestRange', 'requestPut', 'requestDeleteRange', 'requestTxn'] } },
           fields: {
@@ -233,11 +235,15 @@ export interface PutRequest {
   key: Buffer;
   value: Buffer;
   lease?: Int64;
+  /** Answer the key's value before this put (PutResponse.prevKv), read by the put itself. */
+  prevKv?: boolean;
 }
 
 export interface DeleteRangeRequest {
   key: Buffer;
   rangeEnd?: Buffer;
+  /** Answer what was deleted (DeleteRangeResponse.prevKvs), read by the delete itself. */
+  prevKv?: boolean;
 }
 
 export type RequestOp =
@@ -249,7 +255,10 @@ export type RequestOp =
 export interface ResponseOp {
   response: 'responseRange' | 'responsePut' | 'responseDeleteRange' | 'responseTxn';
   responseRange?: RangeResponse;
-  responseDeleteRange?: { header: ResponseHeader; deleted: Int64 };
+  /** prevKv: null unless the put asked for it and the key existed. */
+  responsePut?: { header: ResponseHeader; prevKv: KeyValue | null };
+  /** prevKvs: empty unless the delete asked for them. */
+  responseDeleteRange?: { header: ResponseHeader; deleted: Int64; prevKvs: readonly KeyValue[] };
   responseTxn?: TxnResponse;
 }
 

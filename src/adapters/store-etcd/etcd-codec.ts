@@ -145,11 +145,11 @@ function writeRangeRequest(w: Writer, r: RangeRequest & { serializable?: boolean
 function requestOpBodySize(op: RequestOp): { field: number; size: number } {
   if ('requestPut' in op) {
     const p = op.requestPut;
-    return { field: 2, size: bytesSize(p.key) + bytesSize(p.value) + int64FieldSize(p.lease) };
+    return { field: 2, size: bytesSize(p.key) + bytesSize(p.value) + int64FieldSize(p.lease) + boolFieldSize(p.prevKv) };
   }
   if ('requestDeleteRange' in op) {
     const d = op.requestDeleteRange;
-    return { field: 3, size: bytesSize(d.key) + bytesSize(d.rangeEnd) };
+    return { field: 3, size: bytesSize(d.key) + bytesSize(d.rangeEnd) + boolFieldSize(d.prevKv) };
   }
   if ('requestRange' in op) return { field: 1, size: rangeRequestSize(op.requestRange) };
   return { field: 4, size: txnRequestSize(op.requestTxn) };
@@ -163,9 +163,11 @@ function writeRequestOp(w: Writer, op: RequestOp): void {
     writeBytes(w, 1, op.requestPut.key);
     writeBytes(w, 2, op.requestPut.value);
     writeInt64(w, 3, op.requestPut.lease);
+    writeBool(w, 4, op.requestPut.prevKv);
   } else if ('requestDeleteRange' in op) {
     writeBytes(w, 1, op.requestDeleteRange.key);
     writeBytes(w, 2, op.requestDeleteRange.rangeEnd);
+    writeBool(w, 3, op.requestDeleteRange.prevKv);
   } else if ('requestRange' in op) {
     writeRangeRequest(w, op.requestRange);
   } else {
@@ -429,23 +431,40 @@ function decodeRange(r: Reader): RangeResponse {
   return out;
 }
 
-/** PutResponse and DeleteRangeResponse: a header, and for a delete the count deleted. */
-function decodeWriteResponse(r: Reader, withDeleted: boolean): { header: ResponseHeader; deleted?: string } {
-  const out: { header: ResponseHeader; deleted?: string } = { header: null as unknown as ResponseHeader };
-  if (withDeleted) out.deleted = '0';
+/** PutResponse: a header, and the value before the put when it asked for it. */
+function decodePutResponse(r: Reader): NonNullable<ResponseOp['responsePut']> {
+  const out: NonNullable<ResponseOp['responsePut']> = { header: null as unknown as ResponseHeader, prevKv: null };
   while (r.pos < r.end) {
     const tag = r.varint();
     if (tag === ((1 << 3) | LEN)) out.header = decodeHeader(r.sub());
-    else if (withDeleted && tag === ((2 << 3) | VARINT)) out.deleted = r.int64(true);
+    else if (tag === ((2 << 3) | LEN)) out.prevKv = decodeKeyValue(r.sub());
     else r.skip(tag & 7);
   }
+  return out;
+}
+
+/** The prevKvs of a delete that asked for none (nearly all: a commit deletes index keys): one array shared, none made per answer. */
+const NO_KVS: readonly KeyValue[] = Object.freeze([]);
+
+/** DeleteRangeResponse: a header, the count deleted, and what was deleted when it asked for it. */
+function decodeDeleteResponse(r: Reader): NonNullable<ResponseOp['responseDeleteRange']> {
+  const out: NonNullable<ResponseOp['responseDeleteRange']> = { header: null as unknown as ResponseHeader, deleted: '0', prevKvs: NO_KVS };
+  let prevKvs: KeyValue[] | undefined;
+  while (r.pos < r.end) {
+    const tag = r.varint();
+    if (tag === ((1 << 3) | LEN)) out.header = decodeHeader(r.sub());
+    else if (tag === ((2 << 3) | VARINT)) out.deleted = r.int64(true);
+    else if (tag === ((3 << 3) | LEN)) (prevKvs ??= []).push(decodeKeyValue(r.sub()));
+    else r.skip(tag & 7);
+  }
+  if (prevKvs) out.prevKvs = prevKvs;
   return out;
 }
 
 const RESPONSE_OPS = ['responseRange', 'responsePut', 'responseDeleteRange', 'responseTxn'] as const;
 
 function decodeResponseOp(r: Reader): ResponseOp {
-  const op = {} as ResponseOp & { responsePut?: unknown };
+  const op = {} as ResponseOp;
   while (r.pos < r.end) {
     const tag = r.varint();
     const field = tag >>> 3;
@@ -458,8 +477,8 @@ function decodeResponseOp(r: Reader): ResponseOp {
     for (const name of RESPONSE_OPS) delete op[name];
     const name = RESPONSE_OPS[field - 1]!;
     if (field === 1) op.responseRange = decodeRange(sub);
-    else if (field === 2) op.responsePut = decodeWriteResponse(sub, false);
-    else if (field === 3) op.responseDeleteRange = decodeWriteResponse(sub, true) as { header: ResponseHeader; deleted: string };
+    else if (field === 2) op.responsePut = decodePutResponse(sub);
+    else if (field === 3) op.responseDeleteRange = decodeDeleteResponse(sub);
     else op.responseTxn = decodeTxn(sub);
     op.response = name;
   }

@@ -8,6 +8,10 @@ export const MAX_TXN_OPS = 128;
 export const put = (key: Buffer, value: Buffer, lease?: string): RequestOp => ({ requestPut: { key, value, ...(lease ? { lease } : {}) } });
 export const del = (key: Buffer): RequestOp => ({ requestDeleteRange: { key } });
 export const delRange = (range: { start: Buffer; end: Buffer }): RequestOp => ({ requestDeleteRange: { key: range.start, rangeEnd: range.end } });
+/** A put that answers the key's previous value (previousKv): etcd reads it in the put, no Range of its own. */
+export const putReturningPrevious = (key: Buffer, value: Buffer): RequestOp => ({ requestPut: { key, value, prevKv: true } });
+/** A delete of one key that answers its value (previousKv), read by the delete itself. */
+export const delReturningPrevious = (key: Buffer): RequestOp => ({ requestDeleteRange: { key, prevKv: true } });
 export const get = (key: Buffer, revision?: number): RequestOp => ({ requestRange: { key, ...(revision ? { revision } : {}) } });
 export const getRange = (
   range: { start: Buffer; end: Buffer },
@@ -46,6 +50,13 @@ export function rangeOf(response: ResponseOp | undefined): RangeResponse {
 
 export function firstKv(response: ResponseOp | undefined): KeyValue | undefined {
   return rangeOf(response).kvs[0];
+}
+
+/** The value a putReturningPrevious or delReturningPrevious replaced or deleted; undefined when the key did not exist. */
+export function previousKv(response: ResponseOp | undefined): KeyValue | undefined {
+  if (response?.responsePut) return response.responsePut.prevKv ?? undefined;
+  if (response?.responseDeleteRange) return response.responseDeleteRange.prevKvs[0];
+  throw new Error('etcd: expected a put or delete response');
 }
 
 export function chunks<T>(items: readonly T[], size: number): T[][] {

@@ -6,7 +6,7 @@ import { fromJSON, type MethodDefinition } from '@grpc/proto-loader';
 import { describe, expect, it } from 'vitest';
 import { ETCD_API, type RangeRequest, type TxnRequest } from '../../../src/adapters/store-etcd/etcd-api.js';
 import { decodeRangeResponse, decodeTxnResponse, decodeWatchResponse, encodeRangeRequest, encodeTxnRequest, encodeWatchCreateRequest } from '../../../src/adapters/store-etcd/etcd-codec.js';
-import { createRevisionIs, del, delRange, get, getRange, modRevisionIs, put } from '../../../src/adapters/store-etcd/txn-ops.js';
+import { createRevisionIs, del, delRange, delReturningPrevious, get, getRange, modRevisionIs, put, putReturningPrevious } from '../../../src/adapters/store-etcd/txn-ops.js';
 
 const definitions = fromJSON(ETCD_API, { keepCase: true, longs: String, defaults: true, oneofs: true });
 const method = (service: string, name: string): MethodDefinition<object, object> =>
@@ -35,6 +35,12 @@ const requests: TxnRequest[] = [
     failure: [],
   },
   { compare: [{ result: 3, target: 4, key: b('x'), lease: '-1' }, { result: 0, target: 3, key: b('y'), value: b('val') }, { result: 1, target: 0, key: b('z'), version: 0 }], success: [], failure: [] },
+  // A create's overwrite and a delete asking for what they replaced (prev_kv), also nested.
+  {
+    compare: [modRevisionIs(b('/d/job/p/a'), 9)],
+    success: [putReturningPrevious(b('/d/job/d/a'), b('{"x":2}')), delReturningPrevious(b('/d/job/d/b')), { requestTxn: { compare: [], success: [delReturningPrevious(b('/d/job/d/c'))], failure: [] } }],
+    failure: [],
+  },
 ];
 
 describe('etcd codec', () => {
@@ -72,6 +78,7 @@ describe('etcd codec', () => {
     const answers = [
       { header, succeeded: false, responses: [] },
       { header, succeeded: true, responses: [{ responsePut: { header } }, { responseDeleteRange: { header, deleted: 3 } }] },
+      { header, succeeded: true, responses: [{ responsePut: { header, prevKv: kv('d', 41, '{"old":1}') } }, { responseDeleteRange: { header, deleted: 2, prevKvs: [kv('d1', 5, 'x'), kv('d2', big, 'é')] } }] },
       {
         header,
         succeeded: true,
