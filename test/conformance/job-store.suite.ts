@@ -83,6 +83,13 @@ function fullRecord(k: JobKey): JobRecord {
   };
 }
 
+/** The record with its payload in a state store (jobStateStore): data replaced by a reference, as the app layer stores it. */
+function withDataRef(record: JobRecord, raw = false): JobRecord {
+  const { data: _data, ...def } = record.def;
+  const { namespace, appId, name } = def.key;
+  return { ...record, def: { ...def, dataRef: { store: 'payloads', key: `duetime||${namespace}||${appId}||${name}||${def.uid}`, ...(raw ? { raw: true } : {}) } } };
+}
+
 function entry(n: number, detail?: string): HistoryEntry {
   const e: HistoryEntry = { scheduledAt: 1_000 * n, at: 1_000 * n + 7, attempt: 1, outcome: n % 2 ? 'success' : 'failed', manual: n % 3 === 0 };
   if (detail !== undefined) e.detail = detail;
@@ -205,7 +212,7 @@ export function jobStoreConformance(
         await store.commitProgress({ key: old.def.key, uid: old.def.uid, expectedRev: 3, progress: bump(old.progress), history: entry(1) });
 
         const fresh = minimalRecord(key('replaced'));
-        await store.create(fresh, { overwrite: true });
+        expect(await store.create(fresh, { overwrite: true })).toStrictEqual(old.def);
         expect(await store.get(fresh.def.key)).toEqual(fresh);
         expect(await store.history(fresh.def.key, 10)).toEqual([]);
         // The old job's writer is now fenced off, even at the rev it would have matched.
@@ -213,10 +220,11 @@ export function jobStoreConformance(
         expect(await store.get(fresh.def.key)).toEqual(fresh);
       });
 
-      it('overwrite of a missing job creates it', async () => {
+      it('overwrite of a missing job creates it and answers undefined: it replaced nothing', async () => {
         const record = minimalRecord(key('new'));
-        await store.create(record, { overwrite: true });
+        expect(await store.create(record, { overwrite: true })).toBeUndefined();
         expect(await store.get(record.def.key)).toEqual(record);
+        expect(await store.create(minimalRecord(key('new-2')), { overwrite: false })).toBeUndefined();
       });
 
       it('a create and a get issued back to back see each other', async () => {
@@ -228,20 +236,20 @@ export function jobStoreConformance(
 
         const deleted = store.delete(record.def.key);
         const gone = store.get(record.def.key);
-        expect(await deleted).toBe(true);
+        expect(await deleted).toStrictEqual(record.def);
         expect(await gone).toBeUndefined();
       });
     });
 
     describe('delete', () => {
-      it('deletes the job and its history, and says whether there was one', async () => {
-        const record = minimalRecord(key('doomed'));
+      it('deletes the job and its history, and answers the definition it deleted (undefined: there was none)', async () => {
+        const record = withDataRef(fullRecord(key('doomed')));
         await store.create(record, { overwrite: false });
-        await store.commitProgress({ key: record.def.key, uid: record.def.uid, expectedRev: 1, progress: bump(record.progress), history: entry(1) });
-        expect(await store.delete(record.def.key)).toBe(true);
+        await store.commitProgress({ key: record.def.key, uid: record.def.uid, expectedRev: 3, progress: bump(record.progress), history: entry(1) });
+        expect(await store.delete(record.def.key)).toStrictEqual(record.def);
         expect(await store.get(record.def.key)).toBeUndefined();
         expect(await store.history(record.def.key, 10)).toEqual([]);
-        expect(await store.delete(record.def.key)).toBe(false);
+        expect(await store.delete(record.def.key)).toBeUndefined();
 
         // A new job under the same name starts without the old one's history.
         await store.create(minimalRecord(key('doomed')), { overwrite: false });
@@ -251,9 +259,76 @@ export function jobStoreConformance(
       it('touches only the named app and namespace', async () => {
         const keys = [key('same'), key('same', 'app-b'), key('same', APP, 'other-ns')];
         for (const k of keys) await store.create(minimalRecord(k), { overwrite: false });
-        expect(await store.delete(key('same'))).toBe(true);
+        expect((await store.delete(key('same')))?.key).toStrictEqual(key('same'));
         expect(await store.get(keys[1] as JobKey)).toBeDefined();
         expect(await store.get(keys[2] as JobKey)).toBeDefined();
+      });
+    });
+
+    // What a create replaced or a delete removed is what the app layer discards with it (a
+    // jobStateStore payload): the store's own answer, so two writes of one job at once (on one
+    // replica or two) each discard exactly the job they took out of the store.
+    describe('the answer of create and delete: the job the store no longer holds', () => {
+      it('an overwrite answers the definition it replaced with every field, its payload reference included', async () => {
+        const old = withDataRef(fullRecord(key('ref')), true);
+        await store.create(old, { overwrite: false });
+        await store.commitProgress({ key: old.def.key, uid: old.def.uid, expectedRev: 3, progress: bump(old.progress), history: entry(1) });
+        const fresh = withDataRef(minimalRecord(key('ref')));
+        expect(await store.create(fresh, { overwrite: true })).toStrictEqual(old.def);
+        expect(await store.delete(fresh.def.key)).toStrictEqual(fresh.def);
+      });
+
+      it('a refused create answers nothing: the job it did not replace stays', async () => {
+        const first = withDataRef(minimalRecord(key('kept')));
+        await store.create(first, { overwrite: false });
+        await expect(store.create(withDataRef(minimalRecord(key('kept'))), { overwrite: false })).rejects.toBeInstanceOf(JobExistsError);
+        expect(await store.delete(first.def.key)).toStrictEqual(first.def);
+      });
+
+      it('two overwrites of one job issued together: each answers the job it replaced, in issue order', async () => {
+        const v1 = withDataRef(minimalRecord(key('twice')));
+        const v2 = withDataRef(minimalRecord(key('twice')));
+        const v3 = withDataRef(minimalRecord(key('twice')));
+        await store.create(v1, { overwrite: false });
+        const answers = await Promise.all([store.create(v2, { overwrite: true }), store.create(v3, { overwrite: true })]);
+        expect(answers).toStrictEqual([v1.def, v2.def]);
+        expect((await store.get(v3.def.key))?.def).toStrictEqual(v3.def);
+      });
+
+      it('an overwrite and a delete of one job issued together: the delete answers what the overwrite wrote', async () => {
+        const v1 = withDataRef(minimalRecord(key('raced')));
+        const v2 = withDataRef(minimalRecord(key('raced')));
+        await store.create(v1, { overwrite: false });
+        const [replaced, deleted] = await Promise.all([store.create(v2, { overwrite: true }), store.delete(v1.def.key)]);
+        expect(replaced).toStrictEqual(v1.def);
+        expect(deleted).toStrictEqual(v2.def);
+        expect(await store.get(v1.def.key)).toBeUndefined();
+      });
+
+      it('overwrites and deletes of many jobs issued together each answer their own job', async () => {
+        const olds = Array.from({ length: 40 }, (_, i) => withDataRef(dueRecord(key(`many-${String(i).padStart(2, '0')}`), 5_000 + i)));
+        await Promise.all(olds.map((r) => store.create(r, { overwrite: false })));
+        const news = olds.map((r) => withDataRef(dueRecord(r.def.key, 9_000)));
+        const answers = await Promise.all(news.map((r, i) => (i % 4 === 3 ? store.delete(r.def.key) : store.create(r, { overwrite: true }))));
+        expect(answers).toStrictEqual(olds.map((r) => r.def));
+        const left = await Promise.all(news.map((r) => store.delete(r.def.key)));
+        expect(left).toStrictEqual(news.map((r, i) => (i % 4 === 3 ? undefined : r.def)));
+      });
+
+      it('deleteByPrefix reports the definition of each job it deleted (tombstones too), and of no other', async () => {
+        const records = Array.from({ length: 70 }, (_, i) => withDataRef(dueRecord(key(`pre-${String(i).padStart(2, '0')}`), 1_000 + i)));
+        for (const r of records) await store.create(r, { overwrite: false });
+        for (const k of [key('pre-x', 'app-b'), key('other'), key('pre-y', APP, 'other-ns')]) await store.create(withDataRef(minimalRecord(k)), { overwrite: false });
+        const first = records[0]!;
+        const finish = { rev: 2, count: 1, attempts: 0, state: 'completed' as const, finishedAt: 2_000, lastTrigger: 1_000 };
+        expect(await store.commitProgress({ key: first.def.key, uid: first.def.uid, expectedRev: 1, progress: finish, history: entry(1) })).toBe(true);
+        const reported: JobDefinition[] = [];
+        expect(await store.deleteByPrefix(NS, APP, 'pre-', { onDeleted: (def) => reported.push(def) })).toBe(70);
+        const byName = (a: JobDefinition, b: JobDefinition): number => (a.key.name < b.key.name ? -1 : a.key.name > b.key.name ? 1 : 0);
+        expect(reported.sort(byName)).toStrictEqual(records.map((r) => r.def));
+        const none: JobDefinition[] = [];
+        expect(await store.deleteByPrefix(NS, APP, 'pre-', { onDeleted: (def) => none.push(def) })).toBe(0);
+        expect(none).toEqual([]);
       });
     });
 
@@ -689,7 +764,8 @@ export function jobStoreConformance(
       it('a create without overwrite replaces a tombstone: the name is free', async () => {
         const t = await tombstone('again', 5_000);
         const fresh = dueRecord(key('again'), 9_000);
-        await store.create(fresh, { overwrite: false });
+        // The answer is the tombstone it replaced, as an overwrite's is the job it replaced.
+        expect(await store.create(fresh, { overwrite: false })).toStrictEqual(t.def);
         expect(await store.get(t.def.key)).toEqual(fresh);
         expect(await store.history(t.def.key, 10)).toEqual([]);
         expect((await store.dueBefore(10_000, 10)).map((r) => r.def.key.name)).toEqual(['again']);
@@ -702,7 +778,7 @@ export function jobStoreConformance(
 
       it('delete removes a tombstone and its history', async () => {
         const t = await tombstone('gone', 5_000);
-        expect(await store.delete(t.def.key)).toBe(true);
+        expect(await store.delete(t.def.key)).toStrictEqual(t.def);
         expect(await store.get(t.def.key)).toBeUndefined();
         expect(await store.history(t.def.key, 10)).toEqual([]);
         expect(await store.purgeFinished(Number.MAX_SAFE_INTEGER, 10)).toBe(0);
@@ -765,7 +841,7 @@ export function jobStoreConformance(
         // Finished and deleted at once; a plain delete; a tombstone purged (no change).
         const c = (await store.get(key('c')))!;
         expect(await store.commitProgress({ key: key('c'), uid: c.def.uid, expectedRev: 1, progress: null })).toBe(true);
-        expect(await store.delete(key('d'))).toBe(true);
+        expect(await store.delete(key('d'))).toBeDefined();
         expect(await count()).toBe(3);
         expect(await store.deleteByPrefix(NS, APP, '')).toBe(3);
         expect(await count()).toBe(0);
@@ -788,7 +864,7 @@ export function jobStoreConformance(
           store.delete(key('n-1', 'new-app')),
           store.commitProgress({ key: key('n-2', 'new-app'), uid: second.def.uid, expectedRev: 1, progress: done }),
         ]);
-        expect(together.slice(3)).toEqual([true, true]);
+        expect(together.slice(3)).toEqual([first.def, true]);
         expect(await store.countLive(NS, 'new-app')).toBe(1);
         // A batch with a refused create (the name is live): the others count, the refused one not.
         const results = await Promise.allSettled([

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { RangeRequest, TxnRequest } from '../../src/adapters/store-etcd/etcd-api.js';
+import type { EtcdClient } from '../../src/adapters/store-etcd/etcd-client.js';
 import { EtcdJobStore } from '../../src/adapters/store-etcd/etcd-job-store.js';
 import { KeyLayout, prefixRange } from '../../src/adapters/store-etcd/key-layout.js';
 import { PartitionFence } from '../../src/adapters/store-etcd/partition-fence.js';
+import { TxnBatcher } from '../../src/adapters/store-etcd/txn-batcher.js';
+import { delReturningPrevious, previousKv, put, putReturningPrevious } from '../../src/adapters/store-etcd/txn-ops.js';
 import { partitionOf } from '../../src/core/model/partition.js';
 import { jobStoreConformance, key, minimalRecord } from './job-store.suite.js';
 import { useEtcdPerFile } from './etcd-per-file.js';
@@ -168,5 +172,60 @@ describe('EtcdJobStore', () => {
     const { store } = freshStore();
     await store.close();
     await expect(store.get(key('x'))).rejects.toThrow(/closed/);
+  });
+
+  // A create or delete answers the definition it replaced from prev_kv, which etcd reads inside
+  // the put or delete: the store's writes go as nested transactions of one batch (txn-batcher.ts).
+  it('etcd answers prev_kv for a put and a delete inside nested transactions of one batch', async () => {
+    const sent: TxnRequest[] = [];
+    const client = { txn: (request: TxnRequest) => (sent.push(request), etcd.client.txn(request)) } as unknown as EtcdClient;
+    const batch = new TxnBatcher(client);
+    const k = (name: string): Buffer => Buffer.from(`/nested-prev-kv/${name}`);
+    await etcd.client.txn({ compare: [], success: [put(k('a'), Buffer.from('a1')), put(k('b'), Buffer.from('b1'))], failure: [] });
+    sent.length = 0;
+    const [replaced, deleted, fresh] = await Promise.all([
+      batch.txn({ compare: [], success: [putReturningPrevious(k('a'), Buffer.from('a2'))], failure: [] }),
+      batch.txn({ compare: [], success: [delReturningPrevious(k('b'))], failure: [] }),
+      batch.txn({ compare: [], success: [putReturningPrevious(k('c'), Buffer.from('c1')), delReturningPrevious(k('none'))], failure: [] }),
+    ]);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.success.map((op) => 'requestTxn' in op)).toEqual([true, true, true]);
+    expect(previousKv(replaced.responses[0])?.value.toString()).toBe('a1');
+    expect(previousKv(deleted.responses[0])?.value.toString()).toBe('b1');
+    expect(previousKv(fresh.responses[0])).toBeUndefined();
+    expect(previousKv(fresh.responses[1])).toBeUndefined();
+  });
+
+  it('the answers cost no request: a create of a free name is one transaction that asks nothing back; an overwrite and a delete as before', async () => {
+    const calls: string[] = [];
+    const asked: boolean[] = [];
+    const client = new Proxy(etcd.client, {
+      get(target, property) {
+        const value: unknown = Reflect.get(target, property, target);
+        if (property !== 'txn' && property !== 'range') return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        return (request: TxnRequest & RangeRequest) => {
+          calls.push(property);
+          for (const op of property === 'txn' ? request.success : []) asked.push(('requestPut' in op && op.requestPut.prevKv === true) || ('requestDeleteRange' in op && op.requestDeleteRange.prevKv === true));
+          return (value as (request: unknown) => Promise<unknown>).call(target, request);
+        };
+      },
+    });
+    const store = new EtcdJobStore({ client, layout: new KeyLayout(`/conformance-${++stores}/`), partitionCount: 16 });
+    const first = minimalRecord(key('counted'), { nextAt: 1_000, tickAt: 1_000 });
+    expect(await store.create(first, { overwrite: false })).toBeUndefined();
+    expect(calls).toEqual(['txn']);
+    expect(asked).toEqual([false, false, false]); // definition, progress, due index
+    calls.length = 0;
+    asked.length = 0;
+    // An overwrite reads the progress it replaces (as it always has) and asks the definition back in its put.
+    const second = minimalRecord(key('counted'), { nextAt: 2_000, tickAt: 2_000 });
+    expect(await store.create(second, { overwrite: true })).toStrictEqual(first.def);
+    expect(calls).toEqual(['range', 'txn']);
+    expect(asked.filter(Boolean)).toHaveLength(1);
+    calls.length = 0;
+    // A delete from the progress this replica wrote: one transaction.
+    expect(await store.delete(second.def.key)).toStrictEqual(second.def);
+    expect(calls).toEqual(['txn']);
+    await store.close();
   });
 });

@@ -9,10 +9,10 @@
 
 import { systemClock, type Clock } from '../../core/clock.js';
 import { JobExistsError, StoreConflictError } from '../../core/errors.js';
-import { isFinished, type HistoryEntry, type JobKey, type JobRecord, type Progress } from '../../core/model/job.js';
+import { isFinished, type HistoryEntry, type JobDefinition, type JobKey, type JobRecord, type Progress } from '../../core/model/job.js';
 import { appKeyString } from '../../core/model/job-key.js';
 import { partitionOf } from '../../core/model/partition.js';
-import type { JobStore, ListOptions, ListPage, ProgressCommit, StagedCount } from '../../core/ports/job-store.js';
+import type { DeleteByPrefixOptions, JobStore, ListOptions, ListPage, ProgressCommit, StagedCount } from '../../core/ports/job-store.js';
 import { AppJobCounts } from './app-job-counts.js';
 import type { KeyValue, RequestOp } from './etcd-api.js';
 import { toStoreError, type EtcdClient } from './etcd-client.js';
@@ -22,7 +22,7 @@ import { KnownProgressCache, type KnownProgress } from './known-progress.js';
 import type { PartitionFence } from './partition-fence.js';
 import { decodeDefinition, decodeHistory, decodeProgress, encodeDefinition, encodeHistory, encodeProgress, indexEntry, sameIndexEntry, type IndexEntry, type StoredProgress } from './records.js';
 import { TxnBatcher, type BatchedResult } from './txn-batcher.js';
-import { chunks, createRevisionIs, del, delRange, firstKv, get, getRange, MAX_TXN_OPS, modRevisionIs, put, rangeOf } from './txn-ops.js';
+import { chunks, createRevisionIs, del, delRange, delReturningPrevious, firstKv, get, getRange, MAX_TXN_OPS, modRevisionIs, previousKv, put, putReturningPrevious, rangeOf } from './txn-ops.js';
 
 export interface EtcdJobStoreOptions {
   client: EtcdClient;
@@ -103,7 +103,7 @@ export class EtcdJobStore implements JobStore {
     return partitionOf(key, this.partitionCount);
   }
 
-  async create(record: JobRecord, options: { overwrite: boolean }): Promise<void> {
+  async create(record: JobRecord, options: { overwrite: boolean }): Promise<JobDefinition | undefined> {
     this.open();
     const def = encodeDefinition(record.def); // throws for values JSON cannot hold, before anything is sent
     const stored: StoredProgress = { uid: record.def.uid, progress: record.progress, history: [] };
@@ -112,38 +112,46 @@ export class EtcdJobStore implements JobStore {
     const id = this.layout.jobId(key);
     const defKey = this.layout.defKeyOf(id);
     const progressKey = this.layout.progressKeyOf(id);
-    const writes = (): RequestOp[] => {
-      const ops = [put(defKey, def), put(progressKey, encodeProgress(stored))];
+    // `replacing`: the definition's put answers the one it replaces (prev_kv, read by the put in
+    // the transaction that replaces it: no Range of its own), the store's answer.
+    const writes = (replacing: boolean): RequestOp[] => {
+      const ops = [replacing ? putReturningPrevious(defKey, def) : put(defKey, def), put(progressKey, encodeProgress(stored))];
       const entry = indexEntry(record.progress);
       if (entry) ops.push(put(this.indexKey(key, entry, id), Buffer.alloc(0)));
       return ops;
     };
-    await this.order.writeJob(id, () =>
+    return this.order.writeJob(id, () =>
       guard(async () => {
         if (!options.overwrite) {
-          const response = await this.batch.txn({ compare: [createRevisionIs(defKey, 0)], success: writes(), failure: [get(progressKey)] });
+          // The name is free (the compare says so): nothing replaced, nothing asked back.
+          const response = await this.batch.txn({ compare: [createRevisionIs(defKey, 0)], success: writes(false), failure: [get(progressKey)] });
           if (response.succeeded) {
             this.remember(id, stored, response.revision);
             this.jobCounts.note(key.namespace, key.appId, response.revision, +1);
-            return;
+            return undefined;
           }
           // Taken by a live job; a tombstone gives its name up (replaced below, as an overwrite).
           const taken = firstKv(response.responses[0]);
           if (taken && !isFinished(decodeProgress(taken.value).progress)) throw new JobExistsError(key.name);
         }
         // Overwrite: the old job's index entry and history go in the same transaction.
+        let replaced: JobDefinition | undefined;
         await this.withCurrent(key, 'read', async (current) => {
           if (!options.overwrite && current && !current.finished) throw new JobExistsError(key.name);
           const ops: RequestOp[] = [];
           if (current) ops.push(...this.removalOps(key, current, { keepDefAndProgress: true }));
-          ops.push(...writes());
-          const response = await this.batch.txn({ compare: [modRevisionIs(progressKey, current?.modRevision ?? 0)], success: dedupe(ops), failure: [] });
+          ops.push(...writes(true));
+          const success = dedupe(ops);
+          const response = await this.batch.txn({ compare: [modRevisionIs(progressKey, current?.modRevision ?? 0)], success, failure: [] });
           if (!response.succeeded) return 'retry';
           this.remember(id, stored, response.revision);
+          const previous = previousKv(response.responses[success.findIndex((op) => 'requestPut' in op && op.requestPut.key === defKey)]);
+          replaced = previous && decodeDefinition(previous.value);
           // A job replaced (live or a tombstone) keeps its count; one where there was none adds to it.
           if (!current) this.jobCounts.note(key.namespace, key.appId, response.revision, +1);
           return 'done';
         });
+        return replaced;
       }),
     );
   }
@@ -206,22 +214,23 @@ export class EtcdJobStore implements JobStore {
     });
   }
 
-  async delete(key: JobKey): Promise<boolean> {
+  async delete(key: JobKey): Promise<JobDefinition | undefined> {
     this.open();
     return this.order.writeJob(this.layout.jobId(key), () =>
       guard(async () => {
-        let deleted = false;
+        let deleted: JobDefinition | undefined;
         await this.withCurrent(key, 'cache', async (current) => {
           if (!current) return 'done';
           const response = await this.batch.txn({
             compare: [modRevisionIs(this.layout.progressKey(key), current.modRevision)],
-            success: this.removalOps(key, current),
+            success: this.removalOps(key, current, { returnDefinition: true }),
             failure: [],
           });
           if (!response.succeeded) return 'retry';
           this.known.forget(this.layout.jobId(key), response.revision, true);
           this.jobCounts.note(key.namespace, key.appId, response.revision, -1);
-          deleted = true;
+          const previous = previousKv(response.responses[0]);
+          deleted = previous && decodeDefinition(previous.value);
           return 'done';
         });
         return deleted;
@@ -229,8 +238,9 @@ export class EtcdJobStore implements JobStore {
     );
   }
 
-  async deleteByPrefix(namespace: string, appId: string, prefix: string): Promise<number> {
+  async deleteByPrefix(namespace: string, appId: string, prefix: string, options: DeleteByPrefixOptions = {}): Promise<number> {
     this.open();
+    const { onDeleted } = options;
     return this.order.writeWide(() =>
       guard(async () => {
         const range = this.layout.appRange('progress', namespace, appId, prefix);
@@ -241,9 +251,17 @@ export class EtcdJobStore implements JobStore {
           if (round > 10_000) throw new Error('deleteByPrefix: jobs keep appearing under the prefix; try again');
           for (const chunk of chunks(page.kvs, DELETE_CHUNK)) {
             const jobs = chunk.map((kv) => ({ key: this.jobOfProgressKey(kv.key), current: this.currentFromKv(kv, false) }));
+            // Where each job's operations start: its first is the definition's delete, whose
+            // answer is the definition with onDeleted.
+            const starts: number[] = [];
+            const success: RequestOp[] = [];
+            for (const j of jobs) {
+              starts.push(success.length);
+              success.push(...this.removalOps(j.key, j.current, { returnDefinition: onDeleted !== undefined }));
+            }
             const response = await this.client.txn({
               compare: jobs.map((j) => modRevisionIs(this.layout.progressKey(j.key), j.current.modRevision)),
-              success: jobs.flatMap((j) => this.removalOps(j.key, j.current)),
+              success,
               failure: [],
             });
             // A job changed since the page was read: the next round reads it again.
@@ -251,6 +269,12 @@ export class EtcdJobStore implements JobStore {
             count += jobs.length;
             for (const j of jobs) this.known.forget(this.layout.jobId(j.key), revisionOf(response), true);
             this.jobCounts.note(namespace, appId, revisionOf(response), -jobs.length);
+            if (onDeleted) {
+              for (const at of starts) {
+                const previous = previousKv(response.responses[at]);
+                if (previous) onDeleted(decodeDefinition(previous.value));
+              }
+            }
           }
         }
       }),
@@ -647,10 +671,16 @@ export class EtcdJobStore implements JobStore {
     return fromCache ? 'reread' : 'done';
   }
 
-  /** Deletes a job's keys: definition and progress (unless kept), index entry and history. */
-  private removalOps(key: JobKey, current: KnownProgress, options: { keepDefAndProgress?: boolean } = {}, of?: JobKeys): RequestOp[] {
+  /**
+   * Deletes a job's keys: definition and progress (unless kept), index entry and history. The
+   * definition's delete comes first; with returnDefinition it answers the definition deleted.
+   */
+  private removalOps(key: JobKey, current: KnownProgress, options: { keepDefAndProgress?: boolean; returnDefinition?: boolean } = {}, of?: JobKeys): RequestOp[] {
     const ops: RequestOp[] = [];
-    if (!options.keepDefAndProgress) ops.push(del(of ? this.layout.defKeyOf(of.id) : this.layout.defKey(key)), del(of?.progressKey ?? this.layout.progressKey(key)));
+    if (!options.keepDefAndProgress) {
+      const defKey = of ? this.layout.defKeyOf(of.id) : this.layout.defKey(key);
+      ops.push(options.returnDefinition ? delReturningPrevious(defKey) : del(defKey), del(of?.progressKey ?? this.layout.progressKey(key)));
+    }
     if (current.index) ops.push(del(this.indexKey(key, current.index, of?.id, of?.partition)));
     if (current.history.length > 0) ops.push(delRange(this.layout.historyRange(key)));
     return ops;

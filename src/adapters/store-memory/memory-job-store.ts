@@ -4,8 +4,8 @@
 // passed in or got back cannot change what is stored.
 
 import { JobExistsError } from '../../core/errors.js';
-import { indexedDueAt, indexedFinishedAt, indexedStagedAt, isFinished, type HistoryEntry, type JobKey, type JobRecord } from '../../core/model/job.js';
-import type { DueRead, JobStore, ListOptions, ListPage, ProgressCommit, StagedCount } from '../../core/ports/job-store.js';
+import { indexedDueAt, indexedFinishedAt, indexedStagedAt, isFinished, type HistoryEntry, type JobDefinition, type JobKey, type JobRecord } from '../../core/model/job.js';
+import type { DeleteByPrefixOptions, DueRead, JobStore, ListOptions, ListPage, ProgressCommit, StagedCount } from '../../core/ports/job-store.js';
 import { compareCodePoints } from '../../core/model/code-point-order.js';
 import { appKeyString, keyString } from '../../core/model/job-key.js';
 
@@ -33,7 +33,7 @@ export class MemoryJobStore implements JobStore {
     this.historyLimit = limit;
   }
 
-  async create(record: JobRecord, options: { overwrite: boolean }): Promise<void> {
+  async create(record: JobRecord, options: { overwrite: boolean }): Promise<JobDefinition | undefined> {
     this.open();
     const id = keyString(record.def.key);
     const existing = this.jobs.get(id);
@@ -41,6 +41,8 @@ export class MemoryJobStore implements JobStore {
     if (!options.overwrite && existing && !isFinished(existing.record.progress)) throw new JobExistsError(record.def.key.name);
     // Overwriting makes a new job: its own progress and no history from the one it replaces.
     this.jobs.set(id, { record: structuredClone(record), history: [] });
+    // The replaced entry is no longer the store's: its definition is handed out without a copy.
+    return existing?.record.def;
   }
 
   async get(key: JobKey): Promise<JobRecord | undefined> {
@@ -49,18 +51,22 @@ export class MemoryJobStore implements JobStore {
     return entry && structuredClone(entry.record);
   }
 
-  async delete(key: JobKey): Promise<boolean> {
+  async delete(key: JobKey): Promise<JobDefinition | undefined> {
     this.open();
-    return this.jobs.delete(keyString(key));
+    const id = keyString(key);
+    const existing = this.jobs.get(id);
+    this.jobs.delete(id);
+    return existing?.record.def;
   }
 
-  async deleteByPrefix(namespace: string, appId: string, prefix: string): Promise<number> {
+  async deleteByPrefix(namespace: string, appId: string, prefix: string, options: DeleteByPrefixOptions = {}): Promise<number> {
     this.open();
     let count = 0;
     for (const [id, { record }] of this.jobs) {
       if (inApp(record, namespace, appId) && record.def.key.name.startsWith(prefix)) {
         this.jobs.delete(id);
         count++;
+        options.onDeleted?.(record.def);
       }
     }
     return count;

@@ -5,8 +5,8 @@
 // connection.
 
 import Database from 'better-sqlite3';
-import type { HistoryEntry, JobKey, JobRecord } from '../../core/model/job.js';
-import type { DueRead, JobStore, ListOptions, ListPage, ProgressCommit, StagedCount } from '../../core/ports/job-store.js';
+import type { HistoryEntry, JobDefinition, JobKey, JobRecord } from '../../core/model/job.js';
+import type { DeleteByPrefixOptions, DueRead, JobStore, ListOptions, ListPage, ProgressCommit, StagedCount } from '../../core/ports/job-store.js';
 import type { LiveCountChanges } from './live-count-changes.js';
 import { GroupCommit } from './group-commit.js';
 import { listLowerBound, prefixUpperBound } from './name-range.js';
@@ -91,7 +91,8 @@ export class SqliteJobStore implements JobStore {
     }
   }
 
-  create(record: JobRecord, options: { overwrite: boolean }): Promise<void> {
+  /** The job replaced comes back decoded from the write's own DELETE (write-ops.ts): no read of its own. */
+  create(record: JobRecord, options: { overwrite: boolean }): Promise<JobDefinition | undefined> {
     // Serialise now: the caller may change the object after this call, and a value JSON cannot
     // hold fails this call alone.
     let row;
@@ -100,7 +101,7 @@ export class SqliteJobStore implements JobStore {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.write({ kind: 'create', row, overwrite: options.overwrite }) as Promise<void>;
+    return this.write({ kind: 'create', row, overwrite: options.overwrite }) as Promise<JobDefinition | undefined>;
   }
 
   async get(key: JobKey): Promise<JobRecord | undefined> {
@@ -109,13 +110,18 @@ export class SqliteJobStore implements JobStore {
     return row && parseRecord(row);
   }
 
-  delete(key: JobKey): Promise<boolean> {
-    return this.write({ kind: 'delete', key: keyParams(key) }) as Promise<boolean>;
+  delete(key: JobKey): Promise<JobDefinition | undefined> {
+    return this.write({ kind: 'delete', key: keyParams(key) }) as Promise<JobDefinition | undefined>;
   }
 
-  deleteByPrefix(namespace: string, appId: string, prefix: string): Promise<number> {
+  /** One write; with onDeleted, its DELETE answers the rows it deleted, told once it has committed. */
+  async deleteByPrefix(namespace: string, appId: string, prefix: string, options: DeleteByPrefixOptions = {}): Promise<number> {
     const range = { namespace, app_id: appId, lower: prefix };
-    return this.write({ kind: 'deleteByPrefix', range, upper: prefixUpperBound(prefix) }) as Promise<number>;
+    const { onDeleted } = options;
+    if (!onDeleted) return (await this.write({ kind: 'deleteByPrefix', range, upper: prefixUpperBound(prefix) })) as number;
+    const deleted = (await this.write({ kind: 'deleteByPrefix', range, upper: prefixUpperBound(prefix), definitions: true })) as JobDefinition[];
+    for (const def of deleted) onDeleted(def);
+    return deleted.length;
   }
 
   async list(namespace: string, appId: string, options: ListOptions): Promise<ListPage> {

@@ -67,6 +67,13 @@ interface RangeParams {
 }
 type BoundedRangeParams = RangeParams & { upper: string };
 
+/** A job row as a delete answers it: what the definition is decoded from, and whether it had history. */
+export interface RemovedRow {
+  uid: UidColumn;
+  def: string;
+  history_seq: number | null;
+}
+
 /** A job as read: key, uid, definition JSON and the progress columns. */
 export interface JobColumns extends KeyParams, ProgressRow {
   uid: UidColumn;
@@ -108,14 +115,17 @@ export function prepareStatements(db: Database) {
 
     // The writes (write-ops.ts), by position.
     insertJob: positional<RowArgs>(`INSERT INTO jobs ${COLUMNS} VALUES ${VALUES_AT} ON CONFLICT DO NOTHING`),
-    replaceJob: positional<RowArgs>(`INSERT OR REPLACE INTO jobs ${COLUMNS} VALUES ${VALUES_AT}`),
     // The deletes answer the row's history_seq (schema version 6): undefined when no row was
     // deleted, null when the job had no history, so its history DELETE can be skipped.
     deleteJob: returning<KeyArgs, number | null>(`DELETE FROM jobs WHERE ${KEY_AT} RETURNING history_seq`),
-    // A create over a tombstone (the name is free once a job finished): only a finished row changes.
-    replaceFinished: positional<[uid: UidColumn, def: string, ...ProgressArgs, ...KeyArgs]>(
-      `UPDATE jobs SET uid = ?, def = ?, ${SET_PROGRESS}, history_seq = NULL WHERE ${KEY_AT} AND finished_at IS NOT NULL`,
-    ),
+    // The delete of a job the caller is answered about (a delete, or the row an overwrite
+    // replaces, deleted before the new row goes in): it answers the uid and definition it took
+    // out of the file, the store's answer (JobStore.create and delete). Not INSERT OR REPLACE,
+    // which cannot answer the row it replaced: this DELETE and the INSERT are as many statements
+    // as that and its history DELETE, which now runs only when the old row had history.
+    deleteJobReturning: positional<KeyArgs, RemovedRow>(`DELETE FROM jobs WHERE ${KEY_AT} RETURNING uid, def, history_seq`),
+    // A create over a tombstone (the name is free once a job finished): only a finished row goes.
+    deleteFinishedReturning: positional<KeyArgs, RemovedRow>(`DELETE FROM jobs WHERE ${KEY_AT} AND finished_at IS NOT NULL RETURNING uid, def, history_seq`),
     // A progress commit, in two forms: to a live row (nearly always) and to a finished one, so the
     // one that changed a row tells whether the app's live count moves (schema version 7).
     updateLiveProgress: positional<[...ProgressArgs, ...KeyArgs, uid: UidColumn, expectedRev: number]>(
@@ -146,6 +156,11 @@ export function prepareStatements(db: Database) {
 
     deleteJobRange: prepare<BoundedRangeParams>(`DELETE FROM jobs WHERE ${APP} AND name >= @lower AND name < @upper`),
     deleteJobsFrom: prepare<RangeParams>(`DELETE FROM jobs WHERE ${APP} AND name >= @lower`),
+    // The same, answering what each deleted (a caller that discards something with the jobs).
+    deleteJobRangeReturning: prepare<BoundedRangeParams, RemovedRow & { name: string }>(
+      `DELETE FROM jobs WHERE ${APP} AND name >= @lower AND name < @upper RETURNING name, uid, def, history_seq`,
+    ),
+    deleteJobsFromReturning: prepare<RangeParams, RemovedRow & { name: string }>(`DELETE FROM jobs WHERE ${APP} AND name >= @lower RETURNING name, uid, def, history_seq`),
     deleteHistoryRange: prepare<BoundedRangeParams>(`DELETE FROM history WHERE ${APP} AND name >= @lower AND name < @upper`),
     deleteHistoryFrom: prepare<RangeParams>(`DELETE FROM history WHERE ${APP} AND name >= @lower`),
     listRange: prepare<BoundedRangeParams & { limit: number }, JobColumns>(

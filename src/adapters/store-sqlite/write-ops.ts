@@ -4,11 +4,12 @@
 // write cross a thread boundary.
 
 import { JobExistsError } from '../../core/errors.js';
+import type { JobDefinition } from '../../core/model/job.js';
 import type { ProgressCommit } from '../../core/ports/job-store.js';
 import { LiveCountChanges } from './live-count-changes.js';
 import { type TransactionControl } from './group-commit.js';
-import { uidColumn, type ProgressArgs } from './row-codec.js';
-import type { JobRowParams, KeyArgs, KeyParams, PositionalStmt, Statements, UidColumn } from './statements.js';
+import { decodeDefinition, uidColumn, uidOf, type ProgressArgs } from './row-codec.js';
+import type { JobRowParams, KeyArgs, KeyParams, PositionalStmt, RemovedRow, Statements, UidColumn } from './statements.js';
 
 interface Guard extends KeyParams {
   uid: string;
@@ -18,7 +19,8 @@ interface Guard extends KeyParams {
 export type WriteOp =
   | { kind: 'create'; row: JobRowParams; overwrite: boolean }
   | { kind: 'delete'; key: KeyParams }
-  | { kind: 'deleteByPrefix'; range: { namespace: string; app_id: string; lower: string }; upper: string | undefined }
+  /** `definitions`: answer the deleted jobs' definitions (JobDefinition[]) instead of their count. */
+  | { kind: 'deleteByPrefix'; range: { namespace: string; app_id: string; lower: string }; upper: string | undefined; definitions?: boolean }
   | { kind: 'deleteIf'; guard: Guard; key: KeyParams }
   | { kind: 'progress'; guard: Guard; progress: ProgressArgs; key: KeyParams; entry: string | undefined }
   | { kind: 'progressBatch'; ops: ProgressOp[] }
@@ -85,36 +87,36 @@ export function applyWriteOp(sql: Statements, historyLimit: number, op: WriteOp,
       // Encoded here, on the thread that applies the write: a Buffer posted to the writer thread
       // would arrive as a plain Uint8Array, which better-sqlite3 does not bind.
       const uid = uidColumn(op.row.uid);
+      // The answer is the job replaced (JobStore.create), taken out of the file by this write's
+      // own DELETE: a new job has no history from it, and a live one leaves app_jobs through
+      // the delete trigger.
+      let replaced: RemovedRow | undefined;
       if (op.overwrite) {
-        // A new job: new definition, the given progress, no history from the one it replaces.
-        // The row it replaces leaves app_jobs through the delete trigger (recursive_triggers).
-        sql.replaceJob.run(namespace, app_id, name, uid, def, ...progress);
-        sql.deleteHistory.run(namespace, app_id, name);
-        if (progress[FINISHED_AT] === null) live.add(namespace, app_id, 1);
+        replaced = removeRow(sql, sql.deleteJobReturning, namespace, app_id, name);
+        sql.insertJob.run(namespace, app_id, name, uid, def, ...progress);
       } else if (sql.insertJob.run(namespace, app_id, name, uid, def, ...progress).changes === 0) {
         // Taken: by a tombstone, which gives its name up (and its history), or by a live job.
-        if (sql.replaceFinished.run(uid, def, ...progress, namespace, app_id, name).changes === 0) throw new JobExistsError(name);
-        sql.deleteHistory.run(namespace, app_id, name);
-        if (progress[FINISHED_AT] === null) live.add(namespace, app_id, 1);
-      } else if (progress[FINISHED_AT] === null) {
-        live.add(namespace, app_id, 1);
+        replaced = removeRow(sql, sql.deleteFinishedReturning, namespace, app_id, name);
+        if (!replaced) throw new JobExistsError(name);
+        sql.insertJob.run(namespace, app_id, name, uid, def, ...progress);
       }
-      return undefined;
+      if (progress[FINISHED_AT] === null) live.add(namespace, app_id, 1);
+      return replaced && removedDefinition(namespace, app_id, name, replaced);
     }
     case 'delete': {
       const { namespace, app_id, name } = op.key;
-      const historySeq = sql.deleteJob.get(namespace, app_id, name);
-      if (historySeq === undefined) return false;
-      if (historySeq !== null) sql.deleteHistory.run(namespace, app_id, name);
-      return true;
+      const removed = removeRow(sql, sql.deleteJobReturning, namespace, app_id, name);
+      return removed && removedDefinition(namespace, app_id, name, removed);
     }
-    case 'deleteByPrefix':
-      if (op.upper === undefined) {
-        sql.deleteHistoryFrom.run(op.range);
-        return sql.deleteJobsFrom.run(op.range).changes;
-      }
-      sql.deleteHistoryRange.run({ ...op.range, upper: op.upper });
-      return sql.deleteJobRange.run({ ...op.range, upper: op.upper }).changes;
+    case 'deleteByPrefix': {
+      const bounded = op.upper === undefined ? undefined : { ...op.range, upper: op.upper };
+      if (bounded) sql.deleteHistoryRange.run(bounded);
+      else sql.deleteHistoryFrom.run(op.range);
+      if (!op.definitions) return bounded ? sql.deleteJobRange.run(bounded).changes : sql.deleteJobsFrom.run(op.range).changes;
+      // Decoded here: on the writer thread, off the event loop the caller's answer waits on.
+      const rows = bounded ? sql.deleteJobRangeReturning.all(bounded) : sql.deleteJobsFromReturning.all(op.range);
+      return rows.map((row) => removedDefinition(op.range.namespace, op.range.app_id, row.name, row));
+    }
     case 'deleteIf': {
       const { namespace, app_id, name, uid, expected_rev } = op.guard;
       return applyDeleteIf(sql, namespace, app_id, name, uid, expected_rev, op.key);
@@ -138,6 +140,21 @@ export function applyWriteOp(sql: Statements, historyLimit: number, op: WriteOp,
       return keys.length;
     }
   }
+}
+
+/** Deletes one job's row with the statement given and its history when it had any; the row deleted, if any. */
+function removeRow(sql: Statements, stmt: PositionalStmt<KeyArgs, RemovedRow>, namespace: string, app_id: string, name: string): RemovedRow | undefined {
+  const row = stmt.get(namespace, app_id, name);
+  if (row && row.history_seq !== null) sql.deleteHistory.run(namespace, app_id, name);
+  return row;
+}
+
+/**
+ * The definition a deleted row held, decoded on the thread that deleted it (the writer thread
+ * posts the object back): the uid as text, since a 16-byte column would cross as a Uint8Array.
+ */
+function removedDefinition(namespace: string, app_id: string, name: string, row: RemovedRow): JobDefinition {
+  return decodeDefinition({ namespace, appId: app_id, name }, uidOf(row.uid), row.def);
 }
 
 /** A guarded delete of a finished job (and its history, when it has any). */

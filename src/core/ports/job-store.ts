@@ -1,4 +1,4 @@
-import type { HistoryEntry, JobKey, JobRecord, Progress } from '../model/job.js';
+import type { HistoryEntry, JobDefinition, JobKey, JobRecord, Progress } from '../model/job.js';
 
 export interface ListOptions {
   /** Only names starting with this. */
@@ -36,6 +36,17 @@ export interface ProgressCommit {
   history?: HistoryEntry;
 }
 
+export interface DeleteByPrefixOptions {
+  /**
+   * Told the definition of each job deleted, once the write that deleted it is durable (a store
+   * that deletes in several writes tells each write's jobs as it lands, so a call that fails
+   * part way has told those it did delete). For what the caller discards with the jobs (their
+   * jobStateStore payloads): exactly the jobs deleted, not what a read before the call found.
+   * @defaultValue none: the store does not read what it deletes
+   */
+  onDeleted?: (def: JobDefinition) => void;
+}
+
 /** What dueBetween read. */
 export interface DueRead {
   records: JobRecord[];
@@ -60,13 +71,20 @@ export interface JobStore {
   /**
    * Stores a new job. Throws JobExistsError when the name is taken by a live job and overwrite is
    * false; a finished job's tombstone does not take its name (it is replaced, its history dropped).
+   * Answers the definition of the job it replaced (a live job, or a tombstone), undefined when the
+   * name was free: read by the same write, so of two writes of one job at once (on one replica
+   * or two) each answers the job that it, and not the other, took out of the store. What the
+   * caller discards with the replaced job (its jobStateStore payload) is then exactly that job's.
    */
-  create(record: JobRecord, options: { overwrite: boolean }): Promise<void>;
+  create(record: JobRecord, options: { overwrite: boolean }): Promise<JobDefinition | undefined>;
   get(key: JobKey): Promise<JobRecord | undefined>;
-  /** Deletes a job with its progress and history; false when there was none. */
-  delete(key: JobKey): Promise<boolean>;
-  /** Deletes every job of the app whose name starts with prefix (all of the app's when empty). */
-  deleteByPrefix(namespace: string, appId: string, prefix: string): Promise<number>;
+  /**
+   * Deletes a job with its progress and history. Answers the definition of the job it deleted,
+   * read by the same write as create's answer is; undefined when there was none.
+   */
+  delete(key: JobKey): Promise<JobDefinition | undefined>;
+  /** Deletes every job of the app whose name starts with prefix (all of the app's when empty); answers how many. */
+  deleteByPrefix(namespace: string, appId: string, prefix: string, options?: DeleteByPrefixOptions): Promise<number>;
   /** Jobs of one app in name order. */
   list(namespace: string, appId: string, options: ListOptions): Promise<ListPage>;
   /** Conditional progress write; false (and nothing written) when uid or rev do not match. */

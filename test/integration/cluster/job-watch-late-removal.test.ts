@@ -86,7 +86,7 @@ describe('the job watch, a removal read before the owner created the job again',
     let release!: () => void;
     b.store.hold = new Promise((resolve) => (release = resolve));
     const reached = new Promise<void>((resolve) => (b.store.reached = resolve));
-    expect(await a.store.delete(key)).toBe(true);
+    expect((await a.store.delete(key))?.key).toEqual(key);
     await reached;
     b.store.hold = undefined;
 

@@ -125,7 +125,7 @@ describe('the job watch', () => {
     expect(b.changes).toEqual([{ kind: 'upsert', record: replaced }]);
 
     b.changes.length = 0;
-    expect(await a.store.delete(k!)).toBe(true);
+    expect(await a.store.delete(k!)).toEqual(replaced.def);
     await settle();
     expect(b.changes).toEqual([{ kind: 'removed', key: k }]);
   });

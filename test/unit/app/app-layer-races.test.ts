@@ -18,7 +18,7 @@ import { CRON_BINDING_JOB_PREFIX, syncCronBindingJobs, type CronBindingSpec } fr
 import { Engine } from '../../../src/core/engine/engine.js';
 import { defaultEngineOptions } from '../../../src/core/engine/options.js';
 import type { EngineEvents } from '../../../src/core/events.js';
-import type { JobKey, JobRecord } from '../../../src/core/model/job.js';
+import type { JobDefinition, JobKey, JobRecord } from '../../../src/core/model/job.js';
 import type { ProgressCommit } from '../../../src/core/ports/job-store.js';
 import type { StateStore } from '../../../src/core/ports/state-store.js';
 import { FakeClock, settle } from '../../../src/testing/fake-clock.js';
@@ -67,12 +67,13 @@ class GatedStore extends MemoryJobStore {
   /** The next create writes the job, then answers with this error (a timeout after the write landed). */
   failAfterWrite: Error | undefined;
 
-  override create(record: JobRecord, options: { overwrite: boolean }): Promise<void> {
+  override create(record: JobRecord, options: { overwrite: boolean }): Promise<JobDefinition | undefined> {
     return this.around('create', async () => {
-      await super.create(record, options);
+      const replaced = await super.create(record, options);
       const error = this.failAfterWrite;
       this.failAfterWrite = undefined;
       if (error) throw error;
+      return replaced;
     });
   }
 
@@ -80,7 +81,7 @@ class GatedStore extends MemoryJobStore {
     return this.around('get', () => super.get(key));
   }
 
-  override delete(key: JobKey): Promise<boolean> {
+  override delete(key: JobKey): Promise<JobDefinition | undefined> {
     return this.around('delete', () => super.delete(key));
   }
 

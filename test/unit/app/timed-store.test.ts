@@ -16,7 +16,7 @@ describe('timedStore', () => {
     await expect(store.create(record, { overwrite: false })).rejects.toThrow();
     expect(await store.commitProgress({ key, uid: 'u', expectedRev: 1, progress: { ...record.progress, rev: 2 } })).toBe(true);
     expect((await store.get(key))?.progress.rev).toBe(2);
-    expect(await store.delete(key)).toBe(true);
+    expect((await store.delete(key))?.uid).toBe('u');
     expect(seen).toEqual([
       ['create', 0.005, 1],
       ['create', 0.005, 1],

@@ -26,9 +26,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryJobStore } from '../../../src/adapters/store-memory/index.js';
 import { TombstoneSweep } from '../../../src/app/tombstone-sweep.js';
 import { JobFinishedError } from '../../../src/core/errors.js';
-import type { JobKey, JobRecord } from '../../../src/core/model/job.js';
+import type { JobDefinition, JobKey, JobRecord } from '../../../src/core/model/job.js';
 import type { Outcome, Trigger } from '../../../src/core/model/trigger.js';
-import type { DueRead, ProgressCommit } from '../../../src/core/ports/job-store.js';
+import type { DeleteByPrefixOptions, DueRead, ProgressCommit } from '../../../src/core/ports/job-store.js';
 import { makeHarness, T0 } from './harness.js';
 import { gate, pending, respondCounting, type Gate } from './held-calls.js';
 
@@ -71,14 +71,14 @@ class RaceStore extends MemoryJobStore {
     return results;
   }
 
-  override async delete(key: JobKey): Promise<boolean> {
+  override async delete(key: JobKey): Promise<JobDefinition | undefined> {
     const result = await super.delete(key);
     await this.held('delete');
     return result;
   }
 
-  override async deleteByPrefix(namespace: string, appId: string, prefix: string): Promise<number> {
-    const count = await super.deleteByPrefix(namespace, appId, prefix);
+  override async deleteByPrefix(namespace: string, appId: string, prefix: string, options?: DeleteByPrefixOptions): Promise<number> {
+    const count = await super.deleteByPrefix(namespace, appId, prefix, options);
     await this.held('deleteByPrefix');
     return count;
   }

@@ -70,7 +70,7 @@ describe('SqliteJobStore: which commits are fsync\'d', () => {
     await store.create(b, { overwrite: false });
     expect(await store.commitProgressBatch([outcome(a, true), outcome(b, false)])).toEqual([true, true]);
     await store.create(minimalRecord(key('c')), { overwrite: false });
-    expect(await store.delete(key('c'))).toBe(true);
+    expect((await store.delete(key('c')))?.key).toEqual(key('c'));
     expect(commits).toEqual([FULL, FULL, NORMAL, FULL, FULL]);
   });
 
