@@ -139,10 +139,12 @@ export class JobsService {
       return;
     }
     // jobStateStore: the payload is saved first, the job after; a replaced job's payload goes last.
+    // The replaced job is the store's answer, not a read before the write: of two writes of one
+    // job at once (here or on another replica) each discards the payload of the job it replaced.
     const record: JobRecord = { def: await this.payloads.externalize(def, 'DAPR_SCHEDULER_SCHEDULE_JOB'), progress };
-    const previous = overwrite ? await this.store.get(key) : undefined;
+    let replaced: JobDefinition | undefined;
     try {
-      await this.store.create(record, { overwrite });
+      replaced = await this.store.create(record, { overwrite });
     } catch (error) {
       // A refusal (the name is taken, a quota) wrote nothing: the payload goes. Any other failure
       // may have come after the write (an answer lost to a deadline): the payload goes only if
@@ -152,7 +154,7 @@ export class JobsService {
       throw error;
     }
     this.engine.upsert(record);
-    void this.payloads.discard(previous?.def.dataRef, 'overwritten');
+    void this.payloads.discard(replaced?.dataRef, 'overwritten');
   }
 
   /**
@@ -179,11 +181,11 @@ export class JobsService {
 
   async delete(key: JobKey): Promise<void> {
     validateName(key.name);
-    const previous = this.payloads?.hasStores ? await this.store.get(key) : undefined;
     const mark = this.engine.upsertMark();
-    await this.store.delete(key);
+    // The payload discarded is that of the job the store deleted (its answer), as in writeChecked.
+    const deleted = await this.store.delete(key);
     this.engine.remove(key, mark);
-    void this.payloads?.discard(previous?.def.dataRef, 'deleted');
+    void this.payloads?.discard(deleted?.dataRef, 'deleted');
   }
 
   /** One page of the app's jobs; tombstones are listed with their state unless hideFinished (a page may then hold fewer). */
@@ -272,12 +274,27 @@ export class JobsService {
 
   async deleteByPrefix(namespace: string, appId: string, prefix: string): Promise<number> {
     if (prefix) validateName(prefix, 'prefix');
-    const refs = this.payloads?.hasStores ? await this.payloadRefs(namespace, appId, prefix) : [];
     const mark = this.engine.upsertMark();
-    const count = await this.store.deleteByPrefix(namespace, appId, prefix);
-    this.engine.removeByPrefix(namespace, appId, prefix, mark);
-    for (const ref of refs) void this.payloads?.discard(ref, 'deleted');
-    return count;
+    const payloads = this.payloads?.hasStores ? this.payloads : undefined;
+    if (!payloads) {
+      const count = await this.store.deleteByPrefix(namespace, appId, prefix);
+      this.engine.removeByPrefix(namespace, appId, prefix, mark);
+      return count;
+    }
+    // The payloads discarded are those of the jobs the store says it deleted, not of a list read
+    // before: a job created or overwritten meanwhile is deleted with its own payload.
+    const refs: DataRef[] = [];
+    const onDeleted = (def: JobDefinition): void => {
+      if (def.dataRef) refs.push(def.dataRef);
+    };
+    try {
+      const count = await this.store.deleteByPrefix(namespace, appId, prefix, { onDeleted });
+      this.engine.removeByPrefix(namespace, appId, prefix, mark);
+      return count;
+    } finally {
+      // Also when the store failed part way: what it reported is deleted, and so is its payload.
+      for (const ref of refs) void payloads.discard(ref, 'deleted');
+    }
   }
 
   async pause(key: JobKey): Promise<JobView> {
@@ -324,18 +341,6 @@ export class JobsService {
     } catch {
       // Not known whether it was written: a payload left behind costs less than a job without its data.
     }
-  }
-
-  /** The payload references of the jobs a prefix delete is about to remove. */
-  private async payloadRefs(namespace: string, appId: string, prefix: string): Promise<DataRef[]> {
-    const refs: DataRef[] = [];
-    let after: string | undefined;
-    do {
-      const page = await this.store.list(namespace, appId, { limit: MAX_LIST_LIMIT, ...(prefix ? { prefix } : {}), ...(after !== undefined ? { after } : {}) });
-      for (const record of page.records) if (record.def.dataRef) refs.push(record.def.dataRef);
-      after = page.next;
-    } while (after !== undefined);
-    return refs;
   }
 }
 

@@ -19,7 +19,7 @@ import { Engine } from '../../../src/core/engine/engine.js';
 import { defaultEngineOptions } from '../../../src/core/engine/options.js';
 import type { EngineEvents } from '../../../src/core/events.js';
 import type { JobDefinition, JobKey, JobRecord } from '../../../src/core/model/job.js';
-import type { ProgressCommit } from '../../../src/core/ports/job-store.js';
+import type { DeleteByPrefixOptions, ProgressCommit } from '../../../src/core/ports/job-store.js';
 import type { StateStore } from '../../../src/core/ports/state-store.js';
 import { FakeClock, settle } from '../../../src/testing/fake-clock.js';
 import { ScriptedDeliverer } from '../../../src/testing/scripted-deliverer.js';
@@ -27,7 +27,7 @@ import { gate, type Gate } from '../engine/held-calls.js';
 
 const T0 = Date.parse('2026-03-01T00:00:00.000Z');
 
-type Method = 'create' | 'get' | 'delete' | 'commit';
+type Method = 'create' | 'get' | 'delete' | 'deleteByPrefix' | 'commit';
 
 /**
  * The memory store with one-shot gates: holdBefore(m) holds the next call of m before it does
@@ -83,6 +83,10 @@ class GatedStore extends MemoryJobStore {
 
   override delete(key: JobKey): Promise<JobDefinition | undefined> {
     return this.around('delete', () => super.delete(key));
+  }
+
+  override deleteByPrefix(namespace: string, appId: string, prefix: string, options?: DeleteByPrefixOptions): Promise<number> {
+    return this.around('deleteByPrefix', () => super.deleteByPrefix(namespace, appId, prefix, options));
   }
 
   override commitProgress(commit: ProgressCommit): Promise<boolean> {
@@ -237,34 +241,50 @@ describe('jobs: two overwrites whose store answers come back out of order', () =
 });
 
 describe('jobStateStore payloads: overwrites and deletes of the same job', () => {
-  // Known limit, kept as it.fails: the payload of a job replaced or deleted by two writes at once
-  // can be left in the state store (each write reads the job it replaces before writing). A store
-  // create or delete that answered with the record it replaced would close it. docs/components.md.
-  it.fails('two concurrent overwrites leave exactly the stored job\'s payload in the state store', async () => {
+  // The payload discarded is that of the job the store answers it replaced or deleted (JobStore
+  // create, delete, deleteByPrefix's onDeleted), not of a read before the write.
+  it('two concurrent overwrites leave exactly the stored job\'s payload in the state store', async () => {
     h = await makeHarness({ payloads: true });
     await h.schedule('doc', { dueTime: '1h', data: 'v1' });
     await Promise.all([h.schedule('doc', { dueTime: '1h', data: 'v2', overwrite: true }), h.schedule('doc', { dueTime: '1h', data: 'v3', overwrite: true })]);
     await settle();
     const ref = await storedRef(h, 'doc');
     expect((await h.jobs.get(h.key('doc'))).data).toBe('v3');
-    // Today: both writes read v1 as the job they replace (before either wrote), both discard v1's
-    // payload; v2's payload, replaced by v3, is never discarded.
+    // Before the store answered with the job it replaced: both writes read v1 as the job they
+    // replace (before either wrote), both discarded v1's payload; v2's, replaced by v3, stayed.
     expect(payloadKeys(h)).toEqual([ref]);
   });
 
-  // A known limit, as the first it.fails of this kind above says.
-  it.fails('an overwrite that lands between a delete\'s read and its delete leaves no payload behind', async () => {
+  it('an overwrite that lands between a delete\'s read and its delete leaves no payload behind', async () => {
     h = await makeHarness({ payloads: true });
     await h.schedule('doc', { dueTime: '1h', data: 'v1' });
     const held = h.store.holdBefore('delete');
     const deleting = h.jobs.delete(h.key('doc'));
-    await held.reached; // the delete has read v1 (its previous), not yet deleted
+    await held.reached; // the delete is out, not yet in the store (it used to have read v1 here)
     await h.schedule('doc', { dueTime: '1h', data: 'v2', overwrite: true });
     held.open();
     await deleting;
     await settle();
     expect(await h.store.get(h.key('doc'))).toBeUndefined(); // the delete removed v2's job
-    // Today: the delete discards v1's payload (what it read), the overwrite discards v1's too; v2's stays.
+    // Before: the delete discarded v1's payload (what it read), the overwrite v1's too; v2's stayed.
+    expect(payloadKeys(h)).toEqual([]);
+  });
+
+  it('an overwrite and a create that land while a delete by prefix is out leave no payload behind', async () => {
+    h = await makeHarness({ payloads: true });
+    await h.schedule('doc-1', { dueTime: '1h', data: 'v1' });
+    await h.schedule('doc-2', { dueTime: '1h', data: 'other' });
+    const held = h.store.holdBefore('deleteByPrefix');
+    const deleting = h.jobs.deleteByPrefix('default', 'app', 'doc-');
+    await held.reached; // the prefix delete is out, not yet in the store
+    await h.schedule('doc-1', { dueTime: '1h', data: 'v2', overwrite: true });
+    await h.schedule('doc-3', { dueTime: '1h', data: 'new' });
+    held.open();
+    expect(await deleting).toBe(3); // doc-1 (v2), doc-2 and doc-3
+    await settle();
+    expect((await h.store.list('default', 'app', { limit: 10 })).records).toEqual([]);
+    // Before the store answered with what it deleted: the prefix delete discarded the payloads of
+    // the jobs it listed first (v1, other), and v1's twice; v2's and doc-3's stayed.
     expect(payloadKeys(h)).toEqual([]);
   });
 
