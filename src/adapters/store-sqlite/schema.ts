@@ -241,6 +241,8 @@ export function applyPragmas(db: Database, options: PragmaOptions): void {
   const mode = db.pragma('journal_mode = WAL', { simple: true }) as string;
   if (mode.toLowerCase() !== 'wal') throw new Error(`cannot use WAL journal mode (got "${mode}")`);
   db.pragma('synchronous = FULL');
-  // INSERT OR REPLACE then fires the delete trigger that keeps app_jobs (version 4) exact.
+  // A REPLACE conflict resolution then fires the delete trigger that keeps app_jobs (version 4)
+  // exact. The store's overwrites no longer use one (they DELETE the old row to answer it,
+  // write-ops.ts); kept on so that a statement that does cannot skew the counts.
   db.pragma('recursive_triggers = ON');
 }
