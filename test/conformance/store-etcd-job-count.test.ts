@@ -57,7 +57,7 @@ describe('EtcdJobStore.countJobs (--max-jobs-per-app)', () => {
     await a.create(minimalRecord(key('j-3')), { overwrite: false });
     expect(await count()).toBe(3);
     // Deletes, by name, by prefix and by the tombstone sweep, count at once.
-    expect(await a.delete(key('j-1'))).toBe(true);
+    expect((await a.delete(key('j-1')))?.key.name).toBe('j-1');
     expect(await count()).toBe(2);
     for (const name of ['p-1', 'p-2']) await a.create(minimalRecord(key(name)), { overwrite: false });
     expect(await count()).toBe(4);
@@ -89,7 +89,7 @@ describe('EtcdJobStore.countJobs (--max-jobs-per-app)', () => {
     expect(await a.countJobs('default', APP)).toBe(2);
     // B's own first count reads etcd; then B's delete counts on B at once, on A at its next count.
     expect(await b.countJobs('default', APP)).toBe(2);
-    expect(await b.delete(key('b-1'))).toBe(true);
+    expect((await b.delete(key('b-1')))?.key.name).toBe('b-1');
     expect(await b.countJobs('default', APP)).toBe(1);
     expect(await a.countJobs('default', APP)).toBe(2);
     await clock.advance(1_000);
