@@ -4,7 +4,6 @@
 // `.then` link with two closures, and an object built for the outcome when it came.
 
 import type { Outcome, Trigger } from '../model/trigger.js';
-import type { Progress } from '../model/job.js';
 import type { OutcomeReceiver } from '../ports/deliverer.js';
 import type { Lane } from './fair-queue.js';
 import type { Slot } from './slot.js';
@@ -12,9 +11,17 @@ import type { Slot } from './slot.js';
 export class Attempt implements OutcomeReceiver {
   /** PENDING until the deliverer answers. */
   outcome: Outcome = PENDING;
-  /** The progress to commit (null: the job is deleted) and the final count, written by the engine's commitOutcomes. */
-  progress: Progress | null = null;
+  /** The final count of the job its commit may finish, written by the engine's commitOutcomes (the commit carries its progress). */
   finalCount: number | undefined = undefined;
+  /** When the engine decided the outcome (its clock; NaN until then): the history entry's instant, kept for a commit of it anew. */
+  finishedAt = Number.NaN;
+  /**
+   * Which attempt went out, kept past takeTrigger (numbers, no object): an outcome refused as
+   * stale is applied to the store's newer version only while that still has this attempt pending.
+   */
+  readonly scheduledAt: number;
+  readonly attemptNumber: number;
+  readonly manualTick: boolean;
   /**
    * True while the deliverer's deliverTo runs: an answer given then (a stream with no consumer
    * stages at once) is settled on a microtask, so the engine never settles inside its own dispatch.
@@ -37,6 +44,9 @@ export class Attempt implements OutcomeReceiver {
     private readonly settle: (attempt: Attempt) => void,
   ) {
     this.delivered = trigger;
+    this.scheduledAt = trigger.scheduledAt;
+    this.attemptNumber = trigger.attempt;
+    this.manualTick = trigger.manual;
   }
 
   /**

@@ -8,6 +8,8 @@
  *   inflight --outcome, commit--> queued (next attempt within the window)
  *                               | out of memory (next attempt later; refill brings it back)
  *                               | deleted, or kept as a tombstone (no next tick; keepFinished)
+ *   inflight --outcome, commit refused as stale--> the store's version read (still inflight); the
+ *            outcome applied to it and committed while it has the attempt pending, else placed
  *   inflight --staged (no consumer), commit progress.staged--> out of memory, in the store's
  *            staged index (no refill reads it)
  *   staged index --releaseStaged, a page at a time--> queued (held by that release)
@@ -25,7 +27,7 @@
 import type { Clock, TimerHandle } from '../clock.js';
 import { TypedEmitter, type EngineEvents } from '../events.js';
 import { appKeyString, keyString } from '../model/job-key.js';
-import { isFinished, progressDueAt, type FinishedState, type HistoryEntry, type JobKey, type JobRecord, type Progress } from '../model/job.js';
+import { isFinished, progressDueAt, type FinishedState, type HistoryEntry, type JobKey, type JobRecord, type Progress, type TickOutcome } from '../model/job.js';
 import { deliverVia, type Deliverer } from '../ports/deliverer.js';
 import type { JobStore, ProgressCommit } from '../ports/job-store.js';
 import { Attempt } from './attempt.js';
@@ -36,7 +38,7 @@ import { dueTrigger } from './due-trigger.js';
 import { FairQueue, type Lane } from './fair-queue.js';
 import { KeyLocks } from './key-locks.js';
 import { defaultEngineOptions, type EngineOptions } from './options.js';
-import { applyCatchUp, progressAfterOutcome, progressWith } from './progression.js';
+import { applyCatchUp, holdsAttempt, progressAfterOutcome, progressWith } from './progression.js';
 import { ManualOperations } from './manual-operations.js';
 import { ScheduleCache } from './schedule-cache.js';
 import { laneOf, type Release, type Slot } from './slot.js';
@@ -55,7 +57,8 @@ export interface EngineStats {
 }
 
 /** What an outcome asks for: a progress commit (batched with others), or work of its own. */
-type OutcomeStep = { kind: 'commit'; progress: Progress | null; history?: HistoryEntry; finalCount?: number } | { kind: 'other'; work: Promise<void> };
+type OutcomeStep = CommitStep | { kind: 'other'; work: Promise<void> };
+type CommitStep = { kind: 'commit'; progress: Progress | null; history?: HistoryEntry; finalCount?: number };
 
 /** Due jobs moved to the ready queue per turn: a larger burst moves over several turns. */
 const FIRE_SLICE = 1024;
@@ -548,7 +551,7 @@ export class Engine {
   private onOutcome(attempt: Attempt): Promise<void> {
     const step = this.decide(attempt);
     if (step.kind === 'other') return step.work;
-    return this.commitAndPlace(attempt.slot, step.progress, step.history, step.finalCount);
+    return this.commitAndPlace(attempt.slot, step.progress, step.history, step.finalCount, attempt);
   }
 
   /**
@@ -574,7 +577,6 @@ export class Engine {
         others.push(this.releasing(keyStr, step.work));
         continue;
       }
-      attempt.progress = step.progress;
       attempt.finalCount = step.finalCount;
       planned.push(attempt);
       commits.push(this.commitOf(attempt.slot, step.progress, step.history));
@@ -588,10 +590,11 @@ export class Engine {
         this.outcomeFailed(error);
       }
       for (let i = 0; i < planned.length; i++) {
-        const { slot, progress, finalCount } = planned[i]!;
+        const attempt = planned[i]!;
+        const slot = attempt.slot;
         let after: Promise<void> | undefined;
         try {
-          after = this.afterCommit(slot, commits[i]!.uid, progress, results[i], finalCount);
+          after = this.afterCommit(slot, commits[i]!, results[i], attempt.finalCount, attempt);
         } catch (error) {
           this.outcomeFailed(error);
         }
@@ -625,14 +628,11 @@ export class Engine {
   private decide(attempt: Attempt): OutcomeStep {
     const { slot, outcome, startedAt, lateMs } = attempt;
     const trigger = attempt.takeTrigger();
-    const finishedAt = this.clock.now();
+    const finishedAt = (attempt.finishedAt = this.clock.now());
     const record = slot.record;
     const release = slot.release;
     this.releases.leave(slot);
-    const after = progressAfterOutcome(record.def, this.schedules.get(record.def.schedule), record.progress, outcome, trigger.manual, this.options.random);
-    const tickOutcome = after.tickOutcome;
-    // A finished tick whose successor is already overdue gets the job's catch-up policy too.
-    let next = after.finishedTick && after.next ? this.afterTick(record, after.next) : after.next;
+    const { tickOutcome, next } = this.outcomeOn(record, attempt);
     const retryAt = tickOutcome === 'failed' && next ? (trigger.manual ? next.manualNextAt : next.nextAt) : undefined;
     if (this.events.has('attempted')) {
       // Optional fields assigned, not spread into the literal (a runtime copy): once per delivery.
@@ -660,18 +660,32 @@ export class Engine {
       }
       return { kind: 'other', work: this.stage(slot) };
     }
+    return this.outcomeCommit(record, attempt, tickOutcome, next);
+  }
+
+  /** The attempt's outcome applied to the job's progress; a finished tick's overdue successor gets the catch-up policy too. */
+  private outcomeOn(record: JobRecord, attempt: Attempt): { tickOutcome: TickOutcome; next: Progress | null } {
+    const after = progressAfterOutcome(record.def, this.schedules.get(record.def.schedule), record.progress, attempt.outcome, attempt.manualTick, this.options.random);
+    // progressAfterOutcome's own answer, changed in place: no second object per delivery.
+    if (after.finishedTick && after.next) after.next = this.afterTick(record, after.next);
+    return after;
+  }
+
+  /** The commit of an outcome (not staged) whose progress is `next`: the job's last commit when no tick is left, with the history entry. */
+  private outcomeCommit(record: JobRecord, attempt: Attempt, tickOutcome: TickOutcome, next: Progress | null): CommitStep {
     // Any other outcome ends the staging: the job is back in the due index.
     if (next?.staged) next = progressWith(next, { staged: undefined });
     const finalCount = next?.count ?? record.progress.count;
     if (next === null || (next.tickAt === undefined && next.manualAt === undefined)) {
       // The job's last outcome: a tombstone (in this same commit) or nothing.
       const last = next ?? progressWith(record.progress, { rev: record.progress.rev + 1 });
-      next = this.ending(record, last, tickOutcome === 'dropped' ? 'failed' : 'completed', finishedAt);
+      next = this.ending(record, last, tickOutcome === 'dropped' ? 'failed' : 'completed', attempt.finishedAt);
     }
     // A job deleted with this commit takes its history along (commitOf leaves it out): no entry.
     if (next === null) return { kind: 'commit', progress: null, finalCount };
-    const history: HistoryEntry = { scheduledAt: trigger.scheduledAt, at: finishedAt, attempt: trigger.attempt, outcome: tickOutcome, manual: trigger.manual };
-    if (outcome.detail !== undefined) history.detail = outcome.detail;
+    const history: HistoryEntry = { scheduledAt: attempt.scheduledAt, at: attempt.finishedAt, attempt: attempt.attemptNumber, outcome: tickOutcome, manual: attempt.manualTick };
+    const detail = attempt.outcome.detail;
+    if (detail !== undefined) history.detail = detail;
     return { kind: 'commit', progress: next, history, finalCount };
   }
 
@@ -708,11 +722,15 @@ export class Engine {
 
   // ---- committing ----
 
-  /** Commits new progress (null = the job is finished) and places the slot; must run under the job's lock. */
-  private async commitAndPlace(slot: Slot, progress: Progress | null, history?: HistoryEntry, finalCount?: number): Promise<void> {
+  /**
+   * Commits new progress (null = the job is finished) and places the slot; must run under the
+   * job's lock. `answered`: the delivery whose outcome this is (refusals: how often its commit was
+   * refused already), so that a refusal as stale can apply it again (afterCommit).
+   */
+  private async commitAndPlace(slot: Slot, progress: Progress | null, history?: HistoryEntry, finalCount?: number, answered?: Attempt, refusals = 0): Promise<void> {
     const commit = this.commitOf(slot, progress, history);
     const ok = await this.commitWithRetry(commit);
-    await this.afterCommit(slot, commit.uid, progress, ok, finalCount);
+    await this.afterCommit(slot, commit, ok, finalCount, answered, refusals);
   }
 
   /** The conditional write of new progress for the slot's job, as the slot holds it now. */
@@ -729,10 +747,18 @@ export class Engine {
   /**
    * Follows a commit's answer (true written, false refused as stale, undefined stopped): the slot
    * takes the new progress and is placed, or leaves memory, or reloads the store's version (the
-   * promise answered then). `uid` is the definition the commit was written for. Must run under
-   * the job's lock.
+   * promise answered then); a delivery's outcome (`answered`) refused is applied to that version
+   * when it still has the attempt pending (outcomeRefused). Must run under the job's lock.
    */
-  private afterCommit(slot: Slot, uid: string, progress: Progress | null, ok: boolean | undefined, finalCount: number | undefined): Promise<void> | undefined {
+  private afterCommit(
+    slot: Slot,
+    commit: ProgressCommit,
+    ok: boolean | undefined,
+    finalCount: number | undefined,
+    answered?: Attempt,
+    refusals = 0,
+  ): Promise<void> | undefined {
+    const { uid, progress } = commit;
     if (slot.removed) return undefined;
     if (ok === undefined) {
       this.forget(slot); // stopping: the store still holds the last committed state
@@ -750,7 +776,7 @@ export class Engine {
       this.place(slot);
       return undefined;
     }
-    if (!ok) return this.reload(slot);
+    if (!ok) return answered ? this.outcomeRefused(slot, commit, answered, refusals) : this.reload(slot);
     const { def, progress: current } = slot.record;
     if (progress !== null && current.rev > progress.rev) {
       // A newer state of this same job (the cluster watch: another replica's pause or trigger)
@@ -809,6 +835,53 @@ export class Engine {
         wait = Math.min(wait * 2, 30_000);
       }
     }
+  }
+
+  /**
+   * A delivery's outcome whose commit was refused: someone else wrote the job since it went out
+   * (in a cluster, another replica's pause, resume or trigger-now, reported by the job watch only
+   * later). The store's version is read with the slot still in flight, so a delete, overwrite or
+   * newer record reported meanwhile lands in the slot, as during the commit. When that version
+   * still has the answered attempt pending, the outcome is applied to it and committed, refused
+   * again at most MAX_OUTCOME_REFUSALS times; else the slot takes it (a reload), and what the
+   * read shows pending goes out, again if it is the answered tick (at least once).
+   *
+   * Never for a job this replica no longer fires: a commit refused by the partition's fence (its
+   * owner changed) leaves the tick to the new owner, which delivers it again. The fence's refusal
+   * finds the revision unchanged, so a revision that did not move is no reason to apply it again.
+   */
+  private async outcomeRefused(slot: Slot, refused: ProgressCommit, answered: Attempt, refusals: number): Promise<void> {
+    const key = slot.record.def.key;
+    if (refusals >= MAX_OUTCOME_REFUSALS || !this.owns(key) || this.slots.get(slot.keyStr) !== slot) return this.reload(slot);
+    let fresh: JobRecord | undefined;
+    try {
+      fresh = await this.store.get(key);
+    } catch (error) {
+      this.forget(slot); // not left in flight for good: the next refill reads the job again
+      throw error;
+    }
+    if (slot.removed) return; // deleted meanwhile: it stays deleted
+    const held = slot.record;
+    if (held.def.uid !== refused.uid) {
+      slot.phase = 'idle'; // overwritten meanwhile: the new job is placed, as afterCommit does
+      this.place(slot);
+      return;
+    }
+    if (!fresh) {
+      this.forget(slot); // deleted elsewhere: the job watch reports it
+      return;
+    }
+    // The newer of the store's version and one the watch put in the slot while it was read.
+    const record = fresh.def.uid === held.def.uid && held.progress.rev > fresh.progress.rev ? held : fresh;
+    slot.record = record;
+    const again = record.def.uid === refused.uid && record.progress.rev > refused.expectedRev && answered.outcome.kind !== 'staged';
+    if (again && this.owns(key) && holdsAttempt(record.progress, answered)) {
+      const { tickOutcome, next } = this.outcomeOn(record, answered);
+      const step = this.outcomeCommit(record, answered, tickOutcome, next);
+      return this.commitAndPlace(slot, step.progress, step.history, step.finalCount, answered, refusals + 1);
+    }
+    slot.phase = 'idle';
+    this.place(slot);
   }
 
   /** The store disagreed with memory (someone else wrote): take the store's version. */
@@ -891,6 +964,14 @@ const REFILL_ADOPT_SLICE = 500;
 
 /** A store with dueBetween is still read whole once in this many refills (refill-coverage.ts): once a minute at the default 5 s. */
 const WHOLE_REFILL_EVERY = 12;
+
+/**
+ * How often a delivery's outcome is applied again to the store's newer version after its commit
+ * was refused as stale, before the job is reloaded instead (its tick then goes out again): each
+ * refusal is a write by someone else between a read and a commit, so more means a job written
+ * without pause, and a reload at worst repeats one tick.
+ */
+const MAX_OUTCOME_REFUSALS = 4;
 
 /** forget(): the job left what the refills read (finished, staged, paused, its next tick beyond the look-ahead). */
 const LEFT_THE_WINDOW = true;

@@ -2,7 +2,7 @@
 // first tick falls, what follows an outcome, when a retry is due, what catch-up skips.
 // The engine calls these and commits what they return.
 
-import type { CatchUp, FailurePolicy, JobDefinition, Progress, TickOutcome } from '../model/job.js';
+import { isFinished, type CatchUp, type FailurePolicy, type JobDefinition, type Progress, type TickOutcome } from '../model/job.js';
 import type { Outcome } from '../model/trigger.js';
 import type { Schedule } from '../schedule/index.js';
 
@@ -136,6 +136,19 @@ export function applyCatchUp(def: JobDefinition, schedule: Schedule | undefined,
   if (target === tickAt) return progress;
   // The revision is left to the caller, which bumps it once for the whole change it commits.
   return progressWith(progress, { tickAt: target, nextAt: target });
+}
+
+/**
+ * Whether `progress` still has this attempt pending: the same tick (scheduled instant, regular or
+ * manual) at the same attempt number, and the job not finished. Then an outcome of that attempt
+ * applies to it as it would have to the progress the attempt went out from; another write (a
+ * pause, resume or manual trigger of the other kind) changed what it leaves alone. Anything else
+ * (the tick done, retried or moved by a catch-up) and the outcome is no longer this progress's.
+ */
+export function holdsAttempt(progress: Progress, attempt: { scheduledAt: number; attemptNumber: number; manualTick: boolean }): boolean {
+  if (isFinished(progress)) return false;
+  if (attempt.manualTick) return progress.manualAt === attempt.scheduledAt && (progress.manualAttempts ?? 0) === attempt.attemptNumber - 1;
+  return progress.tickAt === attempt.scheduledAt && progress.attempts === attempt.attemptNumber - 1;
 }
 
 /**

@@ -13,7 +13,8 @@
 // afterCommit put its own progress over a newer one upsert had put in the slot, a manual
 // operation refused as stale forgot an in-flight slot, applied() ignored a delete or overwrite
 // meanwhile, staged releases had no guard like the refill's); the refused outcome repeated by its
-// reload is a known limit within at least once (it.fails below).
+// reload, kept as a known limit until the outcome was applied to the reloaded version (the
+// variants are in engine-refused-outcome.test.ts), failed on 3c5eff1.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Outcome } from '../../../src/core/model/trigger.js';
@@ -251,11 +252,9 @@ describe('engine: a newer record of the same job (the cluster watch) lands while
 });
 
 describe("engine: another replica's write lands during a delivery, reported after the outcome's commit", () => {
-  // A known limit, within at least once: the refused outcome is dropped and the store's version
-  // reloaded, which still has the tick pending, so it goes out again. Re-applying the outcome to
-  // the fresh progress when it holds the same attempt would avoid it (not done yet; the README's
-  // and docs/cluster.md's limits say so). This fails once that is built: then make it a plain it.
-  it.fails('the tick answered done is not delivered again when its commit is refused and the job reloaded', async () => {
+  // The outcome's commit is refused (the revision moved on); the store's version still has the
+  // tick pending, so the outcome is applied to it and committed, with the manual trigger kept.
+  it('the tick answered done is not delivered again when its commit is refused and the job reloaded', async () => {
     const { clock, store, engine, target, key } = await setup();
     const answers: Array<(o: Outcome) => void> = [];
     target.respond = () => new Promise<Outcome>((resolve) => answers.push(resolve));

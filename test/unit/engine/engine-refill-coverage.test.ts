@@ -73,9 +73,12 @@ describe('engine: what a refill reads', () => {
 
   it('reads whole after a job left memory while due within what was read (a refused commit reloads it)', async () => {
     const { clock, store, target, jobs, key } = await setup();
+    // Staged first (a delivery's outcome refused is applied to the store's version in memory instead).
+    let answered = 0;
+    target.respond = () => (answered++ === 0 ? { kind: 'staged', detail: 'no consumer' } : { kind: 'done' });
     await jobs.schedule(key('every'), { schedule: '@every 1s' });
     store.refuseNext = 'every';
-    await clock.advance(1_000); // the first tick's commit is refused: the job is reloaded from the store
+    await clock.advance(1_000); // the first tick is staged, its commit refused: the job is reloaded from the store
     await clock.advance(1_000); // the refill at 2 s
     expect(store.froms).toEqual([WHOLE, WHOLE]);
     await clock.advance(2_000);
