@@ -3,6 +3,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { ComponentConfigError, createComponents, loadComponents, type ComponentRegistry, type CreateComponentsOptions } from './adapters/components/index.js';
@@ -25,7 +26,6 @@ import { gateUntilStarted } from './api/http/start-gate-hook.js';
 import { ListenError } from './api/listen-error.js';
 import { registerClusterRoutes } from './api/http/routes/cluster.js';
 import { registerDashboard } from './api/http/routes/ui/dashboard.js';
-import type { ApiToken } from './api/http/identity.js';
 import { ActorRouting } from './app/actor-routing.js';
 import { AppRegistry } from './app/app-registry.js';
 import { ClusterMember } from './app/cluster/cluster-member.js';
@@ -50,10 +50,12 @@ import type { ComponentInfo } from './app/targets/component-directory.js';
 import { CronBindingError } from './app/targets/cron-binding-jobs.js';
 import { Targets } from './app/targets/targets.js';
 import { describeReload, reloadAccessControl, type AccessControlReloadResult } from './app/targets/access-control-reload.js';
+import { describeTokenReload, reloadTokens, tokensFrom, type TokenReloadResult } from './app/token-reload.js';
+import { TokenSet } from './app/token-set.js';
 import { InvokeAccess } from './app/targets/invoke-access.js';
 import { readConfigFile } from './config/config-file.js';
 import { settingName, withDefaults, type DuetimeConfig } from './config/config.js';
-import { readEdgeSettings, SECRET_LOG_PATHS } from './config/edge-settings.js';
+import { readApiTokenFile, readEdgeSettings, SECRET_LOG_PATHS } from './config/edge-settings.js';
 import { readStoredDataSettings } from './config/stored-data-settings.js';
 import { readRequestLimitSettings } from './config/request-limit-settings.js';
 import { readAccessControlFile, readOutboundSettings } from './config/outbound-settings.js';
@@ -81,9 +83,19 @@ export interface RunningDuetime {
   logger: Logger;
   /** This replica's part in the cluster, when the store is etcd. */
   cluster?: ClusterMember;
-  /** Reads the --access-control file again (what SIGHUP does); a file that does not read keeps the policy in force. */
-  reload(): AccessControlReloadResult;
+  /**
+   * Reads the --access-control file and the API token files (--config's tokens:, --api-token-file)
+   * again: what SIGHUP does. Each setting is reloaded on its own; a file that does not read keeps
+   * what is in force for that setting.
+   */
+  reload(): ReloadOutcome;
   stop(): Promise<void>;
+}
+
+/** What one reload did, per setting. */
+export interface ReloadOutcome {
+  accessControl: AccessControlReloadResult;
+  tokens: TokenReloadResult;
 }
 
 export interface StartOptions {
@@ -114,6 +126,9 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   // --allow-outbound and --access-control (docs/security.md "Outbound policy"); a bad one fails here.
   const outboundSettings = readOutboundSettings(config);
   const file = config.configFile ? readConfigFile(config.configFile, outboundSettings.outbound) : { apps: [], tokens: [] };
+  // The API tokens in force: one holder shared by every reader (HTTP, gRPC, dashboard, streams),
+  // so a reload swaps them for all at once (app/token-set.ts says why a holder).
+  const tokens = new TokenSet(tokensFrom(file.tokens, edge.apiToken));
   // Every outbound connection (deliveries, invocations, reminders, bindings.http) checks the address it resolved to.
   const connector = outboundConnectors(outboundSettings.outbound, logger);
   // --otlp-endpoint: spans for schedules and attempts (docs/tracing.md); unset, no SDK at all.
@@ -155,7 +170,7 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   // Who may invoke whom: the --access-control file, else with tokens only an app itself.
   const invokeAccess = new InvokeAccess({
     ...(outboundSettings.accessControl ? { policy: outboundSettings.accessControl } : {}),
-    tokensOn: file.tokens.length > 0 || edge.apiToken !== undefined,
+    tokensOn: tokens.required,
     setting: settingName('accessControl'),
   });
   const targets = new Targets({
@@ -243,9 +258,6 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
     await teardown.run();
     throw error;
   }
-  const tokens: ApiToken[] = [...file.tokens];
-  if (edge.apiToken) tokens.push({ token: edge.apiToken });
-
   const readiness = new Readiness();
   let started = false;
   readiness.add('engine', () => ({ ok: started, ...(started ? {} : { detail: 'starting' }) }));
@@ -266,13 +278,32 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
     storeLatency,
   });
   const countReload = configReloadCounter(metrics);
-  // SIGHUP (cli/serve-command.ts): the --access-control file read again; a bad file keeps the old policy.
-  const reload = (): AccessControlReloadResult => {
-    const outcome = reloadAccessControl({ file: config.accessControl, read: readAccessControlFile, access: invokeAccess });
-    if (outcome.result !== 'not-configured') countReload('access_control', outcome.result);
-    const { level, message } = describeReload(outcome);
-    logger[level]({ setting: settingName('accessControl') }, message);
-    return outcome;
+  // SIGHUP (cli/serve-command.ts): the --access-control file and the token files read again; a
+  // bad file keeps what is in force. A literal --api-token cannot change: it stays beside them.
+  const tokenSources = { configFile: config.configFile, apiTokenFile: config.apiTokenFile, fixedToken: config.apiTokenFile ? undefined : edge.apiToken };
+  const reload = (): ReloadOutcome => {
+    const accessControl = reloadAccessControl({ file: config.accessControl, read: readAccessControlFile, access: invokeAccess });
+    if (accessControl.result !== 'not-configured') countReload('access_control', accessControl.result);
+    const described = describeReload(accessControl);
+    logger[described.level]({ setting: settingName('accessControl') }, described.message);
+
+    let appsChanged = false;
+    const tokenOutcome = reloadTokens({
+      sources: tokenSources,
+      readConfigTokens: (path) => {
+        const reread = readConfigFile(path, outboundSettings.outbound);
+        appsChanged = !isDeepStrictEqual(reread.apps, file.apps);
+        return reread.tokens;
+      },
+      readTokenFile: readApiTokenFile,
+      tokens,
+    });
+    if (tokenOutcome.result !== 'not-configured') countReload('tokens', tokenOutcome.result);
+    const told = describeTokenReload(tokenOutcome);
+    logger[told.level]({ setting: 'tokens' }, told.message);
+    // The file's apps are registered at start only; say so rather than let an edit look applied.
+    if (appsChanged) logger.warn({ setting: settingName('configFile') }, `the apps: of ${config.configFile} differ from those read at start; apps are registered only at start: restart, or register them with PUT /v1.0/apps/{appId}`);
+    return { accessControl, tokens: tokenOutcome };
   };
   // One quota for both services: jobs and reminders are filed under different app ids anyway.
   // --max-jobs-per-app: SQLite's exact count of live jobs, or etcd's own count (tombstones included).

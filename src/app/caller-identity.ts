@@ -5,18 +5,15 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { DuetimeError } from '../core/errors.js';
 import { validateName } from '../core/model/names.js';
+import type { ApiToken, TokenSet } from './token-set.js';
 
-export interface ApiToken {
-  token: string;
-  /** When set, the token acts only as this app; otherwise as the app named by header or default. */
-  appId?: string;
-  namespace?: string;
-}
+export type { ApiToken } from './token-set.js';
 
 export interface IdentityOptions {
   defaultAppId: string;
   defaultNamespace: string;
-  tokens: ApiToken[];
+  /** The tokens in force, shared by every reader so that a reload reaches all of them (token-set.ts). */
+  tokens: TokenSet;
 }
 
 export interface Caller {
@@ -50,10 +47,12 @@ export function resolveCaller(claims: CallerClaims, options: IdentityOptions, fi
   const claimedApp = present(claims.appId);
   const claimedNamespace = present(claims.namespace);
   let bound: ApiToken | undefined;
-  if (options.tokens.length > 0) {
+  // Read once: a reload during this call changes the list for the next call, not halfway through this one.
+  const tokens = options.tokens.current;
+  if (tokens.length > 0) {
     const presented = present(claims.token);
     if (!presented) throw new DuetimeError('unauthenticated', 'ERR_UNAUTHENTICATED', `missing API token: send it in the ${fields.token} header`, fields.token);
-    bound = matchingToken(options.tokens, presented);
+    bound = matchingToken(tokens, presented);
     if (!bound) throw new DuetimeError('unauthenticated', 'ERR_UNAUTHENTICATED', 'the API token is not valid', fields.token);
     if (bound.appId && claimedApp && claimedApp !== bound.appId) {
       throw new DuetimeError('forbidden', 'ERR_PERMISSION_DENIED', `this token belongs to app "${bound.appId}" and cannot act as "${claimedApp}"`, fields.appId);
@@ -82,7 +81,7 @@ function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
 
-function matchingToken(tokens: ApiToken[], presented: string): ApiToken | undefined {
+function matchingToken(tokens: readonly ApiToken[], presented: string): ApiToken | undefined {
   const sent = digest(presented);
   let found: ApiToken | undefined;
   for (const token of tokens) {

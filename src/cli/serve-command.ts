@@ -33,9 +33,16 @@ export function registerServeCommand(program: Command): void {
     };
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));
-    // SIGHUP reloads what can change without a restart (the --access-control file), as daemons
-    // do; it no longer ends the process (Node's default), so a closed terminal leaves it running.
-    process.on('SIGHUP', () => running.reload());
+    // SIGHUP reloads what can change without a restart (the --access-control file and the API
+    // tokens), as daemons do; it no longer ends the process (Node's default), so a closed terminal
+    // leaves it running. A reload logs its own outcome; one that throws must not end the server.
+    process.on('SIGHUP', () => {
+      try {
+        running.reload();
+      } catch (error) {
+        running.logger.error({ err: error }, 'reload failed; the settings in force stay');
+      }
+    });
   });
 }
 

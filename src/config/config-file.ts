@@ -9,6 +9,9 @@
 //   tokens:
 //     - token: orders-token
 //       appId: orders           # callers with this token act as this app only
+//
+// Read at start; the tokens are read again on SIGHUP (app/token-reload.ts), the apps are not.
+// Errors name the file and the field, never a value: a token must not reach the log.
 
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
@@ -42,11 +45,13 @@ export function readConfigFile(path: string, outbound: OutboundPolicy = Outbound
   try {
     raw = parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new Error(`config file ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`config file ${path}: ${firstLine(error instanceof Error ? error.message : String(error))}`);
   }
+  if (raw !== null && raw !== undefined && !isMapping(raw)) throw new Error(`${path}: the file must be a mapping with apps: and tokens:`);
   const doc = (raw ?? {}) as Record<string, unknown>;
   const apps = list(doc.apps, path, 'apps').map((entry, i) => {
     const where = `${path}: apps[${i}]`;
+    if (!isMapping(entry)) throw new Error(`${where} must be a mapping with appId and url`);
     if (typeof entry.appId !== 'string' || !entry.appId) throw new Error(`${where}.appId must be a non-empty string`);
     // The rules of PUT /v1.0/apps/{appId}, which is what registering these apps amounts to.
     const app = asRequest(where, () => {
@@ -60,7 +65,16 @@ export function readConfigFile(path: string, outbound: OutboundPolicy = Outbound
     return { ...(entry as unknown as FileApp), ...app };
   });
   const tokens = list(doc.tokens, path, 'tokens').map((entry, i) => {
+    if (!isMapping(entry)) throw new Error(`${path}: tokens[${i}] must be a mapping with token (and appId, namespace)`);
     if (typeof entry.token !== 'string' || !entry.token) throw new Error(`${path}: tokens[${i}].token must be a non-empty string`);
+    // A bound app or namespace that is not a name would fail every call made with the token.
+    for (const field of ['appId', 'namespace'] as const) {
+      if (entry[field] === undefined) continue;
+      asRequest(`${path}: tokens[${i}]`, () => {
+        if (typeof entry[field] !== 'string') throw new InvalidRequestError('ERR_MALFORMED_REQUEST', `${field} must be a string`, field);
+        validateName(entry[field], field === 'appId' ? 'app id' : 'namespace');
+      });
+    }
     return entry as unknown as FileToken;
   });
   return { apps, tokens };
@@ -75,6 +89,18 @@ function asRequest<T>(where: string, check: () => T): T {
     const field = error.field === 'app id' ? 'appId' : error.field;
     throw new Error(`${where}${field ? `.${field}` : ''}: ${error.message}`, { cause: error });
   }
+}
+
+/**
+ * A YAML error's first line ("... at line 2, column 12"): the lines after it quote the file, and
+ * the quoted line may hold a token.
+ */
+function firstLine(message: string): string {
+  return message.split('\n', 1)[0]!.replace(/:$/, '');
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function list(value: unknown, path: string, field: string): Record<string, unknown>[] {

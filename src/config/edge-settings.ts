@@ -89,6 +89,15 @@ export function readEdgeSettings(config: DuetimeConfig): EdgeSettings {
 function secret(value: string | undefined, path: string | undefined, key: keyof DuetimeConfig, fileKey: keyof DuetimeConfig): string | undefined {
   if (path === undefined || path === '') return value === '' ? undefined : value;
   if (value) throw new Error(`set ${settingName(key)} or ${settingName(fileKey)}, not both`);
+  return tokenFile(path, fileKey);
+}
+
+/** --api-token-file read again on SIGHUP (app/token-reload.ts): the same checks and messages as at start. */
+export function readApiTokenFile(path: string): string {
+  return tokenFile(path, 'apiTokenFile');
+}
+
+function tokenFile(path: string, fileKey: keyof DuetimeConfig): string {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -170,7 +170,7 @@ describe('reloading the policy file while the server runs', () => {
     expect(stored.status).toBe(204);
 
     writeFileSync(live, POLICY.replace('action: allow', 'action: deny'));
-    expect(node.reload()).toEqual({ result: 'reloaded', file: live });
+    expect(node.reload().accessControl).toEqual({ result: 'reloaded', file: live });
     const refused = await schedule(node, 'orders-token', 'after', { appId: 'billing', method: 'charges/2' });
     expect(refused.status).toBe(403);
     expect(refused.body.message).toMatch(/"orders".*"billing".*POST \/charges\/2.*denied/);
@@ -183,7 +183,7 @@ describe('reloading the policy file while the server runs', () => {
     // A bad edit is refused, naming the file and the field, and the stricter policy stays: a
     // broken file never opens what the last good one closed.
     writeFileSync(live, POLICY.replace('action: allow', 'action: deny').replace('defaultAction: deny', 'defaultAction: maybe'));
-    const failed = node.reload();
+    const failed = node.reload().accessControl;
     expect(failed.result).toBe('failed');
     expect(failed.result === 'failed' && failed.error).toMatch(/--access-control.*live\.yaml.*spec\.accessControl\.defaultAction.*allow or deny/s);
     expect(failed.result === 'failed' && failed.error).not.toMatch(/cannot start/);
@@ -191,7 +191,7 @@ describe('reloading the policy file while the server runs', () => {
 
     // Back to the allowing file: in force again.
     writeFileSync(live, POLICY);
-    expect(node.reload().result).toBe('reloaded');
+    expect(node.reload().accessControl.result).toBe('reloaded');
     expect((await schedule(node, 'orders-token', 'allowed-again', { appId: 'billing', method: 'charges/4' })).status).toBe(204);
 
     const metrics = await (await fetch(`${node.httpUrl}/metrics`)).text();
@@ -201,7 +201,7 @@ describe('reloading the policy file while the server runs', () => {
 
   it('a server started without the file has nothing to reload and its default rule stays', async () => {
     const node = await start({});
-    expect(node.reload()).toEqual({ result: 'not-configured' });
+    expect(node.reload().accessControl).toEqual({ result: 'not-configured' });
     expect((await schedule(node, 'orders-token', 'steal-2', { appId: 'billing', method: 'charges/1' })).status).toBe(403);
   });
 

@@ -102,7 +102,7 @@ export function schedulerService(deps: SchedulerServiceDeps): UntypedServiceImpl
     WatchJobs: (call: WatchJobsCall) => handleWatchJobs(call, { ...deps, openCalls: deps.openCalls as Set<WatchJobsCall> }),
     WatchHosts: (call: ServerWritableStream<unknown, unknown>) => {
       // Behind the same token rules as every other call: with tokens configured, a valid one.
-      if (identity.tokens.length > 0) {
+      if (identity.tokens.required) {
         try {
           schedulerCaller(call.metadata, null, identity);
         } catch (error) {

@@ -12,10 +12,11 @@ import type { JobsService } from '../../../src/app/jobs-service.js';
 import type { JobKey } from '../../../src/core/model/job.js';
 import type { CheckList, RawPass } from '../../../src/api/http/request-checks.js';
 import { createScheduleLane, type ScheduleLane } from '../../../src/api/http/schedule-lane.js';
+import { TokenSet } from '../../../src/app/token-set.js';
 
 const DECLINED = 599;
 const BODY_LIMIT = 100;
-const identity = { defaultAppId: 'app', defaultNamespace: 'default', tokens: [] };
+const identity = { defaultAppId: 'app', defaultNamespace: 'default', tokens: new TokenSet() };
 
 let server: Server;
 let lane: ScheduleLane;

@@ -3,8 +3,9 @@
 
 import { describe, expect, it } from 'vitest';
 import { resolveCaller } from '../../../src/app/caller-identity.js';
+import { TokenSet } from '../../../src/app/token-set.js';
 
-const options = { defaultAppId: 'app', defaultNamespace: 'default', tokens: [] };
+const options = { defaultAppId: 'app', defaultNamespace: 'default', tokens: new TokenSet() };
 
 describe('resolveCaller', () => {
   it('takes the named app and namespace, else the defaults', () => {

@@ -70,7 +70,8 @@ class SignInNeeded extends Error {}
 export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): void {
   const now = deps.now ?? Date.now;
   const defaultNamespace = deps.identity.defaultNamespace;
-  const tokensRequired = deps.identity.tokens.length > 0;
+  // Fixed at start: a reload may change the tokens but never whether there are any (token-set.ts).
+  const tokensRequired = deps.identity.tokens.required;
 
   void app.register(async (ui) => {
     // Forms post url-encoded fields; only here, the API's routes keep refusing them.

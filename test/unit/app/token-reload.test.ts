@@ -1,0 +1,181 @@
+// Reading the API tokens again on SIGHUP (app/token-reload.ts): a good file replaces the token set
+// at once; a file that does not read or check, or that would turn authentication on or off,
+// changes nothing and says why, naming the file and the field but never a token.
+
+import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveCaller } from '../../../src/app/caller-identity.js';
+import { describeTokenReload, reloadTokens, tokensFrom, type TokenSources } from '../../../src/app/token-reload.js';
+import { TokenSet } from '../../../src/app/token-set.js';
+import { readConfigFile } from '../../../src/config/config-file.js';
+import { readApiTokenFile } from '../../../src/config/edge-settings.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'duetime-token-reload-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const readers = { readConfigTokens: (file: string) => readConfigFile(file).tokens, readTokenFile: readApiTokenFile };
+
+/** A server as started: its sources, and the token set built from them the way main.ts does. */
+function started(sources: TokenSources): TokenSet {
+  return new TokenSet(tokensFrom(sources.configFile ? readers.readConfigTokens(sources.configFile) : [], sources.apiTokenFile ? readApiTokenFile(sources.apiTokenFile) : sources.fixedToken));
+}
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+const identity = (tokens: TokenSet) => ({ defaultAppId: 'app', defaultNamespace: 'default', tokens });
+
+describe('reloadTokens', () => {
+  it('puts a good file in force at once: a removed token is refused, a new one accepted, a rebound one acts as its new app', () => {
+    const config = file('good.yaml', 'tokens:\n  - token: old-token\n    appId: orders\n  - token: kept-token\n    appId: orders\n');
+    const tokens = started({ configFile: config });
+    expect(resolveCaller({ token: 'old-token' }, identity(tokens)).appId).toBe('orders');
+
+    writeFileSync(config, 'tokens:\n  - token: new-token\n    appId: orders\n  - token: kept-token\n    appId: billing\n');
+    const outcome = reloadTokens({ sources: { configFile: config }, ...readers, tokens });
+    expect(outcome).toEqual({ result: 'reloaded', files: [config], changes: { added: 1, removed: 1, rebound: 1, total: 2 } });
+
+    expect(() => resolveCaller({ token: 'old-token' }, identity(tokens))).toThrow(/not valid/);
+    expect(resolveCaller({ token: 'new-token' }, identity(tokens))).toMatchObject({ appId: 'orders', bound: true });
+    expect(resolveCaller({ token: 'kept-token' }, identity(tokens))).toMatchObject({ appId: 'billing', bound: true });
+    expect(() => resolveCaller({ token: 'kept-token', appId: 'orders' }, identity(tokens))).toThrow(/belongs to app "billing"/);
+    const { level, message } = describeTokenReload(outcome);
+    expect(level).toBe('info');
+    expect(message).toContain(config);
+    expect(message).toMatch(/1 added, 1 removed, 1 bound to another app/);
+  });
+
+  it('tells every listener once the new set is in force', () => {
+    const config = file('listeners.yaml', 'tokens:\n  - token: a\n');
+    const tokens = started({ configFile: config });
+    const seen: string[][] = [];
+    const stop = tokens.onReplaced(() => seen.push(tokens.current.map((t) => t.token)));
+    writeFileSync(config, 'tokens:\n  - token: b\n');
+    expect(reloadTokens({ sources: { configFile: config }, ...readers, tokens }).result).toBe('reloaded');
+    stop();
+    writeFileSync(config, 'tokens:\n  - token: c\n');
+    expect(reloadTokens({ sources: { configFile: config }, ...readers, tokens }).result).toBe('reloaded');
+    expect(seen).toEqual([['b']]);
+  });
+
+  it.each([
+    ['YAML that does not parse', 'bad-yaml.yaml', 'tokens:\n  - token: secret-in-a-broken-line: x\n', /bad-yaml\.yaml.*line 2, column/],
+    ['an entry without a token', 'bad-entry.yaml', 'tokens:\n  - token: secret-kept\n  - appId: orders\n', /bad-entry\.yaml.*tokens\[1\]\.token/],
+    ['an entry that is not a mapping', 'not-mapping.yaml', 'tokens:\n  - secret-bare\n', /not-mapping\.yaml.*tokens\[0\]/],
+    ['a bound app id that is not a name', 'bad-app.yaml', 'tokens:\n  - token: secret-x\n    appId: "or/ders"\n', /bad-app\.yaml.*tokens\[0\]\.appId/],
+    ['tokens that are not a list', 'not-list.yaml', 'tokens: secret-scalar\n', /not-list\.yaml.*tokens must be a list/],
+  ])('keeps the tokens in force when the file has %s, naming the file and the field but no token', (_what, name, text, error) => {
+    const config = file(name, 'tokens:\n  - token: old-token\n');
+    const tokens = started({ configFile: config });
+    const before = tokens.current;
+    writeFileSync(config, text);
+    const outcome = reloadTokens({ sources: { configFile: config }, ...readers, tokens });
+    expect(outcome.result).toBe('failed');
+    const message = describeTokenReload(outcome);
+    expect(message.level).toBe('error');
+    expect(message.message).toMatch(error);
+    expect(message.message).toMatch(/previous tokens stay in force/);
+    expect(message.message).not.toMatch(/secret/);
+    expect(tokens.current).toBe(before);
+    expect(resolveCaller({ token: 'old-token' }, identity(tokens)).bound).toBe(false);
+  });
+
+  it('keeps the tokens in force when the file was removed', () => {
+    const config = file('removed.yaml', 'tokens:\n  - token: old-token\n');
+    const tokens = started({ configFile: config });
+    unlinkSync(config);
+    const outcome = reloadTokens({ sources: { configFile: config }, ...readers, tokens });
+    expect(outcome).toMatchObject({ result: 'failed', error: expect.stringMatching(/removed\.yaml.*ENOENT/) });
+    expect(resolveCaller({ token: 'old-token' }, identity(tokens)).appId).toBe('app');
+  });
+
+  it('refuses to turn authentication off (no token left): that needs a restart', () => {
+    const config = file('on-off.yaml', 'tokens:\n  - token: old-token\n');
+    const tokens = started({ configFile: config });
+    writeFileSync(config, 'apps: []\n');
+    const outcome = reloadTokens({ sources: { configFile: config }, ...readers, tokens });
+    expect(outcome.result).toBe('failed');
+    expect(describeTokenReload(outcome).message).toMatch(/turn API authentication off.*restart/);
+    expect(() => resolveCaller({}, identity(tokens))).toThrow(/missing API token/);
+    expect(resolveCaller({ token: 'old-token' }, identity(tokens)).appId).toBe('app');
+  });
+
+  it('refuses to turn authentication on (tokens where there were none): that needs a restart', () => {
+    const config = file('off-on.yaml', 'apps: []\n');
+    const tokens = started({ configFile: config });
+    expect(tokens.required).toBe(false);
+    writeFileSync(config, 'tokens:\n  - token: new-token\n');
+    const outcome = reloadTokens({ sources: { configFile: config }, ...readers, tokens });
+    expect(outcome.result).toBe('failed');
+    expect(describeTokenReload(outcome).message).toMatch(/turn API authentication on.*restart/);
+    expect(tokens.required).toBe(false);
+    expect(resolveCaller({ appId: 'anyone' }, identity(tokens)).appId).toBe('anyone');
+  });
+
+  it('a server without tokens that stays without is reloaded with nothing to change', () => {
+    const config = file('stays-off.yaml', 'apps: []\n');
+    const tokens = started({ configFile: config });
+    expect(reloadTokens({ sources: { configFile: config }, ...readers, tokens })).toMatchObject({ result: 'reloaded', changes: { total: 0 } });
+  });
+
+  it('reads --api-token-file again: the rotated token replaces the old one; a removed or empty file changes nothing', () => {
+    const tokenFile = file('api-token', 'first-token\n');
+    const tokens = started({ apiTokenFile: tokenFile });
+    writeFileSync(tokenFile, 'second-token\n');
+    expect(reloadTokens({ sources: { apiTokenFile: tokenFile }, ...readers, tokens })).toMatchObject({ result: 'reloaded', files: [tokenFile] });
+    expect(() => resolveCaller({ token: 'first-token' }, identity(tokens))).toThrow(/not valid/);
+    expect(resolveCaller({ token: 'second-token' }, identity(tokens)).bound).toBe(false);
+
+    writeFileSync(tokenFile, '');
+    const empty = reloadTokens({ sources: { apiTokenFile: tokenFile }, ...readers, tokens });
+    expect(empty).toMatchObject({ result: 'failed', error: expect.stringMatching(/--api-token-file.*api-token must hold one token/) });
+    unlinkSync(tokenFile);
+    expect(reloadTokens({ sources: { apiTokenFile: tokenFile }, ...readers, tokens })).toMatchObject({ result: 'failed', error: expect.stringMatching(/--api-token-file.*cannot read.*api-token.*ENOENT/) });
+    expect(resolveCaller({ token: 'second-token' }, identity(tokens)).bound).toBe(false);
+  });
+
+  it('keeps a literal --api-token (it cannot change) beside the file tokens it reads again', () => {
+    const config = file('with-literal.yaml', 'tokens:\n  - token: file-token\n    appId: orders\n');
+    const sources = { configFile: config, fixedToken: 'literal-token' };
+    const tokens = started(sources);
+    writeFileSync(config, 'tokens: []\n');
+    // The literal token is still there, so no token in the file is not authentication off.
+    expect(reloadTokens({ sources, ...readers, tokens })).toMatchObject({ result: 'reloaded', changes: { removed: 1, total: 1 } });
+    expect(() => resolveCaller({ token: 'file-token' }, identity(tokens))).toThrow(/not valid/);
+    expect(resolveCaller({ token: 'literal-token' }, identity(tokens)).bound).toBe(false);
+  });
+
+  it('one bad file of two changes nothing', () => {
+    const config = file('pair.yaml', 'tokens:\n  - token: file-token\n');
+    const tokenFile = file('pair-token', 'first-token\n');
+    const sources = { configFile: config, apiTokenFile: tokenFile };
+    const tokens = started(sources);
+    writeFileSync(config, 'tokens:\n  - token: file-token-2\n');
+    unlinkSync(tokenFile);
+    expect(reloadTokens({ sources, ...readers, tokens }).result).toBe('failed');
+    expect(resolveCaller({ token: 'file-token' }, identity(tokens)).appId).toBe('app');
+    expect(() => resolveCaller({ token: 'file-token-2' }, identity(tokens))).toThrow(/not valid/);
+  });
+
+  it('has nothing to read when the server was started with neither file', () => {
+    const tokens = started({ fixedToken: 'literal-token' });
+    const outcome = reloadTokens({ sources: { fixedToken: 'literal-token' }, ...readers, tokens });
+    expect(outcome).toEqual({ result: 'not-configured' });
+    expect(describeTokenReload(outcome).message).toMatch(/--api-token/);
+  });
+});
+
+describe('TokenSet', () => {
+  it('refuses a replacement that would turn authentication on or off, whoever asks', () => {
+    expect(() => new TokenSet([{ token: 'a' }]).replace([])).toThrow(/restart/);
+    expect(() => new TokenSet([]).replace([{ token: 'a' }])).toThrow(/restart/);
+  });
+});
