@@ -5,6 +5,7 @@
 
 import type { Metadata } from '@grpc/grpc-js';
 import { resolveCaller, type Caller, type IdentityOptions } from '../../app/caller-identity.js';
+import { DuetimeError } from '../../core/errors.js';
 
 export function runtimeCaller(metadata: Metadata, options: IdentityOptions): Caller {
   return resolveCaller(
@@ -20,6 +21,27 @@ export function schedulerCaller(metadata: Metadata, owner: { appId?: string; nam
     { appId: owner?.appId, namespace: owner?.namespace, token: presentedToken(metadata) },
     options,
     { appId: 'metadata.app_id', token: 'dapr-api-token' },
+  );
+}
+
+/**
+ * A stream's caller checked again after the tokens changed (stream-rechecks.ts): the error to end
+ * it with when its token is no longer valid, or now acts as another app or namespace than the one
+ * the stream serves (a stream cannot change app: the client reconnects as the new one).
+ */
+export function schedulerCallerChanged(metadata: Metadata, owner: { appId?: string; namespace?: string } | null | undefined, options: IdentityOptions, serving: Caller): unknown {
+  let now: Caller;
+  try {
+    now = schedulerCaller(metadata, owner, options);
+  } catch (error) {
+    return error;
+  }
+  if (now.appId === serving.appId && now.namespace === serving.namespace) return undefined;
+  return new DuetimeError(
+    'forbidden',
+    'ERR_PERMISSION_DENIED',
+    `this stream's token now acts as app "${now.appId}" in namespace "${now.namespace}", and the stream serves "${serving.appId}" in "${serving.namespace}"; open a new stream`,
+    'dapr-api-token',
   );
 }
 

@@ -17,6 +17,7 @@ import { ListenError, type PortSetting } from '../listen-error.js';
 import { loadDuetimeProtos } from '@duetime/sdk/protocol';
 import { runtimeService } from './runtime-service.js';
 import { schedulerService, type SchedulerHosts } from './scheduler-service.js';
+import { StreamRechecks } from './stream-rechecks.js';
 import { refuseUndecodable, tolerantDeserializers } from './undecodable.js';
 import type { WatchJobsCall } from './watch-jobs.js';
 import { withWatchJobsCodec } from './watch-jobs-codec.js';
@@ -99,6 +100,13 @@ export async function startGrpcServers(options: GrpcServersOptions): Promise<Grp
   };
   const openCalls = new Set<WatchJobsCall | ServerWritableStream<unknown, unknown>>();
   let schedulerAddress = '';
+  // Streams check their token when they open; when the tokens change (SIGHUP) each is checked
+  // again, and those whose token was revoked or bound to another app are ended.
+  const rechecks = new StreamRechecks();
+  const stopRechecks = options.identity.tokens.onReplaced(() => {
+    const { kept, ended } = rechecks.recheckAll();
+    if (ended > 0) options.logger.info({ ended, kept }, 'API tokens changed: streams whose token was revoked or bound to another app were ended');
+  });
 
   // Undecodable request messages are INVALID_ARGUMENT, not grpc-js's INTERNAL (undecodable.ts).
   const runtime = new Server({ ...serverOptions, interceptors: [refuseUndecodable] });
@@ -106,13 +114,20 @@ export async function startGrpcServers(options: GrpcServersOptions): Promise<Grp
   // WatchJobs writes its triggers below grpc-js's object stream, pre-encoded (watch-jobs-writer.ts,
   // watch-jobs-codec.ts). The writer's interceptor comes first: it wraps grpc-js's own call.
   const scheduler = new Server({ ...serverOptions, interceptors: [directWatchJobsWrites, refuseUndecodable] });
-  scheduler.addService(tolerantDeserializers(withWatchJobsCodec(protos.schedulerService)), gated(schedulerService({ ...options, openCalls, address: () => schedulerAddress }), options.startGate));
+  scheduler.addService(tolerantDeserializers(withWatchJobsCodec(protos.schedulerService)), gated(schedulerService({ ...options, openCalls, rechecks, address: () => schedulerAddress }), options.startGate));
 
-  const runtimeListener = await bind(runtime, options.host, options.grpcPort, 'grpcPort', edge);
+  let runtimeListener: BoundListener;
+  try {
+    runtimeListener = await bind(runtime, options.host, options.grpcPort, 'grpcPort', edge);
+  } catch (error) {
+    stopRechecks();
+    throw error;
+  }
   let schedulerListener: BoundListener;
   try {
     schedulerListener = await bind(scheduler, options.host, options.schedulerPort, 'schedulerPort', edge);
   } catch (error) {
+    stopRechecks();
     runtimeListener.close();
     runtime.forceShutdown();
     throw error;
@@ -126,6 +141,7 @@ export async function startGrpcServers(options: GrpcServersOptions): Promise<Grp
     (stopping ??= (async () => {
       // Streams never end on their own: close the consumers (their triggers in flight go back
       // to the engine as staged) and end the calls with OK, so clients reconnect elsewhere.
+      stopRechecks();
       options.streams.closeAll();
       for (const call of openCalls) if (!call.writableEnded && !call.destroyed) call.end();
       openCalls.clear();

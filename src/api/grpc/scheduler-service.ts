@@ -11,6 +11,7 @@ import type { JobsService } from '../../app/jobs-service.js';
 import type { RemindersService } from '../../app/reminders/reminders-service.js';
 import type { Metadata } from '@grpc/grpc-js';
 import { schedulerCaller } from './call-identity.js';
+import type { StreamRechecks } from './stream-rechecks.js';
 import { traceContextOf } from './trace-metadata.js';
 import { toGrpcError } from './grpc-errors.js';
 import { jobToScheduleArguments, jobViewToFields, mapEncodable } from './job-mapping.js';
@@ -32,6 +33,8 @@ export interface SchedulerServiceDeps {
   hosts?: SchedulerHosts;
   /** Open streaming calls, ended when the server stops. */
   openCalls: Set<WatchJobsCall | ServerWritableStream<unknown, unknown>>;
+  /** Streams checked again when the API tokens change (a revoked token's stream is ended). */
+  rechecks?: StreamRechecks;
 }
 
 export interface SchedulerHosts {
@@ -124,10 +127,30 @@ export function schedulerService(deps: SchedulerServiceDeps): UntypedServiceImpl
         call.write({ hosts: addresses.map((address) => ({ address })) });
       };
       const unsubscribe = deps.hosts?.onChange(send);
+      let forgetRecheck: (() => void) | undefined;
       const forget = (): void => {
         unsubscribe?.();
+        forgetRecheck?.();
         deps.openCalls.delete(call);
       };
+      // Its token was checked at open only: a reload that revokes it ends the stream.
+      if (identity.tokens.required) {
+        forgetRecheck = deps.rechecks?.add({
+          recheck: () => {
+            try {
+              schedulerCaller(call.metadata, null, identity);
+              return undefined;
+            } catch (error) {
+              return error;
+            }
+          },
+          revoke: () => undefined, // it carries no triggers
+          end: (error) => {
+            forget();
+            call.emit('error', toGrpcError(error, logger));
+          },
+        });
+      }
       call.on('cancelled', forget);
       call.on('close', forget);
       send();

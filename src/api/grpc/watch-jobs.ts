@@ -10,6 +10,9 @@
  *   consuming --a write answers false--> consuming, held back: triggers wait in the consumer
  *        until 'drain' (grpc-js has written what it buffered), then go out in order
  *   consuming --second initial--> ended with INVALID_ARGUMENT
+ *   consuming --the API tokens changed and the stream's token is no longer valid, or now acts as
+ *        another app (stream-rechecks.ts)--> revoked: takes no trigger (one offered goes back to
+ *        the channel) --> ended with UNAUTHENTICATED / PERMISSION_DENIED, its triggers handed on
  *   any --client half-close / cancel / error / server stop--> ended; the consumer closes and its
  *        triggers in flight go to another consumer or back to the engine as staged
  */
@@ -22,10 +25,11 @@ import { UnsendableTriggerError, type ConnectedConsumer, type StreamConsumers } 
 import { actorCallOf } from '../../core/model/target.js';
 import type { TraceContext } from '../../core/model/trace-context.js';
 import type { Trigger } from '../../core/model/trigger.js';
-import { schedulerCaller } from './call-identity.js';
+import { schedulerCaller, schedulerCallerChanged } from './call-identity.js';
 import { GrpcStatusError, toGrpcError } from './grpc-errors.js';
 import { encodeWatchJobsResponse, encodeWatchJobsResponseInto, JOB_TARGET_TYPE_ACTOR_REMINDER, JOB_TARGET_TYPE_JOB, type WatchJobsRequestMessage, type WatchJobsResponseFields } from '@duetime/sdk/protocol';
 import { anyViewFromPayload } from './payload.js';
+import type { StreamRechecks } from './stream-rechecks.js';
 import { directWatchJobsOf, type ResponseWriter } from './watch-jobs-writer.js';
 
 /** Response header sent once the initial message is accepted. */
@@ -40,6 +44,8 @@ export interface WatchJobsDeps {
   logger: Logger;
   /** Open calls, so the server can end them when it stops. */
   openCalls: Set<WatchJobsCall>;
+  /** Where an accepted stream is held to be checked again when the tokens change. */
+  rechecks?: StreamRechecks;
 }
 
 export function handleWatchJobs(call: WatchJobsCall, deps: WatchJobsDeps): void {
@@ -49,6 +55,9 @@ export function handleWatchJobs(call: WatchJobsCall, deps: WatchJobsDeps): void 
   const writer = direct?.writer;
   let consumer: ConnectedConsumer | undefined;
   let ended = false;
+  // Its token was revoked (or rebound) by a reload: it is about to be ended and takes nothing more.
+  let revoked = false;
+  let forgetRecheck: (() => void) | undefined;
   openCalls.add(call);
 
   const finish = (): void => {
@@ -56,6 +65,7 @@ export function handleWatchJobs(call: WatchJobsCall, deps: WatchJobsDeps): void 
     ended = true;
     direct?.acks?.detach();
     openCalls.delete(call);
+    forgetRecheck?.();
     consumer?.close();
   };
   const fail = (error: unknown): void => {
@@ -87,7 +97,13 @@ export function handleWatchJobs(call: WatchJobsCall, deps: WatchJobsDeps): void 
             acceptsJobs: accepts.length === 0 || accepts.includes(JOB_TARGET_TYPE_JOB),
             acceptsReminders: accepts.length === 0 || accepts.includes(JOB_TARGET_TYPE_ACTOR_REMINDER),
           },
-          { send: (id, trigger) => send(call, writer, id, trigger) },
+          {
+            send: (id, trigger) => {
+              // A throw closes the consumer, which hands this trigger and the others on.
+              if (revoked) throw new Error('the stream\'s API token is no longer valid for it');
+              return send(call, writer, id, trigger);
+            },
+          },
         );
         // A write answered false (more than the high-water mark waits to be written): the
         // consumer holds its triggers back until the stream has written what it holds.
@@ -99,6 +115,11 @@ export function handleWatchJobs(call: WatchJobsCall, deps: WatchJobsDeps): void 
         direct?.acks?.attach((ids, failed, count) => {
           const unknown = connected.results(ids, failed, count);
           if (unknown > 0) logger.debug({ unknown }, 'WatchJobs results for unknown or expired ids ignored');
+        });
+        forgetRecheck = deps.rechecks?.add({
+          recheck: () => schedulerCallerChanged(call.metadata, initial, identity, caller),
+          revoke: () => (revoked = true),
+          end: fail,
         });
         logger.debug({ namespace: caller.namespace, appId: caller.appId }, 'WatchJobs consumer connected');
       } catch (error) {
