@@ -16,6 +16,9 @@
  * 'metadata' (the response headers), 'data' (each trigger), then 'end' and 'status' on OK, or
  * 'error' (a ServiceError-like Error: code, details) and 'status' otherwise.
  *
+ * The call is over when the server's side ends (its status sent): ours is closed then, so the
+ * status is reported at once even though we never half-closed.
+ *
  * One HTTP/2 session per listener stream, pinged every 30 s (a dead peer that never sent a FIN is
  * found within the ping timeout); the session is made again at the next call after it closes.
  */
@@ -177,6 +180,13 @@ export class H2WatchJobsCall extends EventEmitter {
     stream.on('data', (chunk: Buffer) => this.read(chunk));
     stream.on('trailers', (trailers) => {
       this.trailers = trailers;
+    });
+    // The server's side has ended, its status sent (trailers, or a trailers-only response): the
+    // call is over. A gRPC server does not reset the stream after its status while our side is
+    // still open (grpc-js does not), so 'close' would wait for us, and a stream the server ended
+    // (a refused or revoked token) went unreported: close our side now.
+    stream.on('end', () => {
+      if (!this.finished && !stream.closed) stream.close(constants.NGHTTP2_NO_ERROR);
     });
     stream.on('error', (error) => {
       this.streamError = error;
