@@ -1,5 +1,5 @@
 // Re-reading the --access-control file while the server runs (SIGHUP; docs/security.md "Changing
-// the policy without a restart"). A file that reads well replaces the policy at once, for jobs
+// the policy and the tokens without a restart"; the tokens: app/token-reload.ts). A file that reads well replaces the policy at once, for jobs
 // already stored too, since every delivery checks again. A file that does not read (a typo, a
 // half-written save) is reported and the policy in force stays: a reload never leaves the server
 // with no policy, or a more open one, because of a bad edit.
