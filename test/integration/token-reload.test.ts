@@ -205,9 +205,11 @@ describe('`duetime serve` on SIGHUP', () => {
       await within(old.ready(), 20_000, 'the old token\'s listener');
       expect(await scheduleOver(child.url, 'old-token', 'held', { dueTime: '0s' })).toBe(204);
       await eventually('the held trigger at the old listener', () => oldSeen.includes('held'));
-      // Due after the reload: must reach the new token's listener, none lost.
+      // Due after the reload (on a loaded machine they may fall due before it: then the old
+      // listener holds them too, and they are handed on with 'held'): all must reach the new
+      // token's listener, none lost.
       const later = ['later-1', 'later-2', 'later-3'];
-      for (const name of later) expect(await scheduleOver(child.url, 'old-token', name, { dueTime: '6s' })).toBe(204);
+      for (const name of later) expect(await scheduleOver(child.url, 'old-token', name, { dueTime: '8s' })).toBe(204);
 
       writeFileSync(config, 'tokens:\n  - token: new-token\n    appId: orders\n');
       child.child.kill('SIGHUP');
@@ -215,6 +217,7 @@ describe('`duetime serve` on SIGHUP', () => {
       expect(child.output()).toContain(`API tokens reloaded from ${config}`);
       expect(child.output()).not.toMatch(/new-token|old-token/);
       expect(child.child.exitCode).toBeNull();
+      const seenBeforeReload = oldSeen.length;
 
       expect(await scheduleOver(child.url, 'old-token', 'refused', { dueTime: '1h' })).toBe(401);
       expect((await grpcError(unary(runtime, 'GetJobAlpha1', { name: 'held' }, { 'dapr-api-token': 'old-token' }))).code).toBe(status.UNAUTHENTICATED);
@@ -227,8 +230,9 @@ describe('`duetime serve` on SIGHUP', () => {
       const listener = listen({ address: `127.0.0.1:${schedulerPort}`, appId: 'orders', apiToken: 'new-token', handlers: {}, fallback: (job: JobTrigger) => void fresh.push(job.name) });
       listeners.push(listener);
       await within(listener.ready(), 20_000, 'the new token\'s listener');
-      await eventually('every trigger at the new listener', () => ['held', ...later].every((name) => fresh.includes(name)), 30_000);
-      expect(oldSeen).toEqual(['held']);
+      await eventually('every trigger at the new listener', () => ['held', ...later].every((name) => fresh.includes(name)), 40_000);
+      // Nothing went to the revoked token's listener after the reload.
+      expect(oldSeen).toHaveLength(seenBeforeReload);
 
       // A file that does not read: the tokens in force stay, and the log names the file and the field.
       writeFileSync(config, 'tokens:\n  - token: newer-token\n  - appId: orders\n');
