@@ -43,7 +43,8 @@ export interface ConfigFile {
 export function readConfigFile(path: string, outbound: OutboundPolicy = OutboundPolicy.default()): ConfigFile {
   let raw: unknown;
   try {
-    raw = parse(readFileSync(path, 'utf8'));
+    // No warnings printed: yaml prints them (an unknown tag, ...) quoting the line, token and all.
+    raw = parse(readFileSync(path, 'utf8'), { logLevel: 'error' });
   } catch (error) {
     throw new Error(`config file ${path}: ${firstLine(error instanceof Error ? error.message : String(error))}`);
   }

@@ -88,6 +88,22 @@ describe('reloadTokens', () => {
     expect(resolveCaller({ token: 'old-token' }, identity(tokens)).bound).toBe(false);
   });
 
+  it('prints no YAML warning, which would quote the line (and the token) at fault', async () => {
+    const config = file('warned.yaml', 'tokens:\n  - token: old-token\n');
+    const tokens = started({ configFile: config });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      writeFileSync(config, 'tokens:\n  - token: !!odd secret-tagged\n');
+      expect(reloadTokens({ sources: { configFile: config }, ...readers, tokens }).result).toBe('reloaded');
+      await new Promise((resolve) => setTimeout(resolve, 50)); // process warnings are emitted on a later tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((w) => w.includes('secret'))).toEqual([]);
+  });
+
   it('keeps the tokens in force when the file was removed', () => {
     const config = file('removed.yaml', 'tokens:\n  - token: old-token\n');
     const tokens = started({ configFile: config });
