@@ -10,6 +10,7 @@
 //     - token: orders-token
 //       appId: orders           # callers with this token act as this app only
 //
+// Each token is listed once (refuseRepeatedTokens says why).
 // Read at start; the tokens are read again on SIGHUP (app/token-reload.ts), the apps are not.
 // Errors name the file and the field, never a value: a token must not reach the log.
 
@@ -78,7 +79,39 @@ export function readConfigFile(path: string, outbound: OutboundPolicy = Outbound
     }
     return entry as unknown as FileToken;
   });
+  refuseRepeatedTokens(tokens, path);
   return { apps, tokens };
+}
+
+/**
+ * Each token once. Tokens are matched in list order (app/caller-identity.ts), so a token listed
+ * twice acts as its first entry and the second does nothing: bound to two apps, which app it is
+ * depends on the order, an operator's mistake to refuse. Listed twice the same way it is harmless
+ * today, but refused too: the next edit of one copy (rebinding it, or deleting it to revoke the
+ * token) would silently do nothing, since the other copy still matches. The message names the
+ * entries, never the token.
+ */
+function refuseRepeatedTokens(tokens: readonly FileToken[], path: string): void {
+  const firstIndex = new Map<string, number>();
+  tokens.forEach((entry, i) => {
+    const first = firstIndex.get(entry.token);
+    if (first === undefined) {
+      firstIndex.set(entry.token, i);
+      return;
+    }
+    const earlier = tokens[first]!;
+    const where = `${path}: tokens[${i}].token is the same token as tokens[${first}]`;
+    if (earlier.appId === entry.appId && earlier.namespace === entry.namespace) {
+      throw new Error(`${where}, again ${binding(earlier)}; list each token once`);
+    }
+    throw new Error(`${where} (${binding(earlier)}); give each app its own token`);
+  });
+}
+
+/** What a token entry acts as, for messages: `bound to app "a" in namespace "n"`. */
+function binding(entry: FileToken): string {
+  const parts = [entry.appId !== undefined ? `app "${entry.appId}"` : undefined, entry.namespace !== undefined ? `namespace "${entry.namespace}"` : undefined].filter((part) => part !== undefined);
+  return parts.length > 0 ? `bound to ${parts.join(' in ')}` : 'not bound to an app';
 }
 
 /** Runs an API rule on a file entry; its refusal names the entry and field: "file: apps[1].url: ...". */

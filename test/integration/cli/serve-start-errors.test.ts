@@ -91,6 +91,17 @@ describe('duetime serve refuses a bad setting with a message naming it', () => {
     expect(badId.stderr).toContain(`${file}: apps[0].appId`);
   }, 80_000);
 
+  it('a config file that lists one token for two apps is refused, naming the file and the entries but not the token', async () => {
+    const file = join(tempDir(), 'duetime.yaml');
+    writeFileSync(file, 'tokens:\n  - token: secret-shared\n    appId: orders\n  - token: secret-shared\n    appId: billing\n');
+    const run = await serve(['--config', file]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`${file}: tokens[1].token is the same token as tokens[0] (bound to app "orders"); give each app its own token`);
+    expect(run.stdout + run.stderr).not.toContain('secret-shared');
+    expect(run.stdout).not.toContain('duetime is serving');
+    expectCleanMessage(run.stderr);
+  }, 40_000);
+
   it('a host that cannot be resolved or bound names --host, not the port', async () => {
     const run = await serve(['--host', 'no-such-host.invalid']);
     expect(run.code).toBe(1);
