@@ -128,7 +128,9 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   const file = config.configFile ? readConfigFile(config.configFile, outboundSettings.outbound) : { apps: [], tokens: [] };
   // The API tokens in force: one holder shared by every reader (HTTP, gRPC, dashboard, streams),
   // so a reload swaps them for all at once (app/token-set.ts says why a holder).
-  const tokens = new TokenSet(tokensFrom(file.tokens, edge.apiToken));
+  // Where the tokens come from: read again on SIGHUP. A literal --api-token cannot change: it stays beside them.
+  const tokenSources = { configFile: config.configFile, apiTokenFile: config.apiTokenFile, fixedToken: config.apiTokenFile ? undefined : edge.apiToken };
+  const tokens = new TokenSet(tokensFrom(file.tokens, edge.apiToken, tokenSources));
   // Every outbound connection (deliveries, invocations, reminders, bindings.http) checks the address it resolved to.
   const connector = outboundConnectors(outboundSettings.outbound, logger);
   // --otlp-endpoint: spans for schedules and attempts (docs/tracing.md); unset, no SDK at all.
@@ -278,9 +280,8 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
     storeLatency,
   });
   const countReload = configReloadCounter(metrics);
-  // SIGHUP (cli/serve-command.ts): the --access-control file and the token files read again; a
-  // bad file keeps what is in force. A literal --api-token cannot change: it stays beside them.
-  const tokenSources = { configFile: config.configFile, apiTokenFile: config.apiTokenFile, fixedToken: config.apiTokenFile ? undefined : edge.apiToken };
+  // SIGHUP (cli/serve-command.ts): the --access-control file and the token files (tokenSources)
+  // read again; a bad file keeps what is in force.
   const reload = (): ReloadOutcome => {
     const accessControl = reloadAccessControl({ file: config.accessControl, read: readAccessControlFile, access: invokeAccess });
     if (accessControl.result !== 'not-configured') countReload('access_control', accessControl.result);

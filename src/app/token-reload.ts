@@ -44,9 +44,24 @@ export interface TokenReloadOptions {
   tokens: TokenSet;
 }
 
-/** The token list as the server builds it, at start and at every reload: the file's tokens, then the API token. */
-export function tokensFrom(fileTokens: readonly ApiToken[], apiToken: string | undefined): ApiToken[] {
-  return apiToken ? [...fileTokens, { token: apiToken }] : [...fileTokens];
+/**
+ * The token list as the server builds it, at start and at every reload: the file's tokens, then the
+ * API token. `sources` names them in a refusal.
+ *
+ * The API token is unbound (it acts as whatever app the caller names); a file entry with the same
+ * token is refused, as the file refuses a token listed twice (config/config-file.ts): tokens match
+ * in list order, so the file's entry would win and the unbound use would silently be lost, or,
+ * were the order ever changed, a token meant for one app would act as any. An unbound entry equal
+ * to it is refused too: one token listed twice, whose removal from one place would revoke nothing.
+ */
+export function tokensFrom(fileTokens: readonly ApiToken[], apiToken: string | undefined, sources: TokenSources): ApiToken[] {
+  if (!apiToken) return [...fileTokens];
+  const same = fileTokens.findIndex((entry) => entry.token === apiToken);
+  if (same >= 0) {
+    const flag = sources.apiTokenFile ? `--api-token-file (${sources.apiTokenFile})` : '--api-token / DUETIME_API_TOKEN';
+    throw new Error(`${sources.configFile ?? '--config'}: tokens[${same}].token is the same token as ${flag}, which is not bound to an app; give the app a token of its own`);
+  }
+  return [...fileTokens, { token: apiToken }];
 }
 
 export function reloadTokens(options: TokenReloadOptions): TokenReloadResult {
@@ -56,7 +71,7 @@ export function reloadTokens(options: TokenReloadOptions): TokenReloadResult {
   let next: ApiToken[];
   try {
     const fileTokens = configFile ? options.readConfigTokens(configFile) : [];
-    next = tokensFrom(fileTokens, apiTokenFile ? options.readTokenFile(apiTokenFile) : fixedToken);
+    next = tokensFrom(fileTokens, apiTokenFile ? options.readTokenFile(apiTokenFile) : fixedToken, options.sources);
   } catch (error) {
     return { result: 'failed', files, error: error instanceof Error ? error.message : String(error) };
   }

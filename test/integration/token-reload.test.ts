@@ -140,7 +140,7 @@ describe('reload() of a running server', () => {
     keptHosts.call.cancel();
   });
 
-  it('a file that does not read keeps the tokens in force and is counted', async () => {
+  it('a file that does not read, or lists one token for two apps, keeps the tokens in force and is counted', async () => {
     const config = join(dir, 'bad.yaml');
     writeFileSync(config, 'tokens:\n  - token: old-token\n    appId: orders\n');
     const server = await start(config);
@@ -155,6 +155,14 @@ describe('reload() of a running server', () => {
     await stream.waitFor(() => stream.forJob('streamed').length === 1, 20_000, 'a trigger on the stream that was kept');
     const metrics = await (await fetch(`${server.httpUrl}/metrics`)).text();
     expect(metrics).toMatch(/duetime_config_reloads_total\{setting="tokens",result="failed"\} 1/);
+
+    // One token listed for two apps: which app it acts as would depend on the order. Refused the same way.
+    writeFileSync(config, 'tokens:\n  - token: new-token\n    appId: orders\n  - token: new-token\n    appId: billing\n');
+    expect(server.reload().tokens).toMatchObject({ result: 'failed', error: expect.stringMatching(/bad\.yaml: tokens\[1\]\.token is the same token as tokens\[0\]/) });
+    expect(await scheduleOver(server.httpUrl, 'old-token', 'still-after-twice', { dueTime: '1h' })).toBe(204);
+    expect(await scheduleOver(server.httpUrl, 'new-token', 'not-after-twice', { dueTime: '1h' })).toBe(401);
+    const counted = await (await fetch(`${server.httpUrl}/metrics`)).text();
+    expect(counted).toMatch(/duetime_config_reloads_total\{setting="tokens",result="failed"\} 2/);
   });
 });
 

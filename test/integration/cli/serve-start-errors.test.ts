@@ -91,7 +91,7 @@ describe('duetime serve refuses a bad setting with a message naming it', () => {
     expect(badId.stderr).toContain(`${file}: apps[0].appId`);
   }, 80_000);
 
-  it('a config file that lists one token for two apps is refused, naming the file and the entries but not the token', async () => {
+  it('one token for two apps, or bound in the config file and unbound as --api-token, is refused, naming the file and the entries but not the token', async () => {
     const file = join(tempDir(), 'duetime.yaml');
     writeFileSync(file, 'tokens:\n  - token: secret-shared\n    appId: orders\n  - token: secret-shared\n    appId: billing\n');
     const run = await serve(['--config', file]);
@@ -100,7 +100,13 @@ describe('duetime serve refuses a bad setting with a message naming it', () => {
     expect(run.stdout + run.stderr).not.toContain('secret-shared');
     expect(run.stdout).not.toContain('duetime is serving');
     expectCleanMessage(run.stderr);
-  }, 40_000);
+    // One token bound in the file and unbound as --api-token: the same refusal.
+    writeFileSync(file, 'tokens:\n  - token: secret-shared\n    appId: orders\n');
+    const both = await serve(['--config', file], { DUETIME_API_TOKEN: 'secret-shared' });
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain(`${file}: tokens[0].token is the same token as --api-token / DUETIME_API_TOKEN, which is not bound to an app`);
+    expect(both.stdout + both.stderr).not.toContain('secret-shared');
+  }, 80_000);
 
   it('a host that cannot be resolved or bound names --host, not the port', async () => {
     const run = await serve(['--host', 'no-such-host.invalid']);

@@ -22,7 +22,7 @@ const readers = { readConfigTokens: (file: string) => readConfigFile(file).token
 
 /** A server as started: its sources, and the token set built from them the way main.ts does. */
 function started(sources: TokenSources): TokenSet {
-  return new TokenSet(tokensFrom(sources.configFile ? readers.readConfigTokens(sources.configFile) : [], sources.apiTokenFile ? readApiTokenFile(sources.apiTokenFile) : sources.fixedToken));
+  return new TokenSet(tokensFrom(sources.configFile ? readers.readConfigTokens(sources.configFile) : [], sources.apiTokenFile ? readApiTokenFile(sources.apiTokenFile) : sources.fixedToken, sources));
 }
 
 function file(name: string, text: string): string {
@@ -179,6 +179,49 @@ describe('reloadTokens', () => {
     expect(reloadTokens({ sources, ...readers, tokens }).result).toBe('failed');
     expect(resolveCaller({ token: 'file-token' }, identity(tokens)).appId).toBe('app');
     expect(() => resolveCaller({ token: 'file-token-2' }, identity(tokens))).toThrow(/not valid/);
+  });
+
+  it('refuses a file that lists one token twice, bound to two apps; the tokens in force stay', () => {
+    const config = file('twice.yaml', 'tokens:\n  - token: secret-a\n    appId: a\n');
+    const tokens = started({ configFile: config });
+    const before = tokens.current;
+    writeFileSync(config, 'tokens:\n  - token: secret-a\n    appId: a\n  - token: secret-b\n    appId: b\n  - token: secret-a\n    appId: c\n');
+    const outcome = reloadTokens({ sources: { configFile: config }, ...readers, tokens });
+    expect(outcome).toMatchObject({ result: 'failed', error: `${config}: tokens[2].token is the same token as tokens[0] (bound to app "a"); give each app its own token` });
+    expect(describeTokenReload(outcome).message).not.toMatch(/secret/);
+    expect(tokens.current).toBe(before);
+    expect(() => resolveCaller({ token: 'secret-b' }, identity(tokens))).toThrow(/not valid/);
+  });
+
+  it('refuses at start a file token that is also the unbound --api-token, naming the entry and the flag but not the token', () => {
+    const config = file('bound-and-unbound.yaml', 'tokens:\n  - token: secret-other\n    appId: a\n  - token: secret-both\n    appId: b\n');
+    const sources = { configFile: config, fixedToken: 'secret-both' };
+    expect(() => started(sources)).toThrow(`${config}: tokens[1].token is the same token as --api-token / DUETIME_API_TOKEN, which is not bound to an app; give the app a token of its own`);
+    expect(() => started(sources)).not.toThrow(/secret/);
+    const tokenFile = file('bound-and-unbound-token', 'secret-both\n');
+    expect(() => started({ configFile: config, apiTokenFile: tokenFile })).toThrow(`${config}: tokens[1].token is the same token as --api-token-file (${tokenFile}), which is not bound to an app; give the app a token of its own`);
+  });
+
+  it('refuses a reload that would make a file token and the unbound API token one token, whichever file changed', () => {
+    const config = file('meet.yaml', 'tokens:\n  - token: secret-bound\n    appId: a\n');
+    const tokenFile = file('meet-token', 'secret-unbound\n');
+    const sources = { configFile: config, apiTokenFile: tokenFile };
+    const tokens = started(sources);
+    const before = tokens.current;
+    writeFileSync(tokenFile, 'secret-bound\n');
+    const rotated = reloadTokens({ sources, ...readers, tokens });
+    expect(rotated).toMatchObject({ result: 'failed', error: expect.stringContaining(`${config}: tokens[0].token is the same token as --api-token-file (${tokenFile})`) });
+    expect(describeTokenReload(rotated).message).not.toMatch(/secret/);
+    writeFileSync(tokenFile, 'secret-unbound\n');
+    writeFileSync(config, 'tokens:\n  - token: secret-bound\n    appId: a\n  - token: secret-unbound\n    appId: b\n');
+    expect(reloadTokens({ sources, ...readers, tokens })).toMatchObject({ result: 'failed', error: expect.stringContaining(`${config}: tokens[1].token is the same token as --api-token-file`) });
+    expect(tokens.current).toBe(before);
+
+    const literal = { configFile: config, fixedToken: 'secret-literal' };
+    writeFileSync(config, 'tokens:\n  - token: secret-bound\n    appId: a\n');
+    const withLiteral = started(literal);
+    writeFileSync(config, 'tokens:\n  - token: secret-literal\n    appId: a\n');
+    expect(reloadTokens({ sources: literal, ...readers, tokens: withLiteral })).toMatchObject({ result: 'failed', error: expect.stringContaining('tokens[0].token is the same token as --api-token / DUETIME_API_TOKEN') });
   });
 
   it('has nothing to read when the server was started with neither file', () => {
