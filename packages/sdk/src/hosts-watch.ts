@@ -5,6 +5,8 @@
  *
  *   asking --a host list arrives--> following (backoff reset; each later list is reported too)
  *   asking|following --call ends or fails--> waiting (backoff) --> asking (the next address)
+ *   asking|following --UNAUTHENTICATED / PERMISSION_DENIED--> waiting, reported as a refusal of
+ *          the token, not as a missing WatchHosts (below)
  *   asking --UNIMPLEMENTED (or another refusal that no retry fixes)--> unsupported: reported once,
  *          no more calls (a server without WatchHosts: listen() keeps to the addresses it was given)
  *   any --stop()--> stopped
@@ -16,6 +18,15 @@ import { callMetadata, schedulerClient, type SchedulerClient, type WatchHostsCal
 
 /** Codes after which asking again (here or elsewhere) may succeed. */
 const RETRYABLE = new Set<number>([status.UNAVAILABLE, status.CANCELLED, status.DEADLINE_EXCEEDED, status.UNKNOWN, status.INTERNAL, status.RESOURCE_EXHAUSTED, status.ABORTED]);
+
+/**
+ * The server has WatchHosts but refuses this token. Not "unsupported": giving up would keep a
+ * listener in a cluster on its given addresses for good, missing the other replicas' jobs once the
+ * token holds (the server's tokens are reloaded on SIGHUP, replicas one at a time, so another
+ * replica, or this one later, may accept it). Asked again with the backoff, like the WatchJobs
+ * streams, which the server refuses for the same token.
+ */
+const TOKEN_REFUSED = new Set<number>([status.UNAUTHENTICATED, status.PERMISSION_DENIED]);
 
 export interface HostsWatchOptions {
   apiToken?: string;
@@ -80,7 +91,7 @@ export class HostsWatch {
     if (this.call !== call) return;
     this.call = undefined;
     if (this.stopped) return;
-    if (error && !RETRYABLE.has(error.code)) {
+    if (error && !RETRYABLE.has(error.code) && !TOKEN_REFUSED.has(error.code)) {
       this.stopped = true;
       this.client?.close();
       this.options.onUnsupported(address, error);
@@ -88,7 +99,8 @@ export class HostsWatch {
     }
     this.lastFailed = address;
     const delay = this.backoff.next();
-    this.options.report(new Error(`WatchHosts on ${address} ${error ? `failed: ${error.message}` : 'ended'}; asking again in ${delay} ms`));
+    const what = !error ? 'ended' : TOKEN_REFUSED.has(error.code) ? `was refused (${error.message}): check the listener's apiToken` : `failed: ${error.message}`;
+    this.options.report(new Error(`WatchHosts on ${address} ${what}; asking again in ${delay} ms`));
     this.retryTimer = setTimeout(() => this.start(), delay);
   }
 }

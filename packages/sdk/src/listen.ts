@@ -12,7 +12,8 @@
  *            the address WatchHosts answered on (the one the app was given, which it can reach)
  *   starting|following --host list of several--> following: a stream to each listed address;
  *            streams to addresses no longer listed close (their running handlers still ack)
- *   starting --WatchHosts unimplemented or refused--> static: streams to the given addresses only
+ *   starting --WatchHosts unimplemented--> static: streams to the given addresses only
+ *   starting|following --WatchHosts refuses the token--> as before, reported; WatchHosts asked again
  *   any --close()--> closed: WatchHosts stops; every stream lets its handlers ack, then closes
  *
  * While WatchHosts cannot be reached the streams stay as they are; each stream reconnects on its

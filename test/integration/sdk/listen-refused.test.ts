@@ -37,6 +37,10 @@ function watchJobsErrors(errors: string[]): string[] {
   return errors.filter((m) => m.startsWith('WatchJobs stream'));
 }
 
+function watchHostsErrors(errors: string[]): string[] {
+  return errors.filter((m) => m.startsWith('WatchHosts'));
+}
+
 describe('listen() when the server ends the stream with a status', () => {
   it('reports a refused token at once and keeps trying', async () => {
     const errors: string[] = [];
@@ -58,6 +62,29 @@ describe('listen() when the server ends the stream with a status', () => {
       await expect.poll(() => watchJobsErrors(errors).length, { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
       expect(watchJobsErrors(errors)[0]).toMatch(/failed: 16 UNAUTHENTICATED/);
       await expect.poll(() => listener.connected, { timeout: 10_000 }).toBe(false);
+    } finally {
+      writeFileSync(config, 'tokens:\n  - token: good-token\n    appId: worker\n  - token: other-token\n    appId: worker\n');
+      server.reload();
+    }
+  });
+
+  // WatchHosts refused for the token is not a server without WatchHosts (UNIMPLEMENTED,
+  // listen-old-server.test.ts): it used to be reported as "not available" and never asked again,
+  // so a listener in a cluster kept to its given addresses for good, even once the token held.
+  it('reports WatchHosts refusing the token as a refusal and keeps asking; once the token holds it follows WatchHosts', async () => {
+    const errors: string[] = [];
+    const listener = listen({ address: `127.0.0.1:${server.schedulerPort}`, appId: 'worker', apiToken: 'late-token', handlers: {}, reconnect: { initialMs: 50, maxMs: 200 }, onError: (e) => errors.push(e.message) });
+    listeners.push(listener);
+    try {
+      await expect.poll(() => watchHostsErrors(errors).length, { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+      expect(watchHostsErrors(errors)[0]).toMatch(/^WatchHosts on 127\.0\.0\.1:\d+ was refused \(16 UNAUTHENTICATED: the API token is not valid\): check the listener's apiToken; asking again in \d+ ms$/);
+      expect(errors.filter((m) => /not available/.test(m))).toEqual([]);
+
+      writeFileSync(config, 'tokens:\n  - token: good-token\n    appId: worker\n  - token: other-token\n    appId: worker\n  - token: late-token\n    appId: worker\n');
+      expect(server.reload().tokens.result).toBe('reloaded');
+      await Promise.race([listener.ready(), new Promise((_, reject) => setTimeout(() => reject(new Error('not ready 20 s after the token was added')), 20_000))]);
+      expect(listener.connections).toEqual([{ address: `127.0.0.1:${server.schedulerPort}`, connected: true }]);
+      expect(errors.filter((m) => /not available/.test(m))).toEqual([]);
     } finally {
       writeFileSync(config, 'tokens:\n  - token: good-token\n    appId: worker\n  - token: other-token\n    appId: worker\n');
       server.reload();
