@@ -87,9 +87,9 @@ export function readConfigFile(path: string, outbound: OutboundPolicy = Outbound
  * Each token once. Tokens are matched in list order (app/caller-identity.ts), so a token listed
  * twice acts as its first entry and the second does nothing: bound to two apps, which app it is
  * depends on the order, an operator's mistake to refuse. Listed twice the same way it is harmless
- * today, but refused too: the next edit of one copy (rebinding it, or deleting it to revoke the
- * token) would silently do nothing, since the other copy still matches. The message names the
- * entries, never the token.
+ * today, but refused too: a later edit of one copy could silently do nothing (deleting one to
+ * revoke the token revokes nothing, rebinding the second changes nothing), since the other copy
+ * still matches. The message names the entries, never the token.
  */
 function refuseRepeatedTokens(tokens: readonly FileToken[], path: string): void {
   const firstIndex = new Map<string, number>();

@@ -13,7 +13,8 @@
  *   starting|following --host list of several--> following: a stream to each listed address;
  *            streams to addresses no longer listed close (their running handlers still ack)
  *   starting --WatchHosts unimplemented--> static: streams to the given addresses only
- *   starting|following --WatchHosts refuses the token--> as before, reported; WatchHosts asked again
+ *   starting|following --WatchHosts refuses the token--> no change (the streams stay as they
+ *            are), reported; WatchHosts asked again with the backoff
  *   any --close()--> closed: WatchHosts stops; every stream lets its handlers ack, then closes
  *
  * While WatchHosts cannot be reached the streams stay as they are; each stream reconnects on its
