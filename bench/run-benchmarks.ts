@@ -36,7 +36,7 @@ import { defaultSteady1kOptions, defaultSteady5kOptions, profileSteady, runStead
 import { steadyVerdicts } from './lib/steady-report.js';
 import { MAX_LEAD_MS } from './lib/timed-run.js';
 
-// ten-million (about 6 minutes here) runs last: its fill writes gigabytes, which would weigh on
+// ten-million (4 to 6 minutes here) runs last: its fill writes gigabytes, which would weigh on
 // the timed stages after it while the kernel flushes them.
 const DEFAULT_STAGES = 'throughput,burst,burst-watch,bullmq,memory,engine-ceiling,steady-5k,steady-1k,bullmq-steady-1k,cluster-throughput,cluster-burst,ten-million';
 const { values: args } = parseArgs({
