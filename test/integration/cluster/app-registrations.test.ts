@@ -81,8 +81,22 @@ describe('cluster: app registrations', () => {
 
     const names = [...(await namesOwnedBy(first.name, 'away-first', 3)), ...(await namesOwnedBy(second.name, 'away-second', 3))];
     for (const name of names) expect(await call(third, 'POST', `/v1.0-alpha1/jobs/${name}`, { dueTime: '500ms' })).toBe(204);
-    // No endpoint anywhere: the triggers wait (staged), they go nowhere.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // No endpoint anywhere: the triggers wait (staged), they go nowhere. Waited for as the event
+    // itself, each owner counting the attempt staged (or, were the removal missed somewhere, a
+    // delivery, which ends the wait at once and fails below), instead of a fixed 3 s past their
+    // 500 ms due time. A staged trigger goes out only on a release, which registering starts.
+    const stagedAttempts = async (): Promise<number> => {
+      let sum = 0;
+      for (const replica of cluster.live()) {
+        const text = await (await fetch(`${replica.url}/metrics`)).text();
+        for (const line of text.split('\n')) {
+          if (line.startsWith('duetime_deliveries_total{') && line.includes(`app_id="${APP}"`) && line.includes('outcome="staged"')) sum += Number(line.split(' ').pop());
+        }
+      }
+      return sum;
+    };
+    const deliveredAway = () => cluster.receiver.received.filter((r) => /\/job\/away-/.test(r.path)).length;
+    await expect.poll(async () => deliveredAway() > 0 || (await stagedAttempts()) >= names.length, { timeout: 20_000, interval: 100 }).toBe(true);
     for (const name of names) expect(cluster.receiver.received.filter((r) => r.path.endsWith(`/job/${name}`))).toEqual([]);
 
     // Registered again through the second replica, under a new URL: the owners release them there.
