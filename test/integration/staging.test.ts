@@ -83,7 +83,10 @@ function suite(name: string, storeConfig: () => Partial<DuetimeConfig>): void {
       // Staged triggers wait in the store, not in memory.
       expect(duetime.engine.stats().inMemory).toBeLessThan(STAGED / 5);
 
-      const dueAt = Date.now() + 6_000; // beyond the 2 s look-ahead: only a refill can load it
+      // Beyond the 2 s look-ahead when it is scheduled, so only a refill can load it. 4 s ahead
+      // leaves 2 s for the schedule request to land before the window reaches it (it takes
+      // milliseconds; 6 s only added waiting, twice per run).
+      const dueAt = Date.now() + 4_000;
       const scheduled = await fetch(`${base}/v1.0/jobs/on-time`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
