@@ -53,6 +53,7 @@ import { describeReload, reloadAccessControl, type AccessControlReloadResult } f
 import { describeTokenReload, reloadTokens, tokensFrom, type TokenReloadResult } from './app/token-reload.js';
 import { TokenSet } from './app/token-set.js';
 import { InvokeAccess } from './app/targets/invoke-access.js';
+import { appTokensInUse } from './config/app-tokens.js';
 import { readConfigFile } from './config/config-file.js';
 import { settingName, withDefaults, type DuetimeConfig } from './config/config.js';
 import { readApiTokenFile, readEdgeSettings, SECRET_LOG_PATHS } from './config/edge-settings.js';
@@ -129,7 +130,13 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   // The API tokens in force: one holder shared by every reader (HTTP, gRPC, dashboard, streams),
   // so a reload swaps them for all at once (app/token-set.ts says why a holder).
   // Where the tokens come from: read again on SIGHUP. A literal --api-token cannot change: it stays beside them.
-  const tokenSources = { configFile: config.configFile, apiTokenFile: config.apiTokenFile, fixedToken: config.apiTokenFile ? undefined : edge.apiToken };
+  // The tokens sent to apps are fixed from start; none may be an API token, then or after a reload.
+  const tokenSources = {
+    configFile: config.configFile,
+    apiTokenFile: config.apiTokenFile,
+    fixedToken: config.apiTokenFile ? undefined : edge.apiToken,
+    appTokens: appTokensInUse(config, file.apps, edge.appApiToken),
+  };
   const tokens = new TokenSet(tokensFrom(file.tokens, edge.apiToken, tokenSources));
   // Every outbound connection (deliveries, invocations, reminders, bindings.http) checks the address it resolved to.
   const connector = outboundConnectors(outboundSettings.outbound, logger);

@@ -6,6 +6,7 @@
 // token back in. A reload may not turn authentication on or off (a restart decides that), since
 // other things were decided at start from whether tokens exist.
 
+import type { AppTokenInUse } from '../config/app-tokens.js';
 import type { ApiToken, TokenSet } from './token-set.js';
 
 /** Where the tokens come from, as the server was started. */
@@ -16,6 +17,8 @@ export interface TokenSources {
   apiTokenFile?: string | undefined;
   /** --api-token or DUETIME_API_TOKEN: fixed for the life of the process. */
   fixedToken?: string | undefined;
+  /** The tokens sent to apps (config/app-tokens.ts), fixed at start: no API token may be one of them. */
+  appTokens?: readonly AppTokenInUse[] | undefined;
 }
 
 export interface TokenChanges {
@@ -53,15 +56,36 @@ export interface TokenReloadOptions {
  * in list order, so the file's entry would win and the unbound use would silently be lost, or,
  * were the order ever changed, a token meant for one app would act as any. An unbound entry equal
  * to it is refused too: one token listed twice, whose removal from one place would revoke nothing.
+ *
+ * No API token may be an app token either (refuseAppTokens).
  */
 export function tokensFrom(fileTokens: readonly ApiToken[], apiToken: string | undefined, sources: TokenSources): ApiToken[] {
-  if (!apiToken) return [...fileTokens];
-  const same = fileTokens.findIndex((entry) => entry.token === apiToken);
-  if (same >= 0) {
-    const flag = sources.apiTokenFile ? `--api-token-file (${sources.apiTokenFile})` : '--api-token / DUETIME_API_TOKEN';
-    throw new Error(`${sources.configFile ?? '--config'}: tokens[${same}].token is the same token as ${flag}, which is not bound to an app; give the app a token of its own`);
+  const apiFlag = sources.apiTokenFile ? `--api-token-file (${sources.apiTokenFile})` : '--api-token / DUETIME_API_TOKEN';
+  const named = fileTokens.map((entry, i) => ({ entry, where: `${sources.configFile ?? '--config'}: tokens[${i}]` }));
+  if (apiToken) {
+    const same = fileTokens.findIndex((entry) => entry.token === apiToken);
+    if (same >= 0) throw new Error(`${sources.configFile ?? '--config'}: tokens[${same}].token is the same token as ${apiFlag}, which is not bound to an app; give the app a token of its own`);
+    named.push({ entry: { token: apiToken }, where: apiFlag });
   }
-  return [...fileTokens, { token: apiToken }];
+  refuseAppTokens(named, sources.appTokens ?? []);
+  return named.map(({ entry }) => entry);
+}
+
+/**
+ * An app token goes to its app with every delivery (as Dapr's APP_API_TOKEN does), so every app
+ * receiving deliveries, or a hostile receiver reading their headers, would hold a key to the API
+ * if it were also an API token. At a reload the app tokens are those read at start (the apps are
+ * registered only then), so rotating an API token to one of them is refused too. config-file.ts
+ * refuses the same within one file, in the same words. The message names both, never the token.
+ */
+function refuseAppTokens(apiTokens: readonly { entry: ApiToken; where: string }[], appTokens: readonly AppTokenInUse[]): void {
+  for (const app of appTokens) {
+    const same = apiTokens.find(({ entry }) => entry.token === app.token);
+    if (same === undefined) continue;
+    throw new Error(
+      `${app.where} is the same token as ${same.where}, an API token; an app token goes to the app with every delivery, so whoever receives one could call the API with it: give the app a token that is not an API token`,
+    );
+  }
 }
 
 export function reloadTokens(options: TokenReloadOptions): TokenReloadResult {

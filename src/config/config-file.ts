@@ -10,7 +10,8 @@
 //     - token: orders-token
 //       appId: orders           # callers with this token act as this app only
 //
-// Each token is listed once (refuseRepeatedTokens says why).
+// Each token is listed once (refuseRepeatedTokens says why), and no app's token is one of the
+// tokens (refuseAppTokensAsApiTokens).
 // Read at start; the tokens are read again on SIGHUP (app/token-reload.ts), the apps are not.
 // Errors name the file and the field, never a value: a token must not reach the log.
 
@@ -80,6 +81,7 @@ export function readConfigFile(path: string, outbound: OutboundPolicy = Outbound
     return entry as unknown as FileToken;
   });
   refuseRepeatedTokens(tokens, path);
+  refuseAppTokensAsApiTokens(apps, tokens, path);
   return { apps, tokens };
 }
 
@@ -105,6 +107,23 @@ function refuseRepeatedTokens(tokens: readonly FileToken[], path: string): void 
       throw new Error(`${where}, again ${binding(earlier)}; list each token once`);
     }
     throw new Error(`${where} (${binding(earlier)}); give each app its own token`);
+  });
+}
+
+/**
+ * An app's `token:` is sent to the app with every delivery (as Dapr's APP_API_TOKEN is), so it is
+ * as public as the app's receiver: one that is also an API token hands a key to the API to the
+ * app, and to anyone who reads a delivery's headers. The same check across the flags is in
+ * app/token-reload.ts (tokensFrom), with the same words. The message names the entries, never the token.
+ */
+function refuseAppTokensAsApiTokens(apps: readonly FileApp[], tokens: readonly FileToken[], path: string): void {
+  apps.forEach((app, i) => {
+    if (app.token === undefined) return;
+    const same = tokens.findIndex((entry) => entry.token === app.token);
+    if (same < 0) return;
+    throw new Error(
+      `${path}: apps[${i}].token (app "${app.appId}") is the same token as tokens[${same}], an API token; an app token goes to the app with every delivery, so whoever receives one could call the API with it: give the app a token that is not an API token`,
+    );
   });
 }
 

@@ -10,6 +10,7 @@ import { Metadata, status, type Client, type ClientReadableStream, type ServiceE
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listen, type JobListener, type JobTrigger } from '@duetime/sdk';
+import type { DuetimeConfig } from '../../src/config/config.js';
 import { startDuetime, type RunningDuetime } from '../../src/main.js';
 import { spawnDuetime, type DuetimeProcess } from '../../src/testing/duetime-process.js';
 import { eventually } from './components/helpers.js';
@@ -65,8 +66,8 @@ describe('reload() of a running server', () => {
     node = undefined;
   });
 
-  async function start(config: string): Promise<RunningDuetime> {
-    node = await startDuetime({ port: 0, grpcPort: 0, schedulerPort: 0, dataDir: join(dir, `data-${Math.random().toString(36).slice(2)}`), appId: 'app', configFile: config }, { logger: quiet });
+  async function start(config: string, values: Partial<DuetimeConfig> = {}): Promise<RunningDuetime> {
+    node = await startDuetime({ port: 0, grpcPort: 0, schedulerPort: 0, dataDir: join(dir, `data-${Math.random().toString(36).slice(2)}`), appId: 'app', configFile: config, ...values }, { logger: quiet });
     scheduler = daprSchedulerClient(node.schedulerPort);
     runtime = daprRuntimeClient(node.grpcPort);
     return node;
@@ -140,10 +141,10 @@ describe('reload() of a running server', () => {
     keptHosts.call.cancel();
   });
 
-  it('a file that does not read, or lists one token for two apps, keeps the tokens in force and is counted', async () => {
+  it('a file that does not read, lists one token for two apps, or makes an app token an API token, keeps the tokens in force and is counted', async () => {
     const config = join(dir, 'bad.yaml');
     writeFileSync(config, 'tokens:\n  - token: old-token\n    appId: orders\n');
-    const server = await start(config);
+    const server = await start(config, { appApiToken: 'to-apps-token' });
     const stream = consumer('orders', 'old-token');
     await within(stream.connected(), 20_000, 'the stream');
     writeFileSync(config, 'tokens:\n  - token: new-token\n    appId: orders\n  - appId: billing\n');
@@ -163,6 +164,16 @@ describe('reload() of a running server', () => {
     expect(await scheduleOver(server.httpUrl, 'new-token', 'not-after-twice', { dueTime: '1h' })).toBe(401);
     const counted = await (await fetch(`${server.httpUrl}/metrics`)).text();
     expect(counted).toMatch(/duetime_config_reloads_total\{setting="tokens",result="failed"\} 2/);
+
+    // The token sent to apps with every delivery listed as an API token: every app would hold a key to the API.
+    writeFileSync(config, 'tokens:\n  - token: old-token\n    appId: orders\n  - token: to-apps-token\n');
+    const appToken = server.reload().tokens;
+    expect(appToken).toMatchObject({ result: 'failed', error: expect.stringMatching(/^--app-api-token \/ DUETIME_APP_API_TOKEN is the same token as \S*bad\.yaml: tokens\[1\], an API token/) });
+    expect(JSON.stringify(appToken)).not.toContain('to-apps-token');
+    expect(await scheduleOver(server.httpUrl, 'to-apps-token', 'not-with-app-token', { dueTime: '1h' })).toBe(401);
+    expect(await scheduleOver(server.httpUrl, 'old-token', 'still-after-app-token', { dueTime: '1h' })).toBe(204);
+    const thrice = await (await fetch(`${server.httpUrl}/metrics`)).text();
+    expect(thrice).toMatch(/duetime_config_reloads_total\{setting="tokens",result="failed"\} 3/);
   });
 });
 

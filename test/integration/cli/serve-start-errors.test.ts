@@ -108,6 +108,24 @@ describe('duetime serve refuses a bad setting with a message naming it', () => {
     expect(both.stdout + both.stderr).not.toContain('secret-shared');
   }, 80_000);
 
+  it('an app token that is also an API token is refused, naming the entries and flags but not the token', async () => {
+    const file = join(tempDir(), 'duetime.yaml');
+    writeFileSync(file, 'apps:\n  - appId: orders\n    url: http://127.0.0.1:8080\n    token: secret-shared\ntokens:\n  - token: secret-shared\n    appId: orders\n');
+    const inFile = await serve(['--config', file]);
+    expect(inFile.code).toBe(1);
+    expect(inFile.stderr).toContain(`${file}: apps[0].token (app "orders") is the same token as tokens[0], an API token;`);
+    expect(inFile.stderr).toContain('give the app a token that is not an API token');
+    expect(inFile.stdout + inFile.stderr).not.toContain('secret-shared');
+    expect(inFile.stdout).not.toContain('duetime is serving');
+    expectCleanMessage(inFile.stderr);
+    // The flags: the token Duetime sends to apps is the one it accepts.
+    const flags = await serve([], { DUETIME_API_TOKEN: 'secret-shared', DUETIME_APP_API_TOKEN: 'secret-shared' });
+    expect(flags.code).toBe(1);
+    expect(flags.stderr).toContain('--app-api-token / DUETIME_APP_API_TOKEN is the same token as --api-token / DUETIME_API_TOKEN, an API token;');
+    expect(flags.stdout + flags.stderr).not.toContain('secret-shared');
+    expect(flags.stdout).not.toContain('duetime is serving');
+  }, 80_000);
+
   it('a host that cannot be resolved or bound names --host, not the port', async () => {
     const run = await serve(['--host', 'no-such-host.invalid']);
     expect(run.code).toBe(1);

@@ -224,6 +224,49 @@ describe('reloadTokens', () => {
     expect(reloadTokens({ sources: literal, ...readers, tokens: withLiteral })).toMatchObject({ result: 'failed', error: expect.stringContaining('tokens[0].token is the same token as --api-token / DUETIME_API_TOKEN') });
   });
 
+  const clash = ', an API token; an app token goes to the app with every delivery, so whoever receives one could call the API with it: give the app a token that is not an API token';
+
+  it('refuses at start an API token that is also an app token, from whichever source, naming both but not the token', () => {
+    const config = file('app-token-clash.yaml', 'tokens:\n  - token: secret-other\n  - token: secret-both\n    appId: orders\n');
+    const flagApp = [{ token: 'secret-both', where: '--app-api-token / DUETIME_APP_API_TOKEN' }];
+    const fileApp = [{ token: 'secret-both', where: `${config}: apps[0].token (app "orders")` }];
+    const refused = (sources: TokenSources): string => {
+      try {
+        started(sources);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    expect(refused({ configFile: config, appTokens: flagApp })).toBe(`--app-api-token / DUETIME_APP_API_TOKEN is the same token as ${config}: tokens[1]${clash}`);
+    expect(refused({ fixedToken: 'secret-both', appTokens: fileApp })).toBe(`${config}: apps[0].token (app "orders") is the same token as --api-token / DUETIME_API_TOKEN${clash}`);
+    const tokenFile = file('app-token-clash-token', 'secret-both\n');
+    const message = refused({ apiTokenFile: tokenFile, appTokens: [{ token: 'secret-other', where: 'an app' }, ...fileApp] });
+    expect(message).toBe(`${config}: apps[0].token (app "orders") is the same token as --api-token-file (${tokenFile})${clash}`);
+    expect(message).not.toMatch(/secret/);
+    // Distinct app and API tokens start.
+    expect(started({ configFile: config, fixedToken: 'secret-api', appTokens: [{ token: 'secret-app', where: 'an app' }] }).current).toHaveLength(3);
+  });
+
+  it('refuses a reload that would make an API token of an app token in force, whichever file changed; the tokens in force stay', () => {
+    const config = file('app-token-reload.yaml', 'tokens:\n  - token: secret-api\n    appId: orders\n');
+    const tokenFile = file('app-token-reload-token', 'secret-unbound\n');
+    const sources = { configFile: config, apiTokenFile: tokenFile, appTokens: [{ token: 'secret-to-app', where: '--app-api-token / DUETIME_APP_API_TOKEN' }] };
+    const tokens = started(sources);
+    const before = tokens.current;
+    writeFileSync(config, 'tokens:\n  - token: secret-api\n    appId: orders\n  - token: secret-to-app\n    appId: orders\n');
+    const rotated = reloadTokens({ sources, ...readers, tokens });
+    expect(rotated).toEqual({ result: 'failed', files: [config, tokenFile], error: `--app-api-token / DUETIME_APP_API_TOKEN is the same token as ${config}: tokens[1]${clash}` });
+    const told = describeTokenReload(rotated);
+    expect(told.level).toBe('error');
+    expect(told.message).not.toMatch(/secret/);
+    writeFileSync(config, 'tokens:\n  - token: secret-api\n    appId: orders\n');
+    writeFileSync(tokenFile, 'secret-to-app\n');
+    expect(reloadTokens({ sources, ...readers, tokens })).toMatchObject({ result: 'failed', error: `--app-api-token / DUETIME_APP_API_TOKEN is the same token as --api-token-file (${tokenFile})${clash}` });
+    expect(tokens.current).toBe(before);
+    expect(() => resolveCaller({ token: 'secret-to-app' }, identity(tokens))).toThrow(/not valid/);
+  });
+
   it('has nothing to read when the server was started with neither file', () => {
     const tokens = started({ fixedToken: 'literal-token' });
     const outcome = reloadTokens({ sources: { fixedToken: 'literal-token' }, ...readers, tokens });

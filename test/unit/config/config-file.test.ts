@@ -1,7 +1,8 @@
 // The `tokens:` of a --config file (config/config-file.ts): each token is listed once. Tokens are
 // matched in order (app/caller-identity.ts), so a token listed twice would act as whichever entry
-// comes first, and an edit to the other copy would silently do nothing. The refusal names the
-// file and both entries, never the token.
+// comes first, and an edit to the other copy would silently do nothing. No app's `token:` (sent
+// to the app with every delivery) is one of the `tokens:` either. The refusal names the file and
+// both entries, never the token.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,5 +59,21 @@ describe('readConfigFile tokens', () => {
     expect(message).not.toMatch(/secret/);
     const unbound = file('same-unbound.yaml', 'tokens:\n  - token: secret-shared\n  - token: secret-shared\n');
     expect(refusal(unbound)).toBe(`${unbound}: tokens[1].token is the same token as tokens[0], again not bound to an app; list each token once`);
+  });
+});
+
+describe('readConfigFile app tokens', () => {
+  it('accepts app tokens that are not API tokens', () => {
+    const path = file('app-tokens-distinct.yaml', 'apps:\n  - appId: orders\n    url: http://127.0.0.1:8080\n    token: secret-to-app\ntokens:\n  - token: secret-from-app\n    appId: orders\n');
+    expect(readConfigFile(path).apps[0]!.token).toBe('secret-to-app');
+  });
+
+  it('refuses an app token that is also one of the tokens: (every app receiving deliveries would hold an API key), naming both entries', () => {
+    const path = file('app-token-is-api-token.yaml', 'apps:\n  - appId: orders\n    url: http://127.0.0.1:8080\n  - appId: billing\n    url: http://127.0.0.1:8081\n    token: secret-shared\ntokens:\n  - token: secret-other\n  - token: secret-shared\n    appId: billing\n');
+    const message = refusal(path);
+    expect(message).toBe(
+      `${path}: apps[1].token (app "billing") is the same token as tokens[1], an API token; an app token goes to the app with every delivery, so whoever receives one could call the API with it: give the app a token that is not an API token`,
+    );
+    expect(message).not.toMatch(/secret/);
   });
 });
