@@ -292,9 +292,6 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   const reload = (): ReloadOutcome => {
     const accessControl = reloadAccessControl({ file: config.accessControl, read: readAccessControlFile, access: invokeAccess });
     if (accessControl.result !== 'not-configured') countReload('access_control', accessControl.result);
-    const described = describeReload(accessControl);
-    logger[described.level]({ setting: settingName('accessControl') }, described.message);
-
     let appsChanged = false;
     const tokenOutcome = reloadTokens({
       sources: tokenSources,
@@ -307,7 +304,11 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
       tokens,
     });
     if (tokenOutcome.result !== 'not-configured') countReload('tokens', tokenOutcome.result);
-    const told = describeTokenReload(tokenOutcome);
+    // Logged once both are done: a setting with nothing to read says so at info only when the
+    // SIGHUP read nothing at all, at debug when the other setting was read.
+    const described = describeReload(accessControl, { othersRead: tokenOutcome.result !== 'not-configured' });
+    logger[described.level]({ setting: settingName('accessControl') }, described.message);
+    const told = describeTokenReload(tokenOutcome, { othersRead: accessControl.result !== 'not-configured' });
     logger[told.level]({ setting: 'tokens' }, told.message);
     // The file's apps are registered at start only; say so rather than let an edit look applied.
     if (appsChanged) logger.warn({ setting: settingName('configFile') }, `the apps: of ${config.configFile} differ from those read at start; apps are registered only at start: restart, or register them with PUT /v1.0/apps/{appId}`);

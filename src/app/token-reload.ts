@@ -7,6 +7,7 @@
 // other things were decided at start from whether tokens exist.
 
 import type { AppTokenInUse } from '../config/app-tokens.js';
+import type { ReloadContext } from './targets/access-control-reload.js';
 import type { ApiToken, TokenSet } from './token-set.js';
 
 /** Where the tokens come from, as the server was started. */
@@ -128,8 +129,12 @@ function changesBetween(before: readonly ApiToken[], after: readonly ApiToken[])
   return { added, removed, rebound, total: after.length };
 }
 
-/** What the log says about a reload: an error when it was refused (the old tokens stay). */
-export function describeTokenReload(outcome: TokenReloadResult): { level: 'info' | 'error'; message: string } {
+/**
+ * What the log says about a reload: an error when it was refused (the old tokens stay). With no
+ * token file there is nothing to read: at info only when the SIGHUP read nothing else either (the
+ * --access-control file), as describeReload does.
+ */
+export function describeTokenReload(outcome: TokenReloadResult, context: ReloadContext = { othersRead: false }): { level: 'debug' | 'info' | 'error'; message: string } {
   switch (outcome.result) {
     case 'reloaded': {
       const { added, removed, rebound, total } = outcome.changes;
@@ -138,6 +143,6 @@ export function describeTokenReload(outcome: TokenReloadResult): { level: 'info'
     case 'failed':
       return { level: 'error', message: `API tokens not reloaded, the previous tokens stay in force: ${outcome.error}; fix the file and send SIGHUP again` };
     case 'not-configured':
-      return { level: 'info', message: 'reload: the server was started with neither --config nor --api-token-file, so there are no token files to read (a literal --api-token changes only with a restart)' };
+      return { level: context.othersRead ? 'debug' : 'info', message: 'reload: the server was started with neither --config nor --api-token-file, so there are no token files to read (a literal --api-token changes only with a restart)' };
   }
 }

@@ -36,14 +36,25 @@ export function reloadAccessControl(options: AccessControlReloadOptions): Access
   return { result: 'reloaded', file };
 }
 
-/** What the log says about a reload: an error when the file was refused (the old policy stays). */
-export function describeReload(outcome: AccessControlReloadResult): { level: 'info' | 'error'; message: string } {
+/** What else the same SIGHUP did, which decides how loud a "nothing to read" line is. */
+export interface ReloadContext {
+  /** Another setting's files were read (the API tokens'). */
+  othersRead: boolean;
+}
+
+/**
+ * What the log says about a reload: an error when the file was refused (the old policy stays).
+ * Without --access-control there is nothing to read: at info when the SIGHUP read nothing at all,
+ * since the operator may have expected it to do something; at debug when it read the token files,
+ * or every token rotation on a server without a policy would log it.
+ */
+export function describeReload(outcome: AccessControlReloadResult, context: ReloadContext = { othersRead: false }): { level: 'debug' | 'info' | 'error'; message: string } {
   switch (outcome.result) {
     case 'reloaded':
       return { level: 'info', message: `access control reloaded from ${outcome.file}` };
     case 'failed':
       return { level: 'error', message: `access control not reloaded, the previous policy stays in force: ${outcome.error}; fix the file and send SIGHUP again` };
     case 'not-configured':
-      return { level: 'info', message: 'reload: the server was started without --access-control, so there is no policy file to read; start it with one to use a policy' };
+      return { level: context.othersRead ? 'debug' : 'info', message: 'reload: the server was started without --access-control, so there is no policy file to read; start it with one to use a policy' };
   }
 }

@@ -271,7 +271,9 @@ describe('reloadTokens', () => {
     const tokens = started({ fixedToken: 'literal-token' });
     const outcome = reloadTokens({ sources: { fixedToken: 'literal-token' }, ...readers, tokens });
     expect(outcome).toEqual({ result: 'not-configured' });
-    expect(describeTokenReload(outcome).message).toMatch(/--api-token/);
+    expect(describeTokenReload(outcome, { othersRead: false })).toMatchObject({ level: 'info', message: expect.stringMatching(/--api-token/) });
+    // The same SIGHUP read the --access-control file: a note for debugging, not a line at every reload.
+    expect(describeTokenReload(outcome, { othersRead: true }).level).toBe('debug');
   });
 });
 
