@@ -3,8 +3,10 @@
  * and again on each change of membership. One call at a time, to one replica; when it breaks,
  * the next attempt goes (after a capped, jittered backoff) to another address it knows.
  *
+ *   reading the token (at once for a string) --read--> asking
+ *                     --the token function failed--> waiting (backoff), reported
  *   asking --a host list arrives--> following (backoff reset; each later list is reported too)
- *   asking|following --call ends or fails--> waiting (backoff) --> asking (the next address)
+ *   asking|following --call ends or fails--> waiting (backoff) --> reading the token --> asking (the next address)
  *   asking|following --UNAUTHENTICATED / PERMISSION_DENIED--> waiting, reported as a refusal of
  *          the token, not as a missing WatchHosts (below)
  *   asking --UNIMPLEMENTED (or another refusal that no retry fixes)--> unsupported: reported once,
@@ -13,6 +15,7 @@
  */
 
 import { status, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
+import { withApiToken, type ApiTokenOption } from './api-token.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { callMetadata, schedulerClient, type SchedulerClient, type WatchHostsCall } from './scheduler-channel.js';
 
@@ -29,7 +32,8 @@ const RETRYABLE = new Set<number>([status.UNAVAILABLE, status.CANCELLED, status.
 const TOKEN_REFUSED = new Set<number>([status.UNAUTHENTICATED, status.PERMISSION_DENIED]);
 
 export interface HostsWatchOptions {
-  apiToken?: string;
+  /** Read again at each (re)open: a function picks up a rotated token. */
+  apiToken?: ApiTokenOption;
   credentials?: ChannelCredentials;
   reconnect?: BackoffOptions;
   /** Addresses to ask, most promising first; called before each attempt. */
@@ -56,6 +60,25 @@ export class HostsWatch {
 
   start(): void {
     if (this.stopped) return;
+    withApiToken(
+      this.options.apiToken,
+      (token) => this.ask(token),
+      (error) => this.retry(`WatchHosts not asked: ${error.message}`),
+    );
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    const call = this.call;
+    this.call = undefined;
+    call?.cancel();
+    this.client?.close();
+  }
+
+  /** Asks the next candidate, unless stop() came while the token was being read. */
+  private ask(apiToken: string | undefined): void {
+    if (this.stopped) return;
     const candidates = this.options.candidates();
     // Not the address that failed last, when there is another.
     const after = this.lastFailed === undefined ? -1 : candidates.indexOf(this.lastFailed);
@@ -65,7 +88,7 @@ export class HostsWatch {
       this.client = schedulerClient(address, this.options.credentials, this.options.reconnect);
       this.via = address;
     }
-    const call = this.client!.WatchHosts({}, callMetadata(this.options.apiToken));
+    const call = this.client!.WatchHosts({}, callMetadata(apiToken));
     this.call = call;
     call.on('data', (message: { hosts?: Array<{ address?: string }> | null }) => {
       if (this.call !== call || this.stopped) return;
@@ -76,15 +99,6 @@ export class HostsWatch {
     });
     call.on('error', (error: ServiceError) => this.lost(call, address, error));
     call.on('end', () => this.lost(call, address));
-  }
-
-  stop(): void {
-    this.stopped = true;
-    clearTimeout(this.retryTimer);
-    const call = this.call;
-    this.call = undefined;
-    call?.cancel();
-    this.client?.close();
   }
 
   private lost(call: WatchHostsCall, address: string, error?: ServiceError): void {
@@ -98,9 +112,15 @@ export class HostsWatch {
       return;
     }
     this.lastFailed = address;
-    const delay = this.backoff.next();
     const what = !error ? 'ended' : TOKEN_REFUSED.has(error.code) ? `was refused (${error.message}): check the listener's apiToken` : `failed: ${error.message}`;
-    this.options.report(new Error(`WatchHosts on ${address} ${what}; asking again in ${delay} ms`));
+    this.retry(`WatchHosts on ${address} ${what}`);
+  }
+
+  /** Reports what went wrong and starts again (token read first) after the backoff. */
+  private retry(what: string): void {
+    if (this.stopped) return;
+    const delay = this.backoff.next();
+    this.options.report(new Error(`${what}; asking again in ${delay} ms`));
     this.retryTimer = setTimeout(() => this.start(), delay);
   }
 }

@@ -8,6 +8,7 @@ export { DuetimeGrpcClient, DEFAULT_GRPC_ADDRESS, type DuetimeGrpcClientOptions,
 export type { GrpcFailurePolicy, GrpcJob } from './grpc-job.js';
 export { DuetimeApiError } from './api-error.js';
 export { listen, DEFAULT_SCHEDULER_ADDRESS, type JobListener, type ListenerConnection, type ListenOptions } from './listen.js';
+export type { ApiTokenFunction, ApiTokenOption } from './api-token.js';
 export { jobHandler, type JobHandlerOptions, type JobRequestHandler, type RequestLike, type ResponseLike } from './job-handler.js';
 export type { JobHandlerFunction, JobHandlers, JobTrigger } from './job-trigger.js';
 export type { BackoffOptions } from './backoff.js';

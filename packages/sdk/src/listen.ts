@@ -23,6 +23,7 @@
 
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import { addressList, type Addresses } from './addresses.js';
+import { checkApiTokenOption, type ApiTokenOption } from './api-token.js';
 import type { BackoffOptions } from './backoff.js';
 import { HostsWatch } from './hosts-watch.js';
 import type { JobHandlerFunction, JobHandlers } from './job-trigger.js';
@@ -40,8 +41,17 @@ export interface ListenOptions {
   appId: string;
   /** @defaultValue the server's `--namespace` */
   namespace?: string;
-  /** dapr-api-token, when the server requires one. @defaultValue none */
-  apiToken?: string;
+  /**
+   * dapr-api-token, when the server requires one: the token, or a function that answers it
+   * (a promise of it too), asked again at each (re)connect of a stream and each (re)open of
+   * WatchHosts. After a server's tokens are rotated (SIGHUP) a string keeps being presented, and
+   * refused, until the worker restarts; a function that reads the token from a file or a secret
+   * store hands over the new one at the next reconnect. A function that throws, rejects or
+   * answers something other than a string (or undefined: no token) is reported to `onError` and
+   * asked again after the backoff.
+   * @defaultValue none
+   */
+  apiToken?: ApiTokenOption;
   /** Handlers by job name. */
   handlers: JobHandlers;
   /** For jobs without a handler of their own; without it such a trigger is answered FAILED. @defaultValue none */
@@ -94,6 +104,7 @@ export function listen(options: ListenOptions): JobListener {
   if (typeof options.handlers !== 'object' || options.handlers === null) {
     throw new TypeError('listen(): options.handlers is required, an object of job name -> handler ({} with a fallback takes every job)');
   }
+  checkApiTokenOption(options.apiToken);
   const listener = new ClusterListener(options);
   listener.open();
   return listener;

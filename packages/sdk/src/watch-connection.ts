@@ -3,9 +3,11 @@
  * Each trigger that comes in is handed to `dispatch`, and its result goes back on the stream it
  * came from (the trigger id is per stream).
  *
+ *   reading the token (at once for a string) --read--> connecting
+ *                     --the token function failed--> waiting
  *   connecting --server accepts (response headers) or first trigger--> connected (backoff reset)
  *   connecting|connected --stream ends or fails--> waiting (backoff delay, capped, jittered)
- *                                                  --> connecting
+ *                                                  --> reading the token
  *   any --close()--> closing: running handlers finish and ack, the stream half-closes --> closed
  *
  * A handler still running when its stream breaks does not ack: the server takes the trigger back
@@ -14,6 +16,7 @@
  */
 
 import type { ChannelCredentials } from '@grpc/grpc-js';
+import { withApiToken, type ApiTokenOption } from './api-token.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { watchJobsChannel, type WatchJobsCall, type WatchJobsChannel } from './scheduler-channel.js';
 import type { WatchJobsResponse } from './watch-message.js';
@@ -26,7 +29,8 @@ export type TriggerResult = 'SUCCESS' | 'FAILED';
 export interface WatchConnectionOptions {
   appId: string;
   namespace?: string;
-  apiToken?: string;
+  /** Read again at each (re)connect: a function picks up a rotated token. */
+  apiToken?: ApiTokenOption;
   actorTypes?: string[];
   credentials?: ChannelCredentials;
   reconnect?: BackoffOptions;
@@ -64,7 +68,17 @@ export class WatchConnection {
 
   open(): void {
     if (this.closing) return;
-    const call = this.channel.call(this.options.apiToken);
+    withApiToken(
+      this.options.apiToken,
+      (token) => this.openWith(token),
+      (error) => this.retry(`WatchJobs stream to ${this.address} not opened: ${error.message}`),
+    );
+  }
+
+  /** Opens the call, unless close() came while the token was being read. */
+  private openWith(apiToken: string | undefined): void {
+    if (this.closing) return;
+    const call = this.channel.call(apiToken);
     this.call = call;
     call.on('metadata', (headers) => {
       if (headers.get(ACCEPTED_HEADER).length > 0) this.markConnected(call);
@@ -125,8 +139,14 @@ export class WatchConnection {
     this.call = undefined;
     this.setConnected(false);
     if (this.closing) return;
+    this.retry(`WatchJobs stream to ${this.address} ${error ? `failed: ${error.message}` : 'ended'}`);
+  }
+
+  /** Reports what went wrong and opens again (token read first) after the backoff. */
+  private retry(what: string): void {
+    if (this.closing) return;
     const delay = this.backoff.next();
-    this.options.report(new Error(`WatchJobs stream to ${this.address} ${error ? `failed: ${error.message}` : 'ended'}; reconnecting in ${delay} ms`));
+    this.options.report(new Error(`${what}; reconnecting in ${delay} ms`));
     this.retryTimer = setTimeout(() => this.open(), delay);
   }
 

@@ -3,7 +3,8 @@
 // token revoked by a reload). The listener must see the end at once, report it and reconnect; it
 // used to wait for the HTTP/2 stream to close, which a gRPC server does not do after its status
 // while the client still sends, so the listener hung, reporting nothing (and `connected` stayed
-// true after a revocation).
+// true after a revocation). And a token given as a function is read again at each reconnect, so a
+// worker whose token was rotated by a reload picks up the new one without a restart.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -89,5 +90,95 @@ describe('listen() when the server ends the stream with a status', () => {
       writeFileSync(config, 'tokens:\n  - token: good-token\n    appId: worker\n  - token: other-token\n    appId: worker\n');
       server.reload();
     }
+  });
+
+  // A token given as a string is presented at every reconnect, so after a rotation the worker
+  // retried its revoked token forever and needed a restart. A function is asked again at each
+  // (re)connect of WatchJobs and each (re)open of WatchHosts.
+  it('reads a token function again at each reconnect: after the server rotated the token, the new one is used and triggers arrive', async () => {
+    writeFileSync(config, 'tokens:\n  - token: good-token\n    appId: worker\n  - token: other-token\n    appId: worker\n  - token: first-token\n    appId: worker\n');
+    expect(server.reload().tokens.result).toBe('reloaded');
+    let current = 'first-token';
+    const asked: string[] = [];
+    // As a worker reading its token from a file or a secret store would: asynchronously.
+    const apiToken = async (): Promise<string> => {
+      await new Promise((resolve) => setImmediate(resolve));
+      asked.push(current);
+      return current;
+    };
+    const errors: string[] = [];
+    const received: string[] = [];
+    const listener = listen({
+      address: `127.0.0.1:${server.schedulerPort}`,
+      appId: 'worker',
+      apiToken,
+      handlers: { 'after-rotation': (job) => void received.push(job.name) },
+      reconnect: { initialMs: 50, maxMs: 200 },
+      onError: (e) => errors.push(e.message),
+    });
+    listeners.push(listener);
+    try {
+      await Promise.race([listener.ready(), new Promise((_, reject) => setTimeout(() => reject(new Error('not ready 20 s after listen()')), 20_000))]);
+
+      // The server rotates: first-token is revoked, second-token takes its place. The worker does
+      // not know yet: its function still answers first-token, refused at each try.
+      writeFileSync(config, 'tokens:\n  - token: good-token\n    appId: worker\n  - token: other-token\n    appId: worker\n  - token: second-token\n    appId: worker\n');
+      expect(server.reload().tokens.result).toBe('reloaded');
+      await expect.poll(() => watchJobsErrors(errors).filter((m) => /UNAUTHENTICATED/.test(m)).length, { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+      await expect.poll(() => watchHostsErrors(errors).filter((m) => /refused/.test(m)).length, { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
+      expect(listener.connected).toBe(false);
+
+      // The worker's secret is updated: the next reconnect reads it, without a restart.
+      current = 'second-token';
+      await expect.poll(() => listener.connected, { timeout: 20_000 }).toBe(true);
+      expect(asked).toContain('second-token');
+      const res = await fetch(`${server.httpUrl}/v1.0/jobs/after-rotation`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'dapr-api-token': 'good-token', 'dapr-app-id': 'worker' },
+        body: JSON.stringify({ dueTime: '0s' }),
+      });
+      expect(res.status).toBe(204);
+      await expect.poll(() => received, { timeout: 20_000 }).toEqual(['after-rotation']);
+
+      // WatchHosts was opened again with the new token too: it stops being refused.
+      const refusedHosts = (): number => watchHostsErrors(errors).filter((m) => /refused/.test(m)).length;
+      await expect.poll(() => asked.filter((t) => t === 'second-token').length, { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+      const settled = refusedHosts();
+      await new Promise((resolve) => setTimeout(resolve, 1_000)); // five backoffs of at most 200 ms
+      expect(refusedHosts()).toBe(settled);
+      expect(errors.filter((m) => /second-token|first-token/.test(m))).toEqual([]);
+    } finally {
+      writeFileSync(config, 'tokens:\n  - token: good-token\n    appId: worker\n  - token: other-token\n    appId: worker\n');
+      server.reload();
+    }
+  });
+
+  it('reports a token function that throws, rejects or answers no string, naming neither the token nor the value, and asks again', async () => {
+    const answers: Array<() => string | undefined | Promise<string | undefined>> = [
+      () => {
+        throw new Error('the secret store is down');
+      },
+      () => Promise.reject(new Error('timed out reading the token file')),
+      () => 7_777_777 as unknown as string,
+    ];
+    const apiToken = (): string | undefined | Promise<string | undefined> => (answers.shift() ?? (() => 'good-token'))();
+    const errors: string[] = [];
+    const listener = listen({ address: `127.0.0.1:${server.schedulerPort}`, appId: 'worker', apiToken, handlers: {}, reconnect: { initialMs: 50, maxMs: 200 }, onError: (e) => errors.push(e.message) });
+    listeners.push(listener);
+    await Promise.race([listener.ready(), new Promise((_, reject) => setTimeout(() => reject(new Error('not ready 20 s after listen()')), 20_000))]);
+    // WatchJobs and WatchHosts each read the token: the three bad answers went to one or the other.
+    const reported = errors.filter((m) => /apiToken function/.test(m));
+    expect(reported).toHaveLength(3);
+    expect(reported.join('\n')).toMatch(/the apiToken function failed: the secret store is down; (reconnecting|asking again) in \d+ ms/);
+    expect(reported.join('\n')).toMatch(/the apiToken function failed: timed out reading the token file/);
+    expect(reported.join('\n')).toMatch(/the apiToken function answered a number; it must answer a string \(or undefined for no token\)/);
+    expect(reported.join('\n')).not.toMatch(/7777777/);
+    for (const message of reported) expect(message).toMatch(/^(WatchJobs stream to 127\.0\.0\.1:\d+ not opened|WatchHosts not asked): /);
+  });
+
+  it('refuses an apiToken that is neither a string nor a function at once, naming the option and its type only', () => {
+    const untyped = { address: '127.0.0.1:1', appId: 'worker', apiToken: 12345, handlers: {} } as unknown as Parameters<typeof listen>[0];
+    expect(() => listen(untyped)).toThrow('listen(): options.apiToken must be a string or a function returning one (or a promise of one), not a number');
+    expect(() => listen(untyped)).not.toThrow(/12345/);
   });
 });
