@@ -42,13 +42,29 @@ export function withApiToken(option: ApiTokenOption | undefined, use: (token: st
   );
 }
 
-/** From plain JavaScript: neither a string nor a function is a mistake to name at once. */
+/**
+ * Checked at listen(): from plain JavaScript neither a string nor a function is a mistake to name
+ * at once, and so is a string a header cannot carry.
+ */
 export function checkApiTokenOption(option: unknown): void {
+  if (typeof option === 'string' && !headerSafe(option)) throw new TypeError(`listen(): options.apiToken ${NOT_HEADER_SAFE}`);
   if (option === undefined || typeof option === 'string' || typeof option === 'function') return;
   throw new TypeError(`listen(): options.apiToken must be a string or a function returning one (or a promise of one), not ${describe(option)}`);
 }
 
+/** Said of a token that is not one line of printable ASCII, without showing it. */
+const NOT_HEADER_SAFE = 'holds a character a header cannot carry (a line break, say: a token file read with its trailing newline); trim it';
+
+/** gRPC metadata values (and so dapr-api-token) are printable ASCII: anything else fails the call. */
+function headerSafe(token: string): boolean {
+  return /^[\x20-\x7e]*$/.test(token);
+}
+
 function checked(token: unknown, use: (token: string | undefined) => void, failed: (error: Error) => void): void {
+  if (typeof token === 'string' && !headerSafe(token)) {
+    failed(new Error(`the apiToken function answered a token that ${NOT_HEADER_SAFE}`));
+    return;
+  }
   if (token === undefined || token === null || typeof token === 'string') {
     use(token || undefined);
     return;

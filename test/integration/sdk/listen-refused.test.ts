@@ -160,25 +160,31 @@ describe('listen() when the server ends the stream with a status', () => {
       },
       () => Promise.reject(new Error('timed out reading the token file')),
       () => 7_777_777 as unknown as string,
+      () => Promise.resolve('good-token\n'), // a token file read as it is, newline and all
     ];
     const apiToken = (): string | undefined | Promise<string | undefined> => (answers.shift() ?? (() => 'good-token'))();
     const errors: string[] = [];
     const listener = listen({ address: `127.0.0.1:${server.schedulerPort}`, appId: 'worker', apiToken, handlers: {}, reconnect: { initialMs: 50, maxMs: 200 }, onError: (e) => errors.push(e.message) });
     listeners.push(listener);
     await Promise.race([listener.ready(), new Promise((_, reject) => setTimeout(() => reject(new Error('not ready 20 s after listen()')), 20_000))]);
-    // WatchJobs and WatchHosts each read the token: the three bad answers went to one or the other.
+    // WatchJobs and WatchHosts each read the token: the four bad answers went to one or the other.
     const reported = errors.filter((m) => /apiToken function/.test(m));
-    expect(reported).toHaveLength(3);
+    expect(reported).toHaveLength(4);
     expect(reported.join('\n')).toMatch(/the apiToken function failed: the secret store is down; (reconnecting|asking again) in \d+ ms/);
     expect(reported.join('\n')).toMatch(/the apiToken function failed: timed out reading the token file/);
     expect(reported.join('\n')).toMatch(/the apiToken function answered a number; it must answer a string \(or undefined for no token\)/);
-    expect(reported.join('\n')).not.toMatch(/7777777/);
+    expect(reported.join('\n')).toMatch(/the apiToken function answered a token that holds a character a header cannot carry \(a line break, say: a token file read with its trailing newline\); trim it/);
+    expect(reported.join('\n')).not.toMatch(/7777777|good-token/);
     for (const message of reported) expect(message).toMatch(/^(WatchJobs stream to 127\.0\.0\.1:\d+ not opened|WatchHosts not asked): /);
   });
 
-  it('refuses an apiToken that is neither a string nor a function at once, naming the option and its type only', () => {
+  it('refuses an apiToken that is neither a string nor a function, or that a header cannot carry, at once, never showing it', () => {
     const untyped = { address: '127.0.0.1:1', appId: 'worker', apiToken: 12345, handlers: {} } as unknown as Parameters<typeof listen>[0];
     expect(() => listen(untyped)).toThrow('listen(): options.apiToken must be a string or a function returning one (or a promise of one), not a number');
     expect(() => listen(untyped)).not.toThrow(/12345/);
+    // grpc-js's own refusal of such a value quoted it, token and all.
+    const newline = { address: '127.0.0.1:1', appId: 'worker', apiToken: 'secret-from-file\n', handlers: {} };
+    expect(() => listen(newline)).toThrow('listen(): options.apiToken holds a character a header cannot carry (a line break, say: a token file read with its trailing newline); trim it');
+    expect(() => listen(newline)).not.toThrow(/secret/);
   });
 });
