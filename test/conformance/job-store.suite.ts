@@ -937,6 +937,46 @@ export function jobStoreConformance(
         expect(results).toEqual([undefined, true, 1, false]);
         expect(await store.get(r.def.key)).toBeUndefined();
       });
+
+      it('tells WriteNotice in issue order, each before its answer, and never for a failed write', async () => {
+        const log: string[] = [];
+        const note = (what: string) => ({ written: () => log.push(`written ${what}`) });
+        const answered = (what: string) => () => log.push(`answered ${what}`);
+        const taken = minimalRecord(key('wn-taken'));
+        await store.create(taken, { overwrite: false });
+        const a = minimalRecord(key('wn-a'));
+        const b = minimalRecord(key('wn-b'));
+        const calls = [
+          store.create(a, { overwrite: false, ...note('create a') }).then(answered('create a')),
+          store.delete(a.def.key, note('delete a')).then(answered('delete a')),
+          store.create(minimalRecord(key('wn-taken')), { overwrite: false, ...note('create taken') }).then(answered('create taken'), () => log.push('refused create taken')),
+          store.deleteByPrefix(NS, APP, 'wn-', note('delete wn-')).then(answered('delete wn-')),
+          store.create(b, { overwrite: false, ...note('create b') }).then(answered('create b')),
+        ];
+        await Promise.all(calls);
+        const written = log.filter((line) => line.startsWith('written'));
+        expect(written).toEqual(['written create a', 'written delete a', 'written delete wn-', 'written create b']);
+        for (const what of ['create a', 'delete a', 'delete wn-', 'create b']) expect(log.indexOf(`written ${what}`)).toBeLessThan(log.indexOf(`answered ${what}`));
+        expect(log).toContain('refused create taken');
+        expect((await store.get(b.def.key))?.def.uid).toBe(b.def.uid);
+        expect(await store.get(taken.def.key)).toBeUndefined();
+      });
+
+      it('a WriteNotice that throws rejects its write\'s answer (the write stands)', async () => {
+        const r = minimalRecord(key('wn-throws'));
+        await expect(store.create(r, { overwrite: false, written: () => { throw new Error('listener failed'); } })).rejects.toThrow('listener failed');
+        expect((await store.get(r.def.key))?.def.uid).toBe(r.def.uid);
+      });
+
+      it('a delete by prefix and then a create of a matching name, issued together: the created job stays', async () => {
+        const old = minimalRecord(key('wo-old'));
+        await store.create(old, { overwrite: false });
+        const created = minimalRecord(key('wo-new'));
+        const results = await Promise.all([store.deleteByPrefix(NS, APP, 'wo-'), store.create(created, { overwrite: false })]);
+        expect(results).toEqual([1, undefined]);
+        expect((await store.get(created.def.key))?.def.uid).toBe(created.def.uid);
+        expect(await store.get(old.def.key)).toBeUndefined();
+      });
     });
   });
 }

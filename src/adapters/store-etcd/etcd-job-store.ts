@@ -12,7 +12,7 @@ import { JobExistsError, StoreConflictError } from '../../core/errors.js';
 import { isFinished, type HistoryEntry, type JobDefinition, type JobKey, type JobRecord, type Progress } from '../../core/model/job.js';
 import { appKeyString } from '../../core/model/job-key.js';
 import { partitionOf } from '../../core/model/partition.js';
-import type { DeleteByPrefixOptions, JobStore, ListOptions, ListPage, ProgressCommit, StagedCount } from '../../core/ports/job-store.js';
+import { noticeWritten, type DeleteByPrefixOptions, type JobStore, type ListOptions, type ListPage, type ProgressCommit, type StagedCount, type WriteNotice } from '../../core/ports/job-store.js';
 import { AppJobCounts } from './app-job-counts.js';
 import type { KeyValue, RequestOp } from './etcd-api.js';
 import { toStoreError, type EtcdClient } from './etcd-client.js';
@@ -103,7 +103,7 @@ export class EtcdJobStore implements JobStore {
     return partitionOf(key, this.partitionCount);
   }
 
-  async create(record: JobRecord, options: { overwrite: boolean }): Promise<JobDefinition | undefined> {
+  async create(record: JobRecord, options: { overwrite: boolean } & WriteNotice): Promise<JobDefinition | undefined> {
     this.open();
     const def = encodeDefinition(record.def); // throws for values JSON cannot hold, before anything is sent
     const stored: StoredProgress = { uid: record.def.uid, progress: record.progress, history: [] };
@@ -120,7 +120,7 @@ export class EtcdJobStore implements JobStore {
       if (entry) ops.push(put(this.indexKey(key, entry, id), Buffer.alloc(0)));
       return ops;
     };
-    return this.order.writeJob(id, () =>
+    const answer = this.order.writeJob(id, () =>
       guard(async () => {
         if (!options.overwrite) {
           // The name is free (the compare says so): nothing replaced, nothing asked back.
@@ -154,6 +154,7 @@ export class EtcdJobStore implements JobStore {
         return replaced;
       }),
     );
+    return noticeWritten(answer, options.written);
   }
 
   async get(key: JobKey): Promise<JobRecord | undefined> {
@@ -214,9 +215,9 @@ export class EtcdJobStore implements JobStore {
     });
   }
 
-  async delete(key: JobKey): Promise<JobDefinition | undefined> {
+  async delete(key: JobKey, options: WriteNotice = {}): Promise<JobDefinition | undefined> {
     this.open();
-    return this.order.writeJob(this.layout.jobId(key), () =>
+    const answer = this.order.writeJob(this.layout.jobId(key), () =>
       guard(async () => {
         let deleted: JobDefinition | undefined;
         await this.withCurrent(key, 'cache', async (current) => {
@@ -236,12 +237,13 @@ export class EtcdJobStore implements JobStore {
         return deleted;
       }),
     );
+    return noticeWritten(answer, options.written);
   }
 
   async deleteByPrefix(namespace: string, appId: string, prefix: string, options: DeleteByPrefixOptions = {}): Promise<number> {
     this.open();
     const { onDeleted } = options;
-    return this.order.writeWide(() =>
+    const answer = this.order.writeWide(() =>
       guard(async () => {
         const range = this.layout.appRange('progress', namespace, appId, prefix);
         let count = 0;
@@ -279,6 +281,7 @@ export class EtcdJobStore implements JobStore {
         }
       }),
     );
+    return noticeWritten(answer, options.written);
   }
 
   async list(namespace: string, appId: string, options: ListOptions): Promise<ListPage> {

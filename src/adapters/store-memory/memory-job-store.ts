@@ -5,7 +5,7 @@
 
 import { JobExistsError } from '../../core/errors.js';
 import { indexedDueAt, indexedFinishedAt, indexedStagedAt, isFinished, type HistoryEntry, type JobDefinition, type JobKey, type JobRecord } from '../../core/model/job.js';
-import type { DeleteByPrefixOptions, DueRead, JobStore, ListOptions, ListPage, ProgressCommit, StagedCount } from '../../core/ports/job-store.js';
+import type { DeleteByPrefixOptions, DueRead, JobStore, ListOptions, ListPage, ProgressCommit, StagedCount, WriteNotice } from '../../core/ports/job-store.js';
 import { compareCodePoints } from '../../core/model/code-point-order.js';
 import { appKeyString, keyString } from '../../core/model/job-key.js';
 
@@ -33,7 +33,7 @@ export class MemoryJobStore implements JobStore {
     this.historyLimit = limit;
   }
 
-  async create(record: JobRecord, options: { overwrite: boolean }): Promise<JobDefinition | undefined> {
+  async create(record: JobRecord, options: { overwrite: boolean } & WriteNotice): Promise<JobDefinition | undefined> {
     this.open();
     const id = keyString(record.def.key);
     const existing = this.jobs.get(id);
@@ -41,6 +41,8 @@ export class MemoryJobStore implements JobStore {
     if (!options.overwrite && existing && !isFinished(existing.record.progress)) throw new JobExistsError(record.def.key.name);
     // Overwriting makes a new job: its own progress and no history from the one it replaces.
     this.jobs.set(id, { record: structuredClone(record), history: [] });
+    // Told in call order, as the write is made: this store writes in the caller's turn.
+    options.written?.();
     // The replaced entry is no longer the store's: its definition is handed out without a copy.
     return existing?.record.def;
   }
@@ -51,11 +53,12 @@ export class MemoryJobStore implements JobStore {
     return entry && structuredClone(entry.record);
   }
 
-  async delete(key: JobKey): Promise<JobDefinition | undefined> {
+  async delete(key: JobKey, options: WriteNotice = {}): Promise<JobDefinition | undefined> {
     this.open();
     const id = keyString(key);
     const existing = this.jobs.get(id);
     this.jobs.delete(id);
+    options.written?.();
     return existing?.record.def;
   }
 
@@ -69,6 +72,7 @@ export class MemoryJobStore implements JobStore {
         options.onDeleted?.(record.def);
       }
     }
+    options.written?.();
     return count;
   }
 

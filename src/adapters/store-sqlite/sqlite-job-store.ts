@@ -6,7 +6,7 @@
 
 import Database from 'better-sqlite3';
 import type { HistoryEntry, JobDefinition, JobKey, JobRecord } from '../../core/model/job.js';
-import type { DeleteByPrefixOptions, DueRead, JobStore, ListOptions, ListPage, ProgressCommit, StagedCount } from '../../core/ports/job-store.js';
+import { noticeWritten, type DeleteByPrefixOptions, type DueRead, type JobStore, type ListOptions, type ListPage, type ProgressCommit, type StagedCount, type WriteNotice } from '../../core/ports/job-store.js';
 import type { LiveCountChanges } from './live-count-changes.js';
 import { GroupCommit } from './group-commit.js';
 import { listLowerBound, prefixUpperBound } from './name-range.js';
@@ -92,7 +92,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   /** The job replaced comes back decoded from the write's own DELETE (write-ops.ts): no read of its own. */
-  create(record: JobRecord, options: { overwrite: boolean }): Promise<JobDefinition | undefined> {
+  create(record: JobRecord, options: { overwrite: boolean } & WriteNotice): Promise<JobDefinition | undefined> {
     // Serialise now: the caller may change the object after this call, and a value JSON cannot
     // hold fails this call alone.
     let row;
@@ -101,7 +101,7 @@ export class SqliteJobStore implements JobStore {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.write({ kind: 'create', row, overwrite: options.overwrite }) as Promise<JobDefinition | undefined>;
+    return noticeWritten(this.write({ kind: 'create', row, overwrite: options.overwrite }), options.written) as Promise<JobDefinition | undefined>;
   }
 
   async get(key: JobKey): Promise<JobRecord | undefined> {
@@ -110,16 +110,17 @@ export class SqliteJobStore implements JobStore {
     return row && parseRecord(row);
   }
 
-  delete(key: JobKey): Promise<JobDefinition | undefined> {
-    return this.write({ kind: 'delete', key: keyParams(key) }) as Promise<JobDefinition | undefined>;
+  delete(key: JobKey, options: WriteNotice = {}): Promise<JobDefinition | undefined> {
+    return noticeWritten(this.write({ kind: 'delete', key: keyParams(key) }), options.written) as Promise<JobDefinition | undefined>;
   }
 
   /** One write; with onDeleted, its DELETE answers the rows it deleted, told once it has committed. */
   async deleteByPrefix(namespace: string, appId: string, prefix: string, options: DeleteByPrefixOptions = {}): Promise<number> {
     const range = { namespace, app_id: appId, lower: prefix };
-    const { onDeleted } = options;
-    if (!onDeleted) return (await this.write({ kind: 'deleteByPrefix', range, upper: prefixUpperBound(prefix) })) as number;
-    const deleted = (await this.write({ kind: 'deleteByPrefix', range, upper: prefixUpperBound(prefix), definitions: true })) as JobDefinition[];
+    const { onDeleted, written } = options;
+    // The notice on the write's own answer, not after this function's awaits (WriteNotice).
+    if (!onDeleted) return (await noticeWritten(this.write({ kind: 'deleteByPrefix', range, upper: prefixUpperBound(prefix) }), written)) as number;
+    const deleted = (await noticeWritten(this.write({ kind: 'deleteByPrefix', range, upper: prefixUpperBound(prefix), definitions: true }), written)) as JobDefinition[];
     for (const def of deleted) onDeleted(def);
     return deleted.length;
   }

@@ -36,7 +36,21 @@ export interface ProgressCommit {
   history?: HistoryEntry;
 }
 
-export interface DeleteByPrefixOptions {
+/** What a write that changes which job a name holds (create, delete, deleteByPrefix) may be told with. */
+export interface WriteNotice {
+  /**
+   * Called once the write has taken effect (durable, as its answer would say), just before its
+   * promise settles, and never for a write that failed. Calls come in the order the store applied
+   * this process's writes to one job and its deletes by prefix (the order contract on JobStore),
+   * whatever order the callers awaiting the promises resume in: an awaiting caller may resume a
+   * few promise turns later than another (an async wrapper more or less on either path). The API
+   * layer tells the engine of the change here, so the engine learns of one name's writes in the
+   * store's order. If it throws, the write's promise rejects with that error.
+   */
+  written?: () => void;
+}
+
+export interface DeleteByPrefixOptions extends WriteNotice {
   /**
    * Told the definition of each job deleted, once the write that deleted it is durable (a store
    * that deletes in several writes tells each write's jobs as it lands, so a call that fails
@@ -67,6 +81,11 @@ export interface StagedCount {
  * Implementations: store-memory (reference), store-sqlite (embedded default), store-etcd (cluster).
  * All pass test/conformance/job-store.suite.ts.
  */
+/**
+ * Order: the writes one process issues to one job (create, delete, progress commits) and its
+ * deletes by prefix take effect in the order they were issued, and their WriteNotice calls come
+ * in that order. A read of one job issued after a write to it sees that write.
+ */
 export interface JobStore {
   /**
    * Stores a new job. Throws JobExistsError when the name is taken by a live job and overwrite is
@@ -76,13 +95,13 @@ export interface JobStore {
    * or two) each answers the job that it, and not the other, took out of the store. What the
    * caller discards with the replaced job (its jobStateStore payload) is then exactly that job's.
    */
-  create(record: JobRecord, options: { overwrite: boolean }): Promise<JobDefinition | undefined>;
+  create(record: JobRecord, options: { overwrite: boolean } & WriteNotice): Promise<JobDefinition | undefined>;
   get(key: JobKey): Promise<JobRecord | undefined>;
   /**
    * Deletes a job with its progress and history. Answers the definition of the job it deleted,
    * read by the same write as create's answer is; undefined when there was none.
    */
-  delete(key: JobKey): Promise<JobDefinition | undefined>;
+  delete(key: JobKey, options?: WriteNotice): Promise<JobDefinition | undefined>;
   /** Deletes every job of the app whose name starts with prefix (all of the app's when empty); answers how many. */
   deleteByPrefix(namespace: string, appId: string, prefix: string, options?: DeleteByPrefixOptions): Promise<number>;
   /** Jobs of one app in name order. */
@@ -154,4 +173,16 @@ export interface JobStore {
   /** The latest history entries of a job, newest first. */
   history(key: JobKey, limit: number): Promise<HistoryEntry[]>;
   close(): Promise<void>;
+}
+
+/**
+ * A store's answer with its WriteNotice attached: `written` runs as the answer's first reaction,
+ * so the notices of answers settled in the store's order run in that order.
+ */
+export function noticeWritten<T>(answer: Promise<T>, written: (() => void) | undefined): Promise<T> {
+  if (!written) return answer;
+  return answer.then((value) => {
+    written();
+    return value;
+  });
 }
