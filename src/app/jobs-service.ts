@@ -113,7 +113,7 @@ export class JobsService {
     // The usual schedule (no job-count quota, no jobStateStore) as one promise chain: an async
     // function here cost a promise and two awaits more per schedule.
     const created = record;
-    return this.store.create(created, { overwrite: checked.overwrite }).then(() => this.engine.upsert(created));
+    return this.store.create(created, { overwrite: checked.overwrite, written: () => this.engine.upsert(created) }).then(answered);
   }
 
   /** The request as the definition to store, or throws the refusal (rate, fields, data, target). */
@@ -134,8 +134,7 @@ export class JobsService {
     const progress = initialProgressOf(def);
     if (!this.payloads?.hasStores) {
       const record: JobRecord = { def, progress };
-      await this.store.create(record, { overwrite });
-      this.engine.upsert(record);
+      await this.store.create(record, { overwrite, written: () => this.engine.upsert(record) });
       return;
     }
     // jobStateStore: the payload is saved first, the job after; a replaced job's payload goes last.
@@ -144,7 +143,7 @@ export class JobsService {
     const record: JobRecord = { def: await this.payloads.externalize(def, 'DAPR_SCHEDULER_SCHEDULE_JOB'), progress };
     let replaced: JobDefinition | undefined;
     try {
-      replaced = await this.store.create(record, { overwrite });
+      replaced = await this.store.create(record, { overwrite, written: () => this.engine.upsert(record) });
     } catch (error) {
       // A refusal (the name is taken, a quota) wrote nothing: the payload goes. Any other failure
       // may have come after the write (an answer lost to a deadline): the payload goes only if
@@ -153,7 +152,6 @@ export class JobsService {
       else void this.discardUnlessStored(record);
       throw error;
     }
-    this.engine.upsert(record);
     void this.payloads.discard(replaced?.dataRef, 'overwritten');
   }
 
@@ -183,8 +181,7 @@ export class JobsService {
     validateName(key.name);
     const mark = this.engine.upsertMark();
     // The payload discarded is that of the job the store deleted (its answer), as in writeChecked.
-    const deleted = await this.store.delete(key);
-    this.engine.remove(key, mark);
+    const deleted = await this.store.delete(key, { written: () => this.engine.remove(key, mark) });
     void this.payloads?.discard(deleted?.dataRef, 'deleted');
   }
 
@@ -277,9 +274,7 @@ export class JobsService {
     const mark = this.engine.upsertMark();
     const payloads = this.payloads?.hasStores ? this.payloads : undefined;
     if (!payloads) {
-      const count = await this.store.deleteByPrefix(namespace, appId, prefix);
-      this.engine.removeByPrefix(namespace, appId, prefix, mark);
-      return count;
+      return await this.store.deleteByPrefix(namespace, appId, prefix, { written: () => this.engine.removeByPrefix(namespace, appId, prefix, mark) });
     }
     // The payloads discarded are those of the jobs the store says it deleted, not of a list read
     // before: a job created or overwritten meanwhile is deleted with its own payload.
@@ -288,9 +283,7 @@ export class JobsService {
       if (def.dataRef) refs.push(def.dataRef);
     };
     try {
-      const count = await this.store.deleteByPrefix(namespace, appId, prefix, { onDeleted });
-      this.engine.removeByPrefix(namespace, appId, prefix, mark);
-      return count;
+      return await this.store.deleteByPrefix(namespace, appId, prefix, { onDeleted, written: () => this.engine.removeByPrefix(namespace, appId, prefix, mark) });
     } finally {
       // Also when the store failed part way: what it reported is deleted, and so is its payload.
       for (const ref of refs) void payloads.discard(ref, 'deleted');
@@ -372,3 +365,6 @@ function initialProgressOf(def: JobDefinition): ReturnType<typeof initialProgres
 function isLive(record: JobRecord | undefined): boolean {
   return record !== undefined && !isFinished(record.progress);
 }
+
+/** A schedule's answer once the store has the job (the engine was told by the store's WriteNotice). */
+function answered(): void {}

@@ -94,9 +94,7 @@ export class RemindersService {
   async deleteByPrefix(owner: Owner, prefix: string): Promise<number> {
     const appId = reminderAppId(owner.appId);
     const mark = this.engine.upsertMark();
-    const count = await this.store.deleteByPrefix(owner.namespace, appId, prefix);
-    this.engine.removeByPrefix(owner.namespace, appId, prefix, mark);
-    return count;
+    return this.store.deleteByPrefix(owner.namespace, appId, prefix, { written: () => this.engine.removeByPrefix(owner.namespace, appId, prefix, mark) });
   }
 
   async get(owner: Owner, ref: ReminderRef): Promise<ReminderView> {
@@ -109,8 +107,7 @@ export class RemindersService {
   async delete(owner: Owner, ref: ReminderRef): Promise<void> {
     const key = reminderJobKey(owner, ref, DELETE_CODE);
     const mark = this.engine.upsertMark();
-    await this.store.delete(key);
-    this.engine.remove(key, mark);
+    await this.store.delete(key, { written: () => this.engine.remove(key, mark) });
   }
 
   /** Every reminder this app set on one actor, in name order of the stored key. */
@@ -130,12 +127,11 @@ export class RemindersService {
     });
     const record: JobRecord = { def, progress: initialProgress(def, def.schedule ? parseSchedule(def.schedule) : undefined) };
     try {
-      await this.store.create(record, { overwrite });
+      await this.store.create(record, { overwrite, written: () => this.engine.upsert(record) });
     } catch (error) {
       if (error instanceof JobExistsError) throw new DuetimeError('conflict', conflictCode, `${describe(ref)} already exists; ${fix}`, 'overwrite');
       throw error;
     }
-    this.engine.upsert(record);
   }
 
   /** The app's reminder records whose stored names start with `prefix`, page by page. */

@@ -65,8 +65,7 @@ export async function syncCronBindingJobs(
   if (problems.length > 0) throw new CronBindingError(problems);
 
   for (const record of records) {
-    await deps.store.create(record, { overwrite: true });
-    deps.engine.upsert(record);
+    await deps.store.create(record, { overwrite: true, written: () => deps.engine.upsert(record) });
   }
 
   const wanted = new Set(records.map((r) => r.def.key.name));

@@ -19,7 +19,7 @@ import { Engine } from '../../../src/core/engine/engine.js';
 import { defaultEngineOptions } from '../../../src/core/engine/options.js';
 import type { EngineEvents } from '../../../src/core/events.js';
 import type { JobDefinition, JobKey, JobRecord } from '../../../src/core/model/job.js';
-import type { DeleteByPrefixOptions, ProgressCommit } from '../../../src/core/ports/job-store.js';
+import type { DeleteByPrefixOptions, ProgressCommit, WriteNotice } from '../../../src/core/ports/job-store.js';
 import type { StateStore } from '../../../src/core/ports/state-store.js';
 import { FakeClock, settle } from '../../../src/testing/fake-clock.js';
 import { ScriptedDeliverer } from '../../../src/testing/scripted-deliverer.js';
@@ -67,7 +67,7 @@ class GatedStore extends MemoryJobStore {
   /** The next create writes the job, then answers with this error (a timeout after the write landed). */
   failAfterWrite: Error | undefined;
 
-  override create(record: JobRecord, options: { overwrite: boolean }): Promise<JobDefinition | undefined> {
+  override create(record: JobRecord, options: { overwrite: boolean } & WriteNotice): Promise<JobDefinition | undefined> {
     return this.around('create', async () => {
       const replaced = await super.create(record, options);
       const error = this.failAfterWrite;
@@ -81,8 +81,8 @@ class GatedStore extends MemoryJobStore {
     return this.around('get', () => super.get(key));
   }
 
-  override delete(key: JobKey): Promise<JobDefinition | undefined> {
-    return this.around('delete', () => super.delete(key));
+  override delete(key: JobKey, options?: WriteNotice): Promise<JobDefinition | undefined> {
+    return this.around('delete', () => super.delete(key, options));
   }
 
   override deleteByPrefix(namespace: string, appId: string, prefix: string, options?: DeleteByPrefixOptions): Promise<number> {
@@ -183,12 +183,11 @@ const storedRef = async (x: Harness, name: string): Promise<string | undefined> 
 // replica that wrote the job, the etcd watch can report the job and another replica's delete or
 // overwrite of it (engine.upsert, engine.remove) before this replica's create answer arrives.
 describe('jobs: a delete that lands between a create written and its answer', () => {
-  // Known limit, kept as it.fails (it fails once the limit is removed: then make it a plain it).
-  // The embedded stores answer one job's writes in the order they were issued, so a create's
-  // answer never comes after a later delete's or overwrite's there: this needs answers out of
-  // order, which only a cluster might give (not shown). Ordering the engine's upsert and remove by
-  // the store's revision would close it. See docs/cluster.md, Limits.
-  it.fails('a job deleted after its create was written (not yet answered) never fires once the delete returned', async () => {
+  // Were it.fails until the stores told the engine of each write themselves, in their order
+  // (WriteNotice on the JobStore port): the late create's notice was applied after the delete's
+  // and the deleted job fired. The held answer stands for any delay between the store's write and
+  // its awaiting caller (test/unit/app/write-notice-sqlite.test.ts shows one on real SQLite).
+  it('a job deleted after its create was written (not yet answered) never fires once the delete returned', async () => {
     h = await makeHarness();
     const held = h.store.holdAnswer('create');
     const scheduling = h.schedule('ghost', { dueTime: '1s', data: 'new' });
@@ -198,12 +197,11 @@ describe('jobs: a delete that lands between a create written and its answer', ()
     held.open();
     await scheduling;
     await h.clock.advance(5_000);
-    // Today: the late engine.upsert(record) takes the deleted job into memory and it fires at 1 s.
+    // Before: the late engine.upsert(record) took the deleted job into memory and it fired at 1 s.
     expect(h.data('ghost')).toEqual([]);
   });
 
-  // A known limit, as the first it.fails of this kind above says.
-  it.fails('with a jobStateStore: no attempt of the deleted job (its payload already discarded) after the delete returned', async () => {
+  it('with a jobStateStore: no attempt of the deleted job (its payload already discarded) after the delete returned', async () => {
     h = await makeHarness({ payloads: true });
     const held = h.store.holdAnswer('create');
     const scheduling = h.schedule('ghost', { dueTime: '1s', data: 'secret' });
@@ -215,15 +213,15 @@ describe('jobs: a delete that lands between a create written and its answer', ()
     await scheduling;
     await h.clock.advance(5_000);
     expect(h.data('ghost')).toEqual([]); // the app gets nothing: the payload is gone
-    // Today: the ghost is still attempted and fails reading the discarded payload (a failed attempt
+    // Before: the ghost was still attempted and failed reading the discarded payload (a failed attempt
     // logged and counted for a job that was deleted before it fired).
     expect(h.attempts.map((a) => [a.trigger.key.name, a.outcome, a.detail])).toEqual([]);
   });
 });
 
 describe('jobs: two overwrites whose store answers come back out of order', () => {
-  // A known limit, as the first it.fails of this kind above says.
-  it.fails('the engine fires the job the store holds, never the one it replaced', async () => {
+  // Was it.fails, as the two above.
+  it('the engine fires the job the store holds, never the one it replaced', async () => {
     h = await makeHarness();
     await h.schedule('twice', { dueTime: '1h', data: 'orig' });
     const held = h.store.holdAnswer('create');
@@ -234,8 +232,8 @@ describe('jobs: two overwrites whose store answers come back out of order', () =
     held.open();
     await first;
     await h.clock.advance(5_000);
-    // Today: A's late engine.upsert replaces B in memory; A (overwritten in the store before B's
-    // write returned) fires at 1 s, then its commit is refused, the store's B is reloaded and fires too.
+    // Before: A's late engine.upsert replaced B in memory; A (overwritten in the store before B's
+    // write returned) fired at 1 s, then its commit was refused, the store's B reloaded and fired too.
     expect(h.data('twice')).toEqual(['B']);
   });
 });
@@ -379,8 +377,8 @@ describe('reminders: a delete that lands between a create written and its answer
   const owner = { namespace: 'default', appId: 'app' };
   const ref = { actorType: 'Billing', actorId: 'acct-1', name: 'nudge' };
 
-  // A known limit, as the first it.fails of this kind above says.
-  it.fails('a reminder deleted after its create was written (not yet answered) never fires once the delete returned', async () => {
+  // Was it.fails, as the jobs' case above.
+  it('a reminder deleted after its create was written (not yet answered) never fires once the delete returned', async () => {
     h = await makeHarness();
     const name = reminderJobKey(owner, ref).name;
     const held = h.store.holdAnswer('create');
@@ -391,7 +389,7 @@ describe('reminders: a delete that lands between a create written and its answer
     held.open();
     await creating;
     await h.clock.advance(5_000);
-    // Today: RemindersService.save's late engine.upsert takes the deleted reminder into memory; it fires once.
+    // Before: RemindersService.save's late engine.upsert took the deleted reminder into memory; it fired once.
     expect(h.target.of(name).map((d) => d.at - T0)).toEqual([]);
   });
 });
