@@ -90,6 +90,11 @@ export class Engine {
   private inFlight = 0;
   /** Upserts so far: a delete compares a slot's upsertSeq with the count before its store call. */
   private upserts = 0;
+  /**
+   * Deleted jobs whose delivery is still out, by name: a job created again under the name waits
+   * for that delivery before its own goes out (one delivery of a name in flight at a time).
+   */
+  private readonly deletedInFlight = new Map<string, Slot>();
   private running = false;
   /** Which jobs this replica fires (cluster: the partitions it owns); set by retainOnly. */
   private owns: (key: JobKey) => boolean = () => true;
@@ -218,6 +223,7 @@ export class Engine {
   }
 
   private dropDeleted(slot: Slot, since: number | undefined): void {
+    if (slot.attempt) this.deletedInFlight.set(slot.keyStr, slot);
     this.drop(slot);
     if (since !== undefined && slot.upsertSeq > since) this.coverage.lost();
   }
@@ -488,6 +494,12 @@ export class Engine {
 
   /** Hands the slot's trigger to delivery; false when it turned out not to be due (nothing dispatched). */
   private dispatch(slot: Slot, lane: Lane<Slot>): boolean {
+    if (this.deletedInFlight.size > 0 && this.deletedInFlight.has(slot.keyStr)) {
+      // The name's deleted job is still being delivered: this one goes out once that answers.
+      slot.phase = 'idle';
+      slot.waitsForName = true;
+      return false;
+    }
     if (!this.owns(slot.record.def.key)) {
       this.forget(slot); // ownership lost since it was queued (cluster): the new owner fires it
       return false;
@@ -528,6 +540,7 @@ export class Engine {
     const slot = attempt.slot;
     this.inFlight--;
     this.ready.done(attempt.lane);
+    if (slot.removed && this.deletedInFlight.get(slot.keyStr) === slot) this.deletedDelivered(slot.keyStr);
     // The usual case: nothing else (a pause, a manual trigger) holds the job's lock, so it is
     // taken now and the outcome joins this turn's batch; else it waits its turn alone. The lock is
     // taken before anything else runs, so stop() finds it once inFlight reaches 0.
@@ -545,6 +558,16 @@ export class Engine {
       for (const resolve of waiters) resolve();
     }
     this.pump();
+  }
+
+  /** A deleted job's delivery answered: the job created again under its name, if waiting, is placed. */
+  private deletedDelivered(keyStr: string): void {
+    this.deletedInFlight.delete(keyStr);
+    const next = this.slots.get(keyStr);
+    if (next?.waitsForName && next.phase === 'idle') {
+      next.waitsForName = false;
+      this.place(next);
+    }
   }
 
   /** One outcome alone, under its job's lock (the lock was busy when it settled). */

@@ -20,6 +20,8 @@ export interface Slot {
   attempt?: Attempt | undefined;
   /** The commit of the last outcome, from when it is known (phase still 'inflight' until it is committed). */
   delivery?: Promise<void> | undefined;
+  /** Due, held back while a deleted job of the same name is still being delivered (engine deletedInFlight). */
+  waitsForName?: boolean;
   /** The release that loaded this staged job, until its trigger's outcome is known. */
   release?: Release;
 }

@@ -18,9 +18,10 @@
 // refill (it fired at 60 s, due at 2 s; the delete now passes upsertMark() and a slot filled
 // after it makes the next refill read the whole window); and trigger-now of a job not in memory
 // that was replaced just before the operation's read was left out of memory (its guard watch
-// now opens after the read). The fifth, "the new job waits for the old delivery", is kept as
-// it.fails: one in flight is per job, and a job deleted and created again is a new job, whose
-// first trigger may go out while the deleted one's is still out (docs/architecture.md).
+// now opens after the read). The fifth, "the new job waits for the old delivery", was kept as
+// it.fails while one in flight was per job: a job deleted and created again is a new job, whose
+// first trigger went out while the deleted one's was still out. Now a deleted job's delivery
+// still out holds back the next delivery of its name (engine deletedInFlight).
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryJobStore } from '../../../src/adapters/store-memory/index.js';
@@ -266,12 +267,12 @@ describe('engine: delete by prefix while work for a matching job is out', () => 
   });
 });
 
-describe('engine: delete by prefix during a delivery, then the name created again', () => {
+describe('engine: a delete during a delivery, then the name created again', () => {
   // An overwrite during a delivery keeps the name's one slot, and the new job waits for the old
   // delivery (upsert: "the old job's delivery finishes first (one in flight)"). A delete, by
   // prefix or alone, drops the slot at once, so a create of the name made next gets a slot of
-  // its own while the old delivery is still out.
-  it.fails('the new job waits for the old delivery: one delivery of the name in flight at a time', async () => {
+  // its own: it waits, due, until the deleted job's delivery has answered.
+  it('the new job waits for the old delivery: one delivery of the name in flight at a time', async () => {
     const { clock, schedule } = await setup();
     const first = pending();
     respondWith((t) => (t.data === 'old' ? first.outcome : done));
@@ -286,6 +287,85 @@ describe('engine: delete by prefix during a delivery, then the name created agai
     expect(deliveredAfter('p-d', 0)).toEqual([
       [1_000, 'old', false],
       [3_000, 'new', false],
+    ]);
+  });
+
+  it('a delete of the job alone: the same', async () => {
+    const { clock, jobs, key, schedule } = await setup();
+    const first = pending();
+    respondWith((t) => (t.data === 'old' ? first.outcome : done));
+    await schedule('d', { schedule: '@every 1s', data: 'old' });
+    await clock.advance(1_000);
+    await jobs.delete(key('d'));
+    await schedule('d', { dueTime: '1s', data: 'new' });
+    await clock.advance(2_000);
+    expect(deliveredAfter('d', 0)).toEqual([[1_000, 'old', false]]);
+    first.answer({ kind: 'failed', detail: 'the app failed it' }); // any answer ends the old delivery
+    await clock.advance(0);
+    expect(deliveredAfter('d', 0)).toEqual([
+      [1_000, 'old', false],
+      [3_000, 'new', false],
+    ]);
+  });
+
+  it('created, deleted and created again while the old delivery is out: only the last goes, once it answers', async () => {
+    const { clock, jobs, key, schedule } = await setup();
+    const first = pending();
+    respondWith((t) => (t.data === 'old' ? first.outcome : done));
+    await schedule('d', { schedule: '@every 1s', data: 'old' });
+    await clock.advance(1_000);
+    await jobs.delete(key('d'));
+    await schedule('d', { dueTime: '1s', data: 'second' });
+    await clock.advance(1_500); // second is due and waiting
+    await jobs.delete(key('d'));
+    await schedule('d', { dueTime: '1s', data: 'new' });
+    await clock.advance(1_500); // 4 s
+    first.answer(done);
+    await clock.advance(0);
+    await clock.advance(1_000);
+    expect(deliveredAfter('d', 0)).toEqual([
+      [1_000, 'old', false],
+      [4_000, 'new', false],
+    ]);
+  });
+
+  it('an overwrite of the waiting job: the newest goes, once', async () => {
+    const { clock, jobs, key, schedule } = await setup();
+    const first = pending();
+    respondWith((t) => (t.data === 'old' ? first.outcome : done));
+    await schedule('d', { schedule: '@every 1s', data: 'old' });
+    await clock.advance(1_000);
+    await jobs.delete(key('d'));
+    await schedule('d', { dueTime: '1s', data: 'second' });
+    await clock.advance(1_500);
+    await schedule('d', { dueTime: '0s', data: 'new', overwrite: true });
+    await clock.advance(500);
+    first.answer(done);
+    await clock.advance(0);
+    await clock.advance(1_000);
+    expect(deliveredAfter('d', 0)).toEqual([
+      [1_000, 'old', false],
+      [3_000, 'new', false],
+    ]);
+  });
+
+  it('other names of the app are not held', async () => {
+    const { clock, jobs, key, schedule } = await setup();
+    const first = pending();
+    respondWith((t) => (t.data === 'old' ? first.outcome : done));
+    await schedule('d', { schedule: '@every 1s', data: 'old' });
+    await clock.advance(1_000);
+    await jobs.delete(key('d'));
+    await schedule('d', { dueTime: '1s', data: 'new' });
+    await schedule('e', { dueTime: '1s', data: 'other' });
+    await clock.advance(1_000);
+    expect(deliveredAfter('e', 0)).toEqual([[2_000, 'other', false]]);
+    expect(deliveredAfter('d', 0)).toEqual([[1_000, 'old', false]]);
+    first.answer(done);
+    await clock.advance(0);
+    expect(deliveredAfter('d', 0)).toEqual([
+      [1_000, 'old', false],
+      [2_000, 'new', false],
     ]);
   });
 });
