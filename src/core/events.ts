@@ -1,6 +1,6 @@
 // The engine's typed events: metrics, logs and tests listen here instead of polling or sleeping.
 
-import type { FinishedState, JobKey, TickOutcome } from './model/job.js';
+import type { DataRef, FinishedState, JobKey, TickOutcome } from './model/job.js';
 import type { Trigger } from './model/trigger.js';
 
 export interface EngineEvents {
@@ -14,9 +14,10 @@ export interface EngineEvents {
   attempted: { trigger: Trigger; outcome: TickOutcome; detail?: string; startedAt: number; finishedAt: number; lateMs: number; retryAt?: number; released?: boolean };
   /**
    * A job has no further tick: deleted, or kept as a tombstone in `state` (completed: its last
-   * tick was delivered or it had none left; failed: its last tick was given up).
+   * tick was delivered or it had none left; failed: its last tick was given up). `dataRef`: its
+   * jobStateStore payload, when it has one, for the listener that discards it.
    */
-  finished: { key: JobKey; count: number; state?: FinishedState };
+  finished: { key: JobKey; count: number; state?: FinishedState; dataRef?: DataRef };
   /** A job's trigger found no consumer and is now filed in the store's staged index. */
   staged: { key: JobKey };
   /** The set of jobs this replica fires changed (cluster partitions moved) and was loaded. */

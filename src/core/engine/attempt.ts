@@ -3,6 +3,7 @@
 // object per delivery where there were the deliverer's promise, its resolve closure, the engine's
 // `.then` link with two closures, and an object built for the outcome when it came.
 
+import type { DataRef } from '../model/job.js';
 import type { Outcome, Trigger } from '../model/trigger.js';
 import type { OutcomeReceiver } from '../ports/deliverer.js';
 import type { Lane } from './fair-queue.js';
@@ -22,6 +23,12 @@ export class Attempt implements OutcomeReceiver {
   readonly scheduledAt: number;
   readonly attemptNumber: number;
   readonly manualTick: boolean;
+  /**
+   * The job's jobStateStore payload reference, kept past takeTrigger: when the job is overwritten
+   * while this outcome's commit finishes it, the engine no longer holds its definition, and the
+   * 'finished' event still names what to discard.
+   */
+  readonly dataRef: DataRef | undefined;
   /**
    * True while the deliverer's deliverTo runs: an answer given then (a stream with no consumer
    * stages at once) is settled on a microtask, so the engine never settles inside its own dispatch.
@@ -47,6 +54,7 @@ export class Attempt implements OutcomeReceiver {
     this.scheduledAt = trigger.scheduledAt;
     this.attemptNumber = trigger.attempt;
     this.manualTick = trigger.manual;
+    this.dataRef = trigger.dataRef;
   }
 
   /**

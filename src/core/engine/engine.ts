@@ -27,7 +27,7 @@
 import type { Clock, TimerHandle } from '../clock.js';
 import { TypedEmitter, type EngineEvents } from '../events.js';
 import { appKeyString, keyString } from '../model/job-key.js';
-import { isFinished, progressDueAt, type FinishedState, type HistoryEntry, type JobKey, type JobRecord, type Progress, type TickOutcome } from '../model/job.js';
+import { isFinished, progressDueAt, type DataRef, type FinishedState, type HistoryEntry, type JobKey, type JobRecord, type Progress, type TickOutcome } from '../model/job.js';
 import { deliverVia, type Deliverer } from '../ports/deliverer.js';
 import type { JobStore, ProgressCommit } from '../ports/job-store.js';
 import { Attempt } from './attempt.js';
@@ -794,7 +794,8 @@ export class Engine {
       // fire the new definition at the old schedule's time (early); letting the slot go would leave
       // the new job in the store, due, with nothing in memory to fire it. The old job did finish
       // if this commit ended it: its listeners hear of it (its jobStateStore payload goes).
-      if (ok && (progress === null || isFinished(progress))) this.reportFinished(slot.record.def.key, progress, finalCount ?? progress?.count ?? 0);
+      // The finished job's definition is gone from the slot; its attempt still names its payload.
+      if (ok && (progress === null || isFinished(progress))) this.reportFinished(slot.record.def.key, progress, finalCount ?? progress?.count ?? 0, answered?.dataRef);
       slot.phase = 'idle';
       this.place(slot);
       return undefined;
@@ -810,7 +811,7 @@ export class Engine {
     }
     if (progress === null || isFinished(progress)) {
       this.forget(slot, LEFT_THE_WINDOW);
-      this.reportFinished(def.key, progress, finalCount ?? progress?.count ?? current.count);
+      this.reportFinished(def.key, progress, finalCount ?? progress?.count ?? current.count, def.dataRef);
       return undefined;
     }
     slot.record = { def, progress };
@@ -820,11 +821,12 @@ export class Engine {
   }
 
   /** The 'finished' event of a job whose last commit (deleted, or a tombstone) is written. */
-  private reportFinished(key: JobKey, progress: Progress | null, count: number): void {
+  private reportFinished(key: JobKey, progress: Progress | null, count: number, dataRef: DataRef | undefined): void {
     if (!this.events.has('finished')) return;
     const finished: EngineEvents['finished'] = { key, count };
     const state = progress?.state;
     if (state === 'completed' || state === 'failed') finished.state = state;
+    if (dataRef) finished.dataRef = dataRef;
     this.events.emit('finished', finished);
   }
 

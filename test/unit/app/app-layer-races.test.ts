@@ -135,15 +135,15 @@ class MemoryStateStore implements StateStore {
  * test/unit/engine/harness.ts). With `payloads`, wired as main.ts wires a jobStateStore: the
  * JobsService externalizes payloads, the engine's deliverer reads them back, finished jobs' go.
  */
-async function makeHarness(options: { payloads?: boolean; store?: GatedStore; clock?: FakeClock } = {}) {
+async function makeHarness(options: { payloads?: boolean; store?: GatedStore; clock?: FakeClock; state?: MemoryStateStore } = {}) {
   const clock = options.clock ?? new FakeClock(T0);
   const store = options.store ?? new GatedStore();
   const target = new ScriptedDeliverer(clock);
-  const state = new MemoryStateStore();
+  const state = options.state ?? new MemoryStateStore();
   const warnings: string[] = [];
   const payloads = options.payloads ? new JobPayloads(new Map([['state', state]]), 'state', (message) => warnings.push(message)) : undefined;
   const engine = new Engine(store, payloads ? new PayloadLoadingDeliverer(target, payloads) : target, clock, { random: () => 0 });
-  if (payloads) discardFinishedPayloads(engine.events, payloads, { now: () => clock.now() });
+  if (payloads) discardFinishedPayloads(engine.events, payloads);
   const attempts: Array<EngineEvents['attempted']> = [];
   engine.events.on('attempted', (event) => attempts.push(event));
   const jobs = new JobsService(store, engine, clock, undefined, payloads);
@@ -235,6 +235,23 @@ describe('jobs: two overwrites whose store answers come back out of order', () =
     // Before: A's late engine.upsert replaced B in memory; A (overwritten in the store before B's
     // write returned) fired at 1 s, then its commit was refused, the store's B reloaded and fired too.
     expect(h.data('twice')).toEqual(['B']);
+  });
+});
+
+describe('jobStateStore payloads: a job that finishes with no attempt', () => {
+  // The 'finished' event names the payload; before, the payload was found from the job's last
+  // attempt (remembered for ten minutes), so a job that never had one kept its payload for good.
+  it('a job left no tick by its catch-up policy and ttl while the node was down ends at the next start without an attempt, and its payload goes', async () => {
+    const first = await makeHarness({ payloads: true });
+    await first.schedule('brief', { schedule: '@every 10s', ttl: '15s', catchUp: 'none', data: 'secret' });
+    expect(payloadKeys(first)).toHaveLength(1);
+    await first.stop(); // the node goes down before the first tick
+    await first.clock.advance(60_000);
+    h = await makeHarness({ payloads: true, store: first.store, clock: first.clock, state: first.state });
+    await settle();
+    expect(await h.store.get(h.key('brief'))).toBeUndefined(); // finished (no tombstones kept here)
+    expect(h.attempts).toEqual([]);
+    expect(payloadKeys(h)).toEqual([]);
   });
 });
 

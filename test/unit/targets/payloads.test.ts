@@ -112,25 +112,16 @@ describe('PayloadLoadingDeliverer', () => {
 });
 
 describe('discardFinishedPayloads', () => {
-  it('removes the payload of a job that finishes after an attempt, within the window', async () => {
+  it('removes the payload the finished event names, and nothing for a job without one', async () => {
     const { store, payloads } = setup();
     const events = new TypedEmitter<EngineEvents>();
-    let now = 0;
-    discardFinishedPayloads(events, payloads, { windowMs: 1000, maxEntries: 10, now: () => now });
-    const stored = await payloads.externalize(def({ data: 1 }), 'CODE');
-    const t: Trigger = { key, uid: 'u1', triggerId: 't', scheduledAt: 0, attempt: 1, data: undefined, dataRef: stored.dataRef!, target: { kind: 'app' }, manual: false };
-    events.emit('attempted', { trigger: t, outcome: 'success', startedAt: 0, finishedAt: 0, lateMs: 0 });
-    events.emit('finished', { key, count: 1 });
+    discardFinishedPayloads(events, payloads);
+    const first = await payloads.externalize(def({ data: 1 }), 'CODE');
+    const second = await payloads.externalize(def({ uid: 'u2', data: 2 }), 'CODE');
+    expect(store.values.size).toBe(2);
+    events.emit('finished', { key, count: 1 }); // a job without a payload
+    events.emit('finished', { key, count: 1, dataRef: first.dataRef! });
     await new Promise((resolve) => setImmediate(resolve));
-    expect(store.values.size).toBe(0);
-
-    // An attempt older than the window is forgotten: the finish is not matched to it.
-    const again = await payloads.externalize(def({ uid: 'u2', data: 2 }), 'CODE');
-    events.emit('attempted', { trigger: { ...t, uid: 'u2', dataRef: again.dataRef! }, outcome: 'success', startedAt: 0, finishedAt: 0, lateMs: 0 });
-    now = 5000;
-    events.emit('attempted', { trigger: { ...t, key: { ...key, name: 'other' }, dataRef: { store: 's', key: 'other' } }, outcome: 'success', startedAt: 0, finishedAt: 0, lateMs: 0 });
-    events.emit('finished', { key, count: 1 });
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(store.values.size).toBe(1);
+    expect([...store.values.keys()]).toEqual([second.dataRef!.key]);
   });
 });
