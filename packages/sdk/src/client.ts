@@ -11,6 +11,7 @@
 
 import { addressList, AddressRotation, type Addresses } from './addresses.js';
 import { DuetimeApiError } from './api-error.js';
+import { checkApiTokenOption, readApiToken, type ApiTokenOption } from './api-token.js';
 import { DEFAULT_RATE_LIMIT_RETRIES, retryAfterMs, withRateLimitRetries } from './rate-limit-retry.js';
 import type { HistoryEntry, Job, JobPage, JobSpec, ListOptions } from './types.js';
 
@@ -25,8 +26,17 @@ export interface DuetimeClientOptions {
   appId?: string;
   /** dapr-namespace. @defaultValue the server's `--namespace` */
   namespace?: string;
-  /** dapr-api-token, when the server requires one. @defaultValue none */
-  apiToken?: string;
+  /**
+   * dapr-api-token, when the server requires one: the token, or a function that answers it (a
+   * promise of it too), asked again for each request (and again when a 429 is sent again). After
+   * a server's tokens are rotated (SIGHUP) a string keeps being sent, and refused with 401, until
+   * the client is made again; a function that reads the token from a file or a secret store hands
+   * over the new one at the next request. A string a header cannot carry (a line break) throws
+   * here; a function that throws, rejects, or answers something other than a string (or
+   * undefined: no token) or such a token fails the request, unsent. Neither error shows the token.
+   * @defaultValue none
+   */
+  apiToken?: ApiTokenOption;
   /** Timeout of one attempt at one address, ms. @defaultValue 30_000 */
   timeoutMs?: number;
   /**
@@ -48,16 +58,18 @@ const IDEMPOTENT = new Set(['GET', 'DELETE']);
 export class DuetimeClient {
   private readonly baseUrls: AddressRotation;
   private readonly headers: Record<string, string>;
+  private readonly apiToken: ApiTokenOption | undefined;
   private readonly timeoutMs: number;
   private readonly rateLimitRetries: number;
 
   constructor(options: DuetimeClientOptions = {}) {
+    checkApiTokenOption(options.apiToken, 'new DuetimeClient()');
     this.baseUrls = new AddressRotation(addressList(options.baseUrl, process.env.DUETIME_URL, DEFAULT_BASE_URL).map((url) => url.replace(/\/+$/, '')));
     this.headers = {
       ...(options.appId ? { 'dapr-app-id': options.appId } : {}),
       ...(options.namespace ? { 'dapr-namespace': options.namespace } : {}),
-      ...(options.apiToken ? { 'dapr-api-token': options.apiToken } : {}),
     };
+    this.apiToken = options.apiToken;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.rateLimitRetries = options.rateLimitRetries ?? DEFAULT_RATE_LIMIT_RETRIES;
   }
@@ -134,6 +146,15 @@ export class DuetimeClient {
   }
 
   private async requestOnce(method: string, path: string, body?: unknown): Promise<unknown> {
+    // Read for each attempt, so a retry after a 429's wait presents a token rotated meanwhile.
+    const apiToken = await readApiToken(this.apiToken).catch((error: unknown) => {
+      throw new Error(`${method} ${path} not sent: ${(error as Error).message}`, { cause: error });
+    });
+    const headers = {
+      ...this.headers,
+      ...(apiToken ? { 'dapr-api-token': apiToken } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    };
     const order = this.baseUrls.order();
     const failures: string[] = [];
     for (const [k, index] of order.entries()) {
@@ -144,7 +165,7 @@ export class DuetimeClient {
       try {
         response = await fetch(`${baseUrl}${path}`, {
           method,
-          headers: { ...this.headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+          headers,
           ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
           signal: AbortSignal.timeout(this.timeoutMs),
         });

@@ -13,6 +13,7 @@
 import { credentials as grpcCredentials, Metadata, status, type ChannelCredentials, type Client, type ServiceError } from '@grpc/grpc-js';
 import { loadDuetimeProtos } from './protocol/proto-loader.js';
 import { addressList, AddressRotation, type Addresses } from './addresses.js';
+import { checkApiTokenOption, readApiToken, type ApiTokenOption } from './api-token.js';
 import { fromServiceError } from './grpc-error.js';
 import { DEFAULT_RATE_LIMIT_RETRIES, withRateLimitRetries } from './rate-limit-retry.js';
 import { fromJobMessage, toScheduleRequest, type GrpcJob, type JobMessage } from './grpc-job.js';
@@ -29,8 +30,18 @@ export interface DuetimeGrpcClientOptions {
   appId?: string;
   /** dapr-namespace. @defaultValue the server's `--namespace` */
   namespace?: string;
-  /** dapr-api-token, when the server requires one. @defaultValue none */
-  apiToken?: string;
+  /**
+   * dapr-api-token, when the server requires one: the token, or a function that answers it (a
+   * promise of it too), asked again for each call (and again when a call refused for the quota
+   * is made again). After a server's tokens are rotated (SIGHUP) a string keeps being sent, and
+   * refused with UNAUTHENTICATED, until the client is made again; a function that reads the token
+   * from a file or a secret store hands over the new one at the next call. A string metadata
+   * cannot carry (a line break) throws here; a function that throws, rejects, or answers
+   * something other than a string (or undefined: no token) or such a token fails the call,
+   * unsent. Neither error shows the token.
+   * @defaultValue none
+   */
+  apiToken?: ApiTokenOption;
   /** TLS or other channel credentials. @defaultValue insecure (plaintext) */
   credentials?: ChannelCredentials;
   /** Deadline of one attempt at one address, ms. @defaultValue 30_000 */
@@ -61,10 +72,12 @@ export class DuetimeGrpcClient {
   private readonly addresses: AddressRotation;
   private readonly clients: Client[];
   private readonly identity: Record<string, string>;
+  private readonly apiToken: ApiTokenOption | undefined;
   private readonly timeoutMs: number;
   private readonly rateLimitRetries: number;
 
   constructor(options: DuetimeGrpcClientOptions = {}) {
+    checkApiTokenOption(options.apiToken, 'new DuetimeGrpcClient()');
     this.addresses = new AddressRotation(addressList(options.address, process.env.DUETIME_GRPC_ADDRESS, DEFAULT_GRPC_ADDRESS));
     const { RuntimeClient } = loadDuetimeProtos();
     const credentials = options.credentials ?? grpcCredentials.createInsecure();
@@ -75,8 +88,8 @@ export class DuetimeGrpcClient {
     this.identity = {
       ...(options.appId ? { 'dapr-app-id': options.appId } : {}),
       ...(options.namespace ? { 'dapr-namespace': options.namespace } : {}),
-      ...(options.apiToken ? { 'dapr-api-token': options.apiToken } : {}),
     };
+    this.apiToken = options.apiToken;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.rateLimitRetries = options.rateLimitRetries ?? DEFAULT_RATE_LIMIT_RETRIES;
   }
@@ -138,10 +151,15 @@ export class DuetimeGrpcClient {
   }
 
   private async callAnyAddress(method: string, request: object): Promise<unknown> {
+    // Read for each attempt, so a call made again after the quota's wait presents a token rotated meanwhile.
+    const apiToken = await readApiToken(this.apiToken).catch((error: unknown) => {
+      throw new Error(`${method} not called: ${(error as Error).message}`, { cause: error });
+    });
+    const identity = { ...this.identity, ...(apiToken ? { 'dapr-api-token': apiToken } : {}) };
     const order = this.addresses.order();
     for (const [k, index] of order.entries()) {
       try {
-        const response = await this.callOne(this.clients[index]!, method, request);
+        const response = await this.callOne(this.clients[index]!, method, request, identity);
         this.addresses.answered(index);
         return response;
       } catch (error) {
@@ -152,9 +170,9 @@ export class DuetimeGrpcClient {
     throw new Error('unreachable: the address list is never empty');
   }
 
-  private callOne(client: Client, method: string, request: object): Promise<unknown> {
+  private callOne(client: Client, method: string, request: object, identity: Record<string, string>): Promise<unknown> {
     const metadata = new Metadata();
-    for (const [key, value] of Object.entries(this.identity)) metadata.set(key, value);
+    for (const [key, value] of Object.entries(identity)) metadata.set(key, value);
     const fn = (client as unknown as Record<string, UnaryMethod>)[method]!;
     return new Promise((resolve, reject) => {
       fn.call(client, request, metadata, { deadline: Date.now() + this.timeoutMs }, (error, response) => {

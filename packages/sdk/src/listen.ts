@@ -104,7 +104,7 @@ export function listen(options: ListenOptions): JobListener {
   if (typeof options.handlers !== 'object' || options.handlers === null) {
     throw new TypeError('listen(): options.handlers is required, an object of job name -> handler ({} with a fallback takes every job)');
   }
-  checkApiTokenOption(options.apiToken);
+  checkApiTokenOption(options.apiToken, 'listen()');
   const listener = new ClusterListener(options);
   listener.open();
   return listener;
