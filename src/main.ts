@@ -28,6 +28,7 @@ import { registerClusterRoutes } from './api/http/routes/cluster.js';
 import { registerDashboard } from './api/http/routes/ui/dashboard.js';
 import { ActorRouting } from './app/actor-routing.js';
 import { AppRegistry } from './app/app-registry.js';
+import { refuseApiTokenAsAppToken } from './app/registered-app-tokens.js';
 import { ClusterMember } from './app/cluster/cluster-member.js';
 import { knownApps } from './app/dashboard/known-apps.js';
 import { DeliveryRouter } from './app/delivery-router.js';
@@ -165,7 +166,11 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   if (lock) teardown.push('data directory lock', () => lock.release());
   teardown.push('job store', () => store.close());
   if (writeProbe) teardown.push('store write probe', () => writeProbe.close());
-  const apps = new AppRegistry(registrations, { warn: (message, context) => logger.warn(context, message) });
+  const apps = new AppRegistry(registrations, {
+    warn: (message, context) => logger.warn(context, message),
+    // An app token goes to the app with every delivery: it may not be an API token in force.
+    refuseRegistration: (_namespace, _appId, endpoint) => refuseApiTokenAsAppToken(endpoint.token, tokens.current),
+  });
   teardown.push('app registrations', () => apps.close());
   // --delivery-timeout is a deadline per attempt (dispatch to last byte) in every deliverer below.
   const deliveryTimeoutMs = parseGoDuration(config.deliveryTimeout);

@@ -13,6 +13,12 @@ export interface ConfiguredApp {
 export interface AppRegistryOptions {
   /** Told of a listener that threw; the registry carries on. */
   warn?(message: string, context: Record<string, unknown>): void;
+  /**
+   * Asked before a registration through the API is stored; throws (a DuetimeError, answered as
+   * such) to refuse it, and nothing is stored. main.ts refuses an app token that is an API token
+   * (registered-app-tokens.ts).
+   */
+  refuseRegistration?(namespace: string, appId: string, endpoint: AppEndpoint): void;
 }
 
 /**
@@ -77,9 +83,13 @@ export class AppRegistry implements AppDirectory {
     return this.apps.get(key(namespace, appId));
   }
 
-  /** Registers (or moves) an app on every replica; resolves once stored durably. A store failure is an UnavailableError. */
+  /**
+   * Registers (or moves) an app on every replica; resolves once stored durably. A store failure is
+   * an UnavailableError; a registration refused by `refuseRegistration` throws its error.
+   */
   async register(namespace: string, appId: string, endpoint: AppEndpoint): Promise<void> {
     const registration: AppRegistration = { namespace, appId, endpoint: normalise(endpoint), origin: 'api' };
+    this.options.refuseRegistration?.(namespace, appId, registration.endpoint);
     const revision = await this.write(() => this.store.put(registration));
     this.apply({ kind: 'put', registration, revision });
   }

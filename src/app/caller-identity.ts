@@ -81,7 +81,8 @@ function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
 
-function matchingToken(tokens: readonly ApiToken[], presented: string): ApiToken | undefined {
+/** The token in force equal to `presented`, compared in constant time (above); also what refuses an app token that is an API token (registered-app-tokens.ts). */
+export function matchingToken(tokens: readonly ApiToken[], presented: string): ApiToken | undefined {
   const sent = digest(presented);
   let found: ApiToken | undefined;
   for (const token of tokens) {

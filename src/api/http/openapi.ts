@@ -80,13 +80,13 @@ export const openApiDocument = {
                 properties: {
                   url: { type: 'string', maxLength: 2048 },
                   actorTypes: { type: 'array', maxItems: 256, items: { type: 'string', minLength: 1, maxLength: 512 } },
-                  token: { type: 'string', maxLength: 4096 },
+                  token: { type: 'string', maxLength: 4096, description: 'sent to the app as dapr-api-token with each delivery; never an API token of the server' },
                 },
               },
             },
           },
         },
-        responses: { 204: { description: 'registered' }, 400: errorResponse('bad url, or over a limit'), 403: errorResponse('token bound to another app'), 503: errorResponse('the store could not take the registration') },
+        responses: { 204: { description: 'registered' }, 400: errorResponse('bad url, over a limit, or a token that is an API token'), 403: errorResponse('token bound to another app'), 503: errorResponse('the store could not take the registration') },
       },
       delete: {
         summary: 'Unregister an app on every replica',

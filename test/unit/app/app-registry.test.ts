@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryAppRegistrations, MemoryRegistrationSpace } from '../../../src/adapters/store-memory/memory-app-registrations.js';
 import { AppRegistry, type ConfiguredApp } from '../../../src/app/app-registry.js';
-import { UnavailableError } from '../../../src/core/errors.js';
+import { InvalidRequestError, UnavailableError } from '../../../src/core/errors.js';
 import type { AppRegistrations } from '../../../src/core/ports/app-registrations.js';
 
 const NS = 'default';
@@ -106,6 +106,29 @@ describe('AppRegistry', () => {
     await expect(registry.register(NS, 'orders', { url: 'http://a', actorTypes: [] })).rejects.toBeInstanceOf(UnavailableError);
     expect(registry.endpoint(NS, 'orders')).toBeUndefined();
     await expect(registry.unregister(NS, 'orders')).rejects.toThrow(/could not be stored.*disk I\/O error/);
+  });
+
+  it('asks refuseRegistration before storing a registration through the API: a refusal is thrown and nothing is stored, on any replica', async () => {
+    const space = new MemoryRegistrationSpace();
+    const asked: string[] = [];
+    const registry = new AppRegistry(new MemoryAppRegistrations(space), {
+      refuseRegistration: (namespace, appId, endpoint) => {
+        asked.push(`${namespace}/${appId} ${endpoint.url}`);
+        if (endpoint.token === 'refused') throw new InvalidRequestError('ERR_MALFORMED_REQUEST', 'token is refused', 'token');
+      },
+    });
+    await registry.start([configured('configured', 'http://c')]); // the start's own apps are checked where they are read
+    const other = await replica(space);
+    await registry.register(NS, 'orders', { url: 'http://a/', actorTypes: [], token: 'kept' });
+    await expect(registry.register(NS, 'orders', { url: 'http://moved', actorTypes: [], token: 'refused' })).rejects.toThrow(InvalidRequestError);
+    await expect(registry.register(NS, 'billing', { url: 'http://b', actorTypes: [], token: 'refused' })).rejects.toThrow('token is refused');
+    expect(asked).toEqual(['default/orders http://a', 'default/orders http://moved', 'default/billing http://b']);
+    for (const r of [registry, other.registry]) {
+      expect(r.endpoint(NS, 'orders')).toEqual({ url: 'http://a', actorTypes: [], token: 'kept' });
+      expect(r.endpoint(NS, 'billing')).toBeUndefined();
+    }
+    expect([...space.entries.values()].map((e) => e.appId).sort()).toEqual(['configured', 'orders']);
+    expect(other.registered).toEqual(['default/configured', 'default/orders']); // loaded at its start, then the one stored
   });
 
   it('a throwing listener neither fails the registration nor stops the other listeners', async () => {
