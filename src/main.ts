@@ -28,7 +28,7 @@ import { registerClusterRoutes } from './api/http/routes/cluster.js';
 import { registerDashboard } from './api/http/routes/ui/dashboard.js';
 import { ActorRouting } from './app/actor-routing.js';
 import { AppRegistry } from './app/app-registry.js';
-import { refuseApiTokenAsAppToken } from './app/registered-app-tokens.js';
+import { refuseApiTokenAsAppToken, registeredAppTokens } from './app/registered-app-tokens.js';
 import { ClusterMember } from './app/cluster/cluster-member.js';
 import { knownApps } from './app/dashboard/known-apps.js';
 import { DeliveryRouter } from './app/delivery-router.js';
@@ -131,7 +131,8 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
   // The API tokens in force: one holder shared by every reader (HTTP, gRPC, dashboard, streams),
   // so a reload swaps them for all at once (app/token-set.ts says why a holder).
   // Where the tokens come from: read again on SIGHUP. A literal --api-token cannot change: it stays beside them.
-  // The tokens sent to apps are fixed from start; none may be an API token, then or after a reload.
+  // The tokens sent to configured apps are fixed from start; none may be an API token, then or after
+  // a reload (which also checks the apps registered by then: registeredAppTokens below).
   const tokenSources = {
     configFile: config.configFile,
     apiTokenFile: config.apiTokenFile,
@@ -307,6 +308,8 @@ export async function startDuetime(values: Partial<DuetimeConfig>, options: Star
       },
       readTokenFile: readApiTokenFile,
       tokens,
+      // What the registry holds at this moment: registrations through the API on any replica, as followed from the store.
+      registeredAppTokens: () => registeredAppTokens(apps.appTokens()),
     });
     if (tokenOutcome.result !== 'not-configured') countReload('tokens', tokenOutcome.result);
     // Logged once both are done: a setting with nothing to read says so at info only when the

@@ -47,6 +47,8 @@ export class AppRegistry implements AppDirectory {
   /** The store revision applied last per app, so an older or repeated change is ignored. */
   private readonly applied = new Map<string, number>();
   private listeners: Array<(namespace: string, appId: string) => void> = [];
+  /** Registrations through the API being stored: their tokens count in appTokens() already. */
+  private readonly pending = new Set<{ namespace: string; appId: string; token: string }>();
   private started = false;
 
   constructor(
@@ -90,8 +92,17 @@ export class AppRegistry implements AppDirectory {
   async register(namespace: string, appId: string, endpoint: AppEndpoint): Promise<void> {
     const registration: AppRegistration = { namespace, appId, endpoint: normalise(endpoint), origin: 'api' };
     this.options.refuseRegistration?.(namespace, appId, registration.endpoint);
-    const revision = await this.write(() => this.store.put(registration));
-    this.apply({ kind: 'put', registration, revision });
+    // From the check until it is applied the token is in appTokens(): a SIGHUP reload during the
+    // store write must see it, or it could make it an API token after the check let it through.
+    const token = registration.endpoint.token;
+    const pending = token ? { namespace, appId, token } : undefined;
+    if (pending) this.pending.add(pending);
+    try {
+      const revision = await this.write(() => this.store.put(registration));
+      this.apply({ kind: 'put', registration, revision });
+    } finally {
+      if (pending) this.pending.delete(pending);
+    }
   }
 
   /** Removes an app's endpoint on every replica; resolves once stored durably. */
@@ -102,6 +113,16 @@ export class AppRegistry implements AppDirectory {
 
   list(): Array<{ namespace: string; appId: string } & AppEndpoint> {
     return [...this.apps.entries()].map(([k, endpoint]) => ({ ...split(k), ...endpoint }));
+  }
+
+  /**
+   * The token each app is sent with its deliveries, as this replica holds the registrations now
+   * (every replica's registrations through the API, followed from the store, and the configured
+   * apps), with those being stored; for the reload's check that no API token is one of them.
+   */
+  appTokens(): Array<{ namespace: string; appId: string; token: string }> {
+    const held = this.list().flatMap(({ namespace, appId, token }) => (token ? [{ namespace, appId, token }] : []));
+    return [...held, ...[...this.pending].map((p) => ({ ...p }))];
   }
 
   onRegistered(listener: (namespace: string, appId: string) => void): void {

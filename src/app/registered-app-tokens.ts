@@ -3,9 +3,12 @@
 // token that is also an API token hands a key to the API to every receiver of that app's
 // deliveries (or whoever reads their headers). config/app-tokens.ts and app/token-reload.ts keep
 // the tokens of --config and --app-api-token apart from the API tokens, at start and on SIGHUP;
-// this does the same for registrations: a registration may not bring an API token.
+// this does the same for registrations, both ways: a registration may not bring an API token,
+// and a reload may not make a registered app's token one (token-reload.ts, given
+// registeredAppTokens).
 
 import { InvalidRequestError } from '../core/errors.js';
+import type { AppTokenInUse } from '../config/app-tokens.js';
 import { matchingToken } from './caller-identity.js';
 import type { ApiToken } from './token-set.js';
 
@@ -22,4 +25,16 @@ export function refuseApiTokenAsAppToken(token: string | undefined, apiTokens: r
     'token is an API token of this server; an app token goes to the app with every delivery, so whoever receives one could call the API with it: give the app a token that is not an API token',
     'token',
   );
+}
+
+/** An app's token as the registry holds it (AppRegistry.appTokens). */
+export interface RegisteredAppToken {
+  namespace: string;
+  appId: string;
+  token: string;
+}
+
+/** Names each registered app's token for a refused reload's message, never by its value; the name says where to change it. */
+export function registeredAppTokens(apps: readonly RegisteredAppToken[]): AppTokenInUse[] {
+  return apps.map(({ namespace, appId, token }) => ({ token, where: `the token of app "${appId}" (namespace "${namespace}") as registered (PUT /v1.0/apps/${appId})` }));
 }

@@ -18,7 +18,7 @@ export interface TokenSources {
   apiTokenFile?: string | undefined;
   /** --api-token or DUETIME_API_TOKEN: fixed for the life of the process. */
   fixedToken?: string | undefined;
-  /** The tokens sent to apps (config/app-tokens.ts), fixed at start: no API token may be one of them. */
+  /** The tokens sent to apps as configured (config/app-tokens.ts), fixed at start: no API token may be one of them. */
   appTokens?: readonly AppTokenInUse[] | undefined;
 }
 
@@ -46,6 +46,11 @@ export interface TokenReloadOptions {
   /** Reads --api-token-file; throws a message naming the flag and the file. */
   readTokenFile: (file: string) => string;
   tokens: TokenSet;
+  /**
+   * The tokens of the apps registered now (registered-app-tokens.ts), read at each reload: apps
+   * registered at run time carry app tokens too, and no API token may be one of them either.
+   */
+  registeredAppTokens?: () => readonly AppTokenInUse[];
 }
 
 /**
@@ -75,9 +80,11 @@ export function tokensFrom(fileTokens: readonly ApiToken[], apiToken: string | u
 /**
  * An app token goes to its app with every delivery (as Dapr's APP_API_TOKEN does), so every app
  * receiving deliveries, or a hostile receiver reading their headers, would hold a key to the API
- * if it were also an API token. At a reload the app tokens are those read at start (the apps are
- * registered only then), so rotating an API token to one of them is refused too. config-file.ts
- * refuses the same within one file, in the same words. The message names both, never the token.
+ * if it were also an API token. At a reload the app tokens are those configured at start (the
+ * file's apps are registered only then) and those of the apps registered now, so rotating an API
+ * token to one of them is refused too; the configured ones come first, so a configured app is
+ * named by where it was configured. config-file.ts refuses the same within one file, in the same
+ * words. The message names both, never the token.
  */
 function refuseAppTokens(apiTokens: readonly { entry: ApiToken; where: string }[], appTokens: readonly AppTokenInUse[]): void {
   for (const app of appTokens) {
@@ -96,7 +103,8 @@ export function reloadTokens(options: TokenReloadOptions): TokenReloadResult {
   let next: ApiToken[];
   try {
     const fileTokens = configFile ? options.readConfigTokens(configFile) : [];
-    next = tokensFrom(fileTokens, apiTokenFile ? options.readTokenFile(apiTokenFile) : fixedToken, options.sources);
+    const appTokens = [...(options.sources.appTokens ?? []), ...(options.registeredAppTokens?.() ?? [])];
+    next = tokensFrom(fileTokens, apiTokenFile ? options.readTokenFile(apiTokenFile) : fixedToken, { ...options.sources, appTokens });
   } catch (error) {
     return { result: 'failed', files, error: error instanceof Error ? error.message : String(error) };
   }

@@ -66,4 +66,20 @@ describe('an app token that is an API token', () => {
     expect(server.apps.endpoint('default', 'orders')?.token).toBe('to-orders');
   });
 
+  it('is refused at a reload that would make a registered app\'s token an API token; the tokens in force stay', async () => {
+    expect((await call('PUT', '/v1.0/apps/orders', 'orders-secret', { url: 'http://127.0.0.1:9/orders', token: 'to-orders' })).status).toBe(204);
+    writeFileSync(config, `${TOKENS}  - token: to-orders\n    appId: billing\n`);
+    const outcome = server.reload().tokens;
+    expect(outcome).toMatchObject({ result: 'failed', error: expect.stringMatching(/^the token of app "orders" \(namespace "default"\) as registered \(PUT \/v1\.0\/apps\/orders\) is the same token as \S*config\.yaml: tokens\[2\], an API token; /) });
+    expect(JSON.stringify(outcome)).not.toContain('to-orders');
+    expect((await call('GET', '/v1.0/apps', 'to-orders')).status).toBe(401);
+    expect((await call('GET', '/v1.0/apps', 'admin-secret')).status).toBe(200);
+    const metrics = (await call('GET', '/metrics', 'admin-secret')).text;
+    expect(metrics).toMatch(/duetime_config_reloads_total\{setting="tokens",result="failed"\} 1/);
+
+    // The fix the message names: the app gets another token; the same file then reloads.
+    expect((await call('PUT', '/v1.0/apps/orders', 'orders-secret', { url: 'http://127.0.0.1:9/orders', token: 'to-orders-2' })).status).toBe(204);
+    expect(server.reload().tokens.result).toBe('reloaded');
+    expect((await call('GET', '/v1.0/apps', 'to-orders')).status).toBe(200);
+  });
 });

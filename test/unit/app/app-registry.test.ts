@@ -131,6 +131,54 @@ describe('AppRegistry', () => {
     expect(other.registered).toEqual(['default/configured', 'default/orders']); // loaded at its start, then the one stored
   });
 
+  it('appTokens(): the token of every app it holds, another replica\'s registrations and one still being stored included', async () => {
+    const space = new MemoryRegistrationSpace();
+    const store = new MemoryAppRegistrations(space);
+    // A store whose writes wait for the test (a registration caught mid-write), then succeed or fail.
+    const waiting: Array<(outcome: 'stored' | 'failed') => void> = [];
+    const slow: AppRegistrations = {
+      list: () => store.list(),
+      follow: (listener) => store.follow(listener),
+      close: () => store.close(),
+      put: async (registration) => {
+        const outcome = await new Promise<'stored' | 'failed'>((resolve) => waiting.push(resolve));
+        if (outcome === 'failed') throw new Error('SQLITE_FULL: database or disk is full');
+        return store.put(registration);
+      },
+      delete: (namespace, appId) => store.delete(namespace, appId),
+    };
+    const registry = new AppRegistry(slow);
+    const starting = registry.start([{ namespace: NS, appId: 'configured', endpoint: { url: 'http://c', actorTypes: [], token: 'to-configured' } }]);
+    await expect.poll(() => waiting.length).toBe(1);
+    waiting.shift()!('stored');
+    await starting;
+    const other = await replica(space);
+    await other.registry.register('elsewhere', 'billing', { url: 'http://b', actorTypes: [], token: 'to-billing' });
+    await other.registry.register(NS, 'tokenless', { url: 'http://t', actorTypes: [] });
+    const sorted = () => registry.appTokens().sort((a, b) => a.appId.localeCompare(b.appId));
+
+    const storing = registry.register(NS, 'orders', { url: 'http://o', actorTypes: [], token: 'to-orders' });
+    await expect.poll(() => waiting.length).toBe(1);
+    expect(sorted()).toEqual([
+      { namespace: 'elsewhere', appId: 'billing', token: 'to-billing' },
+      { namespace: NS, appId: 'configured', token: 'to-configured' },
+      { namespace: NS, appId: 'orders', token: 'to-orders' },
+    ]);
+    waiting.shift()!('stored');
+    await storing;
+    expect(sorted().map((t) => t.appId)).toEqual(['billing', 'configured', 'orders']); // held now, listed once
+    await other.registry.unregister('elsewhere', 'billing');
+    expect(sorted().map((t) => t.appId)).toEqual(['configured', 'orders']);
+
+    // A write that failed leaves no token behind.
+    const failing = registry.register(NS, 'failed', { url: 'http://f', actorTypes: [], token: 'to-failed' });
+    await expect.poll(() => waiting.length).toBe(1);
+    expect(sorted().map((t) => t.appId)).toContain('failed');
+    waiting.shift()!('failed');
+    await expect(failing).rejects.toBeInstanceOf(UnavailableError);
+    expect(sorted().map((t) => t.appId)).toEqual(['configured', 'orders']);
+  });
+
   it('a throwing listener neither fails the registration nor stops the other listeners', async () => {
     const warnings: string[] = [];
     const registry = new AppRegistry(new MemoryAppRegistrations(), { warn: (message) => warnings.push(message) });

@@ -1,8 +1,9 @@
 // An app registered at run time may not carry an API token as its app token
-// (app/registered-app-tokens.ts): refused with 400 naming the field and the fix, never the token.
+// (app/registered-app-tokens.ts): refused with 400 naming the field and the fix, never the token;
+// and a reload is told which registered app holds a token, by name.
 
 import { describe, expect, it } from 'vitest';
-import { refuseApiTokenAsAppToken } from '../../../src/app/registered-app-tokens.js';
+import { refuseApiTokenAsAppToken, registeredAppTokens } from '../../../src/app/registered-app-tokens.js';
 import { InvalidRequestError } from '../../../src/core/errors.js';
 
 const apiTokens = [{ token: 'secret-unbound' }, { token: 'secret-orders', appId: 'orders' }];
@@ -29,5 +30,13 @@ describe('refuseApiTokenAsAppToken', () => {
   it('lets through no token, an empty one, one that only resembles an API token, and any token on a server without tokens', () => {
     for (const token of [undefined, '', 'secret-orders ', 'secret-order', 'SECRET-ORDERS']) expect(() => refuseApiTokenAsAppToken(token, apiTokens)).not.toThrow();
     expect(() => refuseApiTokenAsAppToken('secret-orders', [])).not.toThrow();
+  });
+});
+
+describe('registeredAppTokens', () => {
+  it('names each registered app by id and namespace, and where its token is changed', () => {
+    expect(registeredAppTokens([{ namespace: 'prod', appId: 'orders', token: 'secret-to-orders' }])).toEqual([
+      { token: 'secret-to-orders', where: 'the token of app "orders" (namespace "prod") as registered (PUT /v1.0/apps/orders)' },
+    ]);
   });
 });

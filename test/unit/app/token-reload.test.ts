@@ -267,6 +267,32 @@ describe('reloadTokens', () => {
     expect(() => resolveCaller({ token: 'secret-to-app' }, identity(tokens))).toThrow(/not valid/);
   });
 
+  it('refuses a reload that would make an API token of a registered app\'s token, read at the reload; a configured app is named first; the tokens in force stay', () => {
+    const config = file('registered-app-token.yaml', 'tokens:\n  - token: secret-api\n    appId: orders\n');
+    const sources = { configFile: config, appTokens: [{ token: 'secret-configured', where: `${config}: apps[0].token (app "billing")` }] };
+    const tokens = started(sources);
+    const before = tokens.current;
+    // Registered after the start: what the registry holds when the reload runs.
+    let registered = [{ token: 'secret-registered', where: 'the token of app "orders" (namespace "default") as registered (PUT /v1.0/apps/orders)' }];
+    const registeredAppTokens = () => registered;
+    writeFileSync(config, 'tokens:\n  - token: secret-api\n    appId: orders\n  - token: secret-registered\n    appId: billing\n');
+    const rotated = reloadTokens({ sources, ...readers, tokens, registeredAppTokens });
+    expect(rotated).toEqual({ result: 'failed', files: [config], error: `the token of app "orders" (namespace "default") as registered (PUT /v1.0/apps/orders) is the same token as ${config}: tokens[1]${clash}` });
+    expect(describeTokenReload(rotated).message).not.toMatch(/secret-/);
+    expect(tokens.current).toBe(before);
+    expect(() => resolveCaller({ token: 'secret-registered' }, identity(tokens))).toThrow(/not valid/);
+
+    // The registry also holds the configured app: the refusal names where it was configured.
+    registered = [{ token: 'secret-configured', where: 'the token of app "billing" (namespace "default") as registered (PUT /v1.0/apps/billing)' }];
+    writeFileSync(config, 'tokens:\n  - token: secret-configured\n');
+    expect(reloadTokens({ sources, ...readers, tokens, registeredAppTokens })).toMatchObject({ error: expect.stringMatching(/apps\[0\]\.token \(app "billing"\) is the same token as/) });
+
+    // Re-registered with another token: the same file now reloads.
+    registered = [{ token: 'secret-registered-2', where: 'the token of app "orders" (namespace "default") as registered (PUT /v1.0/apps/orders)' }];
+    writeFileSync(config, 'tokens:\n  - token: secret-api\n    appId: orders\n  - token: secret-registered\n    appId: billing\n');
+    expect(reloadTokens({ sources, ...readers, tokens, registeredAppTokens })).toMatchObject({ result: 'reloaded' });
+  });
+
   it('has nothing to read when the server was started with neither file', () => {
     const tokens = started({ fixedToken: 'literal-token' });
     const outcome = reloadTokens({ sources: { fixedToken: 'literal-token' }, ...readers, tokens });
