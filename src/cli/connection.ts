@@ -35,8 +35,15 @@ export function addConnectionOptions(command: Command, options: { appId?: boolea
 export function connectionOf(command: Command): Connection {
   const connection = command.optsWithGlobals<Connection>();
   target = connection.url;
+  // Checked here, before any request: fetch's own refusal of such a header quotes its value.
+  if (connection.apiToken !== undefined && !HEADER_SAFE.test(connection.apiToken)) {
+    throw new Error('--api-token (or DUETIME_API_TOKEN) holds a character a header cannot carry (a line break, say: a token read from a file with its trailing newline); trim it');
+  }
   return connection;
 }
+
+/** What an HTTP header value (dapr-api-token) may hold: printable ASCII, as the SDK requires. */
+const HEADER_SAFE = /^[\x20-\x7e]*$/;
 
 export function sdkClient(connection: Connection): DuetimeClient {
   return new DuetimeClient({

@@ -83,6 +83,20 @@ describe('duetime jobs', () => {
     expect(back.status.nextTrigger).toBe('2030-01-01T00:00:00.000Z');
   });
 
+  it('refuses an API token a header cannot carry, naming the flag and never the token', async () => {
+    for (const group of ['jobs', 'apps']) {
+      const run = await promisify(execFile)(process.execPath, [BUILT_CLI, group, '--url', node.duetime.httpUrl, 'list'], {
+        env: { ...builtCliEnv(), DUETIME_API_TOKEN: 's3cret-token-value\n' },
+      }).then(
+        () => ({ code: 0, stderr: '' }),
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(run.code, group).not.toBe(0);
+      expect(run.stderr, group).toContain('--api-token');
+      expect(run.stderr, group).not.toContain('s3cret');
+    }
+  });
+
   it('reports bad input with the server\'s message and a non-zero exit', async () => {
     const bad = await duetime('schedule', 'broken', '--schedule', '*/5 * * * *');
     expect(bad.code).not.toBe(0);
