@@ -75,11 +75,28 @@ export function compactLegacyDefinition(json: string): string {
  * as text. Deterministic, so a guard compares the encoded form with `uid = ?`.
  */
 export function uidColumn(uid: string): string | Buffer {
+  return uidInto(uid, Buffer.allocUnsafe(16));
+}
+
+/** One Buffer for uidArgument: every use binds it before the next call. */
+const SCRATCH_UID = Buffer.alloc(16);
+
+/**
+ * The uid column as uidColumn encodes it, for a statement run at once: a UUID's bytes are written
+ * into one shared Buffer, not a new one per write (a guarded progress write per delivery outcome
+ * made one: an object and garbage per outcome on the writer thread). Safe because better-sqlite3
+ * binds a Buffer by copying it (SQLITE_TRANSIENT) when the statement runs: use the answer only
+ * as an argument of runs made before the next call.
+ */
+export function uidArgument(uid: string): string | Buffer {
+  return uidInto(uid, SCRATCH_UID);
+}
+
+function uidInto(uid: string, bytes: Buffer): string | Buffer {
   // Checked and decoded in one pass over the character codes: the regular expression, the
   // dash-free copy and the hex decode cost about 0.5 us per write (every schedule and every
   // outcome commit encodes one), this about 0.15.
   if (uid.length !== 36 || uid.charCodeAt(8) !== DASH || uid.charCodeAt(13) !== DASH || uid.charCodeAt(18) !== DASH || uid.charCodeAt(23) !== DASH) return uid;
-  const bytes = Buffer.allocUnsafe(16);
   for (let i = 0, at = 0; i < 16; i++, at += 2) {
     if (at === 8 || at === 13 || at === 18 || at === 23) at++;
     const high = hexDigit(uid.charCodeAt(at));

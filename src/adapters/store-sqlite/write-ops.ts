@@ -8,7 +8,7 @@ import type { JobDefinition } from '../../core/model/job.js';
 import type { ProgressCommit } from '../../core/ports/job-store.js';
 import { LiveCountChanges } from './live-count-changes.js';
 import { type TransactionControl } from './group-commit.js';
-import { decodeDefinition, uidColumn, uidOf, type ProgressArgs } from './row-codec.js';
+import { decodeDefinition, uidArgument, uidColumn, uidOf, type ProgressArgs } from './row-codec.js';
 import type { JobRowParams, KeyArgs, KeyParams, PositionalStmt, RemovedRow, Statements, UidColumn } from './statements.js';
 
 interface Guard extends KeyParams {
@@ -159,7 +159,7 @@ function removedDefinition(namespace: string, app_id: string, name: string, row:
 
 /** A guarded delete of a finished job (and its history, when it has any). */
 function applyDeleteIf(sql: Statements, namespace: string, app_id: string, name: string, uid: string, expected_rev: number, key: KeyParams | null): boolean {
-  const historySeq = sql.deleteJobIf.get(namespace, app_id, name, uidColumn(uid), expected_rev);
+  const historySeq = sql.deleteJobIf.get(namespace, app_id, name, uidArgument(uid), expected_rev);
   if (historySeq === undefined) return false;
   // A job that never wrote history (a one-shot delivered at its first attempt) has none to delete.
   if (historySeq !== null) {
@@ -188,7 +188,8 @@ function applyProgress(
   cols: ArrayLike<unknown>,
   at: number,
 ): boolean {
-  const uidArg = uidColumn(uid);
+  // Bound by the runs below, before any other uidArgument call.
+  const uidArg = uidArgument(uid);
   const finishes = cols[at + FINISHED_AT] !== null;
   // First as a write to a live row (nearly every commit is), then, only when that changed
   // nothing, to a finished one: which of the two landed says how the app's count moves.
