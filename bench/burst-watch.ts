@@ -46,7 +46,8 @@ export async function runWatchBurst(ctx: StageContext, options: WatchBurstOption
   const duetime = await startDuetime(ctx.scope, 'duetime', { dataDir, nodeArgs: envArgs('BENCH_WATCH_NODE_ARGS') });
   const [, schedulerPort] = duetime.process.output().match(/"schedulerPort":(\d+)/) ?? [];
   if (!schedulerPort) throw new Error(`the "duetime is serving" line names no schedulerPort:\n${tail(duetime.process.output())}`);
-  const worker = ctx.scope.start('watch-worker', process.execPath, [join(PROJECT_DIR, 'bench', 'watch-receiver.js'), `127.0.0.1:${schedulerPort}`, options.appId]);
+  // BENCH_WATCH_WORKER_NODE_ARGS: the same for the SDK worker (it writes its profile on the stage's SIGTERM).
+  const worker = ctx.scope.start('watch-worker', process.execPath, [...envArgs('BENCH_WATCH_WORKER_NODE_ARGS'), join(PROJECT_DIR, 'bench', 'watch-receiver.js'), `127.0.0.1:${schedulerPort}`, options.appId]);
   const [, workerPort] = await worker.waitForOutput(/listening (\d+)/, 30_000);
   const workerUrl = `http://127.0.0.1:${workerPort}`;
   const headers = { 'dapr-app-id': options.appId };
