@@ -6,7 +6,7 @@
 // token back in. A reload may not turn authentication on or off (a restart decides that), since
 // other things were decided at start from whether tokens exist.
 
-import type { AppTokenInUse } from '../config/app-tokens.js';
+import { appTokenIsApiToken, type AppTokenInUse } from '../config/app-tokens.js';
 import type { ReloadContext } from './targets/access-control-reload.js';
 import type { ApiToken, TokenSet } from './token-set.js';
 
@@ -90,9 +90,7 @@ function refuseAppTokens(apiTokens: readonly { entry: ApiToken; where: string }[
   for (const app of appTokens) {
     const same = apiTokens.find(({ entry }) => entry.token === app.token);
     if (same === undefined) continue;
-    throw new Error(
-      `${app.where} is the same token as ${same.where}, an API token; an app token goes to the app with every delivery, so whoever receives one could call the API with it: give the app a token that is not an API token`,
-    );
+    throw new Error(appTokenIsApiToken(app.where, same.where));
   }
 }
 

@@ -25,3 +25,8 @@ export function appTokensInUse(config: Pick<DuetimeConfig, 'configFile' | 'appAp
   const flag = config.appApiTokenFile ? `--app-api-token-file (${config.appApiTokenFile})` : settingName('appApiToken');
   return [...fromFile, { token: appApiToken, where: flag }];
 }
+
+/** The refusal of an app token that is also an API token, naming both places, never the token (config-file.ts, app/token-reload.ts). */
+export function appTokenIsApiToken(appWhere: string, apiWhere: string): string {
+  return `${appWhere} is the same token as ${apiWhere}, an API token; an app token goes to the app with every delivery, so whoever receives one could call the API with it: give the app a token that is not an API token`;
+}

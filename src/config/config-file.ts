@@ -17,6 +17,7 @@
 
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { appTokenIsApiToken } from './app-tokens.js';
 import { InvalidRequestError } from '../core/errors.js';
 import { validateAppEndpoint } from '../core/model/app-endpoint.js';
 import { OutboundPolicy } from '../core/model/outbound-policy.js';
@@ -121,9 +122,7 @@ function refuseAppTokensAsApiTokens(apps: readonly FileApp[], tokens: readonly F
     if (app.token === undefined) return;
     const same = tokens.findIndex((entry) => entry.token === app.token);
     if (same < 0) return;
-    throw new Error(
-      `${path}: apps[${i}].token (app "${app.appId}") is the same token as tokens[${same}], an API token; an app token goes to the app with every delivery, so whoever receives one could call the API with it: give the app a token that is not an API token`,
-    );
+    throw new Error(appTokenIsApiToken(`${path}: apps[${i}].token (app "${app.appId}")`, `tokens[${same}]`));
   });
 }
 
