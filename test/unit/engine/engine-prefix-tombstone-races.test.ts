@@ -159,6 +159,17 @@ function deliveredAfter(name: string, skip: number): Array<[number, unknown, boo
 
 const deletePrefix = (prefix: string): Promise<number> => h!.jobs.deleteByPrefix('default', 'app', prefix);
 
+/** Job `d` (every 1 s, data 'old') whose 1 s tick is out at the target, unanswered, when it is deleted; answer it with the returned pending. */
+async function deletedWhileDelivering(): Promise<ReturnType<typeof pending>> {
+  const { clock, jobs, key, schedule } = h!;
+  const first = pending();
+  respondWith((t) => (t.data === 'old' ? first.outcome : done));
+  await schedule('d', { schedule: '@every 1s', data: 'old' });
+  await clock.advance(1_000);
+  await jobs.delete(key('d'));
+  return first;
+}
+
 describe('engine: delete by prefix while work for a matching job is out', () => {
   it('a delivery in flight: its outcome writes nothing back and the job never fires again; a job outside the prefix goes on', async () => {
     const { clock, store, key, schedule } = await setup();
@@ -291,12 +302,8 @@ describe('engine: a delete during a delivery, then the name created again', () =
   });
 
   it('a delete of the job alone: the same', async () => {
-    const { clock, jobs, key, schedule } = await setup();
-    const first = pending();
-    respondWith((t) => (t.data === 'old' ? first.outcome : done));
-    await schedule('d', { schedule: '@every 1s', data: 'old' });
-    await clock.advance(1_000);
-    await jobs.delete(key('d'));
+    const { clock, schedule } = await setup();
+    const first = await deletedWhileDelivering();
     await schedule('d', { dueTime: '1s', data: 'new' });
     await clock.advance(2_000);
     expect(deliveredAfter('d', 0)).toEqual([[1_000, 'old', false]]);
@@ -310,11 +317,7 @@ describe('engine: a delete during a delivery, then the name created again', () =
 
   it('created, deleted and created again while the old delivery is out: only the last goes, once it answers', async () => {
     const { clock, jobs, key, schedule } = await setup();
-    const first = pending();
-    respondWith((t) => (t.data === 'old' ? first.outcome : done));
-    await schedule('d', { schedule: '@every 1s', data: 'old' });
-    await clock.advance(1_000);
-    await jobs.delete(key('d'));
+    const first = await deletedWhileDelivering();
     await schedule('d', { dueTime: '1s', data: 'second' });
     await clock.advance(1_500); // second is due and waiting
     await jobs.delete(key('d'));
@@ -330,12 +333,8 @@ describe('engine: a delete during a delivery, then the name created again', () =
   });
 
   it('an overwrite of the waiting job: the newest goes, once', async () => {
-    const { clock, jobs, key, schedule } = await setup();
-    const first = pending();
-    respondWith((t) => (t.data === 'old' ? first.outcome : done));
-    await schedule('d', { schedule: '@every 1s', data: 'old' });
-    await clock.advance(1_000);
-    await jobs.delete(key('d'));
+    const { clock, schedule } = await setup();
+    const first = await deletedWhileDelivering();
     await schedule('d', { dueTime: '1s', data: 'second' });
     await clock.advance(1_500);
     await schedule('d', { dueTime: '0s', data: 'new', overwrite: true });
@@ -350,12 +349,8 @@ describe('engine: a delete during a delivery, then the name created again', () =
   });
 
   it('other names of the app are not held', async () => {
-    const { clock, jobs, key, schedule } = await setup();
-    const first = pending();
-    respondWith((t) => (t.data === 'old' ? first.outcome : done));
-    await schedule('d', { schedule: '@every 1s', data: 'old' });
-    await clock.advance(1_000);
-    await jobs.delete(key('d'));
+    const { clock, schedule } = await setup();
+    const first = await deletedWhileDelivering();
     await schedule('d', { dueTime: '1s', data: 'new' });
     await schedule('e', { dueTime: '1s', data: 'other' });
     await clock.advance(1_000);
