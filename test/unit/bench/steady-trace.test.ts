@@ -36,7 +36,7 @@ function cpu(perSample: { ticks: number; proc?: number; busy?: number }): object
 describe('traceReport', () => {
   const dir = (): string =>
     traceDir({
-      '10-0.jsonl': [{ type: 'start', at: T0 - 2_000, argv: '/x/bin/duetime.js serve', main: true }, { type: 'gc', at: T0 + 490, ms: 3.5, kind: 1 }, { type: 'gap', at: T0 + 495, ms: 12 }, ...cpu({ ticks: 4, proc: 6 })],
+      '10-0.jsonl': [{ type: 'start', at: T0 - 2_000, argv: '/x/bin/duetime.js serve', main: true }, { type: 'gc', at: T0 + 490, ms: 3.5, kind: 1 }, { type: 'gap', at: T0 + 495, ms: 12 }, ...cpu({ ticks: 4, proc: 9 })],
       '10-1.jsonl': [{ type: 'start', at: T0 - 2_000, argv: '/x/bin/duetime.js serve', main: false }, { type: 'commit', at: T0 + 520, ms: 19.4 }, { type: 'commit', at: T0 + 530, ms: 0.5 }, ...cpu({ ticks: 2 })],
       '11-0.jsonl': [{ type: 'start', at: T0 - 2_000, argv: '/x/bench/steady-receiver.js', main: true }, { type: 'gap', at: T0 + 500, ms: 21.9 }, ...cpu({ ticks: 2, proc: 2, busy: 12 })],
       '12-0.jsonl': [{ type: 'start', at: T0 - 2_000, argv: '/x/bench/stall-canary.js', main: true }, { type: 'gap', at: T0 + 498, ms: 20 }],
@@ -51,10 +51,11 @@ describe('traceReport', () => {
     const lines = traceReport(dir(), T0, T0 + 1_500, [{ atMs: 500, spanMs: 40, jobs: 200, maxLateMs: 30 }], 2_000);
     expect(lines[0]).toMatch(/SRV scavenge 1 \(max 3\.5/);
     expect(lines[0]).toMatch(/SRV-writer commit 2 \(max 19\.4/);
-    // Duetime's process: 6 ticks of 10 ms per 100 ms = 60% of a core; the machine 120%, ours 80%.
-    expect(lines[1]).toMatch(/Duetime 60% \(main 40%, writer 20%\), receiver 20%, others 40% of one core/);
-    // 60% of a core over the 2,000 ms from the lead-in's start: 1,200 ms of CPU for 2,000 triggers.
-    expect(lines[1]).toMatch(/per trigger: Duetime 600\.0 us/);
+    // Duetime's process: 9 ticks of 10 ms per 100 ms = 90% of a core, of which its main thread 40
+    // and the writer 20, so 30 in its other threads; the machine 120%, ours 110%.
+    expect(lines[1]).toMatch(/Duetime 90% \(main 40%, writer 20%, other threads 30%\), receiver 20%, others 10% of one core/);
+    // 90% of a core over the 2,000 ms from the lead-in's start: 1,800 ms of CPU for 2,000 triggers.
+    expect(lines[1]).toMatch(/per trigger: Duetime 900\.0 us/);
     const episode = lines.slice(2).join('\n');
     expect(episode).toMatch(/episode at 500 ms \(200 jobs, up to 30 ms late\)/);
     expect(episode).toMatch(/495 ms {2}SRV {8}gap 12 ms/);
