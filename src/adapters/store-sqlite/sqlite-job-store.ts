@@ -12,6 +12,7 @@ import { GroupCommit } from './group-commit.js';
 import { listLowerBound, prefixUpperBound } from './name-range.js';
 import { decodeDefinition, encodeDefinition, progressArgs, progressOf, uidOf } from './row-codec.js';
 import { applyPragmas, migrate } from './schema.js';
+import { SharedStrings } from './shared-strings.js';
 import { prepareStatements, type JobColumns, type JobRowParams, type KeyParams, type Statements } from './statements.js';
 import { applyWriteOp, checkProgressRev, needsFullSync, transactionControl, type ProgressOp, type WriteOp } from './write-ops.js';
 import { encodeProgressCommits } from './writer-codec.js';
@@ -362,8 +363,11 @@ function jobRow(record: JobRecord): JobRowParams {
 }
 
 /** A row back into a record (row-codec.ts); the key object is built from the key columns. */
+/** The namespaces and app ids of the rows read, one copy each (shared-strings.ts). */
+const keyStrings = new SharedStrings();
+
 function parseRecord(row: JobColumns): JobRecord {
-  const key = { namespace: row.namespace, appId: row.app_id, name: row.name };
+  const key = { namespace: keyStrings.of(row.namespace), appId: keyStrings.of(row.app_id), name: row.name };
   return { def: decodeDefinition(key, uidOf(row.uid), row.def), progress: progressOf(row) };
 }
 

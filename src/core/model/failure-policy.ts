@@ -3,9 +3,13 @@ import { parseIntervalMs } from '../schedule/index.js';
 import type { FailurePolicy } from './job.js';
 import { checkDurationText, checkRetryInterval, type RequestLimits } from './request-limits.js';
 
-/** Dapr's default when a job has no policy: constant, every 1 s, 3 retries (4 attempts a tick). */
-export const DEFAULT_FAILURE_POLICY: FailurePolicy = { kind: 'constant', intervalMs: 1000, maxRetries: 3 };
-export const DEFAULT_FAILURE_POLICY_SOURCE = { constant: { interval: '1s', maxRetries: 3 } };
+/**
+ * Dapr's default when a job has no policy: constant, every 1 s, 3 retries (4 attempts a tick).
+ * One object shared by every job that has it (the request parser and the stores hand out this
+ * one, not copies: objects per job held in memory are what a major collection marks), so frozen.
+ */
+export const DEFAULT_FAILURE_POLICY: FailurePolicy = Object.freeze({ kind: 'constant', intervalMs: 1000, maxRetries: 3 });
+export const DEFAULT_FAILURE_POLICY_SOURCE = Object.freeze({ constant: Object.freeze({ interval: '1s', maxRetries: 3 }) });
 
 const CODE = 'DAPR_SCHEDULER_SCHEDULE_JOB';
 

@@ -31,6 +31,9 @@ export interface AppTarget {
   kind: 'app';
 }
 
+/** The app target, one object shared by every job that has it (as DEFAULT_FAILURE_POLICY is), so frozen. */
+export const APP_TARGET: AppTarget = Object.freeze({ kind: 'app' });
+
 /** What the reminder APIs add to an actor target: the reminder as the user wrote it. */
 export interface ActorReminder {
   name: string;
@@ -101,7 +104,7 @@ export interface ParsedTarget {
 
 /** The request's `target` (`{"pubsub":{...}}`, absent for the app), or InvalidRequestError naming the field and the fix. */
 export function parseTargetRequest(raw: unknown): ParsedTarget {
-  if (raw === undefined || raw === null) return { target: { kind: 'app' } };
+  if (raw === undefined || raw === null) return { target: APP_TARGET };
   if (!isObject(raw)) throw invalid('target must be an object such as {"app":{}} or {"pubsub":{"name":"p","topic":"t"}}', 'target');
   const kinds = Object.keys(raw);
   const kind = kinds[0];
@@ -117,7 +120,7 @@ export function parseTargetRequest(raw: unknown): ParsedTarget {
 function fromRequestSpec(kind: (typeof REQUEST_TARGET_KINDS)[number], spec: Record<string, unknown>): Target {
   switch (kind) {
     case 'app':
-      return { kind };
+      return APP_TARGET;
     case 'pubsub':
       return { kind, ...parsePubsubSpec(spec) };
     case 'invoke':
