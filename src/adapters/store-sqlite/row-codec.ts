@@ -122,7 +122,7 @@ export function uidOf(column: string | Buffer): string {
   if (column.length !== 16) return column.toString('hex'); // never written by uidColumn
   // Written as ASCII into one Buffer and read back as one flat string: joining the five hex
   // pieces made a chain of four concatenation nodes, five heap objects for every job a refill
-  // holds in memory, which a major collection marks one by one (issue 12's steady-rate episodes).
+  // holds in memory (docs/sizing.md), which each major collection marks one by one.
   for (let i = 0, at = 0; i < 16; i++, at += 2) {
     if (at === 8 || at === 13 || at === 18 || at === 23) UID_TEXT[at++] = DASH;
     const byte = column[i]!;

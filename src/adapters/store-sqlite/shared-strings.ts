@@ -1,8 +1,8 @@
 // One copy of each namespace and app id among the rows a store reads. Every row read gives its
 // key columns as new strings, so 25,000 jobs of one app adopted by a refill held 50,000 copies of
-// "default" and the app's id, objects a major collection marks one by one while the jobs wait in
-// memory (issue 12: the steady-rate lateness episodes were V8's marking threads). Namespaces and
-// app ids are few; a hostile caller making many of them only empties the table sooner.
+// "default" and the app's id: heap the held jobs need, and objects each major collection marks
+// (docs/sizing.md, a job held in memory). Namespaces and app ids are few; a hostile caller making
+// many of them only empties the table sooner.
 
 /** Most strings kept; past it the table starts again (a copy or two per job costs only memory). */
 const MAX_STRINGS = 4_096;

@@ -362,10 +362,10 @@ function jobRow(record: JobRecord): JobRowParams {
   };
 }
 
-/** A row back into a record (row-codec.ts); the key object is built from the key columns. */
 /** The namespaces and app ids of the rows read, one copy each (shared-strings.ts). */
 const keyStrings = new SharedStrings();
 
+/** A row back into a record (row-codec.ts); the key object is built from the key columns. */
 function parseRecord(row: JobColumns): JobRecord {
   const key = { namespace: keyStrings.of(row.namespace), appId: keyStrings.of(row.app_id), name: row.name };
   return { def: decodeDefinition(key, uidOf(row.uid), row.def), progress: progressOf(row) };
