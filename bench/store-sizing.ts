@@ -2,6 +2,7 @@
 // measured through the JobStore port (the writes the server makes), for docs/sizing.md:
 //
 //   node --expose-gc --import tsx bench/store-sizing.ts [jobs=100000] [parts=window,sqlite,etcd]
+//   (also window-etcd: the held jobs' heap with the etcd store; not in the default parts)
 //
 // For each store: `jobs` one-shot jobs are created as POST /v1.0/jobs/{name} makes them (the
 // request parser, a random UUID, initialProgress; names in order, due across next year); then a
@@ -153,34 +154,54 @@ async function etcd(): Promise<object> {
   }
 }
 
+/** The window measurement on the SQLite store (part `window`). */
 async function window(): Promise<object> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) throw new Error('run with node --expose-gc');
   const dir = mkdtempSync(join(PROJECT_DIR, '.tmp', 'sizing-window-'));
   const store = new SqliteJobStore({ path: join(dir, 'duetime.db') });
-  const now = Date.now();
   try {
-    await each(0, jobs, (i) => {
-      const { def } = parseJobRequest({ namespace: 'default', appId: 'app', name: `w-${String(i).padStart(9, '0')}` }, { dueTime: new Date(now + 1_800_000).toISOString(), data: { n: 1 } }, now, randomUUID());
-      return store.create({ def, progress: initialProgress(def, undefined) }, { overwrite: false });
-    });
-    const heap = (): number => {
-      gc();
-      gc();
-      return process.memoryUsage().heapUsed;
-    };
-    const engine = new Engine(store, { deliver: () => Promise.reject(new Error('not due in this measurement')) }, systemClock, { lookaheadMs: 3_600_000, refillIntervalMs: 60_000, refillLimit: jobs });
-    const before = heap();
-    await engine.start();
-    for (let waited = 0; engine.stats().inMemory < jobs && waited < 60_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
-    const held = engine.stats().inMemory;
-    const after = heap();
-    await engine.stop();
-    return { held, heapBytesPerHeldJob: Math.round((after - before) / held) };
+    return await heldJobHeap(store);
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The same on the etcd store (part `window-etcd`): one engine and store in this process, as a replica holds its jobs, without a cluster's partition bookkeeping. */
+async function windowEtcd(): Promise<object> {
+  const server = await startEtcd();
+  const client = new EtcdClient([`127.0.0.1:${server.port}`]);
+  const store = new EtcdJobStore({ client, layout: new KeyLayout('/duetime/'), partitionCount: 256 });
+  try {
+    return await heldJobHeap(store);
+  } finally {
+    await store.close();
+    client.close();
+    await server.stop();
+  }
+}
+
+/** Creates `jobs` jobs due in 30 min, starts an engine holding them all, and answers the heap each one adds. */
+async function heldJobHeap(store: JobStore): Promise<object> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with node --expose-gc');
+  const now = Date.now();
+  await each(0, jobs, (i) => {
+    const { def } = parseJobRequest({ namespace: 'default', appId: 'app', name: `w-${String(i).padStart(9, '0')}` }, { dueTime: new Date(now + 1_800_000).toISOString(), data: { n: 1 } }, now, randomUUID());
+    return store.create({ def, progress: initialProgress(def, undefined) }, { overwrite: false });
+  });
+  const heap = (): number => {
+    gc();
+    gc();
+    return process.memoryUsage().heapUsed;
+  };
+  const engine = new Engine(store, { deliver: () => Promise.reject(new Error('not due in this measurement')) }, systemClock, { lookaheadMs: 3_600_000, refillIntervalMs: 60_000, refillLimit: jobs });
+  const before = heap();
+  await engine.start();
+  for (let waited = 0; engine.stats().inMemory < jobs && waited < 60_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+  const held = engine.stats().inMemory;
+  const after = heap();
+  await engine.stop();
+  return { held, heapBytesPerHeldJob: Math.round((after - before) / held) };
 }
 
 console.log(
@@ -189,6 +210,7 @@ console.log(
       jobs,
       historyPerJob: HISTORY_PER_JOB,
       ...(parts.has('window') ? { window: await window() } : {}),
+      ...(parts.has('window-etcd') ? { windowEtcd: await windowEtcd() } : {}),
       ...(parts.has('sqlite') ? { sqlite: await sqlite() } : {}),
       ...(parts.has('etcd') ? { etcd: await etcd() } : {}),
     },

@@ -4,6 +4,7 @@
 // it appends one past the limit, without reading the history).
 
 import { indexedFinishedAt, progressDueAt, type HistoryEntry, type JobDefinition, type Progress } from '../../core/model/job.js';
+import { withSharedDefaults } from '../../core/model/shared-defaults.js';
 import { decodeStoredDefinition } from '../../core/model/target.js';
 
 export interface StoredProgress {
@@ -23,9 +24,12 @@ export function encodeDefinition(def: JobDefinition): Buffer {
   return Buffer.from(JSON.stringify(def));
 }
 
-/** Values written before targets were typed are decoded into today's target (core/model/target.ts). */
+/**
+ * Values written before targets were typed are decoded into today's target (core/model/target.ts);
+ * the default policy and app target become the shared objects (core/model/shared-defaults.ts).
+ */
 export function decodeDefinition(value: Buffer): JobDefinition {
-  return decodeStoredDefinition(JSON.parse(value.toString('utf8')) as JobDefinition);
+  return withSharedDefaults(decodeStoredDefinition(JSON.parse(value.toString('utf8')) as JobDefinition));
 }
 
 export function encodeProgress(stored: StoredProgress): Buffer {
