@@ -11,10 +11,9 @@
 import { DEFAULT_FAILURE_POLICY, DEFAULT_FAILURE_POLICY_SOURCE } from '../../core/model/failure-policy.js';
 import type { JobDefinition, JobKey, JobState, Progress } from '../../core/model/job.js';
 import { indexedDueAt, indexedFinishedAt, indexedStagedAt } from '../../core/model/job.js';
+import { hasDefaultPolicy, isAppTarget } from '../../core/model/shared-defaults.js';
 import { APP_TARGET, decodeStoredDefinition } from '../../core/model/target.js';
 
-const DEFAULT_POLICY_JSON = JSON.stringify(DEFAULT_FAILURE_POLICY);
-const DEFAULT_POLICY_SOURCE_JSON = JSON.stringify(DEFAULT_FAILURE_POLICY_SOURCE);
 const DEFAULT_CATCH_UP = 'all';
 /** Fields encodeDefinition does not copy as they are: columns of their own, or stored only when not the default. */
 const COLUMNS_OR_DEFAULTED: ReadonlySet<string> = new Set(['key', 'uid', 'failurePolicy', 'failurePolicySource', 'target', 'catchUp']);
@@ -32,15 +31,11 @@ export function encodeDefinition(def: JobDefinition): string {
   for (const field of Object.keys(def)) {
     if (!COLUMNS_OR_DEFAULTED.has(field)) stored[field] = def[field as keyof JobDefinition];
   }
-  // The request parser hands out the default objects themselves: compare by identity first.
-  const defaultPolicy =
-    (failurePolicy === DEFAULT_FAILURE_POLICY || JSON.stringify(failurePolicy) === DEFAULT_POLICY_JSON) &&
-    (failurePolicySource === DEFAULT_FAILURE_POLICY_SOURCE || JSON.stringify(failurePolicySource) === DEFAULT_POLICY_SOURCE_JSON);
-  if (!defaultPolicy) {
+  if (!hasDefaultPolicy(def)) {
     stored.failurePolicy = failurePolicy;
     stored.failurePolicySource = failurePolicySource;
   }
-  if (!(target.kind === 'app' && Object.keys(target).length === 1)) stored.target = target;
+  if (!isAppTarget(target)) stored.target = target;
   if (catchUp !== DEFAULT_CATCH_UP) stored.catchUp = catchUp;
   return JSON.stringify(stored);
 }
