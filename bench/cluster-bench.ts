@@ -29,13 +29,13 @@ import os from 'node:os';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent } from 'undici';
-import { ClusterHarness, duplicates } from '../src/testing/cluster-harness.js';
-import type { RecordingReceiver } from '../src/testing/recording-receiver.js';
+import { ClusterHarness, duplicates, type Delivery } from '../src/testing/cluster-harness.js';
 import { summariseProfile, type ProfileSummary } from './lib/cpu-profile.js';
-import { PROJECT_DIR, startDuetime } from './lib/duetime-server.js';
+import { PROJECT_DIR, startDuetime, startHelper } from './lib/duetime-server.js';
 import { envArgs } from './lib/env-args.js';
 import { opsPer, readEtcdOps, type EtcdOpsPer } from './lib/etcd-ops.js';
 import { cpuMicrosPer, cpuSeconds } from './lib/proc-cpu.js';
+import { fetchJson, onlyPrefix, waitForCount, type ReceiverStats } from './lib/receiver-records.js';
 import { sleep, subdir, type StageContext } from './lib/stage.js';
 import { count2xx, runWrk } from './lib/wrk.js';
 
@@ -124,7 +124,7 @@ export interface ClusterBurstResult {
   clusterCpuMicrosPerTrigger: number;
   /** jobs x clusterCpuMicrosPerTrigger / cores: the drain if CPU were the only limit. */
   cpuBoundDrainMs: number;
-  /** The bench process's CPU over the trigger window per trigger: the receiving app, recording. */
+  /** The receiving app's CPU (bench/burst-receiver.js, its own process) over the trigger window, per trigger. */
   receiverCpuMicrosPerTrigger: number;
   /** Deliveries per replica in each 250 ms after the due instant. */
   timeline: Record<string, number[]>;
@@ -234,7 +234,12 @@ export async function runClusterThroughput(ctx: StageContext, options: ClusterTh
 export async function runClusterBurst(ctx: StageContext, options: ClusterBurstOptions, profile?: { dir: string; monoOffsetUs: number }): Promise<ClusterBurstResult> {
   const { jobs, concurrency } = options;
   const nodeArgs = [...(profile ? ['--cpu-prof', '--cpu-prof-dir', profile.dir] : []), ...envArgs('BENCH_CLUSTER_NODE_ARGS')];
-  const { cluster, stop } = await startCluster(ctx, { replicas: options.replicas, nodeArgs });
+  // The app is bench/burst-receiver.js in its own process, as for the one-node burst: the harness's
+  // recording app, in the bench's own process, cost 51 to 71 µs of CPU per delivery on the same two
+  // cores (every request's headers and body kept in a heap of 10,000s of records).
+  const receiver = await startHelper(ctx.scope, 'cluster-app', 'burst-receiver.js');
+  const receiverPid = receiver.process.child.pid;
+  const { cluster, stop } = await startCluster(ctx, { replicas: options.replicas, nodeArgs, appUrl: receiver.url });
   const agent = new Agent({ connections: concurrency });
   ctx.scope.defer(() => agent.close());
   const post = poster(agent);
@@ -246,8 +251,7 @@ export async function runClusterBurst(ctx: StageContext, options: ClusterBurstOp
   if (options.warmupJobs > 0) {
     const due = new Date(Date.now() + 3_000).toISOString();
     await pool(options.warmupJobs, concurrency, (i) => post(`${urls[i % urls.length]}/v1.0-alpha1/jobs/warm-${i}`, { dueTime: due }));
-    const warm = pathCounter(cluster.receiver, '/job/warm-');
-    await cluster.receiver.waitFor(() => warm() >= options.warmupJobs, 60_000, `${options.warmupJobs} warm-up deliveries`);
+    if (!(await waitForCount(receiver.url, options.warmupJobs, Date.now() + 60_000))) throw new Error(`${options.warmupJobs} warm-up deliveries not received within 60 s`);
   }
   // Far enough ahead to be scheduled first (checked below): twice the time a probe's rate says
   // scheduling them takes, plus 5 s, at most MAX_LEAD_MS (a slow probe on a loaded machine must
@@ -274,24 +278,17 @@ export async function runClusterBurst(ctx: StageContext, options: ClusterBurstOp
   const windowFrom = Date.now();
   const beforeTrigger = await readEtcdOps(cluster.etcd.url);
   const cpuBeforeTrigger = pids.map((pid) => cpuSeconds(pid));
-  const benchCpuBefore = process.cpuUsage();
-  const isBurst = (job: string): boolean => job.startsWith('burst-');
-  const burstReceived = pathCounter(cluster.receiver, '/job/burst-');
-  let complete = true;
-  try {
-    await cluster.receiver.waitFor(() => burstReceived() >= jobs, options.drainTimeoutMs, `${jobs} burst deliveries`);
-  } catch (error) {
-    complete = false;
-    ctx.log(error instanceof Error ? error.message : String(error));
-  }
+  const receiverCpuBefore = cpuSeconds(receiverPid);
+  const complete = await waitForCount(receiver.url, options.warmupJobs + jobs, due + options.drainTimeoutMs);
+  if (!complete) ctx.log(`not all ${jobs} burst deliveries arrived within ${options.drainTimeoutMs} ms of the due instant`);
   // The last outcomes commit after their deliveries answered.
   await sleep(1_000);
   const afterTrigger = await readEtcdOps(cluster.etcd.url);
   const cpuAfterTrigger = pids.map((pid) => cpuSeconds(pid));
-  const benchCpu = process.cpuUsage(benchCpuBefore);
+  const receiverCpu = cpuMicrosPer(receiverCpuBefore, cpuSeconds(receiverPid), jobs);
   const windowTo = Date.now();
 
-  const deliveries = cluster.deliveries().filter((d) => isBurst(d.job));
+  const deliveries = deliveriesOf(onlyPrefix(await fetchJson<ReceiverStats>(`${receiver.url}/stats`), 'burst-'));
   const last = Math.max(...deliveries.map((d) => d.receivedAt));
   const lateness = deliveries.map((d) => d.receivedAt - d.scheduledAt).sort((a, b) => a - b);
   const perReplica: Record<string, number> = {};
@@ -302,7 +299,7 @@ export async function runClusterBurst(ctx: StageContext, options: ClusterBurstOp
   const clusterCpuMicrosPerTrigger = replicaCpuMicrosPerTrigger.reduce((a, b) => a + b, 0) + etcdOpsPerTrigger.cpuMicros;
   const result: ClusterBurstResult = {
     options,
-    receiverCpuMicrosPerTrigger: Math.round((benchCpu.user + benchCpu.system) / jobs),
+    receiverCpuMicrosPerTrigger: receiverCpu,
     timeline: timeline(deliveries, due),
     drainMs: last - due,
     complete,
@@ -333,20 +330,15 @@ export async function runClusterBurst(ctx: StageContext, options: ClusterBurstOp
   return result;
 }
 
-/**
- * How many requests the app has received whose path holds `marker`, counted incrementally: the
- * receiver checks a wait's condition on every request, and a condition that scans every delivery
- * so far made the bench's own process (the app) cost more per trigger than a replica (240 µs
- * against about 95 µs, 2026-12-05): the app, not the cluster, set the drain.
- */
-function pathCounter(receiver: RecordingReceiver, marker: string): () => number {
-  let seen = 0;
-  let count = 0;
-  return () => {
-    const received = receiver.received;
-    for (; seen < received.length; seen++) if (received[seen]!.path.includes(marker)) count++;
-    return count;
-  };
+/** The receiver's records as the harness's ledger shows deliveries: the path's prefix names the replica. */
+function deliveriesOf(stats: ReceiverStats): Delivery[] {
+  return stats.names.map((job, i) => ({
+    replica: stats.via?.[i] ?? '',
+    job,
+    scheduledAt: stats.scheduledAt[i] ?? Number.NaN,
+    receivedAt: stats.receivedAt[i]!,
+    attempt: stats.attempts[i]!,
+  }));
 }
 
 function timeline(deliveries: Array<{ replica: string; receivedAt: number }>, due: number): Record<string, number[]> {

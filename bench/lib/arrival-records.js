@@ -4,7 +4,7 @@
 // answer the bench alike, so the reader (bench/lib/receiver-records.ts) can poll and summarise
 // any of them:
 //   GET /count -> {"count": n}, cheap, polled while jobs arrive
-//   GET /stats -> every record, column-wise {names, receivedAt, <due column>, attempts}
+//   GET /stats -> every record, column-wise {names, receivedAt, <due column>, attempts, via}
 // and print "listening <port>" once it can be asked, which the bench waits for.
 
 import { Buffer } from 'node:buffer';
@@ -16,6 +16,8 @@ export class ArrivalRecords {
   receivedAt = [];
   due = [];
   attempts = [];
+  /** The path segment before /job/ ('' for /job/{name}): the cluster bench's replica name. */
+  via = [];
 
   /**
    * @param {string} dueColumn the name /stats gives the due instants: "scheduledAt" (the
@@ -26,12 +28,13 @@ export class ArrivalRecords {
     this.dueColumn = dueColumn;
   }
 
-  /** name: the job's; receivedAt: Date.now() on arrival; due: ms or null; attempt: 0 when unknown. */
-  add(name, receivedAt, due, attempt) {
+  /** name: the job's; receivedAt: Date.now() on arrival; due: ms or null; attempt: 0 when unknown; via: see above. */
+  add(name, receivedAt, due, attempt, via = '') {
     this.names.push(name);
     this.receivedAt.push(receivedAt);
     this.due.push(due);
     this.attempts.push(attempt);
+    this.via.push(via);
   }
 
   get count() {
@@ -39,21 +42,26 @@ export class ArrivalRecords {
   }
 
   columns() {
-    return { names: this.names, receivedAt: this.receivedAt, [this.dueColumn]: this.due, attempts: this.attempts };
+    return { names: this.names, receivedAt: this.receivedAt, [this.dueColumn]: this.due, attempts: this.attempts, via: this.via };
   }
 }
 
 /**
  * Serves records on 127.0.0.1:port (0: a free port), prints "listening <port>" once listening,
  * and exits with 0 on SIGTERM after close() (the worker's own shutdown, if any) settles.
- * onJob(req, res, name, at), when given, takes every POST /job/{name}: the receivers Duetime
- * delivers to over HTTP; `at` is Date.now() when the request came in, before its body is read.
+ * onJob(req, res, name, at, via), when given, takes every POST /job/{name} and /{via}/job/{name}:
+ * the receivers Duetime delivers to over HTTP; `at` is Date.now() when the request came in, before
+ * its body is read; `via` is the one path segment before /job/ ('' when none: the cluster bench
+ * gives each replica its own, /replica-N).
  */
 export function serveArrivals(records, { port = 0, onJob, close } = {}) {
   const server = createServer((req, res) => {
     const at = Date.now();
     const url = req.url ?? '';
-    if (onJob && req.method === 'POST' && url.startsWith('/job/')) return onJob(req, res, decodeURIComponent(url.slice('/job/'.length)), at);
+    if (onJob && req.method === 'POST') {
+      const job = jobPath(url);
+      if (job) return onJob(req, res, decodeURIComponent(url.slice(job.nameAt)), at, job.via);
+    }
     if (req.method === 'GET' && url === '/count') return json(res, { count: records.count });
     if (req.method === 'GET' && url === '/stats') return json(res, records.columns());
     res.writeHead(404);
@@ -69,6 +77,14 @@ export function serveArrivals(records, { port = 0, onJob, close } = {}) {
     else process.exit(0);
   });
   return server;
+}
+
+/** /job/{name} or /{via}/job/{name}: where the name starts and the segment before it; null otherwise. */
+export function jobPath(url) {
+  if (url.startsWith('/job/')) return { via: '', nameAt: '/job/'.length };
+  const slash = url.indexOf('/', 1);
+  if (slash > 1 && url.startsWith('/job/', slash)) return { via: url.slice(1, slash), nameAt: slash + '/job/'.length };
+  return null;
 }
 
 function json(res, value) {

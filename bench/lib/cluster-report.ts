@@ -60,7 +60,7 @@ export function renderCluster(r: BenchResults): string[] {
   const out = ['## Cluster on etcd', ''];
   out.push(
     "One real etcd (Debian's etcd-server, on loopback, one member, its WAL on the project's disk) and replicas run from the build (`duetime serve --store etcd://...`, " +
-      '256 partitions, quotas off), started by the cluster harness (src/testing/cluster-harness.ts); the app is a recording receiver in the bench process. ' +
+      "256 partitions, quotas off), started by the cluster harness (src/testing/cluster-harness.ts); the app is bench/burst-receiver.js in its own process for the burst, the harness's recording receiver in the bench process otherwise. " +
       "etcd's operations come from its own /metrics (bench/lib/etcd-ops.ts); CPU from /proc.",
     '',
   );
@@ -94,7 +94,7 @@ export function renderCluster(r: BenchResults): string[] {
       `| CPU per trigger: replicas (each over all ${n(jobs)}) + etcd = cluster | ${b.replicaCpuMicrosPerTrigger.map(n).join(' + ')} + ${n(b.etcdOpsPerTrigger.cpuMicros)} = **${n(b.clusterCpuMicrosPerTrigger)} µs** |`,
     );
     out.push(`| drain if CPU were the only limit (${n(jobs)} x cluster CPU / ${r.machine.cores} cores) | ${n(b.cpuBoundDrainMs)} ms |`);
-    out.push(`| CPU per trigger of the receiving app (the bench process: node:http, recording each call), on the same cores | ${n(b.receiverCpuMicrosPerTrigger)} µs |`);
+    out.push(`| CPU per trigger of the receiving app (bench/burst-receiver.js, its own process), on the same cores | ${n(b.receiverCpuMicrosPerTrigger)} µs |`);
     out.push(`| deliveries per 250 ms after the due instant, by replica | ${Object.entries(b.timeline).map(([k, v]) => `${k} ${v.join(' ')}`).join('; ')} |`);
     out.push('');
   }

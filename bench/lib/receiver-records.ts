@@ -3,7 +3,7 @@
 // bench/bullmq-worker.js for BullMQ's in-process worker) answers the same two GETs, served by
 // bench/lib/arrival-records.js:
 //   /count -> {"count": n}, cheap, polled while a burst drains
-//   /stats -> every record, column-wise {names, receivedAt, scheduledAt, attempts}
+//   /stats -> every record, column-wise {names, receivedAt, scheduledAt, attempts, via}
 
 import { sleep } from './stage.js';
 import { ascending, percentile } from './stats.js';
@@ -16,6 +16,8 @@ export interface ReceiverStats {
   scheduledAt: Array<number | null>;
   /** The attempt number the transport reported (0 when it reports none). */
   attempts: number[];
+  /** The path segment before /job/ ('' for none; the cluster bench's replica name); absent from older receivers. */
+  via?: string[];
 }
 
 /** How a burst of jobs due at one instant arrived. */
@@ -64,6 +66,7 @@ export function onlyPrefix(stats: ReceiverStats, prefix: string): ReceiverStats 
     receivedAt: keep.map((i) => stats.receivedAt[i]!),
     scheduledAt: keep.map((i) => stats.scheduledAt[i] ?? null),
     attempts: keep.map((i) => stats.attempts[i]!),
+    ...(stats.via ? { via: keep.map((i) => stats.via![i] ?? '') } : {}),
   };
 }
 

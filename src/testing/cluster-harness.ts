@@ -25,6 +25,13 @@ export interface ClusterHarnessOptions {
   partitions?: number;
   /** Extra flags for every replica. */
   args?: string[];
+  /**
+   * Where the replicas deliver instead of the harness's recording app: each to
+   * `${appUrl}/replica-N/job/{name}`. The bench points them at a lean receiver in its own process
+   * (the recording app keeps every request's headers and body in the caller's heap). Then
+   * deliveries() and waitFor() see nothing.
+   */
+  appUrl?: string;
   /** The app's answer. @defaultValue 200 at once */
   respond?: RecordingReceiver['respond'];
   /** An etcd the caller runs (e.g. a 3-member cluster); without it the harness starts one of its own. */
@@ -81,7 +88,7 @@ export class ClusterHarness {
   private readonly parsed: Delivery[] = [];
   private parsedUpTo = 0;
   private readonly logs = makeTempDir('cluster-logs');
-  private readonly options: Required<Omit<ClusterHarnessOptions, 'respond' | 'store' | 'bin'>> & Pick<ClusterHarnessOptions, 'respond' | 'store' | 'bin'>;
+  private readonly options: Required<Omit<ClusterHarnessOptions, 'respond' | 'store' | 'bin' | 'appUrl'>> & Pick<ClusterHarnessOptions, 'respond' | 'store' | 'bin' | 'appUrl'>;
 
   constructor(options: ClusterHarnessOptions = {}) {
     this.options = { replicas: 3, leaseTtl: '5s', partitions: 256, args: [], nodeArgs: [], ...options };
@@ -111,7 +118,7 @@ export class ClusterHarness {
         '--store', this.options.store ?? this.etcd.storeUrl,
         '--lease-ttl', this.options.leaseTtl,
         '--partitions', String(this.options.partitions),
-        '--app-url', `${this.receiver.url}/${name}`,
+        '--app-url', `${this.options.appUrl ?? this.receiver.url}/${name}`,
         ...this.options.args,
       ],
       cwd: ROOT,

@@ -72,6 +72,11 @@ describe('onlyPrefix', () => {
       attempts: [1, 1],
     });
   });
+
+  it("keeps the via column aligned too (the cluster bench's replica per delivery)", () => {
+    const stats = { ...records([['warm-1', DUE], ['burst-1', DUE + 1], ['burst-2', DUE + 2]]), via: ['replica-1', 'replica-3', 'replica-2'] };
+    expect(onlyPrefix(stats, 'burst-').via).toEqual(['replica-3', 'replica-2']);
+  });
 });
 
 describe('percentile', () => {
