@@ -4,8 +4,9 @@
 // CPU is read from /proc. Variants: the current layout (definition, progress and due-index keys:
 // 3 puts per schedule; a trigger puts progress, history and finished-index keys and deletes the
 // due key) and one with definition and progress merged into one key (2 puts per schedule; a
-// trigger rewrites the merged value). Nothing is asserted.
-//   npx tsx bench/etcd-batch-probe.ts [--jobs 12000] [--batches 8,23,64] [--merged]
+// trigger rewrites the merged value), and one whose trigger carries the history entry in the
+// progress value instead of its own key (3 writes per trigger, not 4). Nothing is asserted.
+//   npx tsx bench/etcd-batch-probe.ts [--jobs 12000] [--batches 8,23,64] [--merged | --inline-history]
 // Prints one JSON line per run (alternating variants when --merged is given).
 
 import { execFileSync } from 'node:child_process';
@@ -22,6 +23,7 @@ const { values: args } = parseArgs({
     jobs: { type: 'string', default: '12000' },
     batches: { type: 'string', default: '8,23,64' },
     merged: { type: 'boolean', default: false },
+    'inline-history': { type: 'boolean', default: false },
   },
 });
 const N = Number(args.jobs);
@@ -52,7 +54,7 @@ async function drive(requests: TxnRequest[], batch: number): Promise<number[]> {
   return revisions;
 }
 
-async function run(name: string, batch: number, merged: boolean): Promise<object> {
+async function run(name: string, batch: number, merged: boolean, inline = false): Promise<object> {
   const key = (kind: string, i: number): Buffer => Buffer.from(`/probe-${name}/${kind}/default\u0000app\u0000job-${i}`);
   const owner = Buffer.from(`/probe-${name}/owner`);
   const ownerRevision = Number((await client.txn({ compare: [], success: [put(owner, Buffer.from('me'))], failure: [] })).header.revision);
@@ -73,18 +75,24 @@ async function run(name: string, batch: number, merged: boolean): Promise<object
   await drive(
     Array.from({ length: N }, (_, i) => ({
       compare: [modRevisionIs(job(i), revisions[i]!), createRevisionIs(owner, ownerRevision)],
-      success: [put(job(i), merged ? Buffer.concat([DEF, PROG]) : PROG), put(key('hist', i), HIST), put(key('ended', i), EMPTY), del(key('due', i))],
+      success: inline
+        ? [put(job(i), Buffer.concat([PROG, HIST])), put(key('ended', i), EMPTY), del(key('due', i))]
+        : [put(job(i), merged ? Buffer.concat([DEF, PROG]) : PROG), put(key('hist', i), HIST), put(key('ended', i), EMPTY), del(key('due', i))],
       failure: [],
     })),
     batch,
   );
   const trigger = Math.round(((cpuSeconds(pid) - before) * 1e6) / N);
-  return { layout: merged ? 'merged (2 keys)' : 'current (3 keys)', batch, jobs: N, etcdCpuMicrosPerSchedule: schedule, etcdCpuMicrosPerTrigger: trigger };
+  return { layout: inline ? 'history entry in the progress value' : merged ? 'merged (2 keys)' : 'current (3 keys)', batch, jobs: N, etcdCpuMicrosPerSchedule: schedule, etcdCpuMicrosPerTrigger: trigger };
 }
 
 try {
   let round = 0;
   for (const batch of args.batches.split(',').map(Number)) {
+    if (args['inline-history']) {
+      for (const inline of [false, true, false, true, false, true]) console.log(JSON.stringify({ ...(await run(`r${round++}`, batch, false, inline)), load: os.loadavg()[0] }));
+      continue;
+    }
     for (const merged of args.merged ? [false, true, false, true] : [false, false]) {
       console.log(JSON.stringify({ ...(await run(`r${round++}`, batch, merged)), load: os.loadavg()[0] }));
     }
