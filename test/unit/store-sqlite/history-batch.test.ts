@@ -1,6 +1,6 @@
 // History entries of a batch of outcomes (commitProgressBatch): whatever way the store writes a
 // batch's entries (one INSERT per entry now; several per INSERT after the UPDATEs was tried on
-// 2026-12-05 and backed out, docs/benchmarks.md), what a caller sees must be what one write after
+// 2026-12-05 and backed out, docs/benchmarks-history.md), what a caller sees must be what one write after
 // the other gives: every job's newest historyLimit entries in order, none for a refused commit, and
 // none left behind by a job deleted later in the same batch. Real SQLite files, in-thread and on
 // the writer thread.
