@@ -433,7 +433,7 @@ export class Engine {
     this.slots.set(slot.keyStr, slot);
     slot.phase = 'queued';
     slot.token++;
-    this.heap.push({ dueAt: due, slot, token: slot.token });
+    this.heap.push(due, slot, slot.token);
     if (this.timerAt === undefined || due < this.timerAt) this.armTimer();
   }
 
@@ -441,17 +441,17 @@ export class Engine {
     this.timer?.cancel();
     this.timer = this.timerAt = undefined;
     if (!this.running) return;
-    const top = this.heap.peek();
-    if (!top) return;
-    this.timerAt = top.dueAt;
-    this.timer = this.clock.setTimer(top.dueAt, () => this.onTimer());
+    const dueAt = this.heap.nextDueAt();
+    if (dueAt === undefined) return;
+    this.timerAt = dueAt;
+    this.timer = this.clock.setTimer(dueAt, () => this.onTimer());
   }
 
   private onTimer(): void {
     this.timer = this.timerAt = undefined;
     const now = this.clock.now();
     let moved = 0;
-    for (let top = this.heap.peek(); top && top.dueAt <= now; top = this.heap.peek()) {
+    for (let dueAt = this.heap.nextDueAt(); dueAt !== undefined && dueAt <= now; dueAt = this.heap.nextDueAt()) {
       if (moved === FIRE_SLICE) {
         // A burst: the rest moves in a later turn, so the first slice's deliveries go out now
         // and their replies are read meanwhile (20,000 due at once took 20 to 35 ms here).
@@ -459,10 +459,10 @@ export class Engine {
         this.continueFiring();
         return;
       }
-      this.heap.pop();
+      const entry = this.heap.pop()!;
       // Every forget bumps the token, and a re-queue too: a stale entry's slot fails this.
-      const slot = top.slot;
-      if (slot.token !== top.token || slot.phase !== 'queued' || slot.removed) continue;
+      const slot = entry.slot;
+      if (slot.token !== entry.token || slot.phase !== 'queued' || slot.removed) continue;
       slot.phase = 'ready';
       this.ready.push(laneOf(slot), slot);
       moved++;
