@@ -128,18 +128,22 @@ export function prepareStatements(db: Database) {
     deleteFinishedReturning: positional<KeyArgs, RemovedRow>(`DELETE FROM jobs WHERE ${KEY_AT} AND finished_at IS NOT NULL RETURNING uid, def, history_seq`),
     // A progress commit, in two forms: to a live row (nearly always) and to a finished one, so the
     // one that changed a row tells whether the app's live count moves (schema version 7).
+    // OR FAIL: the key picks at most one row and SQLite checks its constraints before writing it,
+    // so a failure leaves nothing half done, as ABORT's undo would; ABORT made each of these
+    // UPDATEs (which write the table and two indexes) keep a statement journal, a copy of every
+    // page it touched: about 0.45 of 8.4 us per tombstone commit with its history entry (2026-12-06).
     updateLiveProgress: positional<[...ProgressArgs, ...KeyArgs, uid: UidColumn, expectedRev: number]>(
-      `UPDATE jobs SET ${SET_PROGRESS} WHERE ${KEY_AT} AND uid = ? AND rev = ? AND finished_at IS NULL`,
+      `UPDATE OR FAIL jobs SET ${SET_PROGRESS} WHERE ${KEY_AT} AND uid = ? AND rev = ? AND finished_at IS NULL`,
     ),
     updateFinishedProgress: positional<[...ProgressArgs, ...KeyArgs, uid: UidColumn, expectedRev: number]>(
-      `UPDATE jobs SET ${SET_PROGRESS} WHERE ${KEY_AT} AND uid = ? AND rev = ? AND finished_at IS NOT NULL`,
+      `UPDATE OR FAIL jobs SET ${SET_PROGRESS} WHERE ${KEY_AT} AND uid = ? AND rev = ? AND finished_at IS NOT NULL`,
     ),
     // The same with a history entry to append: answers the entry's seq, undefined when refused.
     updateLiveProgressWithHistory: returning<[...ProgressArgs, ...KeyArgs, uid: UidColumn, expectedRev: number], number>(
-      `UPDATE jobs SET ${SET_PROGRESS}, history_seq = coalesce(history_seq, 0) + 1 WHERE ${KEY_AT} AND uid = ? AND rev = ? AND finished_at IS NULL RETURNING history_seq`,
+      `UPDATE OR FAIL jobs SET ${SET_PROGRESS}, history_seq = coalesce(history_seq, 0) + 1 WHERE ${KEY_AT} AND uid = ? AND rev = ? AND finished_at IS NULL RETURNING history_seq`,
     ),
     updateFinishedProgressWithHistory: returning<[...ProgressArgs, ...KeyArgs, uid: UidColumn, expectedRev: number], number>(
-      `UPDATE jobs SET ${SET_PROGRESS}, history_seq = coalesce(history_seq, 0) + 1 WHERE ${KEY_AT} AND uid = ? AND rev = ? AND finished_at IS NOT NULL RETURNING history_seq`,
+      `UPDATE OR FAIL jobs SET ${SET_PROGRESS}, history_seq = coalesce(history_seq, 0) + 1 WHERE ${KEY_AT} AND uid = ? AND rev = ? AND finished_at IS NOT NULL RETURNING history_seq`,
     ),
     // The oldest tombstones, from the jobs_finished index, for the sweep.
     finishedBefore: positional<[finishedBefore: number, limit: number], KeyParams>(
