@@ -80,7 +80,7 @@ export function serveArrivals(records, { port = 0, onJob, close } = {}) {
 }
 
 /** /job/{name} or /{via}/job/{name}: where the name starts and the segment before it; null otherwise. */
-export function jobPath(url) {
+function jobPath(url) {
   if (url.startsWith('/job/')) return { via: '', nameAt: '/job/'.length };
   const slash = url.indexOf('/', 1);
   if (slash > 1 && url.startsWith('/job/', slash)) return { via: url.slice(1, slash), nameAt: slash + '/job/'.length };

@@ -55,7 +55,10 @@ export class DueHeap {
     const entry: DueEntry = { dueAt, slot, token, more: undefined };
     const tail = this.tail;
     if (tail !== undefined && tail.dueAt === dueAt) (tail.more ??= []).push(entry);
-    else this.pushHead(entry);
+    else {
+      this.pushHead(entry);
+      this.tail = entry;
+    }
   }
 
   /** The next entry: the earliest instant first, an instant's entries in key order. */
@@ -99,9 +102,6 @@ export class DueHeap {
     const head = rest[0]!;
     head.more = rest.length > 1 ? rest.slice(1) : undefined;
     this.pushHead(head);
-    // Joining the put-back node is harmless (an instant's nodes are merged when it is taken),
-    // but a push is cheaper to reason about when only pushes make the tail.
-    this.tail = undefined;
   }
 
   private pushHead(entry: DueEntry): void {
@@ -115,7 +115,6 @@ export class DueHeap {
       i = parent;
     }
     heads[i] = entry;
-    this.tail = entry;
   }
 
   private popHead(): DueEntry | undefined {
