@@ -103,8 +103,11 @@ export class ClusterHarness {
     return this;
   }
 
-  /** Starts one more replica and waits until it answers /readyz (registered, watching). */
-  async addReplica(): Promise<Replica> {
+  /**
+   * Starts one more replica and waits until it answers /readyz (registered, watching). `store`:
+   * its own store setting instead of the cluster's (say, etcd through a proxy a test can cut).
+   */
+  async addReplica(options: { store?: string } = {}): Promise<Replica> {
     const name = `replica-${++this.counter}`;
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
@@ -115,7 +118,7 @@ export class ClusterHarness {
         ...this.options.nodeArgs,
         this.options.bin ?? BUILT_CLI, 'serve',
         '--port', String(port), '--grpc-port', '0', '--scheduler-port', '0',
-        '--store', this.options.store ?? this.etcd.storeUrl,
+        '--store', options.store ?? this.options.store ?? this.etcd.storeUrl,
         '--lease-ttl', this.options.leaseTtl,
         '--partitions', String(this.options.partitions),
         '--app-url', `${this.options.appUrl ?? this.receiver.url}/${name}`,

@@ -7,3 +7,4 @@ export { startNats } from './nats.js';
 export { startPostgres } from './postgres.js';
 export { startRabbitMq } from './rabbitmq.js';
 export { startRedis } from './redis.js';
+export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
