@@ -129,7 +129,13 @@ export class EtcdCluster implements ClusterMembership {
     return this.fence.ownedPartitions();
   }
 
+  /**
+   * Asked before every trigger fires (ClusterMember.owns). A lease whose deadline has passed is
+   * put in doubt here, which fences off every partition at once, even when its check timer has
+   * not run yet (a process that was frozen runs the engine's overdue timers first).
+   */
   holds(partition: number): boolean {
+    this.lease.confirm();
     return this.fence.owns(partition);
   }
 

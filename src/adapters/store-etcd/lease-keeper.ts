@@ -73,6 +73,18 @@ export class LeaseKeeper {
     clearTimeout(this.reconnectTimer);
   }
 
+  /**
+   * Whether the lease still counts as alive now, turning it doubtful at once when its deadline has
+   * passed. The check timer does that at the deadline, but a process that was frozen or starved
+   * (SIGSTOP, a long pause) runs its overdue timers in the order they were due: the engine's for
+   * jobs due meanwhile before this one, and by then another replica may have fired those jobs. So
+   * whoever is about to act on the lease asks here first.
+   */
+  confirm(): boolean {
+    if (this.state === 'alive' && performance.now() >= this.validUntil - this.marginMs) this.setState('doubtful');
+    return this.state === 'alive';
+  }
+
   /** How long before validUntil the lease counts as lost: a fifth of the TTL, at most 1 s. */
   private get marginMs(): number {
     return Math.min(1000, this.ttlMs / 5);

@@ -1,11 +1,18 @@
-// One replica cut off from etcd while it stays up, the others still reaching it: a network
-// partition, made with a TCP relay between that replica and etcd that stops passing anything
-// (src/testing/servers/tcp-proxy.ts), so its calls and keep-alives hang rather than fail. The
-// promise under test is the cluster's "each job fires on one replica": the cut-off replica must
-// stop firing before its lease can expire in etcd, so that no other replica fires its jobs while
-// it still does. Then the partition heals: the replica, whose lease expired meanwhile, registers
-// again under a new lease and fires its share; no tick is lost, none is early, and the only repeats are
-// ticks it had delivered around the cut without being able to record them.
+// A replica that loses its lease while its process lives on. The promise under test is the
+// cluster's "each job fires on one replica": such a replica must not fire any job after another
+// replica has taken its partitions over.
+//
+// Cut off from etcd (a network partition), made with a TCP relay between that replica and etcd
+// that stops passing anything (src/testing/servers/tcp-proxy.ts), so its calls and keep-alives
+// hang rather than fail: it must stop firing before its lease can expire in etcd. Then the
+// partition heals: the replica, whose lease expired meanwhile, registers again under a new lease
+// and fires its share; no tick is lost, none is early, and the only repeats are ticks it had
+// delivered around the cut without being able to record them.
+//
+// Frozen (SIGSTOP) for longer than its lease, as a long pause or a starved process is: when it
+// runs again its overdue timers fire in the order they were due, the engine's for the jobs due
+// meanwhile before the lease's own check, and the others have fired those jobs already. It must
+// fire none of them.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterHarness, duplicates, type Delivery, type Replica } from '../../../src/testing/cluster-harness.js';
@@ -31,7 +38,7 @@ async function poll(what: string, check: () => Promise<boolean>, timeoutMs: numb
 /** The receive time in a duplicates() entry ("replica-N#attempt@receivedAt"). */
 const receivedAtOf = (entry: string): number => Number(entry.slice(entry.lastIndexOf('@') + 1));
 
-describe('cluster: one replica partitioned from etcd', () => {
+describe('cluster: a replica that loses its lease while alive', () => {
   const cluster = new ClusterHarness({ replicas: 2, leaseTtl: `${LEASE_TTL_MS / 1000}s` });
   let proxy: TcpProxy;
   let cut: Replica;
@@ -49,7 +56,7 @@ describe('cluster: one replica partitioned from etcd', () => {
     await proxy?.stop();
   }, 60_000);
 
-  it('stops firing before another replica takes its jobs, rejoins when the partition heals, and loses nothing', async () => {
+  it('cut off from etcd: stops firing before another replica takes its jobs, rejoins when the partition heals, and loses nothing', async () => {
     const jobs = 90;
     const ticks = 25;
     const names = await cluster.scheduleRecurring('pt-', jobs, ticks);
@@ -130,4 +137,52 @@ describe('cluster: one replica partitioned from etcd', () => {
     // Every one-shot fired.
     expect(oneShots.filter((name) => !deliveries.some((d) => d.job === name))).toEqual([]);
   }, 240_000);
+
+  it('frozen longer than its lease: fires none of the jobs the others took over meanwhile', async () => {
+    const frozen = cluster.live().find((r) => r !== cut)!;
+    const owners = await cluster.owners();
+    const oneShots: string[] = [];
+    for (let i = 0; oneShots.length < 40; i++) {
+      const name = `st-once-${String(i).padStart(3, '0')}`;
+      if (owners.get(cluster.partitionOfJob(name)) === frozen.name) oneShots.push(name);
+    }
+    const via = cluster.live().find((r) => r !== frozen)!;
+    const plannedStop = Date.now() + 1_500;
+    // Due one after another from just after the freeze until after the others have taken over.
+    await Promise.all(oneShots.map((name, i) => cluster.schedule(name, { dueTime: new Date(plannedStop + 300 + i * 100).toISOString() }, via)));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, plannedStop - Date.now())));
+
+    const pid = frozen.process.pid!;
+    const stoppedAt = Date.now();
+    process.kill(pid, 'SIGSTOP');
+    let resumedAt: number;
+    try {
+      // Longer than the lease: etcd expires it and the others take the partitions and fire the jobs.
+      await cluster.waitFor(
+        (d) => d.filter((x) => x.job.startsWith('st-once-') && x.replica !== frozen.name).length >= 20,
+        30_000,
+        'the other replicas firing the frozen one\'s jobs',
+      );
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, stoppedAt + LEASE_TTL_MS + 2_000 - Date.now())));
+    } finally {
+      resumedAt = Date.now();
+      process.kill(pid, 'SIGCONT');
+    }
+    const mine = (d: Delivery[]): Delivery[] => d.filter((x) => x.job.startsWith('st-once-'));
+    await cluster.waitFor((d) => oneShots.every((name) => mine(d).some((x) => x.job === name)), 30_000, 'every one-shot');
+    // Long enough for anything the woken replica dispatched to arrive.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const deliveries = mine(cluster.deliveries());
+    const byFrozen = deliveries.filter((d) => d.replica === frozen.name);
+    console.log(
+      `freeze: ${frozen.name} stopped for ${resumedAt - stoppedAt} ms (lease TTL ${LEASE_TTL_MS} ms); ` +
+        `the others fired ${deliveries.length - byFrozen.length} of its ${oneShots.length} one-shots, it fired ${byFrozen.length} after waking`,
+    );
+    expect(byFrozen.map((d) => `${d.job}@${d.receivedAt - resumedAt}ms after waking`)).toEqual([]);
+    expect(deliveries.filter((d) => d.receivedAt < d.scheduledAt)).toEqual([]);
+    expect(duplicates(deliveries)).toEqual([]);
+    // It comes back: registered again under a new lease, and the cluster balances.
+    await poll(`${frozen.name} to be ready again`, () => ready(frozen), 30_000);
+    await cluster.waitBalanced(60_000);
+  }, 120_000);
 });
