@@ -2,8 +2,9 @@
 // neither reads nor writes either side of any connection, and leaves new connections waiting
 // unanswered, so the peers see silence (calls that hang, keep-alives without answers), not a
 // reset or a refused connection. heal() lets everything held flow on, as TCP's retransmissions
-// would after a partition ends. Only loopback: it listens on 127.0.0.1 and forwards to a
-// loopback target.
+// would after a partition ends. One liberty: a connection that one side closes while cut is closed
+// on the other side too (a real partition would keep that from the peer until it heals). It
+// listens on 127.0.0.1 and forwards to 127.0.0.1 unless told otherwise.
 
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
@@ -50,7 +51,6 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     track(upstream);
     relay(client, upstream);
     relay(upstream, client);
-    if (cut) upstream.pause();
   };
 
   const server: Server = createServer((client) => {
