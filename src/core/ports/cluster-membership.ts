@@ -44,7 +44,10 @@ export interface ClusterMembership {
   view(): ClusterView;
   /** Partitions this replica holds now (owner keys it created and still has). */
   held(): number[];
-  /** Whether it holds this one now; false the moment its lease is in doubt. */
+  /**
+   * Whether it holds this one now; false the moment its lease is in doubt, and the moment the
+   * lease's deadline has passed (asking puts it in doubt then, before any timer of its own runs).
+   */
   holds(partition: number): boolean;
   /** Changes whenever what is held changes (also when lost and reclaimed: the engine must reload). */
   heldEpoch(): number;

@@ -5,6 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterHarness, duplicates, type Replica } from '../../../src/testing/cluster-harness.js';
+import { waitUntil } from '../../../src/testing/servers/probe.js';
 
 interface Readyz {
   ready: boolean;
@@ -14,15 +15,6 @@ interface Readyz {
 async function readyz(replica: Replica): Promise<Readyz> {
   const response = await fetch(`${replica.url}/readyz`);
   return (await response.json()) as Readyz;
-}
-
-async function poll(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
 describe('cluster: etcd restarted', () => {
@@ -47,10 +39,10 @@ describe('cluster: etcd restarted', () => {
     await cluster.etcd.down();
     // Every replica notices and says so (its watches break at once).
     for (const replica of cluster.live()) {
-      await poll(`${replica.name} to report etcd unreachable`, async () => {
+      await waitUntil(`${replica.name} to report etcd unreachable`, async () => {
         const report = await readyz(replica);
         return !report.ready && report.checks.cluster?.ok === false;
-      }, 15_000);
+      }, { timeoutMs: 15_000 });
     }
     const example = await readyz(cluster.live()[0]!);
     console.log('readyz while etcd is down:', JSON.stringify(example.checks.cluster));
@@ -59,7 +51,7 @@ describe('cluster: etcd restarted', () => {
     const upAt = Date.now();
     console.log(`etcd was down for ${upAt - downAt} ms`);
 
-    for (const replica of cluster.live()) await poll(`${replica.name} to be ready again`, async () => (await readyz(replica)).ready, 30_000);
+    for (const replica of cluster.live()) await waitUntil(`${replica.name} to be ready again`, async () => (await readyz(replica)).ready, { timeoutMs: 30_000 });
     console.log(`all replicas ready again ${Date.now() - upAt} ms after etcd came back`);
     const status = await cluster.waitBalanced(30_000);
     expect(status.unowned).toBe(0);

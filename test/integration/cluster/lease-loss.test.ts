@@ -16,6 +16,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterHarness, duplicates, type Delivery, type Replica } from '../../../src/testing/cluster-harness.js';
+import { waitUntil } from '../../../src/testing/servers/probe.js';
 import { startTcpProxy, type TcpProxy } from '../../../src/testing/servers/tcp-proxy.js';
 
 const LEASE_TTL_MS = 3_000;
@@ -24,15 +25,6 @@ async function ready(replica: Replica): Promise<boolean> {
   const response = await fetch(`${replica.url}/readyz`);
   await response.arrayBuffer();
   return response.ok;
-}
-
-async function poll(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
 /** The receive time in a duplicates() entry ("replica-N#attempt@receivedAt"). */
@@ -81,7 +73,7 @@ describe('cluster: a replica that loses its lease while alive', () => {
 
     const cutAt = Date.now();
     proxy.cutOff();
-    await poll(`${cut.name} to stop reporting ready`, async () => !(await ready(cut)), 15_000);
+    await waitUntil(`${cut.name} to stop reporting ready`, async () => !(await ready(cut)), { timeoutMs: 15_000 });
     // The others take its jobs over once its lease has expired in etcd.
     const taken = [...itsJobs, ...oneShots];
     await cluster.waitFor(
@@ -111,8 +103,8 @@ describe('cluster: a replica that loses its lease while alive', () => {
     // Its lease expired while it was cut off: etcd answers its next keep-alive so, and it
     // registers again under a new lease (the same member id).
     const registrations = (): number => cluster.logLines(cut).filter((line) => line.msg === 'registered in the cluster').length;
-    await poll(`${cut.name} to register again`, async () => registrations() >= 2, 30_000);
-    await poll(`${cut.name} to be ready again`, () => ready(cut), 30_000);
+    await waitUntil(`${cut.name} to register again`, async () => registrations() >= 2, { timeoutMs: 30_000 });
+    await waitUntil(`${cut.name} to be ready again`, () => ready(cut), { timeoutMs: 30_000 });
     const balanced = await cluster.waitBalanced(60_000);
     expect(balanced.members.map((m) => m.id)).toContain(cut.memberId);
     const rejoinedAt = Date.now();
@@ -182,7 +174,7 @@ describe('cluster: a replica that loses its lease while alive', () => {
     expect(deliveries.filter((d) => d.receivedAt < d.scheduledAt)).toEqual([]);
     expect(duplicates(deliveries)).toEqual([]);
     // It comes back: registered again under a new lease, and the cluster balances.
-    await poll(`${frozen.name} to be ready again`, () => ready(frozen), 30_000);
+    await waitUntil(`${frozen.name} to be ready again`, () => ready(frozen), { timeoutMs: 30_000 });
     await cluster.waitBalanced(60_000);
   }, 120_000);
 });
