@@ -50,7 +50,7 @@ describe('cluster: a replica that loses its lease while alive', () => {
 
   it('cut off from etcd: stops firing before another replica takes its jobs, rejoins when the partition heals, and loses nothing', async () => {
     const jobs = 90;
-    const ticks = 25;
+    const ticks = 20;
     const names = await cluster.scheduleRecurring('pt-', jobs, ticks);
     const ours = (d: Delivery[]): Delivery[] => d.filter((x) => x.job.startsWith('pt-'));
     await cluster.waitFor((d) => ours(d).length >= jobs * 3, 60_000, 'three ticks of every job');
@@ -68,7 +68,7 @@ describe('cluster: a replica that loses its lease while alive', () => {
       if (owners.get(cluster.partitionOfJob(name)) === cut.name) oneShots.push(name);
     }
     const plannedCut = Date.now() + 1_500;
-    await Promise.all(oneShots.map((name, i) => cluster.schedule(name, { dueTime: new Date(plannedCut + 200 + i * 150).toISOString() }, cluster.live()[0])));
+    await Promise.all(oneShots.map((name, i) => cluster.schedule(name, { dueTime: new Date(plannedCut + 200 + i * 100).toISOString() }, cluster.live()[0])));
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, plannedCut - Date.now())));
 
     const cutAt = Date.now();
@@ -177,4 +177,54 @@ describe('cluster: a replica that loses its lease while alive', () => {
     await waitUntil(`${frozen.name} to be ready again`, () => ready(frozen), { timeoutMs: 30_000 });
     await cluster.waitBalanced(60_000);
   }, 120_000);
+  it('frozen for about its deadline: whether the lease fell in doubt, was kept or expired, every job fires once', async () => {
+    // A freeze a little shorter than the TTL ends before, at or after the lease's deadline and
+    // etcd's expiry, depending on when the last keep-alive went out (every TTL/3; the deadline is
+    // TTL/5 before the TTL). Past the deadline the replica stops when it wakes and forgets what it
+    // had queued; a keep-alive answered then gives it its partitions back, reloaded from etcd, an
+    // expired lease makes it register again and the new owners fire them. Each way, nothing may be
+    // lost, fired twice or early. Three rounds, so that more than one way is likely taken.
+    const frozen = cluster.live().find((r) => r !== cut)!;
+    const via = cluster.live().find((r) => r !== frozen)!;
+    const paths: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      await cluster.waitBalanced(60_000);
+      const owners = await cluster.owners();
+      const prefix = `sf${round}-`;
+      const oneShots: string[] = [];
+      for (let i = 0; oneShots.length < 20; i++) {
+        const name = `${prefix}${String(i).padStart(3, '0')}`;
+        if (owners.get(cluster.partitionOfJob(name)) === frozen.name) oneShots.push(name);
+      }
+      const plannedStop = Date.now() + 1_000;
+      await Promise.all(oneShots.map((name, i) => cluster.schedule(name, { dueTime: new Date(plannedStop + 200 + i * 100).toISOString() }, via)));
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, plannedStop - Date.now())));
+      const linesBefore = cluster.logLines(frozen).length;
+      const pid = frozen.process.pid!;
+      process.kill(pid, 'SIGSTOP');
+      try {
+        await new Promise((resolve) => setTimeout(resolve, LEASE_TTL_MS - 800));
+      } finally {
+        process.kill(pid, 'SIGCONT');
+      }
+      const mine = (d: Delivery[]): Delivery[] => d.filter((x) => x.job.startsWith(prefix));
+      await cluster.waitFor((d) => oneShots.every((name) => mine(d).some((x) => x.job === name)), 30_000, `every one-shot of round ${round}`);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const deliveries = mine(cluster.deliveries());
+      const said = cluster.logLines(frozen).slice(linesBefore).map((line) => line.msg);
+      const path = said.includes('cluster lease confirmed again: partitions reclaimed')
+        ? 'in doubt, reclaimed'
+        : said.includes('registered in the cluster')
+          ? 'expired, registered again'
+          : said.includes('cluster lease in doubt: no longer firing its partitions')
+            ? 'in doubt'
+            : 'never in doubt';
+      paths.push(`${path} (${deliveries.filter((d) => d.replica === frozen.name).length}/${oneShots.length} by it)`);
+      expect(deliveries.filter((d) => d.receivedAt < d.scheduledAt)).toEqual([]);
+      expect(duplicates(deliveries)).toEqual([]);
+      expect(new Set(deliveries.map((d) => d.job)).size).toBe(oneShots.length);
+      await waitUntil(`${frozen.name} to be ready again`, () => ready(frozen), { timeoutMs: 30_000 });
+    }
+    console.log(`freezes of ${LEASE_TTL_MS - 800} ms: ${paths.join('; ')}`);
+  }, 180_000);
 });
