@@ -11,7 +11,6 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 export interface TcpProxy {
   /** The port it listens on (127.0.0.1). */
   readonly port: number;
-  readonly cut: boolean;
   /** From now on nothing passes, in either direction, and no new connection is forwarded. */
   cutOff(): void;
   /** Everything held passes again; connections that waited are forwarded. */
@@ -71,9 +70,6 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
 
   return {
     port: address.port,
-    get cut() {
-      return cut;
-    },
     cutOff() {
       cut = true;
       // Paused sockets stop reading: what the peers send waits in the kernel's buffers.
@@ -81,12 +77,9 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     },
     heal() {
       cut = false;
+      // Connections that waited get their relays first, so nothing they sent flows unread.
+      for (const client of waiting.splice(0)) if (!client.destroyed) forward(client);
       for (const socket of sockets) socket.resume();
-      for (const client of waiting.splice(0)) {
-        if (client.destroyed) continue;
-        client.resume();
-        forward(client);
-      }
     },
     async stop() {
       for (const socket of sockets) socket.destroy();
